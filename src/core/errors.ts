@@ -1,0 +1,73 @@
+/**
+ * Every failure the core reports is a ModelSigningError with a stable `code`
+ * and structured `data`; callers switch on `code`, never on message text.
+ */
+export type ErrorCode =
+  // reading the model
+  | 'MODEL_NOT_FOUND'
+  | 'EMPTY_MODEL'
+  | 'SPECIAL_FILE'
+  | 'SYMLINK_NOT_ALLOWED'
+  | 'SYMLINK_OUTSIDE_MODEL'
+  | 'SYMLINK_CYCLE'
+  | 'FILE_READ_ERROR'
+  | 'FILE_CHANGED_WHILE_HASHING'
+  | 'CANCELLED'
+  // options given by the caller
+  | 'INVALID_OPTION'
+  // keys and certificates
+  | 'KEY_INVALID'
+  | 'KEY_UNSUPPORTED'
+  | 'KEY_PASSWORD_REQUIRED'
+  | 'CERTIFICATE_INVALID'
+  | 'CERTIFICATE_KEY_MISMATCH'
+  // reading a signature
+  | 'SIGNATURE_FILE_UNREADABLE'
+  | 'BUNDLE_INVALID'
+  | 'PAYLOAD_INVALID'
+  // checking a signature
+  | 'KEY_MISMATCH'
+  | 'SIGNATURE_INVALID'
+  | 'CERTIFICATE_CHAIN_INVALID'
+  | 'CERTIFICATE_USAGE_INVALID'
+  | 'ROOT_DIGEST_MISMATCH'
+  | 'MANIFEST_MISMATCH'
+  // writing
+  | 'WRITE_FAILED';
+
+export class ModelSigningError<D extends object = Record<string, unknown>> extends Error {
+  readonly code: ErrorCode;
+  readonly data: D;
+  override readonly cause?: unknown;
+
+  constructor(code: ErrorCode, message: string, data?: D, cause?: unknown) {
+    super(message);
+    this.code = code;
+    this.data = (data ?? {}) as D;
+    this.cause = cause;
+    this.name = new.target.name;
+  }
+}
+
+/** The model could not be read or hashed. */
+export class HashingError<D extends object = Record<string, unknown>> extends ModelSigningError<D> {}
+
+/** A signature, key, certificate or option is malformed. */
+export class FormatError<D extends object = Record<string, unknown>> extends ModelSigningError<D> {}
+
+/** The signature does not hold: bad crypto, wrong key, untrusted chain, or the model differs. */
+export class VerificationError<D extends object = Record<string, unknown>> extends ModelSigningError<D> {}
+
+export function isModelSigningError(e: unknown): e is ModelSigningError {
+  return e instanceof ModelSigningError;
+}
+
+/** Throws CANCELLED if the signal has fired. */
+export function throwIfAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new HashingError('CANCELLED', 'Cancelled');
+}
+
+/** Node's errno code of a caught error, if any. */
+export function errnoCode(e: unknown): string | undefined {
+  return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
+}

@@ -1,0 +1,217 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { HashingError, errnoCode, throwIfAborted } from '../errors';
+
+/** Paths the reference always ignores at the model root (and records) unless told not to. */
+export const GIT_PATHS = ['.git', '.gitattributes', '.github', '.gitignore'] as const;
+
+export interface WalkOptions {
+  /** Paths to leave out: absolute, or relative to the model root. A path outside the model is dropped. */
+  ignorePaths?: readonly string[];
+  /** Leave out `.git`, `.gitattributes`, `.github` and `.gitignore` at the model root (default true). */
+  ignoreGitPaths?: boolean;
+  /** Follow symbolic links that stay inside the model (default false: any link is an error). */
+  allowSymlinks?: boolean;
+  /**
+   * List only these names (relative POSIX paths) and the folders that lead to
+   * them: what `--ignore-unsigned-files` reads. Other entries are never touched.
+   */
+  only?: ReadonlySet<string>;
+  signal?: AbortSignal;
+}
+
+/** One regular file of a model, named as OMS names it. */
+export interface ModelFile {
+  /** POSIX path relative to the model root; `.` for a single-file model. */
+  name: string;
+  /** Path to open; a link's own path when the name is a link's. */
+  path: string;
+  size: number;
+  mtimeMs: number;
+}
+
+export interface ModelListing {
+  /** Absolute path of the model (a folder, or a single file). */
+  root: string;
+  isFile: boolean;
+  /** Sorted by name in canonical order. */
+  files: ModelFile[];
+  /** The effective ignore paths inside the model, relative and POSIX, as they are recorded in a signature. */
+  ignorePaths: string[];
+}
+
+/**
+ * Turns ignore paths (absolute, or relative to the model root) into normalized
+ * POSIX paths relative to the root. Paths outside the model are dropped, as the
+ * reference drops them; the git paths are added (whether present or not) when asked.
+ */
+export function resolveIgnorePaths(modelRoot: string, ignorePaths: readonly string[] = [], ignoreGitPaths = true): string[] {
+  const root = path.resolve(modelRoot);
+  const realRoot = realpathOr(root);
+  const out = new Set<string>();
+  if (ignoreGitPaths) GIT_PATHS.forEach((p) => out.add(p));
+  for (const p of ignorePaths) {
+    const abs = path.resolve(root, p);
+    // Compare real paths too, so /tmp/x and /private/tmp/x name the same place.
+    const candidates = [path.relative(root, abs), path.relative(realRoot, realpathOr(abs))];
+    const rel = candidates.find((r) => r !== '' && !r.startsWith('..') && !path.isAbsolute(r));
+    if (rel !== undefined) out.add(toPosix(rel));
+  }
+  return [...out].sort();
+}
+
+/** True if `name` is one of the ignore paths or lies below one (a lexical, component-wise test). */
+export function isIgnored(name: string, ignorePaths: readonly string[]): boolean {
+  return ignorePaths.some((p) => name === p || name.startsWith(p + '/'));
+}
+
+/**
+ * Lists the files of a model the way the reference enumerates them: every
+ * regular file below the root, dotfiles included, directories never recorded.
+ * Links are refused unless allowed; allowed links must resolve inside the model,
+ * and a linked folder that leads back to one of its ancestors is a cycle.
+ */
+export async function listModelFiles(modelPath: string, options: WalkOptions = {}): Promise<ModelListing> {
+  const root = path.resolve(modelPath);
+  const allowSymlinks = options.allowSymlinks ?? false;
+  const rootStat = await lstatOrThrow(root, '.');
+  const ignorePaths = rootStat.isDirectory() || rootStat.isSymbolicLink()
+    ? resolveIgnorePaths(root, options.ignorePaths ?? [], options.ignoreGitPaths ?? true)
+    : [];
+
+  let realRoot = root;
+  let rootIsFile: boolean;
+  if (rootStat.isSymbolicLink()) {
+    if (!allowSymlinks) throw symlinkNotAllowed(root);
+    realRoot = await realpathOrThrow(root, '.');
+    rootIsFile = (await statOrThrow(realRoot, '.')).isFile();
+  } else {
+    rootIsFile = rootStat.isFile();
+    if (!rootIsFile && !rootStat.isDirectory()) throw specialFile(root);
+  }
+
+  if (rootIsFile) {
+    const st = await statOrThrow(root, '.');
+    return { root, isFile: true, files: [{ name: '.', path: root, size: st.size, mtimeMs: st.mtimeMs }], ignorePaths };
+  }
+
+  const files: ModelFile[] = [];
+  const only = options.only;
+  const onlyDirs = only && new Set([...only].flatMap((n) => n.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'))));
+  const wanted = (name: string) => !only || only.has(name) || onlyDirs!.has(name);
+  const walkDir = async (dirPath: string, prefix: string, ancestors: readonly string[]): Promise<void> => {
+    throwIfAborted(options.signal);
+    let entries: fs.Dirent[];
+    try {
+      entries = await fs.promises.readdir(dirPath, { withFileTypes: true });
+    } catch (e) {
+      throw new HashingError('FILE_READ_ERROR', `Cannot read folder '${prefix || '.'}': ${errnoCode(e) ?? String(e)}`, { path: prefix || '.' }, e);
+    }
+    await Promise.all(entries.map(async (entry) => {
+      const name = prefix ? `${prefix}/${entry.name}` : entry.name;
+      if (isIgnored(name, ignorePaths) || !wanted(name)) return;
+      const entryPath = path.join(dirPath, entry.name);
+      let kind: 'file' | 'dir' | 'link' | 'other' = entry.isFile() ? 'file' : entry.isDirectory() ? 'dir' : entry.isSymbolicLink() ? 'link' : 'other';
+      if (kind === 'other' && !entry.isFIFO() && !entry.isSocket() && !entry.isBlockDevice() && !entry.isCharacterDevice()) {
+        // DT_UNKNOWN on some file systems: ask lstat.
+        const st = await lstatOrThrow(entryPath, name);
+        kind = st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'link' : 'other';
+      }
+      if (kind === 'other') throw specialFile(name);
+      if (kind === 'dir') return walkDir(entryPath, name, ancestors);
+      if (kind === 'file') {
+        const st = await statOrThrow(entryPath, name);
+        files.push({ name, path: entryPath, size: st.size, mtimeMs: st.mtimeMs });
+        return;
+      }
+      // A symbolic link.
+      if (!allowSymlinks) throw symlinkNotAllowed(name);
+      const target = await realpathOrThrow(entryPath, name);
+      if (target !== realRoot && !target.startsWith(realRoot + path.sep)) {
+        throw new HashingError('SYMLINK_OUTSIDE_MODEL', `Cannot use '${name}': the link points outside the model (${target})`, { path: name, target });
+      }
+      const st = await statOrThrow(entryPath, name);
+      if (st.isFile()) {
+        files.push({ name, path: entryPath, size: st.size, mtimeMs: st.mtimeMs });
+      } else if (st.isDirectory()) {
+        if (ancestors.some((a) => target === a || a.startsWith(target + path.sep))) {
+          throw new HashingError('SYMLINK_CYCLE', `Cannot use '${name}': the link leads back to a folder that contains it`, { path: name, target });
+        }
+        await walkDir(entryPath, name, [...ancestors, target]);
+      } else {
+        throw specialFile(name);
+      }
+    }));
+  };
+  await walkDir(root, '', [realRoot]);
+  files.sort((a, b) => compareNames(a.name, b.name));
+  return { root, isFile: false, files, ignorePaths };
+}
+
+/**
+ * The canonical order of OMS resource names: path components compared as UTF-8
+ * bytes (so `a/b` < `a.b`, unlike a plain string sort), as Python's PurePosixPath
+ * ordering does. Shard suffixes are compared by the caller.
+ */
+export function compareNames(a: string, b: string): number {
+  const pa = a.split('/');
+  const pb = b.split('/');
+  const n = Math.min(pa.length, pb.length);
+  for (let i = 0; i < n; i++) {
+    if (pa[i] !== pb[i]) return Buffer.compare(Buffer.from(pa[i]!, 'utf8'), Buffer.from(pb[i]!, 'utf8'));
+  }
+  return pa.length - pb.length;
+}
+
+export function toPosix(p: string): string {
+  const posix = p.split(path.sep).join('/');
+  return path.posix.normalize(posix).replace(/\/+$/, '');
+}
+
+function realpathOr(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
+function symlinkNotAllowed(name: string): HashingError {
+  return new HashingError('SYMLINK_NOT_ALLOWED', `Cannot use '${name}' because it is a symlink; use --allow-symlinks to follow links inside the model`, { path: name });
+}
+
+function specialFile(name: string): HashingError {
+  return new HashingError('SPECIAL_FILE', `Cannot use '${name}': it is not a regular file or folder`, { path: name });
+}
+
+async function lstatOrThrow(p: string, name: string): Promise<fs.Stats> {
+  try {
+    return await fs.promises.lstat(p);
+  } catch (e) {
+    throw statError(e, p, name);
+  }
+}
+
+async function statOrThrow(p: string, name: string): Promise<fs.Stats> {
+  try {
+    return await fs.promises.stat(p);
+  } catch (e) {
+    throw statError(e, p, name);
+  }
+}
+
+async function realpathOrThrow(p: string, name: string): Promise<string> {
+  try {
+    return await fs.promises.realpath(p);
+  } catch (e) {
+    throw statError(e, p, name);
+  }
+}
+
+function statError(e: unknown, p: string, name: string): HashingError {
+  const code = errnoCode(e);
+  if (code === 'ELOOP') return new HashingError('SYMLINK_CYCLE', `Cannot use '${name}': the link leads to itself`, { path: name }, e);
+  if (name === '.' && code === 'ENOENT') return new HashingError('MODEL_NOT_FOUND', `Model path '${p}' does not exist`, { path: p }, e);
+  if (code === 'ENOENT') return new HashingError('SPECIAL_FILE', `Cannot use '${name}': it is missing, or a link to nothing`, { path: name }, e);
+  return new HashingError('FILE_READ_ERROR', `Cannot read '${name}': ${code ?? String(e)}`, { path: name }, e);
+}

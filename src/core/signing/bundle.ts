@@ -1,0 +1,180 @@
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { FormatError, ModelSigningError, errnoCode } from '../errors';
+
+/** The media type the reference writes, and the only one its key and certificate verifiers take. */
+export const BUNDLE_V03_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
+/** Older Sigstore bundle forms, read for keyless signatures only. */
+export const SIGSTORE_BUNDLE_MEDIA_TYPES = [
+  'application/vnd.dev.sigstore.bundle+json;version=0.1',
+  'application/vnd.dev.sigstore.bundle+json;version=0.2',
+  'application/vnd.dev.sigstore.bundle+json;version=0.3',
+  BUNDLE_V03_MEDIA_TYPE,
+] as const;
+
+/** Signatures larger than this are refused before they are read: a manifest of ~300,000 resources. */
+export const MAX_BUNDLE_BYTES = 64 << 20;
+
+export interface DsseSignature {
+  sig: string;
+  keyid?: string | null;
+}
+
+export interface DsseEnvelope {
+  /** Standard base64 of the statement bytes. */
+  payload: string;
+  payloadType: string;
+  signatures: DsseSignature[];
+}
+
+export interface VerificationMaterial {
+  publicKey?: { hint?: string; rawBytes?: string; keyDetails?: string };
+  x509CertificateChain?: { certificates: Array<{ rawBytes: string }> };
+  certificate?: { rawBytes: string };
+  tlogEntries?: unknown[];
+  timestampVerificationData?: unknown;
+}
+
+/** A Sigstore bundle holding a DSSE envelope: the content of `model.sig`. */
+export interface Bundle {
+  mediaType: string;
+  verificationMaterial: VerificationMaterial;
+  dsseEnvelope: DsseEnvelope;
+}
+
+/** Which signing method made a bundle, read from its verification material. */
+export type BundleKind = 'key' | 'certificate' | 'sigstore';
+
+export function bundleKind(bundle: Bundle): BundleKind {
+  const vm = bundle.verificationMaterial;
+  if (vm.publicKey) return 'key';
+  if (vm.certificate || (vm.tlogEntries?.length ?? 0) > 0) return 'sigstore';
+  return 'certificate';
+}
+
+/** The decoded statement bytes of a bundle. */
+export function bundlePayload(bundle: Bundle): Buffer {
+  return Buffer.from(bundle.dsseEnvelope.payload, 'base64');
+}
+
+/** Compact JSON, no final newline, keys in the reference's order. */
+export function serializeBundle(bundle: Bundle): string {
+  return JSON.stringify({ mediaType: bundle.mediaType, verificationMaterial: bundle.verificationMaterial, dsseEnvelope: bundle.dsseEnvelope });
+}
+
+/** Reads and checks the shape of a signature file. */
+export async function readBundle(file: string): Promise<Bundle> {
+  let text: string;
+  try {
+    const fh = await fs.promises.open(file, 'r');
+    try {
+      const { size } = await fh.stat();
+      if (size > MAX_BUNDLE_BYTES) {
+        throw new FormatError('BUNDLE_INVALID', `Signature file '${file}' is too large (${size} bytes; the limit is ${MAX_BUNDLE_BYTES})`, { size });
+      }
+      text = await fh.readFile('utf8');
+    } finally {
+      await fh.close();
+    }
+  } catch (e) {
+    if (e instanceof ModelSigningError) throw e;
+    throw new FormatError('SIGNATURE_FILE_UNREADABLE', `Cannot read signature file '${file}': ${errnoCode(e) ?? String(e)}`, { path: file }, e);
+  }
+  return parseBundle(text);
+}
+
+/**
+ * Parses a bundle and checks every field the verifiers rely on. Accepts the
+ * historical forms: `keyid` absent, empty or null; `publicKey.rawBytes`;
+ * no `tlogEntries`.
+ */
+export function parseBundle(text: string): Bundle {
+  if (text.trim() === '') throw invalid('the signature file is empty');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw invalid('the signature file is not JSON');
+  }
+  const b = obj(json, 'bundle');
+  if (typeof b.mediaType !== 'string' || !(SIGSTORE_BUNDLE_MEDIA_TYPES as readonly string[]).includes(b.mediaType)) {
+    throw invalid(`unknown media type ${JSON.stringify(b.mediaType)}`);
+  }
+  const vm = obj(b.verificationMaterial, 'verificationMaterial');
+  if (vm.publicKey !== undefined) {
+    const pk = obj(vm.publicKey, 'publicKey');
+    for (const k of ['hint', 'rawBytes', 'keyDetails'] as const) {
+      if (pk[k] !== undefined && pk[k] !== null && typeof pk[k] !== 'string') throw invalid(`publicKey.${k} must be a string`);
+    }
+  }
+  if (vm.x509CertificateChain !== undefined) {
+    const certs = arr(obj(vm.x509CertificateChain, 'x509CertificateChain').certificates, 'x509CertificateChain.certificates');
+    if (certs.length === 0) throw invalid('the certificate chain is empty');
+    certs.forEach((c, i) => base64(obj(c, `certificate ${i}`).rawBytes, `certificate ${i}`));
+  }
+  if (vm.certificate !== undefined) base64(obj(vm.certificate, 'certificate').rawBytes, 'certificate');
+  if (vm.publicKey === undefined && vm.x509CertificateChain === undefined && vm.certificate === undefined) {
+    throw invalid('the verification material has no public key and no certificate');
+  }
+  if (vm.tlogEntries !== undefined) arr(vm.tlogEntries, 'tlogEntries');
+  // A keyless certificate is only trusted through its transparency-log entry.
+  if (vm.certificate !== undefined && (!Array.isArray(vm.tlogEntries) || vm.tlogEntries.length === 0)) {
+    throw invalid('a Sigstore certificate needs at least one transparency-log entry (tlogEntries)');
+  }
+
+  if (b.messageSignature !== undefined) throw invalid('the bundle holds a message signature, not a DSSE envelope');
+  const env = obj(b.dsseEnvelope, 'dsseEnvelope');
+  base64(env.payload, 'dsseEnvelope.payload');
+  if (typeof env.payloadType !== 'string') throw invalid('dsseEnvelope.payloadType must be a string');
+  const sigs = arr(env.signatures, 'dsseEnvelope.signatures');
+  if (sigs.length === 0) throw invalid('the envelope has no signature');
+  sigs.forEach((s, i) => {
+    const so = obj(s, `signature ${i}`);
+    base64(so.sig, `signature ${i}`);
+    if (so.keyid !== undefined && so.keyid !== null && typeof so.keyid !== 'string') throw invalid('keyid must be a string');
+  });
+  return json as Bundle;
+}
+
+/**
+ * Writes a file so that readers see the old content or the new, never a part:
+ * a temporary file beside it, flushed, then renamed over.
+ */
+export async function writeFileAtomic(file: string, content: string): Promise<void> {
+  const dir = path.dirname(path.resolve(file));
+  const tmp = path.join(dir, `.${path.basename(file)}.${crypto.randomBytes(6).toString('hex')}.tmp`);
+  try {
+    const fh = await fs.promises.open(tmp, 'wx', 0o644);
+    try {
+      await fh.writeFile(content, 'utf8');
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await fs.promises.rename(tmp, file);
+  } catch (e) {
+    await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
+    throw new ModelSigningError('WRITE_FAILED', `Cannot write '${file}': ${errnoCode(e) ?? String(e)}`, { path: file }, e);
+  }
+}
+
+function invalid(message: string): FormatError {
+  return new FormatError('BUNDLE_INVALID', `Invalid signature file: ${message}`);
+}
+
+function obj(v: unknown, what: string): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw invalid(`${what} is missing or not an object`);
+  return v as Record<string, unknown>;
+}
+
+function arr(v: unknown, what: string): unknown[] {
+  if (!Array.isArray(v)) throw invalid(`${what} is missing or not a list`);
+  return v;
+}
+
+function base64(v: unknown, what: string): void {
+  if (typeof v !== 'string' || v.length === 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(v) || v.length % 4 === 1) {
+    throw invalid(`${what} is not base64`);
+  }
+}

@@ -1,0 +1,20 @@
+import { Bundle } from '../signing/bundle';
+
+/** Who signed, as far as the signature proves it. */
+export type SignerInfo =
+  | { method: 'key'; keyHint: string }
+  | { method: 'certificate'; subject: string; issuer: string; fingerprint: string; notBefore: string; notAfter: string }
+  | { method: 'sigstore'; identity: string; issuer: string };
+
+export interface VerifiedSignature {
+  signer: SignerInfo;
+  /** The statement bytes the signature covers. */
+  payload: Buffer;
+  /** Accepted, but worth telling the user (an old bundle form, a certificate without usage extensions). */
+  warnings: string[];
+}
+
+/** A verification method: checks a bundle's signature and returns what it covers. */
+export interface Verifier {
+  verify(bundle: Bundle): Promise<VerifiedSignature>;
+}

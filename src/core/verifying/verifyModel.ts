@@ -1,0 +1,81 @@
+import * as path from 'node:path';
+import { throwIfAborted } from '../errors';
+import { HashPool } from '../hashing/hashPool';
+import { listModelFiles } from '../hashing/walk';
+import { Manifest, ManifestDiff, Serialization, diffManifests, isEmptyDiff, parseShardName } from '../manifest/manifest';
+import { HashProgress, hashListing, modelName } from '../manifest/serializer';
+import { Bundle, readBundle } from '../signing/bundle';
+import { toManifest } from '../signing/statement';
+import { SignerInfo, Verifier } from './verifier';
+
+export interface VerifyModelOptions {
+  verifier: Verifier;
+  pool: HashPool;
+  /** The signature file (always left out of the model), or an already parsed bundle with `signaturePath` still naming its file. */
+  signaturePath: string;
+  bundle?: Bundle;
+  /** More paths to leave out, absolute or relative to the model root; the bundle's recorded ones always apply. */
+  ignorePaths?: readonly string[];
+  ignoreGitPaths?: boolean;
+  /** Follow links even if the signer did not; the signer's setting always applies. */
+  allowSymlinks?: boolean;
+  /** Hash only the signed files; files on disk that were not signed are not reported. */
+  ignoreUnsignedFiles?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (p: HashProgress) => void;
+}
+
+/** What a verification found, as data: the CLI prints it, the extension shows it. */
+export interface VerificationResult {
+  /** The signature holds and the model on disk matches it. */
+  ok: boolean;
+  signer: SignerInfo;
+  /** The subject name recorded in the signature. */
+  modelName: string;
+  rootDigest: string;
+  serialization: Serialization;
+  /** The signed manifest. */
+  manifest: Manifest;
+  diff: ManifestDiff;
+  warnings: string[];
+}
+
+/**
+ * Checks a model against its signature, in order: the signature and its key or
+ * chain, the statement and its root digest, then the files on disk hashed with
+ * the signer's own settings (method, hash, shard size, ignore paths).
+ */
+export async function verifyModel(modelPath: string, options: VerifyModelOptions): Promise<VerificationResult> {
+  const bundle = options.bundle ?? (await readBundle(options.signaturePath));
+  // Crypto first: nothing in an unverified payload is trusted, not even its ignore paths.
+  const verified = await options.verifier.verify(bundle);
+  const expected = toManifest(verified.payload);
+  throwIfAborted(options.signal);
+
+  const signed = expected.serialization;
+  const ignorePaths = [...(options.ignorePaths ?? []), path.resolve(options.signaturePath), ...signed.ignorePaths];
+  const only = options.ignoreUnsignedFiles
+    ? new Set(expected.resources.map((r) => (signed.method === 'shards' ? parseShardName(r.name)!.path : r.name)))
+    : undefined;
+  const listing = await listModelFiles(modelPath, {
+    ignorePaths,
+    ignoreGitPaths: options.ignoreGitPaths ?? true,
+    allowSymlinks: signed.allowSymlinks || (options.allowSymlinks ?? false),
+    only,
+    signal: options.signal,
+  });
+  const resources = await hashListing(listing, signed, options);
+  const actual = new Manifest(modelName(modelPath), { ...signed, ignorePaths: listing.ignorePaths }, resources);
+  const diff = diffManifests(expected, actual);
+  return {
+    ok: isEmptyDiff(diff),
+    signer: verified.signer,
+    modelName: expected.modelName,
+    rootDigest: expected.rootDigest(),
+    serialization: signed,
+    manifest: expected,
+    diff,
+    warnings: verified.warnings,
+  };
+}
+

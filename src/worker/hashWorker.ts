@@ -1,0 +1,37 @@
+// Worker-thread entry of the hashing pool: it only hashes. Tasks arrive in
+// batches; results go back per batch, progress every 50 ms.
+import { parentPort, workerData } from 'node:worker_threads';
+import { isModelSigningError } from '../core/errors';
+import { hashFileRange } from '../core/hashing/fileHasher';
+import type { FromWorker, ToWorker } from '../core/hashing/hashPool';
+
+const port = parentPort!;
+const buffer = Buffer.allocUnsafe((workerData as { chunkSize: number }).chunkSize);
+const post = (m: FromWorker) => port.postMessage(m);
+
+let unreported = 0;
+let current = '';
+let lastReport = Date.now();
+const onBytes = (n: number, name: string) => {
+  unreported += n;
+  current = name;
+  const now = Date.now();
+  if (now - lastReport >= 50) {
+    post({ type: 'progress', bytes: unreported, name });
+    unreported = 0;
+    lastReport = now;
+  }
+};
+
+port.on('message', async (m: ToWorker) => {
+  try {
+    const results = [];
+    for (const task of m.tasks) results.push(await hashFileRange(task, m.algorithm, buffer, onBytes));
+    if (unreported > 0) post({ type: 'progress', bytes: unreported, name: current });
+    unreported = 0;
+    post({ type: 'done', results });
+  } catch (e) {
+    if (isModelSigningError(e)) post({ type: 'error', code: e.code, message: e.message, data: e.data });
+    else post({ type: 'error', code: 'FILE_READ_ERROR', message: String(e), data: {} });
+  }
+});
