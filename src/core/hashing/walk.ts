@@ -99,6 +99,8 @@ export async function listModelFiles(modelPath: string, options: WalkOptions = {
   const only = options.only;
   const onlyDirs = only && new Set([...only].flatMap((n) => n.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'))));
   const wanted = (name: string) => !only || only.has(name) || onlyDirs!.has(name);
+  // `ancestors` holds the real path of every folder on the way down, so a linked
+  // folder that leads back up is caught at the first link, not one lap later.
   const walkDir = async (dirPath: string, prefix: string, ancestors: readonly string[]): Promise<void> => {
     throwIfAborted(options.signal);
     let entries: fs.Dirent[];
@@ -118,7 +120,7 @@ export async function listModelFiles(modelPath: string, options: WalkOptions = {
         kind = st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'link' : 'other';
       }
       if (kind === 'other') throw specialFile(name);
-      if (kind === 'dir') return walkDir(entryPath, name, ancestors);
+      if (kind === 'dir') return walkDir(entryPath, name, [...ancestors, path.join(ancestors[ancestors.length - 1]!, entry.name)]);
       if (kind === 'file') {
         const st = await statOrThrow(entryPath, name);
         files.push({ name, path: entryPath, size: st.size, mtimeMs: st.mtimeMs });
@@ -134,7 +136,7 @@ export async function listModelFiles(modelPath: string, options: WalkOptions = {
       if (st.isFile()) {
         files.push({ name, path: entryPath, size: st.size, mtimeMs: st.mtimeMs });
       } else if (st.isDirectory()) {
-        if (ancestors.some((a) => target === a || a.startsWith(target + path.sep))) {
+        if (ancestors.includes(target)) {
           throw new HashingError('SYMLINK_CYCLE', `Cannot use '${name}': the link leads back to a folder that contains it`, { path: name, target });
         }
         await walkDir(entryPath, name, [...ancestors, target]);

@@ -1,0 +1,99 @@
+// Shared test support: temp folders with real files, the built CLI run as a
+// child process, the worker pool from dist/, and keys made on the fly.
+import { spawn } from 'node:child_process';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after } from 'node:test';
+import { WorkerHashPool } from '../../src/core';
+
+export const REPO = path.resolve(__dirname, '../..');
+/** The reference vectors, beside the clone as in CI. */
+export const VECTORS = path.resolve(REPO, '../shared/vectors');
+export const MT = path.join(VECTORS, 'model-transparency');
+export const MT_TESTS = path.join(MT, 'scripts/tests');
+export const TEST_PKI = path.join(MT_TESTS, 'keys/certificate');
+export const CLI = path.join(REPO, 'dist/cli.js');
+export const WORKER = path.join(REPO, 'dist/hashWorker.js');
+
+const temps: string[] = [];
+after(() => {
+  for (const t of temps.splice(0)) fs.rmSync(t, { recursive: true, force: true });
+});
+
+/** A fresh temp folder, removed when the test file ends. */
+export function tempDir(prefix = 'ms-test-'): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  temps.push(dir);
+  return dir;
+}
+
+/** Writes a tree of files (name → content) under a new folder and returns its path. */
+export function makeModel(files: Record<string, string | Buffer>, name = 'model'): string {
+  const root = path.join(tempDir(), name);
+  fs.mkdirSync(root, { recursive: true });
+  for (const [rel, content] of Object.entries(files)) {
+    const p = path.join(root, rel);
+    fs.mkdirSync(path.dirname(p), { recursive: true });
+    fs.writeFileSync(p, content);
+  }
+  return root;
+}
+
+/** The conftest.py `sample_model_folder`: d0/f00 … d1/f12 and f0 … f3. */
+export function sampleModel(name = 'sample_model'): string {
+  const files: Record<string, string> = {};
+  for (let i = 0; i < 2; i++) for (let j = 0; j < 3; j++) files[`d${i}/f${i}${j}`] = `This is file f${i}${j} in d${i}.`;
+  for (let i = 0; i < 4; i++) files[`f${i}`] = `This is file f${i} in root.`;
+  return makeModel(files, name);
+}
+
+export function pool(size?: number): WorkerHashPool {
+  const p = new WorkerHashPool({ workerScript: WORKER, size });
+  after(() => p.dispose());
+  return p;
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI with real arguments, as a user would. */
+export function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? REPO, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+export type Curve = 'P-256' | 'P-384' | 'P-521';
+
+/** A new EC key pair as PEM files in a temp folder. */
+export function makeKeyPair(curve: Curve = 'P-256', password?: string): { privateKey: string; publicKey: string; dir: string } {
+  const dir = tempDir('ms-key-');
+  const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: curve });
+  const priv = password
+    ? privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: password })
+    : privateKey.export({ type: 'sec1', format: 'pem' });
+  fs.writeFileSync(path.join(dir, 'key.pem'), priv);
+  fs.writeFileSync(path.join(dir, 'key.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
+  return { privateKey: path.join(dir, 'key.pem'), publicKey: path.join(dir, 'key.pub'), dir };
+}
+
+/** Reads a signature file as JSON. */
+export function readJson(file: string): any {
+  return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
+
+/** The statement inside a signature file. */
+export function readStatement(sigFile: string): any {
+  return JSON.parse(Buffer.from(readJson(sigFile).dsseEnvelope.payload, 'base64').toString('utf8'));
+}

@@ -1,0 +1,160 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { HashingError, listModelFiles, resolveIgnorePaths } from '../../src/core';
+import { makeKeyPair, makeModel, readStatement, runCli, tempDir } from '../helpers/fixtures';
+
+async function names(model: string, options: Parameters<typeof listModelFiles>[1] = {}) {
+  return (await listModelFiles(model, options)).files.map((f) => f.name);
+}
+
+async function rejectsWithCode(p: Promise<unknown>, code: string) {
+  await assert.rejects(p, (e: unknown) => {
+    assert.ok(e instanceof HashingError, `expected a HashingError, got ${String(e)}`);
+    assert.equal(e.code, code);
+    return true;
+  });
+}
+
+describe('listing a model', () => {
+  it('keeps dotfiles and hidden folders, drops git paths only at the root', async () => {
+    const model = makeModel({
+      '.hidden': 'h', '.cache/x': 'x', 'a/.gitignore': 'nested', '.git/HEAD': 'ref', '.github/workflows/w.yml': 'w',
+      '.gitignore': 'g', '.gitattributes': 'ga', '.github2': 'not git', 'w.bin': 'w',
+    });
+    assert.deepEqual(await names(model), ['.cache/x', '.github2', '.hidden', 'a/.gitignore', 'w.bin']);
+    assert.deepEqual(await names(model, { ignoreGitPaths: false }), [
+      '.cache/x', '.git/HEAD', '.gitattributes', '.github/workflows/w.yml', '.github2', '.gitignore', '.hidden', 'a/.gitignore', 'w.bin',
+    ]);
+  });
+
+  it('names files as POSIX paths in canonical order, unicode and spaces included', async () => {
+    const model = makeModel({ 'a/b': '1', 'a/c': '2', 'a b': '3', 'a-b/c': '4', 'a.b': '5', 'ü/ß file': '6', '日本/模型 .bin': '7', 'z': '8' });
+    assert.deepEqual(await names(model), ['a/b', 'a/c', 'a b', 'a-b/c', 'a.b', 'z', 'ü/ß file', '日本/模型 .bin']);
+  });
+
+  it('ignores paths given relative to the model or absolute, as whole components', async () => {
+    const model = makeModel({ 'keep/a': 'a', 'skip/a': 'a', 'skipped': 's', 'x/y/z': 'z', 'x/y2': 'y' });
+    assert.deepEqual(await names(model, { ignorePaths: ['skip', path.join(model, 'x/y')] }), ['keep/a', 'skipped', 'x/y2']);
+    // Paths outside the model are dropped, as the reference drops them.
+    assert.deepEqual(resolveIgnorePaths(model, ['../elsewhere', '/etc/passwd', 'skip/'], false), ['skip']);
+  });
+
+  it('a single file is one resource named "."', async () => {
+    const model = makeModel({ 'weights.safetensors': 'w' });
+    const listing = await listModelFiles(path.join(model, 'weights.safetensors'));
+    assert.equal(listing.isFile, true);
+    assert.deepEqual(listing.files.map((f) => f.name), ['.']);
+  });
+
+  it('a missing model is MODEL_NOT_FOUND; a fifo is SPECIAL_FILE', async () => {
+    await rejectsWithCode(listModelFiles(path.join(tempDir(), 'nope')), 'MODEL_NOT_FOUND');
+    const model = makeModel({ a: 'a' });
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('mkfifo', [path.join(model, 'pipe')]);
+    await rejectsWithCode(listModelFiles(model), 'SPECIAL_FILE');
+  });
+});
+
+describe('symbolic links', () => {
+  it('are refused by default, even a link to a file inside the model', async () => {
+    const model = makeModel({ 'real.bin': 'r' });
+    fs.symlinkSync('real.bin', path.join(model, 'link.bin'));
+    await rejectsWithCode(listModelFiles(model), 'SYMLINK_NOT_ALLOWED');
+  });
+
+  it('an ignored link is no error', async () => {
+    const model = makeModel({ 'real.bin': 'r' });
+    fs.symlinkSync('real.bin', path.join(model, 'link.bin'));
+    assert.deepEqual(await names(model, { ignorePaths: ['link.bin'] }), ['real.bin']);
+  });
+
+  it('when allowed, a link to a file is hashed under the link name, and linked folders are followed', async () => {
+    const model = makeModel({ 'real.bin': 'r', 'sub/w': 'w' });
+    fs.symlinkSync('real.bin', path.join(model, 'link.bin'));
+    fs.symlinkSync('sub', path.join(model, 'sublink'));
+    const listing = await listModelFiles(model, { allowSymlinks: true });
+    assert.deepEqual(listing.files.map((f) => f.name), ['link.bin', 'real.bin', 'sub/w', 'sublink/w']);
+  });
+
+  it('a link out of the model root is an error, also when allowed', async () => {
+    const outside = makeModel({ 'secret': 's' }, 'outside');
+    const model = makeModel({ 'a': 'a' });
+    fs.symlinkSync(path.join(outside, 'secret'), path.join(model, 'stolen'));
+    await rejectsWithCode(listModelFiles(model, { allowSymlinks: true }), 'SYMLINK_OUTSIDE_MODEL');
+    fs.unlinkSync(path.join(model, 'stolen'));
+    fs.symlinkSync('..', path.join(model, 'up'));
+    await rejectsWithCode(listModelFiles(model, { allowSymlinks: true }), 'SYMLINK_OUTSIDE_MODEL');
+  });
+
+  it('a cycle is an error: a folder link back to an ancestor, and a link to itself', async () => {
+    const model = makeModel({ 'd/e/f': 'f' });
+    fs.symlinkSync('..', path.join(model, 'd/e/back'));
+    await assert.rejects(listModelFiles(model, { allowSymlinks: true }), { code: 'SYMLINK_CYCLE', data: { path: 'd/e/back', target: fs.realpathSync(path.join(model, 'd')) } });
+    const model2 = makeModel({ 'a': 'a' });
+    fs.symlinkSync('self', path.join(model2, 'self'));
+    await rejectsWithCode(listModelFiles(model2, { allowSymlinks: true }), 'SYMLINK_CYCLE');
+  });
+
+  it('a broken link is an error', async () => {
+    const model = makeModel({ 'a': 'a' });
+    fs.symlinkSync('nothing-here', path.join(model, 'broken'));
+    await rejectsWithCode(listModelFiles(model, { allowSymlinks: true }), 'SPECIAL_FILE');
+  });
+});
+
+describe('the signature file and the CLI walk', () => {
+  it('a signature inside the model is left out of it and recorded in ignore_paths', async () => {
+    const model = makeModel({ 'w.bin': 'w', 'sub/x': 'x' });
+    const keys = makeKeyPair();
+    const sig = path.join(model, 'sub', 'model.sig');
+    const s = await runCli(['sign', 'key', model, '--signature', sig, '--private-key', keys.privateKey]);
+    assert.equal(s.code, 0, s.stderr);
+    const st = readStatement(sig);
+    assert.deepEqual(st.predicate.resources.map((r: { name: string }) => r.name), ['sub/x', 'w.bin']);
+    assert.ok(st.predicate.serialization.ignore_paths.includes('sub/model.sig'));
+    // Re-signing over the old signature gives the same manifest: the signature never signs itself.
+    assert.equal((await runCli(['sign', 'key', model, '--signature', sig, '--private-key', keys.privateKey])).code, 0);
+    const v = await runCli(['verify', 'key', model, '--signature', sig, '--public-key', keys.publicKey]);
+    assert.equal(v.code, 0, v.stderr);
+  });
+
+  it('the default model.sig is relative to the working directory', async () => {
+    const model = makeModel({ 'w.bin': 'w' });
+    const keys = makeKeyPair();
+    const s = await runCli(['sign', 'key', '.', '--private-key', keys.privateKey], { cwd: model });
+    assert.equal(s.code, 0, s.stderr);
+    assert.ok(fs.existsSync(path.join(model, 'model.sig')));
+    const st = readStatement(path.join(model, 'model.sig'));
+    assert.deepEqual(st.predicate.resources.map((r: { name: string }) => r.name), ['w.bin']);
+    assert.equal(st.subject[0].name, 'model');
+    const v = await runCli(['verify', 'key', '.', '--signature', 'model.sig', '--public-key', keys.publicKey], { cwd: model });
+    assert.equal(v.code, 0, v.stderr);
+  });
+
+  it('--ignore-paths are relative to the working directory; recorded paths apply on verify', async () => {
+    const model = makeModel({ 'w.bin': 'w', 'logs/run.txt': 'log' });
+    const keys = makeKeyPair();
+    const sig = path.join(tempDir(), 'model.sig');
+    const s = await runCli(['sign', 'key', 'model', '--signature', sig, '--private-key', keys.privateKey, '--ignore-paths', 'model/logs'], { cwd: path.dirname(model) });
+    assert.equal(s.code, 0, s.stderr);
+    assert.ok(readStatement(sig).predicate.serialization.ignore_paths.includes('logs'));
+    fs.writeFileSync(path.join(model, 'logs/new.txt'), 'more logs');
+    const v = await runCli(['verify', 'key', model, '--signature', sig, '--public-key', keys.publicKey]);
+    assert.equal(v.code, 0, v.stderr);
+  });
+
+  it('a model signed with --allow-symlinks verifies without the flag (the signer\'s setting applies)', async () => {
+    const model = makeModel({ 'real.bin': 'r' });
+    fs.symlinkSync('real.bin', path.join(model, 'link.bin'));
+    const keys = makeKeyPair();
+    const sig = path.join(tempDir(), 'model.sig');
+    assert.equal((await runCli(['sign', 'key', model, '--signature', sig, '--private-key', keys.privateKey])).code, 1);
+    assert.ok(!fs.existsSync(sig));
+    const s = await runCli(['sign', 'key', model, '--signature', sig, '--private-key', keys.privateKey, '--allow_symlinks']);
+    assert.equal(s.code, 0, s.stderr);
+    const v = await runCli(['verify', 'key', model, '--signature', sig, '--public-key', keys.publicKey]);
+    assert.equal(v.code, 0, v.stderr);
+  });
+});
