@@ -14,6 +14,8 @@ const common = {
   sourcemap: !production,
   minify: production,
   logLevel: 'warning',
+  // ESM builds first, so unused code of hash-wasm and pkijs is dropped (the worker bundle goes from 267 KB to a few KB).
+  mainFields: ['module', 'main'],
   define: { __VERSION__: JSON.stringify(version) },
 };
 

@@ -133,7 +133,7 @@ async function digestCommand(argv: string[]): Promise<number> {
 }
 
 async function signCommand(argv: string[]): Promise<number> {
-  const method = pkiMethod(argv, 'sign');
+  const method = pkiMethod(argv);
   if (method !== 'key' && method !== 'certificate') return unsupported('Signing', method);
   const specs = SIGN_OPTIONS[method];
   const help = formatHelp(`model-signing sign ${method} [OPTIONS] MODEL_PATH`, method === 'key' ? 'Sign a model with an elliptic-curve private key.' : 'Sign a model with a private key and its X.509 certificate chain.', specs);
@@ -158,7 +158,7 @@ async function signCommand(argv: string[]): Promise<number> {
 }
 
 async function verifyCommand(argv: string[]): Promise<number> {
-  const method = pkiMethod(argv, 'verify');
+  const method = pkiMethod(argv);
   if (method !== 'key' && method !== 'certificate') return unsupported('Verification', method);
   const specs = VERIFY_OPTIONS[method];
   const help = formatHelp(`model-signing verify ${method} [OPTIONS] MODEL_PATH`, method === 'key' ? 'Verify a model signed with a private key.' : 'Verify a model signed with an X.509 certificate chain.', specs);
@@ -205,15 +205,9 @@ function report(result: VerificationResult, json: boolean): number {
   return 1;
 }
 
-/** The PKI method named right after the command, or the reference's default (sigstore). */
-function pkiMethod(argv: string[], command: string): PkiMethod {
-  const i = argv.findIndex((a) => !a.startsWith('-'));
-  // A value of an option is never the method: only a bare first word.
-  if (i >= 0 && (PKI_METHODS as readonly string[]).includes(argv[i]!) && (i === 0 || !argv[i - 1]!.startsWith('--') || argv[i - 1]!.includes('='))) {
-    return argv.splice(i, 1)[0] as PkiMethod;
-  }
-  void command;
-  return 'sigstore';
+/** The PKI method named right after the command (as click resolves it), or the reference's default: sigstore. */
+function pkiMethod(argv: string[]): PkiMethod {
+  return (PKI_METHODS as readonly string[]).includes(argv[0] ?? '') ? (argv.shift() as PkiMethod) : 'sigstore';
 }
 
 function unsupported(what: string, method: PkiMethod): number {
