@@ -1,5 +1,6 @@
 // A throwaway PKI for certificate-method tests, made with @peculiar/x509 on
 // WebCrypto: root → intermediate → leaf, with the validity and usages a test asks for.
+import 'reflect-metadata';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as x509 from '@peculiar/x509';
