@@ -49,7 +49,8 @@ export async function verifyCertificateChain(leaf: Buffer, intermediates: readon
     leafCert = toPki(leaf);
     engine = new pkijs.CertificateChainValidationEngine({
       trustedCerts: roots.map(toPki),
-      certs: [leafCert, ...intermediates.map(toPki)],
+      // PKI.js takes the LAST certificate as the end entity to validate.
+      certs: [...intermediates.map(toPki), leafCert],
       checkDate: at,
     });
   } catch (e) {
@@ -64,6 +65,11 @@ export async function verifyCertificateChain(leaf: Buffer, intermediates: readon
   }
   if (!result.result) {
     throw new VerificationError('CERTIFICATE_CHAIN_INVALID', `The signing certificate does not chain to a trusted root: ${result.resultMessage}`, { reason: result.resultMessage });
+  }
+  // Belt and braces: the validated path must start at our leaf, not at an intermediate.
+  const first = result.certificatePath?.[0];
+  if (!first || !Buffer.from(first.toSchema().toBER()).equals(leaf)) {
+    throw new VerificationError('CERTIFICATE_CHAIN_INVALID', 'The signing certificate does not chain to a trusted root: the validated path does not start at the signing certificate');
   }
   return checkCodeSigningUsage(leafCert);
 }

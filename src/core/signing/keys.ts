@@ -19,7 +19,9 @@ export function loadPrivateKey(pem: string | Buffer, password?: string): crypto.
     key = crypto.createPrivateKey(password === undefined ? { key: pem, format: 'pem' } : { key: pem, format: 'pem', passphrase: password });
   } catch (e) {
     const code = errnoCode(e);
-    if (code === 'ERR_MISSING_PASSPHRASE') {
+    // OpenSSL 3 reports a missing passphrase as an interrupted read.
+    const encrypted = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(pem.toString());
+    if (password === undefined && (code === 'ERR_MISSING_PASSPHRASE' || encrypted)) {
       throw new FormatError('KEY_PASSWORD_REQUIRED', 'The private key is encrypted: give its password (--password)', {}, e);
     }
     // Never echo the key or the password back.
