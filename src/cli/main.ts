@@ -253,7 +253,7 @@ function readInput(file: string, what: string): string {
 
 /** One place where failures become a line on stderr and exit code 1. */
 async function run(prefix: string, task: (pool: WorkerHashPool, progress: ProgressLine) => Promise<number>, quiet = false): Promise<number> {
-  const pool = new WorkerHashPool({ workerScript: path.join(__dirname, 'hashWorker.js') });
+  const pool = new WorkerHashPool({ workerScript: path.join(__dirname, 'hashWorker.js'), eager: true });
   const progress = new ProgressLine(quiet ? undefined : process.stderr);
   const abort = () => {
     progress.done();

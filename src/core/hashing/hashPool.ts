@@ -46,6 +46,8 @@ export interface WorkerHashPoolOptions {
   /** Number of worker threads (default: the CPUs available). */
   size?: number;
   chunkSize?: number;
+  /** Start all workers at construction rather than on first use. */
+  eager?: boolean;
 }
 
 // A worker is handed tasks in batches, so 20,000 small files cost a few hundred
@@ -66,6 +68,8 @@ export class WorkerHashPool implements HashPool {
 
   constructor(private readonly options: WorkerHashPoolOptions) {
     this.size = Math.max(1, Math.floor(options.size ?? availableParallelism()));
+    // Start the workers now: their ~35 ms boot overlaps the listing of the model.
+    if (options.eager) while (this.workers.length < this.size) this.workers.push(this.spawn());
   }
 
   hash(tasks: readonly HashTask[], algorithm: HashAlgorithm, options: HashJobOptions = {}): Promise<HashResult[]> {
@@ -85,11 +89,12 @@ export class WorkerHashPool implements HashPool {
     if (tasks.length === 0) return [];
     // Largest first, so one big file does not start last and leave the others idle.
     const pending = [...tasks].sort((a, b) => taskBytes(b) - taskBytes(a));
+    let next = 0;
     const nextBatch = (): HashTask[] => {
       const batch: HashTask[] = [];
       let bytes = 0;
-      while (pending.length > 0 && batch.length < BATCH_TASKS && (batch.length === 0 || bytes < BATCH_BYTES)) {
-        const t = pending.shift()!;
+      while (next < pending.length && batch.length < BATCH_TASKS && (batch.length === 0 || bytes < BATCH_BYTES)) {
+        const t = pending[next++]!;
         bytes += taskBytes(t);
         batch.push(t);
       }

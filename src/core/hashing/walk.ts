@@ -2,6 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { HashingError, errnoCode, throwIfAborted } from '../errors';
 
+/** Entries listed between two yields to the event loop: ~1 ms of blocking calls. */
+const YIELD_EVERY = 256;
+
 /** Paths the reference always ignores at the model root (and records) unless told not to. */
 export const GIT_PATHS = ['.git', '.gitattributes', '.github', '.gitignore'] as const;
 
@@ -74,7 +77,7 @@ export function isIgnored(name: string, ignorePaths: readonly string[]): boolean
 export async function listModelFiles(modelPath: string, options: WalkOptions = {}): Promise<ModelListing> {
   const root = path.resolve(modelPath);
   const allowSymlinks = options.allowSymlinks ?? false;
-  const rootStat = await lstatOrThrow(root, '.');
+  const rootStat = lstatOrThrow(root, '.');
   const ignorePaths = rootStat.isDirectory() || rootStat.isSymbolicLink()
     ? resolveIgnorePaths(root, options.ignorePaths ?? [], options.ignoreGitPaths ?? true)
     : [];
@@ -83,15 +86,15 @@ export async function listModelFiles(modelPath: string, options: WalkOptions = {
   let rootIsFile: boolean;
   if (rootStat.isSymbolicLink()) {
     if (!allowSymlinks) throw symlinkNotAllowed(root);
-    realRoot = await realpathOrThrow(root, '.');
-    rootIsFile = (await statOrThrow(realRoot, '.')).isFile();
+    realRoot = realpathOrThrow(root, '.');
+    rootIsFile = statOrThrow(realRoot, '.').isFile();
   } else {
     rootIsFile = rootStat.isFile();
     if (!rootIsFile && !rootStat.isDirectory()) throw specialFile(root);
   }
 
   if (rootIsFile) {
-    const st = await statOrThrow(root, '.');
+    const st = statOrThrow(root, '.');
     return { root, isFile: true, files: [{ name: '.', path: root, size: st.size, mtimeMs: st.mtimeMs }], ignorePaths };
   }
 
@@ -99,40 +102,52 @@ export async function listModelFiles(modelPath: string, options: WalkOptions = {
   const only = options.only;
   const onlyDirs = only && new Set([...only].flatMap((n) => n.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'))));
   const wanted = (name: string) => !only || only.has(name) || onlyDirs!.has(name);
+  // Blocking fs calls, yielding to the event loop every YIELD_EVERY entries:
+  // through libuv's thread pool a stat costs ~20 µs on a 2-core machine, 5x a
+  // direct one, and 20,000 of them in flight hold ~100 MB.
   // `ancestors` holds the real path of every folder on the way down, so a linked
   // folder that leads back up is caught at the first link, not one lap later.
+  let sinceYield = 0;
   const walkDir = async (dirPath: string, prefix: string, ancestors: readonly string[]): Promise<void> => {
     throwIfAborted(options.signal);
     let entries: fs.Dirent[];
     try {
-      entries = await fs.promises.readdir(dirPath, { withFileTypes: true });
+      entries = fs.readdirSync(dirPath, { withFileTypes: true });
     } catch (e) {
       throw new HashingError('FILE_READ_ERROR', `Cannot read folder '${prefix || '.'}': ${errnoCode(e) ?? String(e)}`, { path: prefix || '.' }, e);
     }
-    await Promise.all(entries.map(async (entry) => {
+    for (const entry of entries) {
+      if (++sinceYield >= YIELD_EVERY) {
+        sinceYield = 0;
+        await new Promise<void>((r) => setImmediate(r));
+        throwIfAborted(options.signal);
+      }
       const name = prefix ? `${prefix}/${entry.name}` : entry.name;
-      if (isIgnored(name, ignorePaths) || !wanted(name)) return;
+      if (isIgnored(name, ignorePaths) || !wanted(name)) continue;
       const entryPath = path.join(dirPath, entry.name);
       let kind: 'file' | 'dir' | 'link' | 'other' = entry.isFile() ? 'file' : entry.isDirectory() ? 'dir' : entry.isSymbolicLink() ? 'link' : 'other';
       if (kind === 'other' && !entry.isFIFO() && !entry.isSocket() && !entry.isBlockDevice() && !entry.isCharacterDevice()) {
         // DT_UNKNOWN on some file systems: ask lstat.
-        const st = await lstatOrThrow(entryPath, name);
+        const st = lstatOrThrow(entryPath, name);
         kind = st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'link' : 'other';
       }
       if (kind === 'other') throw specialFile(name);
-      if (kind === 'dir') return walkDir(entryPath, name, [...ancestors, path.join(ancestors[ancestors.length - 1]!, entry.name)]);
+      if (kind === 'dir') {
+        await walkDir(entryPath, name, [...ancestors, path.join(ancestors[ancestors.length - 1]!, entry.name)]);
+        continue;
+      }
       if (kind === 'file') {
-        const st = await statOrThrow(entryPath, name);
+        const st = statOrThrow(entryPath, name);
         files.push({ name, path: entryPath, size: st.size, mtimeMs: st.mtimeMs });
-        return;
+        continue;
       }
       // A symbolic link.
       if (!allowSymlinks) throw symlinkNotAllowed(name);
-      const target = await realpathOrThrow(entryPath, name);
+      const target = realpathOrThrow(entryPath, name);
       if (target !== realRoot && !target.startsWith(realRoot + path.sep)) {
         throw new HashingError('SYMLINK_OUTSIDE_MODEL', `Cannot use '${name}': the link points outside the model (${target})`, { path: name, target });
       }
-      const st = await statOrThrow(entryPath, name);
+      const st = statOrThrow(entryPath, name);
       if (st.isFile()) {
         files.push({ name, path: entryPath, size: st.size, mtimeMs: st.mtimeMs });
       } else if (st.isDirectory()) {
@@ -143,7 +158,7 @@ export async function listModelFiles(modelPath: string, options: WalkOptions = {
       } else {
         throw specialFile(name);
       }
-    }));
+    }
   };
   await walkDir(root, '', [realRoot]);
   files.sort((a, b) => compareNames(a.name, b.name));
@@ -186,25 +201,25 @@ function specialFile(name: string): HashingError {
   return new HashingError('SPECIAL_FILE', `Cannot use '${name}': it is not a regular file or folder`, { path: name });
 }
 
-async function lstatOrThrow(p: string, name: string): Promise<fs.Stats> {
+function lstatOrThrow(p: string, name: string): fs.Stats {
   try {
-    return await fs.promises.lstat(p);
+    return fs.lstatSync(p);
   } catch (e) {
     throw statError(e, p, name);
   }
 }
 
-async function statOrThrow(p: string, name: string): Promise<fs.Stats> {
+function statOrThrow(p: string, name: string): fs.Stats {
   try {
-    return await fs.promises.stat(p);
+    return fs.statSync(p);
   } catch (e) {
     throw statError(e, p, name);
   }
 }
 
-async function realpathOrThrow(p: string, name: string): Promise<string> {
+function realpathOrThrow(p: string, name: string): string {
   try {
-    return await fs.promises.realpath(p);
+    return fs.realpathSync(p);
   } catch (e) {
     throw statError(e, p, name);
   }

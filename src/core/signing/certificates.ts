@@ -1,6 +1,6 @@
 import * as crypto from 'node:crypto';
-import * as asn1js from 'asn1js';
-import * as pkijs from 'pkijs';
+import type * as asn1js from 'asn1js';
+import type * as pkijs from 'pkijs';
 import { FormatError, VerificationError } from '../errors';
 
 const KEY_USAGE_OID = '2.5.29.15';
@@ -42,6 +42,8 @@ export async function verifyCertificateChain(leaf: Buffer, intermediates: readon
   if (roots.length === 0) {
     throw new VerificationError('CERTIFICATE_CHAIN_INVALID', 'No trust anchors given: pass the root certificate with --certificate-chain');
   }
+  // Loaded on first use: PKI.js takes ~40 ms to load, which every other command would pay.
+  const pkijs = await import('pkijs');
   const toPki = (der: Buffer) => pkijs.Certificate.fromBER(new Uint8Array(der));
   let leafCert: pkijs.Certificate;
   let engine: pkijs.CertificateChainValidationEngine;
@@ -71,19 +73,19 @@ export async function verifyCertificateChain(leaf: Buffer, intermediates: readon
   if (!first || !Buffer.from(first.toSchema().toBER()).equals(leaf)) {
     throw new VerificationError('CERTIFICATE_CHAIN_INVALID', 'The signing certificate does not chain to a trusted root: the validated path does not start at the signing certificate');
   }
-  return checkCodeSigningUsage(leafCert);
+  return checkCodeSigningUsage(leafCert, await import('asn1js'));
 }
 
 /**
  * As the reference: the leaf needs KeyUsage digitalSignature, or else EKU
  * codeSigning; with neither extension present it is accepted with a warning.
  */
-function checkCodeSigningUsage(cert: pkijs.Certificate): string[] {
+function checkCodeSigningUsage(cert: pkijs.Certificate, asn1: typeof asn1js): string[] {
   const ext = (oid: string) => cert.extensions?.find((e) => e.extnID === oid);
   const ku = ext(KEY_USAGE_OID);
   const eku = ext(EXT_KEY_USAGE_OID);
   if (ku) {
-    const bits = asn1js.fromBER(ku.extnValue.getValue()).result as asn1js.BitString;
+    const bits = asn1.fromBER(ku.extnValue.getValue()).result as asn1js.BitString;
     const first = new Uint8Array(bits.valueBlock.valueHexView)[0] ?? 0;
     if (first & 0x80) return []; // digitalSignature
   }
