@@ -1,64 +1,15 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as tls from 'node:tls';
 import {
-  CertificateSigner, CertificateVerifier, DEFAULT_SHARD_SIZE, HASH_ALGORITHMS, HashAlgorithm, KeySigner, KeyVerifier,
-  ModelSigningError, SerializationMethod, Signer, VerificationResult, Verifier, WorkerHashPool,
-  fingerprint, isHashAlgorithm, isModelSigningError, loadPrivateKey, loadPublicKey, parsePemCertificates,
-  serializeModel, signModel, verifyModel,
+  HASH_ALGORITHMS, HashAlgorithm, SerializationMethod, TrustConfig, VerificationResult, WorkerHashPool,
+  isHashAlgorithm, isModelSigningError, serializeModel, signModel, verifyModel,
 } from '../core';
-import { OptionSpecs, Parsed, UsageError, formatHelp, parseArgs } from './args';
+import { Parsed, UsageError, formatHelp, parseArgs } from './args';
+import { makeSigner, makeVerifier } from './methods';
+import { DIGEST_OPTIONS, METHOD_HELP, PKI_METHODS, PkiMethod, SIGN_OPTIONS, VERIFY_OPTIONS } from './options';
 import { ProgressLine, describeFailure, printMismatch, toJson } from './report';
 
 declare const __VERSION__: string;
 const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
-
-const PKI_METHODS = ['sigstore', 'key', 'certificate', 'pkcs11-key', 'pkcs11-certificate'] as const;
-type PkiMethod = (typeof PKI_METHODS)[number];
-
-const COMMON: OptionSpecs = {
-  'ignore-paths': { kind: 'multi', metavar: 'PATH', help: 'File paths to ignore when signing or verifying.' },
-  'ignore-git-paths': { kind: 'switch', default: true, help: 'Ignore git-related files (.git, .gitattributes, .github, .gitignore).' },
-  'allow-symlinks': { kind: 'flag', help: 'Follow symbolic links that stay inside the model.' },
-};
-const SERIALIZATION: OptionSpecs = {
-  'hash-algorithm': { kind: 'string', metavar: '[sha256|blake2b|blake3]', default: 'sha256', help: 'Hash for the files.' },
-  serialization: { kind: 'string', metavar: '[files|shards]', default: 'files', help: 'One digest per file, or per shard of a file.' },
-  'shard-size': { kind: 'string', metavar: 'BYTES', default: String(DEFAULT_SHARD_SIZE), help: 'Shard size for --serialization shards.' },
-};
-const SIGN_OPTIONS: Record<'key' | 'certificate', OptionSpecs> = {
-  key: {
-    signature: { kind: 'string', metavar: 'PATH', default: 'model.sig', help: 'Location of the signature file to generate.' },
-    ...COMMON,
-    ...SERIALIZATION,
-    'private-key': { kind: 'string', required: true, metavar: 'PATH', help: 'Path to the private key, as a PEM-encoded file.' },
-    password: { kind: 'string', metavar: 'TEXT', help: 'Password for the key encryption, if any.' },
-  },
-  certificate: {
-    signature: { kind: 'string', metavar: 'PATH', default: 'model.sig', help: 'Location of the signature file to generate.' },
-    ...COMMON,
-    ...SERIALIZATION,
-    'private-key': { kind: 'string', required: true, metavar: 'PATH', help: 'Path to the private key, as a PEM-encoded file.' },
-    password: { kind: 'string', metavar: 'TEXT', help: 'Password for the key encryption, if any.' },
-    'signing-certificate': { kind: 'string', required: true, metavar: 'PATH', help: 'Path to the signing certificate, as a PEM-encoded file.' },
-    'certificate-chain': { kind: 'multi', metavar: 'PATH', help: 'Certificate chain to embed, as PEM files (leaf issuer first).' },
-  },
-};
-const VERIFY_COMMON: OptionSpecs = {
-  signature: { kind: 'string', required: true, metavar: 'PATH', help: 'Location of the signature file to verify.' },
-  ...COMMON,
-  'ignore-unsigned-files': { kind: 'switch', default: false, help: 'Check only the signed files; files not in the signature are not reported.' },
-  json: { kind: 'flag', help: 'Print the full result as JSON on stdout.' },
-};
-const VERIFY_OPTIONS: Record<'key' | 'certificate', OptionSpecs> = {
-  key: { ...VERIFY_COMMON, 'public-key': { kind: 'string', required: true, metavar: 'PATH', help: 'Path to the public key used for verification.' } },
-  certificate: {
-    ...VERIFY_COMMON,
-    'certificate-chain': { kind: 'multi', metavar: 'PATH', help: 'Trust anchors, as PEM files (default: the Mozilla CA store built into Node.js).' },
-    'log-fingerprints': { kind: 'flag', help: 'Log the SHA-256 fingerprints of the anchors and the signature\'s certificates.' },
-  },
-};
-const DIGEST_OPTIONS: OptionSpecs = { ...COMMON, ...SERIALIZATION };
 
 const TOP_HELP = `Usage: model-signing [OPTIONS] COMMAND [ARGS]...
 
@@ -72,8 +23,8 @@ Options:
 
 Commands:
   digest  Compute the digest of a model.
-  sign    Sign a model (methods: key, certificate).
-  verify  Verify a model (methods: key, certificate).
+  sign    Sign a model (methods: sigstore (default), key, certificate).
+  verify  Verify a model (methods: sigstore (default), key, certificate).
 `;
 
 /** Runs the CLI and returns its exit code: 0 success, 1 failure, 2 usage error. */
@@ -134,22 +85,15 @@ async function digestCommand(argv: string[]): Promise<number> {
 
 async function signCommand(argv: string[]): Promise<number> {
   const method = pkiMethod(argv);
-  if (method !== 'key' && method !== 'certificate') return unsupported('Signing', method);
+  if (method === 'pkcs11-key' || method === 'pkcs11-certificate') return unsupported('Signing');
   const specs = SIGN_OPTIONS[method];
-  const help = formatHelp(`model-signing sign ${method} [OPTIONS] MODEL_PATH`, method === 'key' ? 'Sign a model with an elliptic-curve private key.' : 'Sign a model with a private key and its X.509 certificate chain.', specs);
   const p = parseArgs(argv, specs);
-  if (p.help) return printHelp(help);
+  if (p.help) return printHelp(formatHelp(`model-signing sign ${method} [OPTIONS] MODEL_PATH`, METHOD_HELP.sign[method], specs));
   const modelPath = oneArgument(p, 'MODEL_PATH');
   const settings = serializationSettings(p);
   return run('Signing failed with error: ', async (pool, progress) => {
-    const privateKey = loadPrivateKey(readInput(p.strings['private-key']!, 'private key'), p.strings.password);
-    const signer: Signer = method === 'key'
-      ? new KeySigner(privateKey)
-      : new CertificateSigner(
-          privateKey,
-          parsePemCertificates(readInput(p.strings['signing-certificate']!, 'signing certificate'), p.strings['signing-certificate'])[0]!,
-          p.multis['certificate-chain']!.flatMap((f) => parsePemCertificates(readInput(f, 'certificate chain'), f)),
-        );
+    const { value: signer, warnings } = await makeSigner(method, p);
+    warnings.forEach((w) => process.stderr.write(`WARNING: ${w}\n`));
     await signModel(modelPath, { ...walkSettings(p), ...settings, signer, signaturePath: p.strings.signature!, pool, onProgress: progress.update });
     progress.done();
     process.stdout.write('Signing succeeded\n');
@@ -159,25 +103,14 @@ async function signCommand(argv: string[]): Promise<number> {
 
 async function verifyCommand(argv: string[]): Promise<number> {
   const method = pkiMethod(argv);
-  if (method !== 'key' && method !== 'certificate') return unsupported('Verification', method);
+  if (method === 'pkcs11-key' || method === 'pkcs11-certificate') return unsupported('Verification');
   const specs = VERIFY_OPTIONS[method];
-  const help = formatHelp(`model-signing verify ${method} [OPTIONS] MODEL_PATH`, method === 'key' ? 'Verify a model signed with a private key.' : 'Verify a model signed with an X.509 certificate chain.', specs);
   const p = parseArgs(argv, specs);
-  if (p.help) return printHelp(help);
+  if (p.help) return printHelp(formatHelp(`model-signing verify ${method} [OPTIONS] MODEL_PATH`, METHOD_HELP.verify[method], specs));
   const modelPath = oneArgument(p, 'MODEL_PATH');
   const json = p.flags.json!;
   return run('Verification failed with error: ', async (pool, progress) => {
-    let verifier: Verifier;
-    if (method === 'key') {
-      verifier = new KeyVerifier(loadPublicKey(readInput(p.strings['public-key']!, 'public key')));
-    } else {
-      const files = p.multis['certificate-chain']!;
-      const roots = files.length > 0
-        ? files.flatMap((f) => parsePemCertificates(readInput(f, 'certificate chain'), f))
-        : tls.rootCertificates.flatMap((pem) => parsePemCertificates(pem, 'the Node.js CA store'));
-      if (p.flags['log-fingerprints']) roots.forEach((r) => process.stderr.write(`[  init  ] sha256 Fingerprint: ${fingerprint(r)}\n`));
-      verifier = new CertificateVerifier({ roots });
-    }
+    const { value: verifier, trust, warnings } = await makeVerifier(method, p);
     const result = await verifyModel(modelPath, {
       ...walkSettings(p),
       verifier,
@@ -190,13 +123,13 @@ async function verifyCommand(argv: string[]): Promise<number> {
     if (p.flags['log-fingerprints'] && result.signer.method === 'certificate') {
       process.stderr.write(`[ verify ] sha256 Fingerprint: ${result.signer.fingerprint}\n`);
     }
-    return report(result, json);
+    return report({ ...result, warnings: [...warnings, ...result.warnings] }, json, trust);
   }, json);
 }
 
-function report(result: VerificationResult, json: boolean): number {
+function report(result: VerificationResult, json: boolean, trust?: TrustConfig): number {
   for (const w of result.warnings) process.stderr.write(`WARNING: ${w}\n`);
-  if (json) process.stdout.write(JSON.stringify(toJson(result), null, 2) + '\n');
+  if (json) process.stdout.write(JSON.stringify(toJson(result, trust), null, 2) + '\n');
   if (result.ok) {
     if (!json) process.stdout.write('Verification succeeded\n');
     return 0;
@@ -210,11 +143,8 @@ function pkiMethod(argv: string[]): PkiMethod {
   return (PKI_METHODS as readonly string[]).includes(argv[0] ?? '') ? (argv.shift() as PkiMethod) : 'sigstore';
 }
 
-function unsupported(what: string, method: PkiMethod): number {
-  const why = method === 'sigstore'
-    ? 'Sigstore keyless signatures are not supported by this version yet; use the key or certificate method'
-    : 'PKCS#11 tokens are not supported; sign with the key or certificate method';
-  process.stderr.write(`${what} failed with error: ${why}\n`);
+function unsupported(what: string): number {
+  process.stderr.write(`${what} failed with error: PKCS#11 tokens are not supported; use the key, certificate or sigstore method\n`);
   return 1;
 }
 
@@ -241,14 +171,6 @@ function oneArgument(p: Parsed, name: string): string {
   if (p.args.length === 0) throw new UsageError(`Missing argument '${name}'.`);
   if (p.args.length > 1) throw new UsageError(`Got unexpected extra argument (${p.args.slice(1).join(' ')})`);
   return p.args[0]!;
-}
-
-function readInput(file: string, what: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new ModelSigningError('FILE_READ_ERROR', `Cannot read the ${what} '${file}': ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { path: file }, e);
-  }
 }
 
 /** One place where failures become a line on stderr and exit code 1. */

@@ -1,4 +1,4 @@
-import { HashProgress, VerificationResult, isModelSigningError } from '../core';
+import { HashProgress, TrustConfig, VerificationResult, isModelSigningError } from '../core';
 
 /** A one-line progress display on stderr, only when stderr is a terminal and the job is long. */
 export class ProgressLine {
@@ -58,8 +58,8 @@ export function printMismatch(result: VerificationResult): void {
   process.stderr.write(lines.join('\n') + '\n');
 }
 
-/** The verification result as plain JSON, for `verify --json`. */
-export function toJson(result: VerificationResult): Record<string, unknown> {
+/** The verification result as plain JSON, for `verify --json`; keyless results say which trusted root was used. */
+export function toJson(result: VerificationResult, trust?: TrustConfig): Record<string, unknown> {
   const s = result.serialization;
   return {
     verified: result.ok,
@@ -75,5 +75,6 @@ export function toJson(result: VerificationResult): Record<string, unknown> {
     resources: result.manifest.resources,
     diff: result.diff,
     warnings: result.warnings,
+    ...(trust ? { trustRoot: { source: trust.source, date: trust.date, ...(trust.path ? { path: trust.path } : {}) } } : {}),
   };
 }

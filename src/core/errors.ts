@@ -32,6 +32,16 @@ export type ErrorCode =
   | 'CERTIFICATE_USAGE_INVALID'
   | 'ROOT_DIGEST_MISMATCH'
   | 'MANIFEST_MISMATCH'
+  // Sigstore keyless
+  | 'TRUST_CONFIG_INVALID'
+  | 'SIGNING_SERVICE_FAILED'
+  | 'IDENTITY_MISMATCH'
+  | 'TLOG_INVALID'
+  | 'TIMESTAMP_INVALID'
+  // OIDC identity tokens for keyless signing
+  | 'IDENTITY_TOKEN_UNAVAILABLE'
+  | 'IDENTITY_TOKEN_INVALID'
+  | 'OIDC_LOGIN_FAILED'
   // writing
   | 'WRITE_FAILED';
 

@@ -21,3 +21,7 @@ export * from './verifying/dsseSignature';
 export * from './verifying/keyVerifier';
 export * from './verifying/certificateVerifier';
 export * from './verifying/verifyModel';
+export * from './sigstore/trustConfig';
+export * from './sigstore/identity';
+export * from './sigstore/sigstoreSigner';
+export * from './sigstore/sigstoreVerifier';

@@ -38,12 +38,6 @@ describe('model-signing CLI', () => {
     assert.notEqual(b2.stdout, base.stdout);
   });
 
-  it('sign without a method is Sigstore keyless, the reference default, which this version reports it lacks', async () => {
-    const r = await runCli(['sign', sampleModel(), '--signature', path.join(tempDir(), 'x.sig')]);
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /^Signing failed with error: Sigstore keyless/);
-  });
-
   it('verify detects the serialization and hash from the bundle', async () => {
     const model = sampleModel();
     const keys = makeKeyPair();

@@ -1,0 +1,81 @@
+import { bundleFromJSON } from '@sigstore/bundle';
+import { TrustedRoot } from '@sigstore/protobuf-specs';
+import { PolicyError, VerificationError as SigstoreVerificationError, Verifier as SigstoreJsVerifier, toSignedEntity, toTrustMaterial } from '@sigstore/verify';
+import { ErrorCode, FormatError, VerificationError } from '../errors';
+import { Bundle, bundlePayload } from '../signing/bundle';
+import { IN_TOTO_PAYLOAD_TYPE } from '../signing/dsse';
+import { VerifiedSignature, Verifier } from '../verifying/verifier';
+import { TrustConfig } from './trustConfig';
+
+export interface SigstoreVerifierOptions {
+  trustConfig: TrustConfig;
+  /** The certificate's identity (email or URI SAN), compared exactly. */
+  identity: string;
+  /** The OIDC issuer recorded in the certificate, compared exactly. */
+  issuer: string;
+}
+
+/**
+ * Verifies keyless bundles with @sigstore/verify, offline: the Fulcio chain to
+ * the trusted root at the log or timestamp time, the SCT, the Rekor entry
+ * (inclusion promise or proof, and that its body matches the envelope), the
+ * timestamps and the DSSE signature. Identity and issuer must match exactly:
+ * @sigstore/verify treats the identity as an unanchored pattern, so it is
+ * anchored and escaped here, and compared again as a string afterwards.
+ */
+export class SigstoreVerifier implements Verifier {
+  private readonly verifier: SigstoreJsVerifier;
+
+  constructor(private readonly options: SigstoreVerifierOptions) {
+    if (!options.identity || !options.issuer) {
+      throw new FormatError('INVALID_OPTION', 'Keyless verification needs both the identity and the identity provider (issuer)');
+    }
+    this.verifier = new SigstoreJsVerifier(toTrustMaterial(TrustedRoot.fromJSON(options.trustConfig.trustedRoot)));
+  }
+
+  async verify(bundle: Bundle): Promise<VerifiedSignature> {
+    if (bundle.dsseEnvelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
+      throw new FormatError('PAYLOAD_INVALID', `Expected DSSE payload ${IN_TOTO_PAYLOAD_TYPE}, but got ${bundle.dsseEnvelope.payloadType}`);
+    }
+    let signer: ReturnType<SigstoreJsVerifier['verify']>;
+    try {
+      const entity = toSignedEntity(bundleFromJSON(bundle));
+      signer = this.verifier.verify(entity, {
+        subjectAlternativeName: `^${escapeRegExp(this.options.identity)}$`,
+        extensions: { issuer: this.options.issuer },
+      });
+    } catch (e) {
+      throw toVerificationError(e, this.options);
+    }
+    const identity = signer.identity?.subjectAlternativeName ?? '';
+    const issuer = signer.identity?.extensions?.issuer ?? '';
+    if (identity !== this.options.identity || issuer !== this.options.issuer) {
+      throw new VerificationError('IDENTITY_MISMATCH', `The signature was made by ${identity} (issuer ${issuer}), not by ${this.options.identity} (issuer ${this.options.issuer})`, { identity, issuer });
+    }
+    return { signer: { method: 'sigstore', identity, issuer }, payload: bundlePayload(bundle), warnings: [] };
+  }
+}
+
+/** sigstore-js errors (and plain errors it lets through) as our typed errors. */
+function toVerificationError(e: unknown, expected: SigstoreVerifierOptions): VerificationError | FormatError {
+  if (e instanceof PolicyError) {
+    return new VerificationError('IDENTITY_MISMATCH', `The signature was not made by ${expected.identity} with issuer ${expected.issuer}: ${e.message}`, { identity: expected.identity, issuer: expected.issuer }, e);
+  }
+  if (e instanceof SigstoreVerificationError) {
+    const code: ErrorCode = e.code.startsWith('TLOG') ? 'TLOG_INVALID'
+      : e.code.startsWith('TIMESTAMP') ? 'TIMESTAMP_INVALID'
+      : e.code.startsWith('CERTIFICATE') || e.code === 'PUBLIC_KEY_ERROR' ? 'CERTIFICATE_CHAIN_INVALID'
+      : 'SIGNATURE_INVALID';
+    const detail = e.cause instanceof Error ? `: ${e.cause.message}` : '';
+    return new VerificationError(code, `Keyless verification failed (${e.code}): ${e.message}${detail}`, { sigstoreCode: e.code }, e);
+  }
+  // bundleFromJSON's ValidationError, and the TypeError @sigstore/verify throws for a bundle with no timestamp.
+  if (e instanceof Error && e.name === 'ValidationError') {
+    return new FormatError('BUNDLE_INVALID', `Invalid Sigstore bundle: ${e.message}`, {}, e);
+  }
+  return new VerificationError('SIGNATURE_INVALID', `Keyless verification failed: ${e instanceof Error ? e.message : String(e)}`, {}, e);
+}
+
+export function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
