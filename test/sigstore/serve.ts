@@ -1,14 +1,17 @@
-// Runs the local Sigstore stand-ins (Fulcio, Rekor, TSA on 127.0.0.1) until
-// Ctrl-C, and writes the ClientTrustConfig that points at them:
+// Runs the local Sigstore stand-ins (Fulcio, Rekor, TSA and an OIDC issuer with
+// a login page, all on 127.0.0.1) until Ctrl-C, and writes the ClientTrustConfig
+// that points at them:
 //
 //   node --import tsx test/sigstore/serve.ts [--trust-config OUT.json] [--oidc-issuer URL] [--print-token EMAIL]
 //
-// Then sign and verify with `--trust-config OUT.json`. Identity tokens: the mock
-// Fulcio accepts any well-formed JWT; --print-token prints one (SIGSTORE_ID_TOKEN).
+// Then sign and verify with `--trust-config OUT.json`: `model-signing sign` with no
+// token opens the stand-in's login page (any email signs in). --oidc-issuer names
+// another issuer instead; --print-token prints a token for SIGSTORE_ID_TOKEN.
 // Test-only: loads @sigstore/mock. Service times are pinned at start-up (see
 // localSigstore.ts), so certificates stay valid for the log/TSA time however long it runs.
 import * as path from 'node:path';
 import { startLocalSigstore } from '../helpers/localSigstore';
+import { OidcIssuer, startOidcIssuer } from '../helpers/oidcIssuer';
 
 interface Args {
   trustConfig: string;
@@ -39,10 +42,10 @@ function parseArgs(argv: string[]): Args {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
 
-  // OIDC: the stand-in identity provider is to be started here (later), and its
-  // issuer URL passed on; it then appears in the signing config's oidcUrls and
-  // becomes the default `iss` of minted tokens. Until then, --oidc-issuer names one.
-  const oidcIssuerURL = args.oidcIssuerURL;
+  // The stand-in identity provider, unless another issuer is named: it appears in
+  // the signing config's oidcUrls and is the default `iss` of minted tokens.
+  const idp: OidcIssuer | undefined = args.oidcIssuerURL ? undefined : await startOidcIssuer();
+  const oidcIssuerURL = args.oidcIssuerURL ?? idp!.issuer;
 
   const sigstore = await startLocalSigstore({ oidcIssuerURL });
   sigstore.writeTrustConfig(args.trustConfig);
@@ -52,7 +55,7 @@ async function main(): Promise<void> {
     `  Fulcio       ${sigstore.fulcioURL}`,
     `  Rekor        ${sigstore.rekorURL}`,
     `  TSA          ${sigstore.tsaURL}`,
-    `  OIDC issuer  ${oidcIssuerURL ?? '(none)'}`,
+    `  OIDC issuer  ${oidcIssuerURL}${idp ? ' (sign in as dev@example.com)' : ''}`,
     `  time (t0)    ${sigstore.time.toISOString()}`,
     `Trust config:  ${args.trustConfig}`,
   ];
@@ -68,7 +71,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     process.stdout.write(`\n${signal}: stopping\n`);
-    sigstore.stop().then(
+    Promise.all([sigstore.stop(), idp?.stop()]).then(
       () => {
         process.exitCode = 0;
         // Everything is closed; exit even if a stray handle lingers.
