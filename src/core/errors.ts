@@ -42,6 +42,9 @@ export type ErrorCode =
   | 'IDENTITY_TOKEN_UNAVAILABLE'
   | 'IDENTITY_TOKEN_INVALID'
   | 'OIDC_LOGIN_FAILED'
+  // signing with the GitHub account of the editor's session (sigstore/githubSession.ts)
+  | 'GITHUB_API_FAILED'
+  | 'LOGIN_IDENTITY_MISMATCH'
   // writing
   | 'WRITE_FAILED';
 

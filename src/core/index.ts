@@ -25,3 +25,5 @@ export * from './sigstore/trustConfig';
 export * from './sigstore/identity';
 export * from './sigstore/sigstoreSigner';
 export * from './sigstore/sigstoreVerifier';
+export * from './sigstore/githubSession';
+export * from './sigstore/fulcioCredentialSigner';
