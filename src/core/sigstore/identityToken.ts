@@ -1,0 +1,112 @@
+// The identity-token side of keyless signing: what a provider is, a token
+// given outright, and reading a token's claims for display. Tokens never reach
+// an error message or an error's data.
+import { decodeJwt } from 'jose';
+import { ModelSigningError } from '../errors';
+
+/** Anything that can hand out an OIDC identity token for Fulcio. */
+export interface IdentityProvider {
+  /** 'static', 'ambient' or 'interactive'. */
+  readonly name: string;
+  getToken(options?: { signal?: AbortSignal }): Promise<string>;
+}
+
+export const DEFAULT_OIDC_CLIENT_ID = 'sigstore';
+
+// ---------------------------------------------------------------------------
+// Reading a token (unverified: for display and early sanity checks only)
+// ---------------------------------------------------------------------------
+
+/**
+ * The issuer and the identity Fulcio will certify, read from a token without
+ * verifying it: `email` when `email_verified` is true, else `sub`.
+ */
+export function identityFromToken(token: string): { issuer: string; identity: string } {
+  const claims = decodeClaims(token);
+  const issuer = claims.iss;
+  if (typeof issuer !== 'string' || issuer === '') {
+    throw new ModelSigningError('IDENTITY_TOKEN_INVALID', 'The identity token has no issuer (`iss` claim)', { reason: 'no-issuer' });
+  }
+  if (typeof claims.email === 'string' && claims.email !== '' && (claims.email_verified === true || claims.email_verified === 'true')) {
+    return { issuer, identity: claims.email };
+  }
+  if (typeof claims.sub === 'string' && claims.sub !== '') return { issuer, identity: claims.sub };
+  throw new ModelSigningError(
+    'IDENTITY_TOKEN_INVALID',
+    'The identity token has neither a verified email (`email` with `email_verified: true`) nor a subject (`sub`)',
+    { reason: 'no-identity', issuer },
+  );
+}
+
+function decodeClaims(token: string): Record<string, unknown> {
+  if (typeof token !== 'string' || token.trim() === '') {
+    throw new ModelSigningError('IDENTITY_TOKEN_INVALID', 'The identity token is empty', { reason: 'empty' });
+  }
+  try {
+    return decodeJwt(token.trim()) as Record<string, unknown>;
+  } catch {
+    // jose's messages do not quote the token, but nothing of it is kept either.
+    throw new ModelSigningError('IDENTITY_TOKEN_INVALID', 'The identity token is not a well-formed JWT (expected three base64url parts with a JSON claims set)', { reason: 'malformed' });
+  }
+}
+
+/** Well-formed, with an identity, and not expired: what Fulcio would reject anyway, said earlier and clearer. */
+export function checkToken(token: string, source: string): string {
+  const t = token.trim();
+  const claims = decodeClaims(t);
+  identityFromToken(t);
+  if (typeof claims.exp === 'number' && claims.exp * 1000 < Date.now()) {
+    const expiredAt = new Date(claims.exp * 1000).toISOString();
+    throw new ModelSigningError('IDENTITY_TOKEN_INVALID', `The identity token from ${source} expired at ${expiredAt}`, { reason: 'expired', expiredAt });
+  }
+  return t;
+}
+
+// ---------------------------------------------------------------------------
+// Explicit token
+// ---------------------------------------------------------------------------
+
+/** A token given by the caller (`--identity-token`). */
+export class StaticTokenProvider implements IdentityProvider {
+  readonly name = 'static';
+  readonly #token: string;
+
+  constructor(token: string) {
+    decodeClaims(token);
+    this.#token = token.trim();
+  }
+
+  async getToken(options: { signal?: AbortSignal } = {}): Promise<string> {
+    throwIfCancelled(options.signal);
+    return checkToken(this.#token, 'the command line');
+  }
+
+  /** Never prints the token. */
+  toJSON(): object {
+    return { name: this.name };
+  }
+}
+
+
+// ---------------------------------------------------------------------------
+// Small helpers
+// ---------------------------------------------------------------------------
+
+export function throwIfCancelled(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new ModelSigningError('CANCELLED', 'Cancelled', { reason: 'cancelled' });
+}
+
+/** Rejects with the signal's reason (a typed error for our deadlines) as soon as it fires. */
+export function raceSignal<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return p;
+  const reasonOf = (s: AbortSignal): unknown => (s.reason instanceof ModelSigningError ? s.reason : new ModelSigningError('CANCELLED', 'Cancelled', { reason: 'cancelled' }));
+  if (signal.aborted) return Promise.reject(reasonOf(signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(reasonOf(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
+      (e: unknown) => { signal.removeEventListener('abort', onAbort); reject(e); },
+    );
+  });
+}
