@@ -1,6 +1,6 @@
 // Bundles the extension, the hashing worker and the CLI to dist/ (CommonJS, Node 20).
 import * as esbuild from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -25,6 +25,19 @@ const builds = [
   { ...common, entryPoints: { hashWorker: 'src/worker/hashWorker.ts' }, outdir: 'dist' },
   { ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
 ];
+
+// The integration suite, run inside the extension host: the mocha runner (index.ts) and every
+// *.test.ts, side by side in dist/test/integration (index.js finds the tests there). mocha is
+// loaded from node_modules at run time. Left out of --production builds.
+if (!production) {
+  const integration = ['index.ts', ...readdirSync('test/integration').filter((f) => f.endsWith('.test.ts'))];
+  builds.push({
+    ...common,
+    entryPoints: Object.fromEntries(integration.map((f) => [f.replace(/\.ts$/, ''), `test/integration/${f}`])),
+    outdir: 'dist/test/integration',
+    external: ['vscode', 'mocha'],
+  });
+}
 
 if (watch) {
   const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));

@@ -1,0 +1,24 @@
+// The mocha runner the extension host loads: VS Code requires the module named by
+// extensionTestsPath (dist/test/integration/index.js) and awaits its run(). Used by both
+// test/e2e/runVsCode.ts (code-server, through the workbench URL's payload) and
+// runTestElectron.ts (@vscode/test-electron). mocha is loaded from the extension's node_modules.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Mocha from 'mocha';
+import * as vscode from 'vscode';
+import { START_MARKER } from './marker';
+
+export function run(): Promise<void> {
+  const mocha = new Mocha({ ui: 'tdd', reporter: 'spec', color: false, timeout: 20_000 });
+  // Every suite bundled next to this file (esbuild.mjs builds test/integration/*.test.ts here).
+  const files = readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort();
+  for (const file of files) mocha.addFile(join(__dirname, file));
+  console.log(`${START_MARKER} ${files.join(', ')} in VS Code ${vscode.version}, Node ${process.versions.node}`);
+  return new Promise((resolve, reject) => {
+    try {
+      mocha.run((failures) => (failures > 0 ? reject(new Error(`${failures} integration test(s) failed`)) : resolve()));
+    } catch (err) {
+      reject(err);
+    }
+  });
+}
