@@ -21,7 +21,8 @@ const common = {
 
 const builds = [
   // Only the extension may import `vscode`: in the worker and the CLI an import of it fails the build.
-  { ...common, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist', external: ['vscode'] },
+  // The extension in two bundles: what activation needs, and the commands with the core, loaded on first use.
+  { ...common, entryPoints: { extension: 'src/extension/extension.ts', commands: 'src/extension/commands.ts' }, outdir: 'dist', external: ['vscode'] },
   { ...common, entryPoints: { hashWorker: 'src/worker/hashWorker.ts' }, outdir: 'dist' },
   { ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
 ];

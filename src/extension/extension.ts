@@ -1,8 +1,75 @@
-import type * as vscode from 'vscode';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import * as vscode from 'vscode';
+import type { ModelCommands } from './commands';
+import { COMMANDS, VIEWS } from './constants';
+import { watchVerifiedModels } from './liveVerification';
+import { ManifestTreeProvider, registerCopyDigest } from './manifestTree';
+import { ModelStates } from './modelState';
+import { modelOfFile } from './modelTarget';
+import type { SignModelArgs } from './signCommand';
+import { VerificationBadge } from './verificationBadge';
+import type { VerifyModelArgs } from './verifyCommand';
 
-// The editor integration (Sign/Verify Model commands, manifest tree, status-bar
-// badge) is tracked as its own milestone; until then the extension contributes
-// nothing and this entry point only keeps the build layout in place.
-export function activate(_context: vscode.ExtensionContext): void {}
+/** What the extension hands to tests and to other extensions. */
+export interface ModelSigningApi {
+  readonly states: ModelStates;
+  badgeText(): string;
+  /** How long activate() took, in milliseconds. */
+  readonly activationMs: number;
+}
+
+// activate() only wires things up: no hashing, no network, and the core is
+// loaded on the first command (dist/commands.js).
+export function activate(context: vscode.ExtensionContext): ModelSigningApi {
+  const started = performance.now();
+  const log = vscode.window.createOutputChannel('Model Signing', { log: true });
+  const states = new ModelStates();
+  const diagnostics = vscode.languages.createDiagnosticCollection('model-signing');
+  const badge = new VerificationBadge(states);
+  const tree = new ManifestTreeProvider(states);
+  let commands: ModelCommands | undefined;
+  const load = (): ModelCommands => {
+    if (!commands) {
+      // A path esbuild leaves alone: commands.js is its own bundle.
+      const mod = require(path.join(__dirname, 'commands.js')) as typeof import('./commands');
+      commands = mod.createCommands(context, log, states, diagnostics);
+      context.subscriptions.push(commands);
+    }
+    return commands;
+  };
+
+  context.subscriptions.push(
+    log, states, diagnostics, badge, tree,
+    vscode.window.createTreeView(VIEWS.manifest, { treeDataProvider: tree, showCollapseAll: true }),
+    vscode.commands.registerCommand(COMMANDS.signModel, (uri?: vscode.Uri, args?: SignModelArgs) => guard(log, () => load().sign(uri, args))),
+    vscode.commands.registerCommand(COMMANDS.verifyModel, (uri?: vscode.Uri, args?: VerifyModelArgs) => guard(log, () => load().verify(uri, args))),
+    registerCopyDigest(),
+    watchVerifiedModels(states, () => (commands ? [...commands.watched()] : []), (target) => load().reverify(target)),
+    vscode.window.onDidChangeActiveTextEditor((editor) => followEditor(editor, states)),
+  );
+  followEditor(vscode.window.activeTextEditor, states);
+  return { states, badgeText: () => badge.text, activationMs: performance.now() - started };
+}
 
 export function deactivate(): void {}
+
+/** The badge follows the model of the file in the active editor. */
+function followEditor(editor: vscode.TextEditor | undefined, states: ModelStates): void {
+  if (editor?.document.uri.scheme !== 'file') return;
+  const target = modelOfFile(editor.document.uri.fsPath);
+  if (target && states.get(target.modelPath)) states.focus(target.modelPath);
+}
+
+/** The one place where a command's failure becomes a readable message; a cancel stays silent. */
+async function guard<T>(log: vscode.LogOutputChannel, run: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await run();
+  } catch (e) {
+    if ((e as { code?: unknown }).code === 'CANCELLED') return undefined;
+    const message = e instanceof Error ? e.message : String(e);
+    log.error(message);
+    void vscode.window.showErrorMessage(`Model Signing: ${message}`);
+    return undefined;
+  }
+}

@@ -1,12 +1,23 @@
 // Worker-thread entry of the hashing pool: it only hashes. Tasks arrive in
 // batches; results go back per batch, progress every 50 ms.
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { isModelSigningError } from '../core/errors';
 import { hashFileRange } from '../core/hashing/fileHasher';
 import type { FromWorker, ToWorker } from '../core/hashing/hashPool';
 
 const port = parentPort!;
-const buffer = Buffer.allocUnsafe((workerData as { chunkSize: number }).chunkSize);
+const { chunkSize, niceness } = workerData as { chunkSize: number; niceness?: number };
+const buffer = Buffer.allocUnsafe(chunkSize);
+if (niceness) {
+  // On Linux the nice value is per thread: this lowers only this worker, so the
+  // thread that spawned it (an editor's UI loop) gets a core the moment it needs one.
+  try {
+    setPriority(niceness);
+  } catch {
+    // Not permitted here: hash at normal priority.
+  }
+}
 const post = (m: FromWorker) => port.postMessage(m);
 
 let unreported = 0;

@@ -48,6 +48,11 @@ export interface WorkerHashPoolOptions {
   chunkSize?: number;
   /** Start all workers at construction rather than on first use. */
   eager?: boolean;
+  /**
+   * Nice value for the worker threads (Linux: per thread). An editor sets it so
+   * hashing never delays its event loop; the CLI leaves it at 0.
+   */
+  niceness?: number;
 }
 
 // A worker is handed tasks in batches, so 20,000 small files cost a few hundred
@@ -166,7 +171,7 @@ export class WorkerHashPool implements HashPool {
 
   private spawn(): Worker {
     const w = new Worker(this.options.workerScript, {
-      workerData: { chunkSize: this.options.chunkSize ?? DEFAULT_CHUNK_SIZE },
+      workerData: { chunkSize: this.options.chunkSize ?? DEFAULT_CHUNK_SIZE, niceness: this.options.niceness ?? 0 },
     });
     w.unref();
     return w;

@@ -13,6 +13,12 @@ export interface SigstoreVerifierOptions {
   identity: string;
   /** The OIDC issuer recorded in the certificate, compared exactly. */
   issuer: string;
+  /**
+   * Accept any identity and report the one the certificate names: for trust on
+   * first use, where the caller shows the signer and asks before pinning it.
+   * `identity` and `issuer` are then ignored.
+   */
+  anyIdentity?: boolean;
 }
 
 /**
@@ -27,7 +33,7 @@ export class SigstoreVerifier implements Verifier {
   private readonly verifier: SigstoreJsVerifier;
 
   constructor(private readonly options: SigstoreVerifierOptions) {
-    if (!options.identity || !options.issuer) {
+    if (!options.anyIdentity && (!options.identity || !options.issuer)) {
       throw new FormatError('INVALID_OPTION', 'Keyless verification needs both the identity and the identity provider (issuer)');
     }
     this.verifier = new SigstoreJsVerifier(toTrustMaterial(TrustedRoot.fromJSON(options.trustConfig.trustedRoot)));
@@ -40,16 +46,18 @@ export class SigstoreVerifier implements Verifier {
     let signer: ReturnType<SigstoreJsVerifier['verify']>;
     try {
       const entity = toSignedEntity(bundleFromJSON(bundle));
-      signer = this.verifier.verify(entity, {
-        subjectAlternativeName: `^${escapeRegExp(this.options.identity)}$`,
-        extensions: { issuer: this.options.issuer },
-      });
+      signer = this.options.anyIdentity
+        ? this.verifier.verify(entity)
+        : this.verifier.verify(entity, {
+            subjectAlternativeName: `^${escapeRegExp(this.options.identity)}$`,
+            extensions: { issuer: this.options.issuer },
+          });
     } catch (e) {
       throw toVerificationError(e, this.options);
     }
     const identity = signer.identity?.subjectAlternativeName ?? '';
     const issuer = signer.identity?.extensions?.issuer ?? '';
-    if (identity !== this.options.identity || issuer !== this.options.issuer) {
+    if (!this.options.anyIdentity && (identity !== this.options.identity || issuer !== this.options.issuer)) {
       throw new VerificationError('IDENTITY_MISMATCH', `The signature was made by ${identity} (issuer ${issuer}), not by ${this.options.identity} (issuer ${this.options.issuer})`, { identity, issuer });
     }
     return { signer: { method: 'sigstore', identity, issuer }, payload: bundlePayload(bundle), warnings: [] };

@@ -1,0 +1,103 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { COMMANDS } from './constants';
+import { ManifestNode, toManifestTree } from './manifestNodes';
+import { ModelState, ModelStates, describeSigner } from './modelState';
+import { formatBytes } from './progress';
+
+type Item = { type: 'info'; label: string; description?: string; tooltip?: string; icon: string } | { type: 'node'; node: ManifestNode; modelPath: string };
+
+const ICONS: Record<ManifestNode['state'], vscode.ThemeIcon> = {
+  verified: new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed')),
+  modified: new vscode.ThemeIcon('diff-modified', new vscode.ThemeColor('list.errorForeground')),
+  missing: new vscode.ThemeIcon('diff-removed', new vscode.ThemeColor('list.warningForeground')),
+  extra: new vscode.ThemeIcon('question', new vscode.ThemeColor('list.warningForeground')),
+};
+
+/** The signed manifest of the current model: signer, serialization, then its files with their states. */
+export class ManifestTreeProvider implements vscode.TreeDataProvider<Item>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<Item | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly subscription: vscode.Disposable;
+  private tree: ManifestNode | undefined;
+
+  constructor(private readonly states: ModelStates) {
+    this.subscription = states.onDidChange(() => {
+      this.tree = undefined;
+      this.changed.fire(undefined);
+    });
+  }
+
+  getTreeItem(item: Item): vscode.TreeItem {
+    if (item.type === 'info') {
+      const t = new vscode.TreeItem(item.label);
+      t.description = item.description;
+      t.tooltip = item.tooltip;
+      t.iconPath = new vscode.ThemeIcon(item.icon);
+      return t;
+    }
+    const n = item.node;
+    const t = new vscode.TreeItem(n.label, n.kind === 'folder' ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+    t.id = `${item.modelPath}::${n.path}`;
+    t.iconPath = n.kind === 'folder' && n.state === 'verified' ? vscode.ThemeIcon.Folder : ICONS[n.state];
+    if (n.kind === 'file') {
+      const onDisk = path.join(item.modelPath, n.path);
+      const size = fs.existsSync(onDisk) ? formatBytes(fs.statSync(onDisk).size) : '';
+      t.description = [n.state === 'verified' ? '' : n.state, size, n.digest ? n.digest.slice(0, 12) : ''].filter(Boolean).join(' · ');
+      t.tooltip = `${n.path}\n${n.state}${n.digest ? `\n${n.algorithm}:${n.digest}` : ''}`;
+      t.contextValue = n.digest ? 'manifestFile' : 'unsignedFile';
+      t.resourceUri = vscode.Uri.file(onDisk);
+      if (fs.existsSync(onDisk)) t.command = { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(onDisk)] };
+    }
+    return t;
+  }
+
+  getChildren(item?: Item): Item[] {
+    const state = this.states.current;
+    if (!state) return [];
+    if (item?.type === 'node') return item.node.children.map((node) => ({ type: 'node', node, modelPath: state.target.modelPath }));
+    if (item) return [];
+    return topLevel(state, this.treeOf(state));
+  }
+
+  private treeOf(state: ModelState): ManifestNode | undefined {
+    if (state.kind !== 'verified' && state.kind !== 'tampered') return undefined;
+    return (this.tree ??= toManifestTree(state.result));
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.changed.dispose();
+  }
+}
+
+function topLevel(state: ModelState, tree: ManifestNode | undefined): Item[] {
+  const name = path.basename(state.target.modelPath);
+  if (state.kind === 'unsigned') return [{ type: 'info', label: `${name} is not signed`, icon: 'circle-slash' }];
+  if (state.kind === 'verifying') return [{ type: 'info', label: `Verifying ${name}…`, description: `${Math.floor(state.percent)}%`, icon: 'sync~spin' }];
+  if (state.kind === 'failed') return [{ type: 'info', label: 'Not verified', description: state.message, tooltip: state.message, icon: 'error' }];
+  const r = state.result;
+  const s = r.serialization;
+  const signer = r.signer;
+  const items: Item[] = [
+    {
+      type: 'info',
+      label: describeSigner(signer),
+      description: signer.method === 'sigstore' ? signer.issuer : signer.method === 'certificate' ? `issued by ${signer.issuer}` : 'public key',
+      tooltip: JSON.stringify(signer, null, 2),
+      icon: state.kind === 'verified' ? 'verified' : 'warning',
+    },
+    { type: 'info', label: `${s.method} · ${s.hashType}${s.shardSize ? ` · shards of ${formatBytes(s.shardSize)}` : ''}`, description: `root sha256:${r.rootDigest.slice(0, 12)}…`, tooltip: `sha256:${r.rootDigest}`, icon: 'symbol-structure' },
+  ];
+  if (s.ignorePaths.length > 0) items.push({ type: 'info', label: 'Ignored', description: s.ignorePaths.join(', '), icon: 'eye-closed' });
+  if (tree) items.push(...tree.children.map((node): Item => ({ type: 'node', node, modelPath: state.target.modelPath })));
+  return items;
+}
+
+/** Copies a file's signed digest (`algorithm:hex`). */
+export function registerCopyDigest(): vscode.Disposable {
+  return vscode.commands.registerCommand(COMMANDS.copyDigest, async (item: Item) => {
+    if (item?.type === 'node' && item.node.digest) await vscode.env.clipboard.writeText(`${item.node.algorithm}:${item.node.digest}`);
+  });
+}

@@ -1,0 +1,60 @@
+import * as vscode from 'vscode';
+import type { SignerInfo, VerificationResult } from '../core';
+import type { ModelTarget } from './modelTarget';
+
+/** What the extension knows about one model: the badge and the tree render this. */
+export type ModelState =
+  | { kind: 'unsigned'; target: ModelTarget }
+  | { kind: 'verifying'; target: ModelTarget; percent: number }
+  | { kind: 'verified'; target: ModelTarget; result: VerificationResult }
+  | { kind: 'tampered'; target: ModelTarget; result: VerificationResult }
+  | { kind: 'failed'; target: ModelTarget; message: string };
+
+/** The states of the models seen so far, and which one is current (the active editor's, or the last acted on). */
+export class ModelStates implements vscode.Disposable {
+  private readonly states = new Map<string, ModelState>();
+  private currentPath: string | undefined;
+  private readonly changed = new vscode.EventEmitter<ModelState | undefined>();
+  readonly onDidChange = this.changed.event;
+
+  set(state: ModelState): void {
+    this.states.set(state.target.modelPath, state);
+    this.currentPath = state.target.modelPath;
+    this.changed.fire(state);
+  }
+
+  get(modelPath: string): ModelState | undefined {
+    return this.states.get(modelPath);
+  }
+
+  get current(): ModelState | undefined {
+    return this.currentPath ? this.states.get(this.currentPath) : undefined;
+  }
+
+  focus(modelPath: string | undefined): void {
+    if (modelPath === this.currentPath) return;
+    this.currentPath = modelPath;
+    this.changed.fire(this.current);
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}
+
+/** One line naming the signer. */
+export function describeSigner(signer: SignerInfo): string {
+  switch (signer.method) {
+    case 'sigstore':
+      return signer.identity;
+    case 'key':
+      return `key ${signer.keyHint.slice(0, 12)}…`;
+    case 'certificate':
+      return signer.subject;
+  }
+}
+
+/** How many files differ from the signature. */
+export function problemCount(result: VerificationResult): number {
+  return result.diff.changed.length + result.diff.missing.length + result.diff.extra.length;
+}

@@ -1,0 +1,38 @@
+import * as vscode from 'vscode';
+import type { HashProgress } from '../core';
+
+/**
+ * Runs a core job under a cancellable progress notification: the
+ * CancellationToken becomes an AbortSignal, and hashing progress becomes
+ * percentage, throughput and time left.
+ */
+export function withHashingProgress<T>(title: string, job: (signal: AbortSignal, onProgress: (p: HashProgress) => void) => Promise<T>): Thenable<T> {
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) => {
+    const ac = new AbortController();
+    token.onCancellationRequested(() => ac.abort());
+    const started = Date.now();
+    let reported = 0;
+    let last = 0;
+    const onProgress = (p: HashProgress) => {
+      const now = Date.now();
+      if (now - last < 200 && p.bytesDone < p.bytesTotal) return;
+      last = now;
+      const pct = p.bytesTotal > 0 ? (100 * p.bytesDone) / p.bytesTotal : 100;
+      const rate = p.bytesDone / Math.max(0.001, (now - started) / 1000);
+      const left = rate > 0 ? Math.ceil((p.bytesTotal - p.bytesDone) / rate) : 0;
+      progress.report({ increment: pct - reported, message: `${Math.floor(pct)}% · ${formatBytes(rate)}/s · ${left}s left` });
+      reported = pct;
+    };
+    return job(ac.signal, onProgress);
+  });
+}
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  while (n >= 1000 && i < units.length - 1) {
+    n /= 1000;
+    i++;
+  }
+  return `${n.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
+}

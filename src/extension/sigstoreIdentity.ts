@@ -1,0 +1,59 @@
+import * as vscode from 'vscode';
+import {
+  GitHubSessionProvider, IdentityProvider, InteractiveLoginProvider, PRODUCTION_OIDC_ISSUER, SigningIdentityPreview,
+  StaticTokenProvider, TrustConfig, oidcIssuerOf, resolveTrustConfig,
+} from '../core';
+import { SETTINGS } from './constants';
+
+export type IdentitySource = 'github' | 'browser' | 'token';
+
+/** The trust config the settings name, or the built-in production one. */
+export async function trustConfigFromSettings(): Promise<TrustConfig> {
+  const file = vscode.workspace.getConfiguration(SETTINGS.section).get<string>(SETTINGS.trustConfig) || undefined;
+  return (await resolveTrustConfig({ trustConfigPath: file })).config;
+}
+
+/** The identity sources a person has in the editor, GitHub's session first. */
+export async function chooseIdentitySource(): Promise<IdentitySource | undefined> {
+  const pick = await vscode.window.showQuickPick(
+    [
+      { label: '$(github) GitHub account', description: 'the account signed in to VS Code', source: 'github' as const },
+      { label: '$(globe) Sign in with a browser', description: 'Sigstore\'s sign-in page (Google, GitHub, Microsoft)', source: 'browser' as const },
+      { label: '$(key) Paste an identity token', description: 'an OIDC ID token', source: 'token' as const },
+    ],
+    { title: 'Sign with which identity?', ignoreFocusOut: true },
+  );
+  return pick?.source;
+}
+
+export async function identityProvider(source: IdentitySource, trust: TrustConfig, token?: string): Promise<IdentityProvider | undefined> {
+  const login = { issuer: oidcIssuerOf(trust) ?? PRODUCTION_OIDC_ISSUER, openUrl: (url: string) => void vscode.env.openExternal(vscode.Uri.parse(url)) };
+  switch (source) {
+    case 'browser':
+      return new InteractiveLoginProvider(login);
+    case 'token': {
+      const value = token ?? (await vscode.window.showInputBox({ title: 'OIDC identity token', password: true, ignoreFocusOut: true }));
+      return value ? new StaticTokenProvider(value) : undefined;
+    }
+    case 'github': {
+      const session = await vscode.authentication.getSession('github', ['user:email'], { createIfNone: true });
+      return new GitHubSessionProvider({
+        session: { accessToken: session.accessToken, account: { label: session.account.label, id: session.account.id } },
+        trustConfig: trust,
+        login: { openUrl: login.openUrl },
+        confirm: confirmIdentity,
+      });
+    }
+  }
+}
+
+/** Shows the account and the identity the certificate will carry before anything is signed. */
+async function confirmIdentity(p: SigningIdentityPreview): Promise<boolean> {
+  const who = p.identity ?? 'the identity you sign in with';
+  const answer = await vscode.window.showInformationMessage(
+    `Sign as ${who}?`,
+    { modal: true, detail: `GitHub account: ${p.account}\nCertificate identity: ${who}\nIssuer: ${p.issuer}\n\n${p.note}` },
+    'Sign',
+  );
+  return answer === 'Sign';
+}

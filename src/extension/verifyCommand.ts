@@ -1,0 +1,120 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import {
+  CertificateVerifier, HashPool, HashProgress, KeyVerifier, SigstoreVerifier, VerificationResult, Verifier, bundleKind, isModelSigningError,
+  loadPublicKey, parsePemCertificates, readBundle, verifyModel,
+} from '../core';
+import { pickFiles } from './keyMaterial';
+import { ModelStates, describeSigner, problemCount } from './modelState';
+import { ModelTarget, pickTarget } from './modelTarget';
+import { withHashingProgress } from './progress';
+import { trustConfigFromSettings } from './sigstoreIdentity';
+
+/** What to trust, given up front (tests, policy); otherwise the flow asks. */
+export interface VerifyModelArgs {
+  publicKey?: string;
+  certificateRoots?: string[];
+  identity?: string;
+  issuer?: string;
+  /** No dialogs: for the live badge. */
+  quiet?: boolean;
+}
+
+export interface VerifyDeps {
+  pool: HashPool;
+  states: ModelStates;
+  diagnostics: vscode.DiagnosticCollection;
+  log: vscode.LogOutputChannel;
+  /** Verifiers that worked for a model, reused by the live badge. */
+  remembered: Map<string, Verifier>;
+}
+
+/** Verify Model: check the signature and every file, then show the result in the badge, the tree and Problems. */
+export async function verifyModelCommand(deps: VerifyDeps, uri?: vscode.Uri, args: VerifyModelArgs = {}): Promise<VerificationResult | undefined> {
+  const target = await pickTarget(uri, 'Verify Model');
+  if (!target) return undefined;
+  return verifyTarget(deps, target, args);
+}
+
+export async function verifyTarget(deps: VerifyDeps, target: ModelTarget, args: VerifyModelArgs = {}): Promise<VerificationResult | undefined> {
+  if (!fs.existsSync(target.signaturePath)) {
+    deps.states.set({ kind: 'unsigned', target });
+    if (!args.quiet) void vscode.window.showWarningMessage(`${path.basename(target.modelPath)} has no signature (${path.basename(target.signaturePath)})`);
+    return undefined;
+  }
+  try {
+    const bundle = await readBundle(target.signaturePath);
+    const verifier = await chooseVerifier(deps, target, bundleKind(bundle), args);
+    if (!verifier) return undefined;
+    deps.states.set({ kind: 'verifying', target, percent: 0 });
+    const run = (signal?: AbortSignal, onProgress?: (p: HashProgress) => void) =>
+      verifyModel(target.modelPath, { verifier, pool: deps.pool, bundle, signaturePath: target.signaturePath, signal, onProgress: (p) => {
+        onProgress?.(p);
+        deps.states.set({ kind: 'verifying', target, percent: p.bytesTotal ? (100 * p.bytesDone) / p.bytesTotal : 100 });
+      } });
+    const result = args.quiet ? await run() : await withHashingProgress(`Verifying ${path.basename(target.modelPath)}`, run);
+    deps.remembered.set(target.modelPath, verifier);
+    report(deps, target, result, args.quiet);
+    return result;
+  } catch (e) {
+    const message = isModelSigningError(e) ? e.message : e instanceof Error ? e.message : String(e);
+    if (isModelSigningError(e) && e.code === 'CANCELLED') {
+      deps.states.set({ kind: 'failed', target, message: 'Verification cancelled' });
+      return undefined;
+    }
+    deps.states.set({ kind: 'failed', target, message });
+    deps.log.error(`Verification of ${target.modelPath} failed: ${message}`);
+    if (!args.quiet) void vscode.window.showErrorMessage(`Verification of ${path.basename(target.modelPath)} failed: ${message}`);
+    return undefined;
+  }
+}
+
+async function chooseVerifier(deps: VerifyDeps, target: ModelTarget, kind: 'key' | 'certificate' | 'sigstore', args: VerifyModelArgs): Promise<Verifier | undefined> {
+  const known = deps.remembered.get(target.modelPath);
+  if (args.quiet && known) return known;
+  if (kind === 'sigstore') {
+    const trustConfig = await trustConfigFromSettings();
+    // No expected identity given: verify, then show who signed (trust on first use).
+    const anyIdentity = !args.identity || !args.issuer;
+    return new SigstoreVerifier({ trustConfig, identity: args.identity ?? '', issuer: args.issuer ?? '', anyIdentity });
+  }
+  if (args.quiet) return known;
+  if (kind === 'key') {
+    const file = args.publicKey ?? (await pickFiles('Public key of the signer (PEM)'))?.[0];
+    return file ? new KeyVerifier(loadPublicKey(fs.readFileSync(file, 'utf8'))) : undefined;
+  }
+  const roots = args.certificateRoots ?? (await pickFiles('Trusted root certificates (PEM)', true));
+  return roots?.length ? new CertificateVerifier({ roots: roots.flatMap((f) => parsePemCertificates(fs.readFileSync(f, 'utf8'), f)) }) : undefined;
+}
+
+function report(deps: VerifyDeps, target: ModelTarget, result: VerificationResult, quiet = false): void {
+  deps.states.set({ kind: result.ok ? 'verified' : 'tampered', target, result });
+  const name = path.basename(target.modelPath);
+  const fileUri = (n: string) => vscode.Uri.file(target.isFile ? target.modelPath : path.join(target.modelPath, n.replace(/:\d+:\d+$/, '')));
+  const sigUri = vscode.Uri.file(target.signaturePath);
+  const entries = new Map<string, vscode.Diagnostic[]>();
+  const add = (uri: vscode.Uri, message: string, severity: vscode.DiagnosticSeverity) => {
+    const d = new vscode.Diagnostic(new vscode.Range(0, 0, 0, 0), message, severity);
+    d.source = 'model-signing';
+    entries.set(uri.toString(), [...(entries.get(uri.toString()) ?? []), d]);
+  };
+  result.diff.changed.forEach((c) => add(fileUri(c.name), `Modified since it was signed: expected ${c.expected.algorithm}:${c.expected.digest}, found ${c.actual.digest}`, vscode.DiagnosticSeverity.Error));
+  result.diff.missing.forEach((m) => add(sigUri, `Signed file missing from ${name}: ${m}`, vscode.DiagnosticSeverity.Error));
+  result.diff.extra.forEach((x) => add(fileUri(x), `Not covered by the signature of ${name}`, vscode.DiagnosticSeverity.Warning));
+  // Replace this model's diagnostics, keep other models'.
+  deps.diagnostics.forEach((uri) => {
+    if (uri.fsPath === target.signaturePath || uri.fsPath.startsWith(target.modelPath + path.sep) || uri.fsPath === target.modelPath) deps.diagnostics.delete(uri);
+  });
+  for (const [uri, ds] of entries) deps.diagnostics.set(vscode.Uri.parse(uri), ds);
+  const signer = describeSigner(result.signer);
+  result.warnings.forEach((w) => deps.log.warn(w));
+  if (result.ok) {
+    deps.log.info(`Verified ${target.modelPath}: ${result.manifest.resources.length} resources, signed by ${signer}`);
+    if (!quiet) void vscode.window.showInformationMessage(`${name} verified: signed by ${signer}`);
+  } else {
+    const n = problemCount(result);
+    deps.log.warn(`${target.modelPath} does not match its signature: ${result.diff.changed.length} changed, ${result.diff.missing.length} missing, ${result.diff.extra.length} extra`);
+    if (!quiet) void vscode.window.showWarningMessage(`${name} does not match its signature: ${n} file${n === 1 ? '' : 's'} differ (see Problems)`);
+  }
+}
