@@ -1,9 +1,10 @@
 // The click-through: drives the web workbench (code-server) with the extension loaded in
 // development mode, the way a user would. Each step counts as passed or failed; a failed step
 // leaves a screenshot. Selectors and pitfalls: /work/shared/docs/vscode-e2e.md §4.
-import { statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from './playwright';
+import { KeylessModel, SIGNED_MODEL, SIGNER } from './keylessModel';
 import { MODEL_DIR, WORKSPACE_NAME } from './workspace';
 
 export interface ClickThroughOptions {
@@ -11,6 +12,8 @@ export interface ClickThroughOptions {
   /** The workbench URL with the workspace folder and the extensionDevelopmentPath payload. */
   workbenchUrl: string;
   screenshotDir: string;
+  /** A model signed keylessly beforehand, for the Verify Model steps. */
+  keyless: KeylessModel;
 }
 
 export interface StepCounts {
@@ -20,7 +23,11 @@ export interface StepCounts {
 
 const explorerRow = (name: string) => `.explorer-folders-view .monaco-list-row[aria-label="${name}"]`;
 
-export async function clickThrough({ page, workbenchUrl, screenshotDir }: ClickThroughOptions): Promise<StepCounts> {
+const BADGE = '[id="model-signing.model-signing-vscode.modelSigning.verification"]';
+/** A page expression (a string: no DOM types here) that is true once the badge shows `text`. */
+const badgeIncludes = (text: string) => `document.querySelector(${JSON.stringify(BADGE)})?.textContent?.includes(${JSON.stringify(text)})`;
+
+export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless }: ClickThroughOptions): Promise<StepCounts> {
   const counts: StepCounts = { passed: 0, failed: 0 };
   let workbenchLoaded = false;
 
@@ -71,6 +78,55 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir }: ClickT
     await page.screenshot({ path: shot });
     if (statSync(shot).size === 0) throw new Error(`${shot} is empty`);
     console.log(`    screenshot: ${shot}`);
+  });
+
+  const shoot = async (file: string) => {
+    const shot = join(screenshotDir, file);
+    await page.screenshot({ path: shot });
+    console.log(`    screenshot: ${shot}`);
+  };
+  const badgeText = async () => ((await page.textContent(BADGE)) ?? '').trim();
+
+  await step(`Verify Model on ${SIGNED_MODEL} (Explorer context menu): the badge says Verified · ${SIGNER}`, async () => {
+    await page.click(explorerRow(SIGNED_MODEL), { button: 'right' });
+    const item = page.getByRole('menuitem', { name: 'Verify Model' });
+    await item.waitFor();
+    await page.waitForTimeout(250); // the menu item listens for clicks only after 100 ms (vscode-e2e.md, pitfall 1)
+    await item.click();
+    await page.locator('.context-view .monaco-menu').waitFor({ state: 'detached', timeout: 5000 });
+    await page.waitForFunction(badgeIncludes('Verified'), undefined, { timeout: 15_000 });
+    const text = await badgeText();
+    if (text !== `Verified · ${SIGNER}`) throw new Error(`badge reads '${text}'`);
+  });
+
+  await step('the Signed Model view shows the signer and every signed file', async () => {
+    const header = page.locator('.pane-header[aria-label="Signed Model Section"]');
+    await header.waitFor();
+    if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+    // Room for the view: fold the folders section (its rows are virtualized, only visible ones exist).
+    const folders = page.locator(`.pane-header[aria-label="Explorer Section: ${WORKSPACE_NAME}"]`);
+    if ((await folders.getAttribute('aria-expanded')) === 'true') await folders.click();
+    const pane = page.locator('.pane', { has: header });
+    await pane.locator('.monaco-list-row', { hasText: SIGNER }).first().waitFor();
+    for (const f of ['config.json', 'model.safetensors', 'tokenizer']) await pane.locator('.monaco-list-row', { hasText: f }).first().waitFor();
+    await shoot('verified.png');
+  });
+
+  await step('a file changed on disk turns the badge to Tampered within 2 s, and the view marks it', async () => {
+    const file = join(keyless.modelPath, 'config.json');
+    const original = readFileSync(file);
+    const changedAt = Date.now();
+    writeFileSync(file, '{"hidden_size": 65}\n');
+    try {
+      await page.waitForFunction(badgeIncludes('Tampered · 1 file'), undefined, { timeout: 2000 });
+      console.log(`    badge: '${await badgeText()}' ${Date.now() - changedAt} ms after the write`);
+      const pane = page.locator('.pane', { has: page.locator('.pane-header[aria-label="Signed Model Section"]') });
+      await pane.locator('.monaco-list-row', { hasText: 'modified' }).first().waitFor({ timeout: 3000 });
+      await shoot('tampered.png');
+    } finally {
+      writeFileSync(file, original);
+    }
+    await page.waitForFunction(badgeIncludes('Verified'), undefined, { timeout: 5000 });
   });
 
   return counts;

@@ -26,6 +26,9 @@ export interface Page {
   /** `expression` is evaluated in the page (a string: this tsconfig has no DOM types). */
   waitForFunction(expression: string, arg?: unknown, options?: { timeout?: number; polling?: number }): Promise<unknown>;
   waitForTimeout(ms: number): Promise<void>;
+  click(selector: string, options?: { button?: 'left' | 'right'; timeout?: number }): Promise<void>;
+  textContent(selector: string, options?: { timeout?: number }): Promise<string | null>;
+  getByRole(role: string, options?: { name?: string | RegExp }): Locator;
   on(event: 'console', listener: (message: { type(): string; text(): string }) => void): void;
   on(event: 'pageerror', listener: (error: Error) => void): void;
   keyboard: { press(key: string): Promise<void> };

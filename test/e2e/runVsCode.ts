@@ -19,6 +19,7 @@ import { format } from 'node:util';
 import { clickThrough, type StepCounts } from './clickThrough';
 import { START_MARKER } from '../integration/marker';
 import { HARNESS_DIR, launchBrowser } from './playwright';
+import { prepareKeylessModel } from './keylessModel';
 import { createModelWorkspace } from './workspace';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -77,7 +78,7 @@ function tail(file: string, lines = 30): string {
   }
 }
 
-async function startServer(run: string, workspace: string): Promise<Server> {
+async function startServer(run: string, workspace: string, extraSettings: Record<string, unknown> = {}): Promise<Server> {
   const dirs = {
     data: join(run, 'user-data'),
     extensions: join(run, 'extensions'), // empty: the development copy is the only extension of ours
@@ -87,7 +88,7 @@ async function startServer(run: string, workspace: string): Promise<Server> {
   };
   for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
   mkdirSync(join(dirs.data, 'User'), { recursive: true });
-  writeFileSync(join(dirs.data, 'User', 'settings.json'), JSON.stringify(SETTINGS, null, 2));
+  writeFileSync(join(dirs.data, 'User', 'settings.json'), JSON.stringify({ ...SETTINGS, ...extraSettings }, null, 2));
 
   const env: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: dirs.config, XDG_DATA_HOME: dirs.data_home, XDG_CACHE_HOME: dirs.cache };
   // Started from a VS Code terminal, code-server would otherwise talk to that VS Code.
@@ -244,6 +245,7 @@ async function main(): Promise<number> {
   const run = mkdtempSync(join(tmpdir(), 'model-signing-vscode-e2e-'));
   runDir = run;
   const workspace = createModelWorkspace(join(run, 'workspace'));
+  const keyless = await prepareKeylessModel(workspace, run);
   const totals: StepCounts = { passed: 0, failed: 0 };
   const add = (c: StepCounts) => {
     totals.passed += c.passed;
@@ -252,7 +254,7 @@ async function main(): Promise<number> {
   let server: Server | undefined;
   try {
     let started = Date.now();
-    server = await startServer(run, workspace);
+    server = await startServer(run, workspace, { 'modelSigning.sigstore.trustConfig': keyless.trustConfig });
     console.log(`code-server 4.96.4 at ${server.baseUrl} (${seconds(started)}); workspace ${workspace}`);
 
     started = Date.now();
@@ -269,6 +271,7 @@ async function main(): Promise<number> {
       page,
       workbenchUrl: workbenchUrl(server, workspace, [['extensionDevelopmentPath', remoteUri(ROOT)]]),
       screenshotDir: SCREENSHOTS,
+      keyless,
     });
     add(clicks);
     console.log(`click-through: ${clicks.passed} passed, ${clicks.failed} failed (${seconds(started)})`);
