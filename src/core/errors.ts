@@ -46,7 +46,10 @@ export type ErrorCode =
   | 'GITHUB_API_FAILED'
   | 'LOGIN_IDENTITY_MISMATCH'
   // writing
-  | 'WRITE_FAILED';
+  | 'WRITE_FAILED'
+  // verification policy files and settings (policy/policy.ts)
+  | 'POLICY_INVALID'
+  | 'POLICY_UNREADABLE';
 
 export class ModelSigningError<D extends object = Record<string, unknown>> extends Error {
   readonly code: ErrorCode;

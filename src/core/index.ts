@@ -27,3 +27,7 @@ export * from './sigstore/sigstoreSigner';
 export * from './sigstore/sigstoreVerifier';
 export * from './sigstore/githubSession';
 export * from './sigstore/fulcioCredentialSigner';
+export * from './verifying/digestCache';
+export * from './hashing/cachedHashPool';
+export * from './policy/policy';
+export * from './formats/detectModelFormat';

@@ -1,7 +1,9 @@
 // The heavy half of the extension, loaded on the first Sign or Verify: the core
 // (hashing, Sigstore, X.509) is ~3 MB of code that activation should not pay for.
+import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { WorkerHashPool } from '../core';
+import { CachedHashPool, DigestCache, WorkerHashPool } from '../core';
+import { SETTINGS } from './constants';
 import { ModelStates } from './modelState';
 import { ModelTarget } from './modelTarget';
 import { SignModelArgs, signModelCommand } from './signCommand';
@@ -19,11 +21,30 @@ export interface ModelCommands extends vscode.Disposable {
 export function createCommands(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, states: ModelStates, diagnostics: vscode.DiagnosticCollection): ModelCommands {
   // Low-priority workers: the extension host's event loop must stay responsive while a model is hashed.
   const pool = new WorkerHashPool({ workerScript: vscode.Uri.joinPath(context.extensionUri, 'dist', 'hashWorker.js').fsPath, niceness: 10 });
+  // Digests of files already verified, keyed by path, size, mtime, inode and ctime, kept in the
+  // extension's own storage (never the workspace): the live badge re-hashes only what changed.
+  // An explicit Verify Model re-hashes everything (and refreshes the cache) unless told otherwise.
+  const cacheFile = path.join(context.globalStorageUri.fsPath, 'digest-cache.json');
+  const pools = DigestCache.load(cacheFile).then((cache) => ({
+    cache,
+    live: new CachedHashPool(pool, cache),
+    fresh: new CachedHashPool(pool, cache, { readCache: false }),
+  }));
+  const saveCache = async () => (await pools).cache.save(cacheFile).catch((e: unknown) => log.warn(`Could not save the digest cache: ${e instanceof Error ? e.message : String(e)}`));
   const deps: VerifyDeps = { pool, states, diagnostics, log, remembered: new Map() };
-  const reverify = async (target: ModelTarget) => void (await verifyTarget(deps, target, { quiet: true }));
+  const reverify = async (target: ModelTarget) => {
+    await verifyTarget({ ...deps, pool: (await pools).live }, target, { quiet: true });
+    await saveCache();
+  };
   return {
     sign: (uri, args) => signModelCommand({ pool, context, log, afterSign: reverify }, uri, args),
-    verify: (uri, args) => verifyModelCommand(deps, uri, args),
+    verify: async (uri, args) => {
+      const useCache = vscode.workspace.getConfiguration(SETTINGS.section).get<boolean>(SETTINGS.useDigestCache, false);
+      const { live, fresh } = await pools;
+      const result = await verifyModelCommand({ ...deps, pool: useCache ? live : fresh }, uri, args);
+      await saveCache();
+      return result;
+    },
     reverify,
     watched: () => deps.remembered.keys(),
     dispose: () => void pool.dispose(),

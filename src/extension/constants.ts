@@ -11,6 +11,7 @@ export const VIEWS = { manifest: 'modelSigning.manifest' } as const;
 export const SETTINGS = {
   section: 'modelSigning',
   trustConfig: 'sigstore.trustConfig',
+  useDigestCache: 'verify.useDigestCache',
 } as const;
 
 /** workspaceState keys. */

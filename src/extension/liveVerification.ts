@@ -4,26 +4,33 @@ import { ModelStates } from './modelState';
 import { ModelTarget } from './modelTarget';
 
 /**
- * Keeps the badge live: when a file of a verified model changes on disk, that
- * model is verified again (quietly, with the verifier that worked before),
- * 250 ms after the last change.
+ * Keeps the badge live: each verified model gets a file watcher of its own (so
+ * models outside the workspace folders are watched too), and a change on disk
+ * verifies it again, quietly, 250 ms after the last change.
  */
 export function watchVerifiedModels(states: ModelStates, watched: () => string[], reverify: (t: ModelTarget) => Promise<void>): vscode.Disposable {
-  const watcher = vscode.workspace.createFileSystemWatcher('**/*');
+  const watchers = new Map<string, vscode.Disposable>();
   const timers = new Map<string, NodeJS.Timeout>();
-  const onChange = (uri: vscode.Uri) => {
-    for (const modelPath of watched()) {
-      const state = states.get(modelPath);
-      const inside = uri.fsPath === modelPath || uri.fsPath.startsWith(modelPath + path.sep) || uri.fsPath === state?.target.signaturePath;
-      if (!state || !inside) continue;
-      clearTimeout(timers.get(modelPath));
-      timers.set(modelPath, setTimeout(() => {
-        timers.delete(modelPath);
-        void reverify(state.target);
-      }, 250));
-    }
+  const schedule = (target: ModelTarget) => {
+    clearTimeout(timers.get(target.modelPath));
+    timers.set(target.modelPath, setTimeout(() => {
+      timers.delete(target.modelPath);
+      void reverify(target);
+    }, 250));
   };
-  return vscode.Disposable.from(watcher, watcher.onDidChange(onChange), watcher.onDidCreate(onChange), watcher.onDidDelete(onChange), {
-    dispose: () => timers.forEach(clearTimeout),
+  const subscription = states.onDidChange((state) => {
+    if (!state || (state.kind !== 'verified' && state.kind !== 'tampered') || watchers.has(state.target.modelPath)) return;
+    if (!watched().includes(state.target.modelPath)) return;
+    const target = state.target;
+    const base = vscode.Uri.file(target.isFile ? path.dirname(target.modelPath) : target.modelPath);
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(base, '**/*'));
+    const onChange = () => schedule(target);
+    watchers.set(target.modelPath, vscode.Disposable.from(watcher, watcher.onDidChange(onChange), watcher.onDidCreate(onChange), watcher.onDidDelete(onChange)));
+  });
+  return vscode.Disposable.from(subscription, {
+    dispose: () => {
+      timers.forEach(clearTimeout);
+      watchers.forEach((w) => w.dispose());
+    },
   });
 }

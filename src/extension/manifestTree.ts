@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { ModelFormat, detectModelFormat } from '../core/formats/detectModelFormat';
 import { COMMANDS } from './constants';
 import { ManifestNode, toManifestTree } from './manifestNodes';
 import { ModelState, ModelStates, describeSigner } from './modelState';
@@ -21,10 +22,13 @@ export class ManifestTreeProvider implements vscode.TreeDataProvider<Item>, vsco
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscription: vscode.Disposable;
   private tree: ManifestNode | undefined;
+  /** Detected formats by absolute path, cleared with the tree. */
+  private readonly formats = new Map<string, ModelFormat>();
 
   constructor(private readonly states: ModelStates) {
     this.subscription = states.onDidChange(() => {
       this.tree = undefined;
+      this.formats.clear();
       this.changed.fire(undefined);
     });
   }
@@ -42,10 +46,13 @@ export class ManifestTreeProvider implements vscode.TreeDataProvider<Item>, vsco
     t.id = `${item.modelPath}::${n.path}`;
     t.iconPath = n.kind === 'folder' && n.state === 'verified' ? vscode.ThemeIcon.Folder : ICONS[n.state];
     if (n.kind === 'file') {
-      const onDisk = path.join(item.modelPath, n.path);
+      const onDisk = this.states.current?.target.isFile ? item.modelPath : path.join(item.modelPath, n.path);
       const size = fs.existsSync(onDisk) ? formatBytes(fs.statSync(onDisk).size) : '';
-      t.description = [n.state === 'verified' ? '' : n.state, size, n.digest ? n.digest.slice(0, 12) : ''].filter(Boolean).join(' · ');
-      t.tooltip = `${n.path}\n${n.state}${n.digest ? `\n${n.algorithm}:${n.digest}` : ''}`;
+      const format = this.formats.get(onDisk);
+      const known = format && format.kind !== 'unknown' ? format : undefined;
+      t.description = [n.state === 'verified' ? '' : n.state, known?.label, size, n.digest ? n.digest.slice(0, 12) : ''].filter(Boolean).join(' · ');
+      const facts = known ? Object.entries(known.facts).map(([k, v]) => `${k}: ${v}`).join('\n') : '';
+      t.tooltip = `${n.path}\n${n.state}${n.digest ? `\n${n.algorithm}:${n.digest}` : ''}${known ? `\n\n${known.label}\n${facts}` : ''}`;
       t.contextValue = n.digest ? 'manifestFile' : 'unsignedFile';
       t.resourceUri = vscode.Uri.file(onDisk);
       if (fs.existsSync(onDisk)) t.command = { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(onDisk)] };
@@ -53,12 +60,29 @@ export class ManifestTreeProvider implements vscode.TreeDataProvider<Item>, vsco
     return t;
   }
 
-  getChildren(item?: Item): Item[] {
+  async getChildren(item?: Item): Promise<Item[]> {
     const state = this.states.current;
     if (!state) return [];
-    if (item?.type === 'node') return item.node.children.map((node) => ({ type: 'node', node, modelPath: state.target.modelPath }));
-    if (item) return [];
-    return topLevel(state, this.treeOf(state));
+    let items: Item[];
+    if (item?.type === 'node') items = item.node.children.map((node) => ({ type: 'node', node, modelPath: state.target.modelPath }));
+    else if (item) return [];
+    else items = topLevel(state, this.treeOf(state));
+    await this.detectFormats(items, state.target.isFile);
+    return items;
+  }
+
+  /** Reads each file's header (a few KB) to name its model format: content, not file name. */
+  private async detectFormats(items: Item[], singleFile: boolean): Promise<void> {
+    await Promise.all(items.map(async (i) => {
+      if (i.type !== 'node' || i.node.kind !== 'file') return;
+      const onDisk = singleFile ? i.modelPath : path.join(i.modelPath, i.node.path);
+      if (this.formats.has(onDisk) || !fs.existsSync(onDisk)) return;
+      try {
+        this.formats.set(onDisk, await detectModelFormat(onDisk));
+      } catch {
+        // Unreadable now: the state column already says what is wrong.
+      }
+    }));
   }
 
   private treeOf(state: ModelState): ManifestNode | undefined {

@@ -2,8 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
-  CertificateVerifier, HashPool, HashProgress, KeyVerifier, SigstoreVerifier, VerificationResult, Verifier, bundleKind, isModelSigningError,
-  loadPublicKey, parsePemCertificates, readBundle, verifyModel,
+  Bundle, CertificateVerifier, HashPool, HashProgress, KeyVerifier, PolicyEntry, SigstoreVerifier, VerificationResult, Verifier, bundleKind,
+  evaluatePolicy, findPolicy, isModelSigningError, loadPublicKey, parsePemCertificates, pinIdentity, policyCertificateRoots, policyFilePath,
+  publicKeyHint, readBundle, readPolicyFile, verifyModel,
 } from '../core';
 import { pickFiles } from './keyMaterial';
 import { ModelStates, describeSigner, problemCount } from './modelState';
@@ -45,7 +46,8 @@ export async function verifyTarget(deps: VerifyDeps, target: ModelTarget, args: 
   }
   try {
     const bundle = await readBundle(target.signaturePath);
-    const verifier = await chooseVerifier(deps, target, bundleKind(bundle), args);
+    const policy = await policyFor(target);
+    const verifier = await chooseVerifier(deps, target, bundle, policy, args);
     if (!verifier) return undefined;
     deps.states.set({ kind: 'verifying', target, percent: 0 });
     const run = (signal?: AbortSignal, onProgress?: (p: HashProgress) => void) =>
@@ -55,7 +57,16 @@ export async function verifyTarget(deps: VerifyDeps, target: ModelTarget, args: 
       } });
     const result = args.quiet ? await run() : await withHashingProgress(`Verifying ${path.basename(target.modelPath)}`, run);
     deps.remembered.set(target.modelPath, verifier);
+    // A good signature by someone the policy does not name is a policy failure, not "verified".
+    const verdict = policy && evaluatePolicy(policy, result.signer);
+    if (verdict && !verdict.ok) {
+      deps.states.set({ kind: 'failed', target, message: `Policy: ${verdict.reason}` });
+      deps.log.warn(`${target.modelPath}: ${verdict.reason}`);
+      if (!args.quiet) void vscode.window.showErrorMessage(`${path.basename(target.modelPath)}: ${verdict.reason}`);
+      return result;
+    }
     report(deps, target, result, args.quiet);
+    if (!policy && result.ok && !args.quiet) void offerPin(target, result);
     return result;
   } catch (e) {
     const message = isModelSigningError(e) ? e.message : e instanceof Error ? e.message : String(e);
@@ -70,22 +81,54 @@ export async function verifyTarget(deps: VerifyDeps, target: ModelTarget, args: 
   }
 }
 
-async function chooseVerifier(deps: VerifyDeps, target: ModelTarget, kind: 'key' | 'certificate' | 'sigstore', args: VerifyModelArgs): Promise<Verifier | undefined> {
+/** The workspace's policy entry for a model (`.vscode/model-signing.json`), if any. */
+async function policyFor(target: ModelTarget): Promise<PolicyEntry | undefined> {
+  const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(target.modelPath));
+  if (!folder) return undefined;
+  const policy = await readPolicyFile(policyFilePath(folder.uri.fsPath), folder.uri.fsPath);
+  return policy && findPolicy(folder.uri.fsPath, target.modelPath, policy);
+}
+
+async function chooseVerifier(deps: VerifyDeps, target: ModelTarget, bundle: Bundle, policy: PolicyEntry | undefined, args: VerifyModelArgs): Promise<Verifier | undefined> {
   const known = deps.remembered.get(target.modelPath);
   if (args.quiet && known) return known;
+  const kind = bundleKind(bundle);
   if (kind === 'sigstore') {
     const trustConfig = await trustConfigFromSettings();
-    // No expected identity given: verify, then show who signed (trust on first use).
-    const anyIdentity = !args.identity || !args.issuer;
-    return new SigstoreVerifier({ trustConfig, identity: args.identity ?? '', issuer: args.issuer ?? '', anyIdentity });
+    // One identity given (or the policy's only one): checked exactly. Otherwise verify, then show who
+    // signed (trust on first use) or check the policy's list.
+    const rule = args.identity && args.issuer ? { identity: args.identity, issuer: args.issuer } : policy?.sigstore.length === 1 ? policy.sigstore[0] : undefined;
+    return new SigstoreVerifier({ trustConfig, identity: rule?.identity ?? '', issuer: rule?.issuer ?? '', anyIdentity: !rule });
   }
-  if (args.quiet) return known;
   if (kind === 'key') {
+    const policyKey = policy && policyKeyFor(policy, bundle.verificationMaterial.publicKey?.hint);
+    if (policyKey) return new KeyVerifier(policyKey);
+    if (args.quiet) return known;
     const file = args.publicKey ?? (await pickFiles('Public key of the signer (PEM)'))?.[0];
     return file ? new KeyVerifier(loadPublicKey(fs.readFileSync(file, 'utf8'))) : undefined;
   }
+  if (policy && policy.certificateRoots.length > 0) return new CertificateVerifier({ roots: policyCertificateRoots(policy) });
+  if (args.quiet) return known;
   const roots = args.certificateRoots ?? (await pickFiles('Trusted root certificates (PEM)', true));
   return roots?.length ? new CertificateVerifier({ roots: roots.flatMap((f) => parsePemCertificates(fs.readFileSync(f, 'utf8'), f)) }) : undefined;
+}
+
+/** The policy's public key whose hint the signature names (or its only key, for old bundles without a hint). */
+function policyKeyFor(policy: PolicyEntry, hint: string | undefined) {
+  const keys = policy.keys.map((k) => loadPublicKey(fs.readFileSync(path.resolve(policy.baseDir, k), 'utf8')));
+  return keys.find((k) => hint && publicKeyHint(k) === hint.toLowerCase()) ?? (keys.length === 1 && !hint ? keys[0] : undefined);
+}
+
+/** Trust on first use: after a model with no policy verifies, offer to pin who signed it. */
+async function offerPin(target: ModelTarget, result: VerificationResult): Promise<void> {
+  const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(target.modelPath));
+  if (!folder) return;
+  const who = describeSigner(result.signer);
+  const answer = await vscode.window.showInformationMessage(`Trust ${who} for ${path.basename(target.modelPath)} from now on?`, { detail: 'Adds the signer to .vscode/model-signing.json: a later signature by anyone else shows as a policy failure.' }, 'Pin Signer');
+  if (answer !== 'Pin Signer') return;
+  const glob = path.relative(folder.uri.fsPath, target.modelPath).split(path.sep).join('/') || '.';
+  await pinIdentity(policyFilePath(folder.uri.fsPath), glob, result.signer, folder.uri.fsPath);
+  void vscode.window.showInformationMessage(`Pinned ${who} for ${glob} in .vscode/model-signing.json`);
 }
 
 function report(deps: VerifyDeps, target: ModelTarget, result: VerificationResult, quiet = false): void {
