@@ -1,4 +1,4 @@
-import { HashProgress, TrustConfig, VerificationResult, isModelSigningError } from '../core';
+import { HashProgress, TrustConfig, VerificationResult, formatBytes, isModelSigningError } from '../core';
 
 /** A one-line progress display on stderr, only when stderr is a terminal and the job is long. */
 export class ProgressLine {
@@ -29,15 +29,6 @@ export class ProgressLine {
   }
 }
 
-export function formatBytes(n: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let i = 0;
-  while (n >= 1000 && i < units.length - 1) {
-    n /= 1000;
-    i++;
-  }
-  return `${n.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
-}
 
 /** One line for any failure: the message of our typed errors, never a stack trace. */
 export function describeFailure(e: unknown): string {

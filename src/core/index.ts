@@ -31,3 +31,4 @@ export * from './verifying/digestCache';
 export * from './hashing/cachedHashPool';
 export * from './policy/policy';
 export * from './formats/detectModelFormat';
+export * from './units';

@@ -5,7 +5,7 @@ import { ModelFormat, detectModelFormat } from '../core/formats/detectModelForma
 import { COMMANDS } from './constants';
 import { ManifestNode, toManifestTree } from './manifestNodes';
 import { ModelState, ModelStates, describeSigner } from './modelState';
-import { formatBytes } from './progress';
+import { formatBytes } from '../core/units';
 
 type Item = { type: 'info'; label: string; description?: string; tooltip?: string; icon: string } | { type: 'node'; node: ManifestNode; modelPath: string };
 

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { HashProgress } from '../core';
+import { formatBytes } from '../core/units';
 
 /**
  * Runs a core job under a cancellable progress notification: the
@@ -25,14 +26,4 @@ export function withHashingProgress<T>(title: string, job: (signal: AbortSignal,
     };
     return job(ac.signal, onProgress);
   });
-}
-
-export function formatBytes(n: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let i = 0;
-  while (n >= 1000 && i < units.length - 1) {
-    n /= 1000;
-    i++;
-  }
-  return `${n.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
 }

@@ -7,7 +7,8 @@ import {
 import { STATE } from './constants';
 import { loadKeyInteractively, pickFiles } from './keyMaterial';
 import { ModelTarget, pickTarget } from './modelTarget';
-import { formatBytes, withHashingProgress } from './progress';
+import { formatBytes } from '../core/units';
+import { withHashingProgress } from './progress';
 import { IdentitySource, chooseIdentitySource, identityProvider, trustConfigFromSettings } from './sigstoreIdentity';
 
 export type SigningMethod = 'sigstore' | 'key' | 'certificate';

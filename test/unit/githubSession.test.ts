@@ -25,6 +25,7 @@ import { GitHubAccount, GitHubApi, startGitHubApi } from '../helpers/githubApi';
 import { GitHubFulcio, startGitHubFulcio } from '../helpers/githubFulcio';
 import { LocalSigstore, startLocalSigstore } from '../helpers/localSigstore';
 import { BrowserLoginOptions, OidcIssuer, browserLogin, startOidcIssuer } from '../helpers/oidcIssuer';
+import { assertNoSecrets } from '../helpers/secrets';
 
 const ghToken = () => `gho_${crypto.randomBytes(27).toString('base64url')}`;
 
@@ -45,29 +46,6 @@ const erin: GitHubAccount = { token: ghToken(), login: 'erin', emailScope: false
 
 const session = (a: GitHubAccount, label = a.login) => ({ accessToken: a.token, account: { label, id: '1' } });
 
-/** Every text an error exposes: message, stack, data, and its causes. */
-function exposedText(e: unknown): string {
-  const parts: string[] = [];
-  const seen = new Set<unknown>();
-  const walk = (v: unknown, depth: number) => {
-    if (v === undefined || v === null || depth > 6 || seen.has(v)) return;
-    if (typeof v !== 'object') { parts.push(String(v)); return; }
-    seen.add(v);
-    if (v instanceof Error) parts.push(v.message, v.stack ?? '', String(v));
-    try { parts.push(JSON.stringify(v) ?? ''); } catch { /* cyclic */ }
-    parts.push(util.inspect(v, { depth: 4 }));
-    walk((v as { cause?: unknown }).cause, depth + 1);
-  };
-  walk(e, 0);
-  return parts.join('\n');
-}
-
-function assertNoSecrets(e: unknown, secrets: Array<string | undefined>): void {
-  const text = exposedText(e);
-  for (const s of secrets) {
-    if (s) assert.ok(!text.includes(s), `a secret (${s.slice(0, 6)}…) appears in the error: ${(e as Error).message}`);
-  }
-}
 
 async function rejection(p: Promise<unknown>, code: ErrorCode): Promise<ModelSigningError> {
   let caught: unknown;

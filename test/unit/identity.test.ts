@@ -14,34 +14,10 @@ import {
   StaticTokenProvider, chooseIdentityProvider, identityFromToken,
 } from '../../src/core/sigstore/identity';
 import { BrowserLoginOptions, BrowserLoginResult, OidcIssuer, browserLogin, startOidcIssuer } from '../helpers/oidcIssuer';
+import { assertNoSecrets } from '../helpers/secrets';
 
 const CALLBACK_RE = /^http:\/\/localhost:(\d+)\/auth\/callback$/;
 
-/** Every text an error exposes: message, stack, data, and its causes. */
-function exposedText(e: unknown): string {
-  const parts: string[] = [];
-  const seen = new Set<unknown>();
-  const walk = (v: unknown, depth: number) => {
-    if (v === undefined || v === null || depth > 6 || seen.has(v)) return;
-    if (typeof v !== 'object') { parts.push(String(v)); return; }
-    seen.add(v);
-    if (v instanceof Error) parts.push(v.message, v.stack ?? '', String(v));
-    try { parts.push(JSON.stringify(v) ?? ''); } catch { /* cyclic */ }
-    parts.push(util.inspect(v, { depth: 4 }));
-    if (v instanceof ModelSigningError) parts.push(JSON.stringify((v as ModelSigningError).data));
-    walk((v as { cause?: unknown }).cause, depth + 1);
-  };
-  walk(e, 0);
-  return parts.join('\n');
-}
-
-function assertNoSecrets(e: unknown, secrets: Array<string | undefined | null>): void {
-  const text = exposedText(e);
-  for (const s of secrets) {
-    if (!s) continue;
-    assert.ok(!text.includes(s), `a secret (${s.slice(0, 6)}…) appears in the error: ${(e as Error).message}`);
-  }
-}
 
 /** Awaits a typed rejection with the given code and returns the error. */
 async function rejection(p: Promise<unknown>, code: ErrorCode): Promise<ModelSigningError> {
