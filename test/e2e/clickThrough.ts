@@ -88,9 +88,20 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless 
   const badgeText = async () => ((await page.textContent(BADGE)) ?? '').trim();
 
   await step(`Verify Model on ${SIGNED_MODEL} (Explorer context menu): the badge says Verified · ${SIGNER}`, async () => {
-    await page.click(explorerRow(SIGNED_MODEL), { button: 'right' });
+    // The extension's contributions (its view, its menu items) are registered some time after the
+    // workbench shows: wait for its view, and open the menu again if it came up without our items.
+    await page.locator('.pane-header[aria-label="Signed Model Section"]').waitFor({ timeout: 30_000 });
     const item = page.getByRole('menuitem', { name: 'Verify Model' });
-    await item.waitFor();
+    for (let attempt = 1; ; attempt++) {
+      await page.click(explorerRow(SIGNED_MODEL), { button: 'right' });
+      try {
+        await item.waitFor({ timeout: 5000 });
+        break;
+      } catch (e) {
+        if (attempt === 3) throw e;
+        await page.keyboard.press('Escape');
+      }
+    }
     await page.waitForTimeout(250); // the menu item listens for clicks only after 100 ms (vscode-e2e.md, pitfall 1)
     await item.click();
     await page.locator('.context-view .monaco-menu').waitFor({ state: 'detached', timeout: 5000 });
