@@ -25,6 +25,8 @@ const builds = [
   { ...common, entryPoints: { extension: 'src/extension/extension.ts', commands: 'src/extension/commands.ts' }, outdir: 'dist', external: ['vscode'] },
   { ...common, entryPoints: { hashWorker: 'src/worker/hashWorker.ts' }, outdir: 'dist' },
   { ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+  // The CLI's keyless method, loaded by dist/cli.js when it is used.
+  { ...common, entryPoints: { sigstore: 'src/cli/sigstoreMethod.ts' }, outdir: 'dist' },
 ];
 
 // The integration suite, run inside the extension host: the mocha runner (index.ts) and every

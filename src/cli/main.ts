@@ -1,8 +1,13 @@
 import * as path from 'node:path';
-import {
-  HASH_ALGORITHMS, HashAlgorithm, SerializationMethod, TrustConfig, VerificationResult, WorkerHashPool,
-  isHashAlgorithm, isModelSigningError, serializeModel, signModel, verifyModel,
-} from '../core';
+// Core modules by file, not the barrel: the Sigstore stack loads only for the sigstore method.
+import { isModelSigningError } from '../core/errors';
+import { HASH_ALGORITHMS, HashAlgorithm, isHashAlgorithm } from '../core/hashing/algorithm';
+import { WorkerHashPool } from '../core/hashing/hashPool';
+import type { SerializationMethod } from '../core/manifest/manifest';
+import { serializeModel } from '../core/manifest/serializer';
+import { signModel } from '../core/signing/signModel';
+import type { TrustConfig } from '../core/sigstore/trustConfig';
+import { VerificationResult, verifyModel } from '../core/verifying/verifyModel';
 import { Parsed, UsageError, formatHelp, parseArgs } from './args';
 import { makeSigner, makeVerifier } from './methods';
 import { DIGEST_OPTIONS, METHOD_HELP, PKI_METHODS, PkiMethod, SIGN_OPTIONS, VERIFY_OPTIONS } from './options';

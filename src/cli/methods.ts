@@ -1,12 +1,16 @@
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as readline from 'node:readline';
+import * as path from 'node:path';
 import * as tls from 'node:tls';
-import {
-  CertificateSigner, CertificateVerifier, KeySigner, KeyVerifier, ModelSigningError, PRODUCTION_OIDC_ISSUER, Signer,
-  SigstoreSigner, SigstoreVerifier, TrustConfig, Verifier, chooseIdentityProvider, fingerprint, loadPrivateKey,
-  loadPublicKey, oidcIssuerOf, parsePemCertificates, resolveTrustConfig,
-} from '../core';
+import { ModelSigningError } from '../core/errors';
+import { CertificateSigner } from '../core/signing/certificateSigner';
+import { fingerprint, parsePemCertificates } from '../core/signing/certificates';
+import { KeySigner } from '../core/signing/keySigner';
+import { loadPrivateKey, loadPublicKey } from '../core/signing/keys';
+import type { Signer } from '../core/signing/signer';
+import type { TrustConfig } from '../core/sigstore/trustConfig';
+import { CertificateVerifier } from '../core/verifying/certificateVerifier';
+import { KeyVerifier } from '../core/verifying/keyVerifier';
+import type { Verifier } from '../core/verifying/verifier';
 import { Parsed } from './args';
 import { SupportedMethod } from './options';
 
@@ -18,22 +22,7 @@ export interface MethodSetup<T> {
 }
 
 export async function makeSigner(method: SupportedMethod, p: Parsed): Promise<MethodSetup<Signer>> {
-  if (method === 'sigstore') {
-    const { config, warnings } = await resolveTrustConfig({ trustConfigPath: p.strings['trust-config'], useStaging: p.flags['use-staging'] });
-    const identity = chooseIdentityProvider({
-      identityToken: p.strings['identity-token'],
-      useAmbientCredentials: p.flags['use-ambient-credentials'],
-      interactive: {
-        issuer: oidcIssuerOf(config) ?? PRODUCTION_OIDC_ISSUER,
-        clientId: p.strings['client-id'],
-        clientSecret: p.strings['client-secret'],
-        forceOob: p.flags['oauth-force-oob'],
-        openUrl: openInBrowser,
-        readCode: () => prompt('Enter verification code: '),
-      },
-    });
-    return { value: new SigstoreSigner({ trustConfig: config, identity }), trust: config, warnings };
-  }
+  if (method === 'sigstore') return sigstoreMethod().makeSigstoreSigner(p);
   const privateKey = loadPrivateKey(readInput(p.strings['private-key']!, 'private key'), p.strings.password);
   if (method === 'key') return { value: new KeySigner(privateKey), warnings: [] };
   const leaf = parsePemCertificates(readInput(p.strings['signing-certificate']!, 'signing certificate'), p.strings['signing-certificate'])[0]!;
@@ -42,15 +31,7 @@ export async function makeSigner(method: SupportedMethod, p: Parsed): Promise<Me
 }
 
 export async function makeVerifier(method: SupportedMethod, p: Parsed): Promise<MethodSetup<Verifier>> {
-  if (method === 'sigstore') {
-    const { config, warnings } = await resolveTrustConfig({
-      trustConfigPath: p.strings['trust-config'],
-      useStaging: p.flags['use-staging'],
-      refresh: p.flags['refresh-trust-root'],
-    });
-    const verifier = new SigstoreVerifier({ trustConfig: config, identity: p.strings.identity!, issuer: p.strings['identity-provider']! });
-    return { value: verifier, trust: config, warnings };
-  }
+  if (method === 'sigstore') return sigstoreMethod().makeSigstoreVerifier(p);
   if (method === 'key') return { value: new KeyVerifier(loadPublicKey(readInput(p.strings['public-key']!, 'public key'))), warnings: [] };
   const files = p.multis['certificate-chain']!;
   const roots = files.length > 0
@@ -68,23 +49,9 @@ export function readInput(file: string, what: string): string {
   }
 }
 
-/** Prints the login URL and tries the desktop's browser; without one, the printed URL is the way. */
-function openInBrowser(url: string): void {
-  process.stderr.write(`Waiting for browser interaction... If no browser opens, visit:\n\n  ${url}\n\n`);
-  const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer.exe' : 'xdg-open';
-  try {
-    const child = spawn(opener, [url], { stdio: 'ignore', detached: true });
-    child.on('error', () => undefined);
-    child.unref();
-  } catch {
-    // No opener on this machine: the URL above is enough.
-  }
-}
-
-function prompt(question: string): Promise<string> {
-  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-  return new Promise((resolve) => rl.question(question, (answer) => {
-    rl.close();
-    resolve(answer.trim());
-  }));
+/** dist/sigstore.js, loaded on first use (a path esbuild leaves alone); the sources directly under tsx. */
+function sigstoreMethod(): typeof import('./sigstoreMethod') {
+  // Computed paths, so esbuild keeps the module out of dist/cli.js.
+  const file = __filename.endsWith('cli.js') ? 'sigstore.js' : 'sigstoreMethod';
+  return require(path.join(__dirname, file)) as typeof import('./sigstoreMethod');
 }

@@ -1,4 +1,4 @@
-import { DEFAULT_SHARD_SIZE } from '../core';
+import { DEFAULT_SHARD_SIZE } from '../core/manifest/manifest';
 import { OptionSpecs } from './args';
 
 // The reference CLI's options, command by command, plus this tool's additions.

@@ -1,4 +1,8 @@
-import { HashProgress, TrustConfig, VerificationResult, formatBytes, isModelSigningError } from '../core';
+import { isModelSigningError } from '../core/errors';
+import type { HashProgress } from '../core/manifest/serializer';
+import type { TrustConfig } from '../core/sigstore/trustConfig';
+import { formatBytes } from '../core/units';
+import type { VerificationResult } from '../core/verifying/verifyModel';
 
 /** A one-line progress display on stderr, only when stderr is a terminal and the job is long. */
 export class ProgressLine {
