@@ -37,7 +37,14 @@ export function createCommands(context: vscode.ExtensionContext, log: vscode.Log
     await saveCache();
   };
   return {
-    sign: (uri, args) => signModelCommand({ pool, context, log, afterSign: reverify }, uri, args),
+    // Signing writes the digests it computes to the cache, so the check that follows reads them back.
+    sign: async (uri, args) => signModelCommand({
+      pool: (await pools).fresh, context, log,
+      afterSign: async (target, verifier) => {
+        if (verifier) deps.remembered.set(target.modelPath, verifier);
+        await reverify(target);
+      },
+    }, uri, args),
     verify: async (uri, args) => {
       const useCache = vscode.workspace.getConfiguration(SETTINGS.section).get<boolean>(SETTINGS.useDigestCache, false);
       const { live, fresh } = await pools;

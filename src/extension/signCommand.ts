@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { createPublicKey } from 'node:crypto';
 import {
-  CertificateSigner, HashPool, KeySigner, ModelSigningError, Signer, SigstoreSigner, listModelFiles, parsePemCertificates, signModel,
+  CertificateSigner, HashPool, KeySigner, KeyVerifier, ModelSigningError, Signer, SigstoreSigner, Verifier, listModelFiles, parsePemCertificates, signModel,
 } from '../core';
 import { STATE } from './constants';
 import { loadKeyInteractively, pickFiles } from './keyMaterial';
@@ -32,7 +33,8 @@ export interface SignDeps {
   pool: HashPool;
   context: vscode.ExtensionContext;
   log: vscode.LogOutputChannel;
-  afterSign: (target: ModelTarget) => Promise<void>;
+  /** Called with the model and, when signing implies one, the verifier of the new signature. */
+  afterSign: (target: ModelTarget, verifier?: Verifier) => Promise<void>;
 }
 
 /** Sign Model: choose the method, show what will be signed and where, never overwrite unasked, write atomically. */
@@ -54,14 +56,15 @@ export async function signModelCommand(deps: SignDeps, uri?: vscode.Uri, args: S
     const answer = await vscode.window.showWarningMessage(`${path.basename(target.signaturePath)} already exists. Replace it?`, { modal: true }, 'Replace');
     if (answer !== 'Replace') return false;
   }
-  const signer = await makeSigner(method, deps, args);
-  if (!signer) return false;
+  const made = await makeSigner(method, deps, args);
+  if (!made) return false;
+  const { signer, verifier } = made;
 
   await withHashingProgress(`Signing ${path.basename(target.modelPath)}`, (signal, onProgress) =>
     signModel(target.modelPath, { signer, pool: deps.pool, signaturePath: target.signaturePath, signal, onProgress }));
   deps.log.info(`Signed ${target.modelPath} (${listing.files.length} files, ${method}) → ${target.signaturePath}`);
   void vscode.window.showInformationMessage(`Signed ${path.basename(target.modelPath)}: ${listing.files.length} files → ${path.basename(target.signaturePath)}`);
-  await deps.afterSign(target);
+  await deps.afterSign(target, verifier);
   return true;
 }
 
@@ -75,21 +78,22 @@ async function chooseMethod(context: vscode.ExtensionContext): Promise<SigningMe
   return (await vscode.window.showQuickPick(items, { title: 'Sign Model with', ignoreFocusOut: true }))?.method;
 }
 
-async function makeSigner(method: SigningMethod, deps: SignDeps, args: SignModelArgs): Promise<Signer | undefined> {
+/** The signer, and for a key the verifier of what it signs, so the badge can show the result at once. */
+async function makeSigner(method: SigningMethod, deps: SignDeps, args: SignModelArgs): Promise<{ signer: Signer; verifier?: Verifier } | undefined> {
   if (method === 'sigstore') {
     const trust = await trustConfigFromSettings();
     const source = args.identitySource ?? (await chooseIdentitySource());
     const identity = source && (await identityProvider(source, trust, args.identityToken));
-    return identity && new SigstoreSigner({ trustConfig: trust, identity });
+    return identity && { signer: new SigstoreSigner({ trustConfig: trust, identity }) };
   }
   const keyFile = args.privateKey ?? (await pickFiles('Private key (PEM)'))?.[0];
   if (!keyFile) return undefined;
   const key = await loadKeyInteractively(keyFile, deps.context.secrets, args.password);
   if (!key) return undefined;
-  if (method === 'key') return new KeySigner(key);
+  if (method === 'key') return { signer: new KeySigner(key), verifier: new KeyVerifier(createPublicKey(key)) };
   const certFile = args.signingCertificate ?? (await pickFiles('Signing certificate (PEM)'))?.[0];
   if (!certFile) return undefined;
   const chainFiles = args.certificateChain ?? (await pickFiles('Certificate chain (PEM files; cancel for none)', true)) ?? [];
   const chain = chainFiles.flatMap((f) => parsePemCertificates(fs.readFileSync(f, 'utf8'), f));
-  return new CertificateSigner(key, parsePemCertificates(fs.readFileSync(certFile, 'utf8'), certFile)[0]!, chain);
+  return { signer: new CertificateSigner(key, parsePemCertificates(fs.readFileSync(certFile, 'utf8'), certFile)[0]!, chain) };
 }

@@ -63,6 +63,8 @@ suite('Sign and verify in the editor', () => {
     const signed = await vscode.commands.executeCommand<boolean>('modelSigning.signModel', uri, { method: 'key', privateKey: keys.priv, skipConfirmation: true, overwrite: true });
     assert.equal(signed, true);
     assert.ok(fs.existsSync(path.join(model, 'model.sig')));
+    // Signing with a key implies its verifier: the badge shows the new signature at once.
+    assert.match(api.badgeText(), /^\$\(verified\) Verified · key /);
     const result = await vscode.commands.executeCommand<{ ok: boolean }>('modelSigning.verifyModel', uri, { publicKey: keys.pub });
     assert.equal(result?.ok, true);
     assert.match(api.badgeText(), /^\$\(verified\) Verified · key [0-9a-f]{12}…$/);
