@@ -80,20 +80,12 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless 
     console.log(`    screenshot: ${shot}`);
   });
 
-  const shoot = async (file: string) => {
-    const shot = join(screenshotDir, file);
-    await page.screenshot({ path: shot });
-    console.log(`    screenshot: ${shot}`);
-  };
-  const badgeText = async () => ((await page.textContent(BADGE)) ?? '').trim();
-
-  await step(`Verify Model on ${SIGNED_MODEL} (Explorer context menu): the badge says Verified · ${SIGNER}`, async () => {
-    // The extension's contributions (its view, its menu items) are registered some time after the
-    // workbench shows: wait for its view, and open the menu again if it came up without our items.
+  /** Opens the Explorer menu on a row and clicks one of our items, reopening it until our contributions are in. */
+  const explorerMenu = async (row: string, label: string) => {
     await page.locator('.pane-header[aria-label="Signed Model Section"]').waitFor({ timeout: 30_000 });
-    const item = page.getByRole('menuitem', { name: 'Verify Model' });
+    const item = page.getByRole('menuitem', { name: label });
     for (let attempt = 1; ; attempt++) {
-      await page.click(explorerRow(SIGNED_MODEL), { button: 'right' });
+      await page.click(explorerRow(row), { button: 'right' });
       try {
         await item.waitFor({ timeout: 5000 });
         break;
@@ -105,6 +97,16 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless 
     await page.waitForTimeout(250); // the menu item listens for clicks only after 100 ms (vscode-e2e.md, pitfall 1)
     await item.click();
     await page.locator('.context-view .monaco-menu').waitFor({ state: 'detached', timeout: 5000 });
+  };
+  const shoot = async (file: string) => {
+    const shot = join(screenshotDir, file);
+    await page.screenshot({ path: shot });
+    console.log(`    screenshot: ${shot}`);
+  };
+  const badgeText = async () => ((await page.textContent(BADGE)) ?? '').trim();
+
+  await step(`Verify Model on ${SIGNED_MODEL} (Explorer context menu): the badge says Verified · ${SIGNER}`, async () => {
+    await explorerMenu(SIGNED_MODEL, 'Verify Model');
     await page.waitForFunction(badgeIncludes('Verified'), undefined, { timeout: 15_000 });
     const text = await badgeText();
     if (text !== `Verified · ${SIGNER}`) throw new Error(`badge reads '${text}'`);
@@ -138,6 +140,31 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless 
       writeFileSync(file, original);
     }
     await page.waitForFunction(badgeIncludes('Verified'), undefined, { timeout: 5000 });
+  });
+
+  await step(`Sign Model on ${MODEL_DIR} with a private key (method, confirmation, key file): the badge says Verified · key`, async () => {
+    const folders = page.locator(`.pane-header[aria-label="Explorer Section: ${WORKSPACE_NAME}"]`);
+    if ((await folders.getAttribute('aria-expanded')) !== 'true') await folders.click();
+    await explorerMenu(MODEL_DIR, 'Sign Model');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Private key' }).first().click();
+    const confirm = page.locator('.monaco-dialog-box');
+    await confirm.locator('.dialog-message-text', { hasText: `Sign ${MODEL_DIR}?` }).waitFor();
+    await shoot('sign-confirm.png');
+    await confirm.locator('.monaco-button', { hasText: 'Sign' }).first().click();
+    // VS Code's own file dialog in the web workbench: a path box.
+    const pathBox = page.locator('.quick-input-box input');
+    await pathBox.waitFor();
+    // The dialog fills in its starting folder first; typing before that lands in the middle of it.
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: '..' }).first().waitFor();
+    await page.waitForTimeout(300);
+    await pathBox.fill(keyless.privateKey);
+    // Let the dialog take in the typed path before accepting it.
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'signing-key.pem' }).first().waitFor();
+    await page.waitForTimeout(300);
+    await page.locator('.quick-input-widget .monaco-button', { hasText: 'OK' }).first().click();
+    await page.waitForFunction(badgeIncludes('Verified · key'), undefined, { timeout: 20_000 });
+    await page.locator('.notifications-toasts .notification-toast', { hasText: `Signed ${MODEL_DIR}` }).first().waitFor();
+    await shoot('signed.png');
   });
 
   return counts;

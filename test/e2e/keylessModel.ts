@@ -2,7 +2,7 @@
 // against the local Sigstore: the click-through then verifies it in the editor,
 // offline, with the trust config the settings name.
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startLocalSigstore } from '../helpers/localSigstore';
@@ -15,6 +15,8 @@ export interface KeylessModel {
   modelPath: string;
   trustConfig: string;
   issuer: string;
+  /** A P-256 private key (PEM) outside the workspace, for signing through the UI. */
+  privateKey: string;
 }
 
 export async function prepareKeylessModel(workspace: string, runDir: string): Promise<KeylessModel> {
@@ -37,5 +39,7 @@ export async function prepareKeylessModel(workspace: string, runDir: string): Pr
     await sigstore.stop();
     await idp.stop();
   }
-  return { modelPath, trustConfig, issuer: idp.issuer };
+  const privateKey = join(runDir, 'signing-key.pem');
+  writeFileSync(privateKey, generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  return { modelPath, trustConfig, issuer: idp.issuer, privateKey };
 }

@@ -15,6 +15,7 @@ export interface Locator {
   locator(selector: string, options?: { hasText?: string | RegExp }): Locator;
   textContent(options?: { timeout?: number }): Promise<string | null>;
   getAttribute(name: string, options?: { timeout?: number }): Promise<string | null>;
+  fill(value: string, options?: { timeout?: number }): Promise<void>;
 }
 
 export interface Page {
