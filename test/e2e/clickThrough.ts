@@ -1,7 +1,8 @@
 // The click-through: drives the web workbench (code-server) with the extension loaded in
 // development mode, the way a user would. Each step counts as passed or failed; a failed step
 // leaves a screenshot. Selectors and pitfalls: /work/shared/docs/vscode-e2e.md §4.
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { join } from 'node:path';
 import type { Page } from './playwright';
 import { KeylessModel, SIGNED_MODEL, SIGNER } from './keylessModel';
@@ -165,6 +166,33 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless 
     await page.waitForFunction(badgeIncludes('Verified · key'), undefined, { timeout: 20_000 });
     await page.locator('.notifications-toasts .notification-toast', { hasText: `Signed ${MODEL_DIR}` }).first().waitFor();
     await shoot('signed.png');
+  });
+
+  await step('a long Sign Model cancelled from its progress notification writes nothing', async () => {
+    // 8 GiB of holes: reading them takes the kernel seconds, long enough to press Cancel.
+    const big = join(dirname(keyless.modelPath), 'huge-model');
+    mkdirSync(big, { recursive: true });
+    const fd = openSync(join(big, 'weights.bin'), 'w');
+    ftruncateSync(fd, 8 * 2 ** 30);
+    closeSync(fd);
+    await explorerMenu('huge-model', 'Sign Model');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Private key' }).first().click();
+    await page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Sign' }).first().click();
+    const pathBox = page.locator('.quick-input-box input');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: '..' }).first().waitFor();
+    await page.waitForTimeout(300);
+    await pathBox.fill(keyless.privateKey);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'signing-key.pem' }).first().waitFor();
+    await page.waitForTimeout(300);
+    await page.locator('.quick-input-widget .monaco-button', { hasText: 'OK' }).first().click();
+    const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'Signing huge-model' }).first();
+    await toast.waitFor({ timeout: 10_000 });
+    await shoot('signing-progress.png');
+    await toast.locator('.monaco-button', { hasText: 'Cancel' }).first().click();
+    await toast.waitFor({ state: 'detached', timeout: 5000 });
+    await page.waitForTimeout(500);
+    const left = readdirSync(big);
+    if (existsSync(join(big, 'model.sig')) || left.length !== 1) throw new Error(`the cancelled sign left ${left.join(', ')}`);
   });
 
   return counts;
