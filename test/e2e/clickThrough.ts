@@ -2,7 +2,7 @@
 // development mode, the way a user would. Each step counts as passed or failed; a failed step
 // leaves a screenshot. Selectors and pitfalls: /work/shared/docs/vscode-e2e.md §4.
 import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { join } from 'node:path';
 import type { Page } from './playwright';
 import { KeylessModel, SIGNED_MODEL, SIGNER } from './keylessModel';
@@ -99,6 +99,19 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless 
     await item.click();
     await page.locator('.context-view .monaco-menu').waitFor({ state: 'detached', timeout: 5000 });
   };
+  /** Answers VS Code's own file dialog of the web workbench (a path box over a file list) with a path. */
+  const chooseFile = async (file: string) => {
+    const pathBox = page.locator('.quick-input-box input');
+    await pathBox.waitFor();
+    // The dialog fills in its starting folder first; typing before that lands in the middle of it.
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: '..' }).first().waitFor();
+    await page.waitForTimeout(300);
+    await pathBox.fill(file);
+    // Let the dialog take in the typed path before accepting it.
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: basename(file) }).first().waitFor();
+    await page.waitForTimeout(300);
+    await page.locator('.quick-input-widget .monaco-button', { hasText: 'OK' }).first().click();
+  };
   const shoot = async (file: string) => {
     const shot = join(screenshotDir, file);
     await page.screenshot({ path: shot });
@@ -152,17 +165,7 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless 
     await confirm.locator('.dialog-message-text', { hasText: `Sign ${MODEL_DIR}?` }).waitFor();
     await shoot('sign-confirm.png');
     await confirm.locator('.monaco-button', { hasText: 'Sign' }).first().click();
-    // VS Code's own file dialog in the web workbench: a path box.
-    const pathBox = page.locator('.quick-input-box input');
-    await pathBox.waitFor();
-    // The dialog fills in its starting folder first; typing before that lands in the middle of it.
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: '..' }).first().waitFor();
-    await page.waitForTimeout(300);
-    await pathBox.fill(keyless.privateKey);
-    // Let the dialog take in the typed path before accepting it.
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'signing-key.pem' }).first().waitFor();
-    await page.waitForTimeout(300);
-    await page.locator('.quick-input-widget .monaco-button', { hasText: 'OK' }).first().click();
+    await chooseFile(keyless.privateKey);
     await page.waitForFunction(badgeIncludes('Verified · key'), undefined, { timeout: 20_000 });
     await page.locator('.notifications-toasts .notification-toast', { hasText: `Signed ${MODEL_DIR}` }).first().waitFor();
     await shoot('signed.png');
@@ -178,13 +181,7 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless 
     await explorerMenu('huge-model', 'Sign Model');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Private key' }).first().click();
     await page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Sign' }).first().click();
-    const pathBox = page.locator('.quick-input-box input');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: '..' }).first().waitFor();
-    await page.waitForTimeout(300);
-    await pathBox.fill(keyless.privateKey);
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'signing-key.pem' }).first().waitFor();
-    await page.waitForTimeout(300);
-    await page.locator('.quick-input-widget .monaco-button', { hasText: 'OK' }).first().click();
+    await chooseFile(keyless.privateKey);
     const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'Signing huge-model' }).first();
     await toast.waitFor({ timeout: 10_000 });
     await shoot('signing-progress.png');
