@@ -7,7 +7,12 @@ import { ManifestNode, toManifestTree } from './manifestNodes';
 import { ModelState, ModelStates, describeSigner } from './modelState';
 import { formatBytes } from '../core/units';
 
-type Item = { type: 'info'; label: string; description?: string; tooltip?: string; icon: string } | { type: 'node'; node: ManifestNode; modelPath: string };
+type Item = { type: 'info'; label: string; description?: string; tooltip?: string; icon: string } | { type: 'node'; node: ManifestNode; modelPath: string; file: string };
+
+/** A tree node with the file it stands for on disk (a single-file model's one node is the model itself). */
+function nodeItem(node: ManifestNode, target: ModelState['target']): Item {
+  return { type: 'node', node, modelPath: target.modelPath, file: target.isFile ? target.modelPath : path.join(target.modelPath, node.path) };
+}
 
 const ICONS: Record<ManifestNode['state'], vscode.ThemeIcon> = {
   verified: new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed')),
@@ -46,8 +51,9 @@ export class ManifestTreeProvider implements vscode.TreeDataProvider<Item>, vsco
     t.id = `${item.modelPath}::${n.path}`;
     t.iconPath = n.kind === 'folder' && n.state === 'verified' ? vscode.ThemeIcon.Folder : ICONS[n.state];
     if (n.kind === 'file') {
-      const onDisk = this.states.current?.target.isFile ? item.modelPath : path.join(item.modelPath, n.path);
-      const size = fs.existsSync(onDisk) ? formatBytes(fs.statSync(onDisk).size) : '';
+      const onDisk = item.file;
+      const stat = fs.statSync(onDisk, { throwIfNoEntry: false });
+      const size = stat ? formatBytes(stat.size) : '';
       const format = this.formats.get(onDisk);
       const known = format && format.kind !== 'unknown' ? format : undefined;
       t.description = [n.state === 'verified' ? '' : n.state, known?.label, size, n.digest ? n.digest.slice(0, 12) : ''].filter(Boolean).join(' · ');
@@ -55,7 +61,7 @@ export class ManifestTreeProvider implements vscode.TreeDataProvider<Item>, vsco
       t.tooltip = `${n.path}\n${n.state}${n.digest ? `\n${n.algorithm}:${n.digest}` : ''}${known ? `\n\n${known.label}\n${facts}` : ''}`;
       t.contextValue = n.digest ? 'manifestFile' : 'unsignedFile';
       t.resourceUri = vscode.Uri.file(onDisk);
-      if (fs.existsSync(onDisk)) t.command = { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(onDisk)] };
+      if (stat) t.command = { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(onDisk)] };
     }
     return t;
   }
@@ -64,21 +70,19 @@ export class ManifestTreeProvider implements vscode.TreeDataProvider<Item>, vsco
     const state = this.states.current;
     if (!state) return [];
     let items: Item[];
-    if (item?.type === 'node') items = item.node.children.map((node) => ({ type: 'node', node, modelPath: state.target.modelPath }));
+    if (item?.type === 'node') items = item.node.children.map((node) => nodeItem(node, state.target));
     else if (item) return [];
     else items = topLevel(state, this.treeOf(state));
-    await this.detectFormats(items, state.target.isFile);
+    await this.detectFormats(items);
     return items;
   }
 
   /** Reads each file's header (a few KB) to name its model format: content, not file name. */
-  private async detectFormats(items: Item[], singleFile: boolean): Promise<void> {
+  private async detectFormats(items: Item[]): Promise<void> {
     await Promise.all(items.map(async (i) => {
-      if (i.type !== 'node' || i.node.kind !== 'file') return;
-      const onDisk = singleFile ? i.modelPath : path.join(i.modelPath, i.node.path);
-      if (this.formats.has(onDisk) || !fs.existsSync(onDisk)) return;
+      if (i.type !== 'node' || i.node.kind !== 'file' || this.formats.has(i.file) || !fs.existsSync(i.file)) return;
       try {
-        this.formats.set(onDisk, await detectModelFormat(onDisk));
+        this.formats.set(i.file, await detectModelFormat(i.file));
       } catch {
         // Unreadable now: the state column already says what is wrong.
       }
@@ -115,7 +119,7 @@ function topLevel(state: ModelState, tree: ManifestNode | undefined): Item[] {
     { type: 'info', label: `${s.method} · ${s.hashType}${s.shardSize ? ` · shards of ${formatBytes(s.shardSize)}` : ''}`, description: `root sha256:${r.rootDigest.slice(0, 12)}…`, tooltip: `sha256:${r.rootDigest}`, icon: 'symbol-structure' },
   ];
   if (s.ignorePaths.length > 0) items.push({ type: 'info', label: 'Ignored', description: s.ignorePaths.join(', '), icon: 'eye-closed' });
-  if (tree) items.push(...tree.children.map((node): Item => ({ type: 'node', node, modelPath: state.target.modelPath })));
+  if (tree) items.push(...tree.children.map((node) => nodeItem(node, state.target)));
   return items;
 }
 

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
   Bundle, CertificateVerifier, HashPool, HashProgress, KeyVerifier, PolicyEntry, SigstoreVerifier, VerificationResult, Verifier, bundleKind,
-  evaluatePolicy, findPolicy, isModelSigningError, loadPublicKey, parsePemCertificates, pinIdentity, policyCertificateRoots, policyFilePath,
+  evaluatePolicy, findPolicy, isModelSigningError, parseShardName, loadPublicKey, parsePemCertificates, pinIdentity, policyCertificateRoots, policyFilePath,
   publicKeyHint, readBundle, readPolicyFile, verifyModel,
 } from '../core';
 import { pickFiles } from './keyMaterial';
@@ -134,7 +134,9 @@ async function offerPin(target: ModelTarget, result: VerificationResult): Promis
 function report(deps: VerifyDeps, target: ModelTarget, result: VerificationResult, quiet = false): void {
   deps.states.set({ kind: result.ok ? 'verified' : 'tampered', target, result });
   const name = path.basename(target.modelPath);
-  const fileUri = (n: string) => vscode.Uri.file(target.isFile ? target.modelPath : path.join(target.modelPath, n.replace(/:\d+:\d+$/, '')));
+  // A shard names its file as the core parses it; a file name that merely ends in `:1:2` stays whole.
+  const fileOf = (n: string) => (result.serialization.method === 'shards' ? parseShardName(n)?.path ?? n : n);
+  const fileUri = (n: string) => vscode.Uri.file(target.isFile ? target.modelPath : path.join(target.modelPath, fileOf(n)));
   const sigUri = vscode.Uri.file(target.signaturePath);
   const entries = new Map<string, vscode.Diagnostic[]>();
   const add = (uri: vscode.Uri, message: string, severity: vscode.DiagnosticSeverity) => {
