@@ -22,7 +22,14 @@ const common = {
 const builds = [
   // Only the extension may import `vscode`: in the worker and the CLI an import of it fails the build.
   // The extension in two bundles: what activation needs, and the commands with the core, loaded on first use.
-  { ...common, entryPoints: { extension: 'src/extension/extension.ts', commands: 'src/extension/commands.ts' }, outdir: 'dist', external: ['vscode'] },
+  // make-fetch-happen hangs under the extension host's proxy agents: the host's fetch stands in (src/extension/hostFetch.ts).
+  {
+    ...common,
+    entryPoints: { extension: 'src/extension/extension.ts', commands: 'src/extension/commands.ts' },
+    outdir: 'dist',
+    external: ['vscode'],
+    alias: { 'make-fetch-happen': './src/extension/hostFetch.ts' },
+  },
   { ...common, entryPoints: { hashWorker: 'src/worker/hashWorker.ts' }, outdir: 'dist' },
   { ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
   // The CLI's keyless method, loaded by dist/cli.js when it is used.

@@ -42,6 +42,7 @@ export function createCommands(context: vscode.ExtensionContext, log: vscode.Log
       pool: (await pools).fresh, context, log,
       afterSign: async (target, verifier) => {
         if (verifier) deps.remembered.set(target.modelPath, verifier);
+        states.focus(target.modelPath); // the badge shows the model just signed
         await reverify(target);
       },
     }, uri, args),

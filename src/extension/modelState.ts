@@ -17,9 +17,10 @@ export class ModelStates implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<ModelState | undefined>();
   readonly onDidChange = this.changed.event;
 
-  set(state: ModelState): void {
+  /** Records a model's state; it becomes the current model unless `focus` is false. */
+  set(state: ModelState, focus = true): void {
     this.states.set(state.target.modelPath, state);
-    this.currentPath = state.target.modelPath;
+    if (focus) this.currentPath = state.target.modelPath;
     this.changed.fire(state);
   }
 

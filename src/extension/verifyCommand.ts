@@ -7,7 +7,7 @@ import {
   publicKeyHint, readBundle, readPolicyFile, verifyModel,
 } from '../core';
 import { pickFiles } from './keyMaterial';
-import { ModelStates, describeSigner, problemCount } from './modelState';
+import { ModelState, ModelStates, describeSigner, problemCount } from './modelState';
 import { ModelTarget, pickTarget } from './modelTarget';
 import { withHashingProgress } from './progress';
 import { trustConfigFromSettings } from './sigstoreIdentity';
@@ -39,8 +39,10 @@ export async function verifyModelCommand(deps: VerifyDeps, uri?: vscode.Uri, arg
 }
 
 export async function verifyTarget(deps: VerifyDeps, target: ModelTarget, args: VerifyModelArgs = {}): Promise<VerificationResult | undefined> {
+  // A quiet (live) re-verification takes the badge only to say something is wrong, not from the model the user looks at.
+  const set = (state: ModelState): void => deps.states.set(state, !args.quiet || !['verifying', 'verified'].includes(state.kind));
   if (!fs.existsSync(target.signaturePath)) {
-    deps.states.set({ kind: 'unsigned', target });
+    set({ kind: 'unsigned', target });
     if (!args.quiet) void vscode.window.showWarningMessage(`${path.basename(target.modelPath)} has no signature (${path.basename(target.signaturePath)})`);
     return undefined;
   }
@@ -49,32 +51,32 @@ export async function verifyTarget(deps: VerifyDeps, target: ModelTarget, args: 
     const policy = await policyFor(target);
     const verifier = await chooseVerifier(deps, target, bundle, policy, args);
     if (!verifier) return undefined;
-    deps.states.set({ kind: 'verifying', target, percent: 0 });
+    set({ kind: 'verifying', target, percent: 0 });
     const run = (signal?: AbortSignal, onProgress?: (p: HashProgress) => void) =>
       verifyModel(target.modelPath, { verifier, pool: deps.pool, bundle, signaturePath: target.signaturePath, signal, onProgress: (p) => {
         onProgress?.(p);
-        deps.states.set({ kind: 'verifying', target, percent: p.bytesTotal ? (100 * p.bytesDone) / p.bytesTotal : 100 });
+        set({ kind: 'verifying', target, percent: p.bytesTotal ? (100 * p.bytesDone) / p.bytesTotal : 100 });
       } });
     const result = args.quiet ? await run() : await withHashingProgress(`Verifying ${path.basename(target.modelPath)}`, run);
     deps.remembered.set(target.modelPath, verifier);
     // A good signature by someone the policy does not name is a policy failure, not "verified".
     const verdict = policy && evaluatePolicy(policy, result.signer);
     if (verdict && !verdict.ok) {
-      deps.states.set({ kind: 'failed', target, message: `Policy: ${verdict.reason}` });
+      set({ kind: 'failed', target, message: `Policy: ${verdict.reason}` });
       deps.log.warn(`${target.modelPath}: ${verdict.reason}`);
       if (!args.quiet) void vscode.window.showErrorMessage(`${path.basename(target.modelPath)}: ${verdict.reason}`);
       return result;
     }
-    report(deps, target, result, args.quiet);
+    report(deps, target, result, set, args.quiet);
     if (!policy && result.ok && !args.quiet) void offerPin(target, result);
     return result;
   } catch (e) {
     const message = isModelSigningError(e) ? e.message : e instanceof Error ? e.message : String(e);
     if (isModelSigningError(e) && e.code === 'CANCELLED') {
-      deps.states.set({ kind: 'failed', target, message: 'Verification cancelled' });
+      set({ kind: 'failed', target, message: 'Verification cancelled' });
       return undefined;
     }
-    deps.states.set({ kind: 'failed', target, message });
+    set({ kind: 'failed', target, message });
     deps.log.error(`Verification of ${target.modelPath} failed: ${message}`);
     if (!args.quiet) void vscode.window.showErrorMessage(`Verification of ${path.basename(target.modelPath)} failed: ${message}`);
     return undefined;
@@ -131,8 +133,8 @@ async function offerPin(target: ModelTarget, result: VerificationResult): Promis
   void vscode.window.showInformationMessage(`Pinned ${who} for ${glob} in .vscode/model-signing.json`);
 }
 
-function report(deps: VerifyDeps, target: ModelTarget, result: VerificationResult, quiet = false): void {
-  deps.states.set({ kind: result.ok ? 'verified' : 'tampered', target, result });
+function report(deps: VerifyDeps, target: ModelTarget, result: VerificationResult, set: (state: ModelState) => void, quiet = false): void {
+  set({ kind: result.ok ? 'verified' : 'tampered', target, result });
   const name = path.basename(target.modelPath);
   // A shard names its file as the core parses it; a file name that merely ends in `:1:2` stays whole.
   const fileOf = (n: string) => (result.serialization.method === 'shards' ? parseShardName(n)?.path ?? n : n);

@@ -5,8 +5,12 @@ import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync
 import { basename, dirname } from 'node:path';
 import { join } from 'node:path';
 import type { Page } from './playwright';
+import { BADGE, badgeIncludes, explorerMenu as openExplorerMenu, explorerRow } from './workbench';
 import { KeylessModel, SIGNED_MODEL, SIGNER } from './keylessModel';
 import { MODEL_DIR, WORKSPACE_NAME } from './workspace';
+
+/** A folder the click-through makes and signs keylessly. */
+const KEYLESS_UI_MODEL = 'keyless-ui-model';
 
 export interface ClickThroughOptions {
   page: Page;
@@ -21,12 +25,6 @@ export interface StepCounts {
   passed: number;
   failed: number;
 }
-
-const explorerRow = (name: string) => `.explorer-folders-view .monaco-list-row[aria-label="${name}"]`;
-
-const BADGE = '[id="model-signing.model-signing-vscode.modelSigning.verification"]';
-/** A page expression (a string: no DOM types here) that is true once the badge shows `text`. */
-const badgeIncludes = (text: string) => `document.querySelector(${JSON.stringify(BADGE)})?.textContent?.includes(${JSON.stringify(text)})`;
 
 export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless }: ClickThroughOptions): Promise<StepCounts> {
   const counts: StepCounts = { passed: 0, failed: 0 };
@@ -81,24 +79,7 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless 
     console.log(`    screenshot: ${shot}`);
   });
 
-  /** Opens the Explorer menu on a row and clicks one of our items, reopening it until our contributions are in. */
-  const explorerMenu = async (row: string, label: string) => {
-    await page.locator('.pane-header[aria-label="Signed Model Section"]').waitFor({ timeout: 30_000 });
-    const item = page.getByRole('menuitem', { name: label });
-    for (let attempt = 1; ; attempt++) {
-      await page.click(explorerRow(row), { button: 'right' });
-      try {
-        await item.waitFor({ timeout: 5000 });
-        break;
-      } catch (e) {
-        if (attempt === 3) throw e;
-        await page.keyboard.press('Escape');
-      }
-    }
-    await page.waitForTimeout(250); // the menu item listens for clicks only after 100 ms (vscode-e2e.md, pitfall 1)
-    await item.click();
-    await page.locator('.context-view .monaco-menu').waitFor({ state: 'detached', timeout: 5000 });
-  };
+  const explorerMenu = (row: string, label: string) => openExplorerMenu(page, row, label);
   /** Answers VS Code's own file dialog of the web workbench (a path box over a file list) with a path. */
   const chooseFile = async (file: string) => {
     const pathBox = page.locator('.quick-input-box input');
@@ -169,6 +150,25 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless 
     await page.waitForFunction(badgeIncludes('Verified · key'), undefined, { timeout: 20_000 });
     await page.locator('.notifications-toasts .notification-toast', { hasText: `Signed ${MODEL_DIR}` }).first().waitFor();
     await shoot('signed.png');
+  });
+
+  await step(`Sign Model keylessly on ${KEYLESS_UI_MODEL} (local Sigstore, a pasted token): the badge says Verified · ${SIGNER}`, async () => {
+    const model = join(dirname(keyless.modelPath), KEYLESS_UI_MODEL);
+    mkdirSync(model, { recursive: true });
+    writeFileSync(join(model, 'weights.bin'), Buffer.alloc(1 << 20, 7));
+    await explorerMenu(KEYLESS_UI_MODEL, 'Sign Model');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Sigstore (keyless)' }).first().click();
+    await page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Sign' }).first().click();
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Paste an identity token' }).first().click();
+    const tokenBox = page.locator('.quick-input-widget input[type="password"]');
+    await tokenBox.waitFor();
+    await tokenBox.fill(await keyless.mintToken());
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(badgeIncludes(`Verified · ${SIGNER}`), undefined, { timeout: 20_000 });
+    await page.locator('.notifications-toasts .notification-toast', { hasText: `Signed ${KEYLESS_UI_MODEL}` }).first().waitFor();
+    const bundle = JSON.parse(readFileSync(join(model, 'model.sig'), 'utf8')) as { verificationMaterial: { tlogEntries?: unknown[] } };
+    if (bundle.verificationMaterial.tlogEntries?.length !== 1) throw new Error('the keyless signature has no Rekor entry');
+    await shoot('signed-keyless.png');
   });
 
   await step('a long Sign Model cancelled from its progress notification writes nothing', async () => {

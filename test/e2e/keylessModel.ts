@@ -1,10 +1,12 @@
 // A model in the e2e workspace signed keylessly beforehand, with the real CLI,
 // against the local Sigstore: the click-through then verifies it in the editor,
-// offline, with the trust config the settings name.
+// offline, with the trust config the settings name. The local Sigstore and its
+// OIDC issuer stay up for the run, so the editor can sign keylessly too: a fresh
+// identity token is written beside the workspace for the integration suite.
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { startLocalSigstore } from '../helpers/localSigstore';
 import { startOidcIssuer } from '../helpers/oidcIssuer';
 
@@ -17,7 +19,14 @@ export interface KeylessModel {
   issuer: string;
   /** A P-256 private key (PEM) outside the workspace, for signing through the UI. */
   privateKey: string;
+  /** An identity token for SIGNER from the local issuer (valid 10 minutes). */
+  mintToken(): Promise<string>;
+  /** Stops the local Sigstore and the OIDC issuer. */
+  stop(): Promise<void>;
 }
+
+/** Where the suite in the extension host finds an identity token and its issuer: beside the workspace folder. */
+export const KEYLESS_SIGNER_FILE = 'keyless-signer.json';
 
 export async function prepareKeylessModel(workspace: string, runDir: string): Promise<KeylessModel> {
   const modelPath = join(workspace, SIGNED_MODEL);
@@ -28,18 +37,23 @@ export async function prepareKeylessModel(workspace: string, runDir: string): Pr
   const idp = await startOidcIssuer({ users: [{ email: SIGNER }] });
   const sigstore = await startLocalSigstore({ oidcIssuerURL: idp.issuer });
   const trustConfig = join(runDir, 'local-sigstore.json');
-  try {
-    sigstore.writeTrustConfig(trustConfig);
-    const token = await idp.mintToken({ email: SIGNER, email_verified: true });
-    const cli = resolve(__dirname, '../../dist/cli.js');
-    const args = [cli, 'sign', modelPath, '--signature', join(modelPath, 'model.sig'), '--trust-config', trustConfig, '--identity-token', token];
-    const code = await new Promise<number>((done) => spawn(process.execPath, args, { stdio: 'ignore' }).on('close', (c) => done(c ?? -1)));
-    if (code !== 0) throw new Error(`keyless signing of ${modelPath} failed (exit ${code})`);
-  } finally {
+  const stop = async () => {
     await sigstore.stop();
     await idp.stop();
+  };
+  const mintToken = () => idp.mintToken({ email: SIGNER, email_verified: true });
+  try {
+    sigstore.writeTrustConfig(trustConfig);
+    const cli = resolve(__dirname, '../../dist/cli.js');
+    const args = [cli, 'sign', modelPath, '--signature', join(modelPath, 'model.sig'), '--trust-config', trustConfig, '--identity-token', await mintToken()];
+    const code = await new Promise<number>((done) => spawn(process.execPath, args, { stdio: 'ignore' }).on('close', (c) => done(c ?? -1)));
+    if (code !== 0) throw new Error(`keyless signing of ${modelPath} failed (exit ${code})`);
+    writeFileSync(join(dirname(workspace), KEYLESS_SIGNER_FILE), JSON.stringify({ identity: SIGNER, issuer: idp.issuer, token: await mintToken() }));
+  } catch (e) {
+    await stop();
+    throw e;
   }
   const privateKey = join(runDir, 'signing-key.pem');
   writeFileSync(privateKey, generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
-  return { modelPath, trustConfig, issuer: idp.issuer, privateKey };
+  return { modelPath, trustConfig, issuer: idp.issuer, privateKey, mintToken, stop };
 }

@@ -10,170 +10,35 @@
 //   npm run test:vscode     # setup.sh (once), build, then this file
 // Environment: E2E_SUITE_TIMEOUT_MS (default 120000), CHROMIUM_PATH (default /usr/bin/chromium).
 // How and why: /work/shared/docs/vscode-e2e.md.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { format } from 'node:util';
 import { clickThrough, type StepCounts } from './clickThrough';
 import { START_MARKER } from '../integration/marker';
-import { HARNESS_DIR, launchBrowser } from './playwright';
-import { prepareKeylessModel } from './keylessModel';
+import { CODE_SERVER, Server, installVsix, remoteUri, sleep, startServer, startedServers, stopServer, tail, workbenchUrl } from './codeServer';
+import { launchBrowser } from './playwright';
+import { KeylessModel, SIGNED_MODEL, SIGNER, prepareKeylessModel } from './keylessModel';
+import { packageVsix, verifyWithInstalledVsix } from './vsix';
 import { createModelWorkspace } from './workspace';
 
 const ROOT = resolve(__dirname, '..', '..');
-const CODE_SERVER = join(HARNESS_DIR, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
 const TESTS_ENTRY = join(ROOT, 'dist', 'test', 'integration', 'index.js');
 const SCREENSHOTS = join(ROOT, 'test-output', 'screenshots');
 const SUITE_TIMEOUT_MS = Number(process.env['E2E_SUITE_TIMEOUT_MS'] ?? 120_000);
 // The workbench asks the Open VSX gallery about extensions; offline that fails at once, harmlessly.
 const KNOWN_NOISE = /open-vsx\.org|\/gallery\/extensionquery/;
 
-// User settings: no welcome page or walkthrough, nothing that reaches for the network.
-const SETTINGS = {
-  'workbench.startupEditor': 'none',
-  'workbench.tips.enabled': false,
-  'extensions.autoCheckUpdates': false,
-  'extensions.autoUpdate': false,
-  'update.mode': 'none',
-  'telemetry.telemetryLevel': 'off',
-  'security.workspace.trust.enabled': false,
-  'git.enabled': false,
-};
-
-interface Server {
-  baseUrl: string;
-  /** The wrapper's pid, which is also the process group of the server, its file watchers and extension hosts. */
-  pid: number;
-  log: string;
-}
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 
-/** `vscode-remote://remote/<abs path>`: the web workbench's remote authority is literally `remote`. */
-const remoteUri = (absPath: string) => `vscode-remote://remote${absPath.split('/').map(encodeURIComponent).join('/')}`;
-
-function workbenchUrl(server: Server, workspace: string, payload: [string, string][]): string {
-  return `${server.baseUrl}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-function tail(file: string, lines = 30): string {
-  try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
-async function startServer(run: string, workspace: string, extraSettings: Record<string, unknown> = {}): Promise<Server> {
-  const dirs = {
-    data: join(run, 'user-data'),
-    extensions: join(run, 'extensions'), // empty: the development copy is the only extension of ours
-    config: join(run, 'xdg', 'config'), // else code-server writes ~/.config/code-server/config.yaml
-    data_home: join(run, 'xdg', 'data'),
-    cache: join(run, 'xdg', 'cache'),
-  };
-  for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
-  mkdirSync(join(dirs.data, 'User'), { recursive: true });
-  writeFileSync(join(dirs.data, 'User', 'settings.json'), JSON.stringify({ ...SETTINGS, ...extraSettings }, null, 2));
-
-  const env: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: dirs.config, XDG_DATA_HOME: dirs.data_home, XDG_CACHE_HOME: dirs.cache };
-  // Started from a VS Code terminal, code-server would otherwise talk to that VS Code.
-  for (const key of Object.keys(env)) if (key.startsWith('VSCODE_')) delete env[key];
-
-  const port = await freePort();
-  const log = join(run, 'code-server.log');
-  const logFd = openSync(log, 'w');
-  const child = spawn(
-    process.execPath,
-    [
-      CODE_SERVER,
-      '--auth', 'none',
-      '--disable-telemetry',
-      '--disable-update-check',
-      '--disable-workspace-trust',
-      '--extensions-dir', dirs.extensions,
-      '--user-data-dir', dirs.data,
-      '--bind-addr', `127.0.0.1:${port}`,
-      workspace,
-    ],
-    { detached: true, stdio: ['ignore', logFd, logFd], env }, // detached: its own process group (setsid)
-  );
-  if (child.pid === undefined) throw new Error('could not start code-server');
-  const server: Server = { baseUrl: `http://127.0.0.1:${port}`, pid: child.pid, log };
-  servers.push(server);
-  let exitCode: number | null | undefined;
-  child.on('exit', (code) => (exitCode = code));
-
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (exitCode !== undefined) throw new Error(`code-server exited with ${exitCode}:\n${tail(log)}`);
-    try {
-      if ((await fetch(`${server.baseUrl}/healthz`)).ok) return server;
-    } catch {
-      // not listening yet
-    }
-    await sleep(100);
-  }
-  throw new Error(`code-server did not answer /healthz within 30 s:\n${tail(log)}`);
-}
-
-/** Live (non-zombie) processes in a process group, from /proc. */
-function groupMembers(pgid: number): number[] {
-  const members: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // pid (comm) state ppid pgrp ...; comm may contain spaces and parentheses.
-      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(pgrp) === pgid && state !== 'Z') members.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return members;
-}
-
-/** Stops the whole process group, waiting for the extension hosts that outlive the browser pages. */
-async function stopServer(server: Server): Promise<void> {
-  for (const [signal, waitMs] of [['SIGTERM', 10_000], ['SIGKILL', 5_000]] as const) {
-    try {
-      process.kill(-server.pid, signal);
-    } catch {
-      return; // the group is gone
-    }
-    const deadline = Date.now() + waitMs;
-    while (Date.now() < deadline) {
-      if (groupMembers(server.pid).length === 0) return;
-      await sleep(100);
-    }
-    if (signal === 'SIGKILL') console.error(`e2e: processes of group ${server.pid} still alive: ${groupMembers(server.pid).join(' ')}`);
-  }
-}
-
 let runDir: string | undefined;
-const servers: Server[] = [];
 const browsers: { close(): Promise<void> }[] = [];
 
 let cleaning: Promise<void> | undefined;
 
 /** Closes the browsers and stops the servers; once, whether called on a signal or at the end. */
 function cleanUp(): Promise<void> {
-  cleaning ??= Promise.allSettled([...browsers.map((b) => b.close()), ...servers.map(stopServer)]).then(() => undefined);
+  cleaning ??= Promise.allSettled([...browsers.map((b) => b.close()), ...startedServers.map(stopServer)]).then(() => undefined);
   return cleaning;
 }
 
@@ -226,6 +91,26 @@ async function runSuite(server: Server, workspace: string, profileDir: string): 
   return { passed: passing, failed: failing };
 }
 
+/** (c) `vsce package` with no warnings, the .vsix installed (no development copy, no node_modules), Verify Model works. */
+async function installedVsix(run: string, workspace: string, keyless: KeylessModel): Promise<StepCounts> {
+  const started = Date.now();
+  try {
+    const vsix = packageVsix(run);
+    console.log(`    ${basename(vsix)}: ${(statSync(vsix).size / 1e6).toFixed(2)} MB, packaged with no warnings`);
+    const installRun = join(run, 'installed');
+    installVsix(installRun, vsix);
+    const server = await startServer(installRun, workspace, { settings: { 'modelSigning.sigstore.trustConfig': keyless.trustConfig } });
+    const { context, page } = await launchBrowser(join(run, 'chromium-installed'));
+    browsers.push(context);
+    await verifyWithInstalledVsix(page, workbenchUrl(server, workspace, []), SIGNED_MODEL, SIGNER, join(SCREENSHOTS, 'installed-vsix.png'));
+    console.log(`  ✔ the installed .vsix verifies ${SIGNED_MODEL} from the Explorer: Verified · ${SIGNER} (${seconds(started)})`);
+    return { passed: 1, failed: 0 };
+  } catch (e) {
+    console.log(`  ✘ the installed .vsix: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`);
+    return { passed: 0, failed: 1 };
+  }
+}
+
 async function main(): Promise<number> {
   const prerequisites: [file: string, fix: string][] = [
     [CODE_SERVER, 'bash test/e2e/setup.sh'],
@@ -254,7 +139,7 @@ async function main(): Promise<number> {
   let server: Server | undefined;
   try {
     let started = Date.now();
-    server = await startServer(run, workspace, { 'modelSigning.sigstore.trustConfig': keyless.trustConfig });
+    server = await startServer(run, workspace, { settings: { 'modelSigning.sigstore.trustConfig': keyless.trustConfig } });
     console.log(`code-server 4.96.4 at ${server.baseUrl} (${seconds(started)}); workspace ${workspace}`);
 
     started = Date.now();
@@ -275,12 +160,18 @@ async function main(): Promise<number> {
     });
     add(clicks);
     console.log(`click-through: ${clicks.passed} passed, ${clicks.failed} failed (${seconds(started)})`);
+
+    started = Date.now();
+    console.log('\n(c) the packaged extension: vsce package, installed into a code-server of its own');
+    add(await installedVsix(run, workspace, keyless));
+    console.log(`(${seconds(started)})`);
   } catch (err) {
     totals.failed++;
     console.error(`\ne2e: ${err instanceof Error ? err.message : String(err)}`);
   } finally {
     const stopping = Date.now();
     await cleanUp();
+    await keyless.stop();
     console.log(`\nserver and extension hosts stopped (${seconds(stopping)})`);
   }
   if (totals.failed === 0) {

@@ -1,0 +1,80 @@
+// `npm start`: the extension in a local VS Code. Packages the .vsix (as `npm run package` does),
+// installs it into code-server 4.96.4 on 127.0.0.1 and opens a workspace with sample models:
+//   tiny-model/   unsigned: right-click it, Sign Model
+//   signed-llm/   signed keylessly by dev@example.com: right-click it, Verify Model
+// A local Sigstore (Fulcio, Rekor, a timestamp authority and an OIDC issuer on 127.0.0.1) stays up,
+// and the settings point the extension at it, so keyless signing works offline too: choose
+// "Sign in with a browser" (the local issuer's login page) or paste the token from the file named below.
+// Ctrl-C stops everything. PORT picks the port (default: a free one).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { installVsix, startServer, stopServer, type Server } from '../e2e/codeServer';
+import { SIGNED_MODEL, SIGNER, prepareKeylessModel } from '../e2e/keylessModel';
+import { packageVsix } from '../e2e/vsix';
+import { createModelWorkspace } from '../e2e/workspace';
+
+/** A small but real safetensors file: an 8-byte header length, the JSON header, then the tensor bytes. */
+function safetensors(): Buffer {
+  const data = Buffer.alloc(4 * 64 * 64 + 4 * 64, 0x3c);
+  const header = Buffer.from(JSON.stringify({
+    __metadata__: { format: 'pt' },
+    'dense.weight': { dtype: 'F32', shape: [64, 64], data_offsets: [0, 4 * 64 * 64] },
+    'dense.bias': { dtype: 'F32', shape: [64], data_offsets: [4 * 64 * 64, data.length] },
+  }));
+  const length = Buffer.alloc(8);
+  length.writeBigUInt64LE(BigInt(header.length));
+  return Buffer.concat([length, header, data]);
+}
+
+async function main(): Promise<void> {
+  const run = mkdtempSync(join(tmpdir(), 'model-signing-vscode-'));
+  console.log('Packaging the extension (vsce package)…');
+  const vsix = packageVsix(run);
+  const workspace = createModelWorkspace(join(run, 'workspace'));
+  writeFileSync(join(workspace, 'tiny-model', 'model.safetensors'), safetensors());
+  const keyless = await prepareKeylessModel(workspace, run);
+  installVsix(run, vsix);
+  let server: Server | undefined;
+  const stop = async () => {
+    if (server) await stopServer(server);
+    await keyless.stop();
+    rmSync(run, { recursive: true, force: true });
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => void stop().finally(() => process.exit(0)));
+  }
+  try {
+    server = await startServer(run, workspace, {
+      settings: { 'modelSigning.sigstore.trustConfig': keyless.trustConfig },
+      port: process.env['PORT'] ? Number(process.env['PORT']) : undefined,
+    });
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  // Not printed: tokens stay out of terminals and logs.
+  const tokenFile = join(run, 'identity-token.txt');
+  writeFileSync(tokenFile, await keyless.mintToken(), { mode: 0o600 });
+  const url = `${server.baseUrl}/?folder=${encodeURIComponent(workspace)}`;
+  console.log(`
+Model Signing is running in VS Code (code-server 4.96.4), with the extension installed from
+${vsix}
+
+  Open ${url}
+
+In the Explorer, right-click:
+  tiny-model   → Sign Model   (a private key: ${keyless.privateKey}, or Sigstore keyless)
+  ${SIGNED_MODEL}   → Verify Model (signed keylessly by ${SIGNER}); then change one of its files and watch the badge
+
+Keyless signing uses a local Sigstore on 127.0.0.1 (trust config ${keyless.trustConfig}).
+For "Paste an identity token": a token for ${SIGNER}, valid 10 minutes, is in ${tokenFile}
+
+Ctrl-C stops VS Code and the local Sigstore.`);
+  await new Promise(() => undefined); // until a signal
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : String(e));
+  process.exit(1);
+});
