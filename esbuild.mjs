@@ -34,6 +34,8 @@ const builds = [
   { ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
   // The CLI's keyless method, loaded by dist/cli.js when it is used.
   { ...common, entryPoints: { sigstore: 'src/cli/sigstoreMethod.ts' }, outdir: 'dist' },
+  // `provenance verify|show`, also loaded by dist/cli.js only when used.
+  { ...common, entryPoints: { provenance: 'src/cli/provenance.ts' }, outdir: 'dist' },
 ];
 
 // The integration suite, run inside the extension host: the mocha runner (index.ts) and every

@@ -88,3 +88,14 @@ export function formatHelp(usage: string, description: string, specs: OptionSpec
   const lines = rows.map(([l, r]) => (l.length + 2 > width ? `  ${l}\n  ${' '.repeat(width)}${r}` : `  ${l.padEnd(width)}${r}`));
   return `Usage: ${usage}\n\n  ${description}\n\nOptions:\n${lines.join('\n')}\n`;
 }
+
+/** A usage error as click prints it: the usage line, where to get help, the error; exit code 2. */
+export function usage(help: string, message: string, helpCommand = 'model-signing'): number {
+  process.stderr.write(`${help.split('\n')[0]}\nTry '${helpCommand} --help' for help.\n\nError: ${message}\n`);
+  return 2;
+}
+
+export function printHelp(help: string): number {
+  process.stdout.write(help);
+  return 0;
+}

@@ -8,7 +8,8 @@ import { serializeModel } from '../core/manifest/serializer';
 import { signModel } from '../core/signing/signModel';
 import type { TrustConfig } from '../core/sigstore/trustConfig';
 import { VerificationResult, verifyModel } from '../core/verifying/verifyModel';
-import { Parsed, UsageError, formatHelp, parseArgs } from './args';
+import { Parsed, UsageError, formatHelp, parseArgs, printHelp, usage } from './args';
+import { attestCommand } from './attest';
 import { makeSigner, makeVerifier } from './methods';
 import { DIGEST_OPTIONS, METHOD_HELP, PKI_METHODS, PkiMethod, SIGN_OPTIONS, VERIFY_OPTIONS } from './options';
 import { ProgressLine, describeFailure, printMismatch, toJson } from './report';
@@ -27,9 +28,11 @@ Options:
   -h, --help                      Show this message and exit.
 
 Commands:
-  digest  Compute the digest of a model.
-  sign    Sign a model (methods: sigstore (default), key, certificate).
-  verify  Verify a model (methods: sigstore (default), key, certificate).
+  digest      Compute the digest of a model.
+  sign        Sign a model (methods: sigstore (default), key, certificate).
+  verify      Verify a model (methods: sigstore (default), key, certificate).
+  attest      Write signed SLSA provenance for a model (in CI or locally).
+  provenance  Verify or show SLSA provenance (verify, show).
 `;
 
 /** Runs the CLI and returns its exit code: 0 success, 1 failure, 2 usage error. */
@@ -62,6 +65,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await signCommand(rest);
       case 'verify':
         return await verifyCommand(rest);
+      case 'attest':
+        return await attestCommand(rest, run);
+      case 'provenance':
+        return await provenanceModule().provenanceCommand(rest);
       case undefined:
         process.stdout.write(TOP_HELP);
         return 2;
@@ -202,15 +209,12 @@ async function run(prefix: string, task: (pool: WorkerHashPool, progress: Progre
   }
 }
 
-function usage(help: string, message: string): number {
-  process.stderr.write(`${help.split('\n')[0]}\nTry 'model-signing --help' for help.\n\nError: ${message}\n`);
-  return 2;
+/** dist/provenance.js (it needs the Sigstore stack), loaded on first use by a path esbuild leaves alone; the sources under tsx. */
+function provenanceModule(): typeof import('./provenance') {
+  const file = __filename.endsWith('cli.js') ? 'provenance.js' : 'provenance';
+  return require(path.join(__dirname, file)) as typeof import('./provenance');
 }
 
-function printHelp(help: string): number {
-  process.stdout.write(help);
-  return 0;
-}
 
 if (require.main === module) {
   main(process.argv.slice(2)).then(

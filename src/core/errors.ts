@@ -47,6 +47,12 @@ export type ErrorCode =
   | 'LOGIN_IDENTITY_MISMATCH'
   // writing
   | 'WRITE_FAILED'
+  /** The output file exists and replacing it was not allowed (provenance/attest.ts). */
+  | 'OUTPUT_EXISTS'
+  // SLSA provenance (provenance/*): a file that is no provenance, one that cannot be read, a key-signed one with no key given
+  | 'PROVENANCE_INVALID'
+  | 'PROVENANCE_UNREADABLE'
+  | 'PUBLIC_KEY_REQUIRED'
   // verification policy files and settings (policy/policy.ts)
   | 'POLICY_INVALID'
   | 'POLICY_UNREADABLE';

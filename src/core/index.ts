@@ -27,3 +27,4 @@ export * from './policy/policy';
 export * from './formats/detectModelFormat';
 export * from './units';
 export * from './sigstore';
+export * from './provenance';

@@ -6,6 +6,8 @@ import { CachedHashPool, DigestCache, WorkerHashPool } from '../core';
 import { SETTINGS } from './constants';
 import { ModelStates } from './modelState';
 import { ModelTarget } from './modelTarget';
+import { openProvenanceCommand } from './provenanceCommand';
+import type { ProvenancePanel } from './provenancePanel';
 import { SignModelArgs, signModelCommand } from './signCommand';
 import { VerifyDeps, VerifyModelArgs, verifyModelCommand, verifyTarget } from './verifyCommand';
 
@@ -16,6 +18,8 @@ export interface ModelCommands extends vscode.Disposable {
   reverify(target: ModelTarget): Promise<void>;
   /** Models verified in this session, which the live badge watches. */
   watched(): Iterable<string>;
+  /** Open Provenance: the viewer of a provenance file, checked against its model. */
+  openProvenance(uri?: vscode.Uri, args?: unknown): Promise<ProvenancePanel | undefined>;
 }
 
 export function createCommands(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, states: ModelStates, diagnostics: vscode.DiagnosticCollection): ModelCommands {
@@ -55,6 +59,7 @@ export function createCommands(context: vscode.ExtensionContext, log: vscode.Log
     },
     reverify,
     watched: () => deps.remembered.keys(),
+    openProvenance: (uri, args) => openProvenanceCommand(context.extensionUri, log, uri, args),
     dispose: () => void pool.dispose(),
   };
 }

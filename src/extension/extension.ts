@@ -6,6 +6,7 @@ import { COMMANDS, VIEWS } from './constants';
 import { watchVerifiedModels } from './liveVerification';
 import { ManifestTreeProvider, registerCopyDigest } from './manifestTree';
 import { ModelStates } from './modelState';
+import { OPEN_PROVENANCE_COMMAND } from './provenanceFiles';
 import { modelOfFile } from './modelTarget';
 import type { SignModelArgs } from './signCommand';
 import { VerificationBadge } from './verificationBadge';
@@ -44,6 +45,7 @@ export function activate(context: vscode.ExtensionContext): ModelSigningApi {
     vscode.window.createTreeView(VIEWS.manifest, { treeDataProvider: tree, showCollapseAll: true }),
     vscode.commands.registerCommand(COMMANDS.signModel, (uri?: vscode.Uri, args?: SignModelArgs) => guard(log, () => load().sign(uri, args))),
     vscode.commands.registerCommand(COMMANDS.verifyModel, (uri?: vscode.Uri, args?: VerifyModelArgs) => guard(log, () => load().verify(uri, args))),
+    vscode.commands.registerCommand(OPEN_PROVENANCE_COMMAND, (uri?: vscode.Uri, args?: unknown) => guard(log, () => load().openProvenance(uri, args))),
     registerCopyDigest(),
     watchVerifiedModels(states, () => (commands ? [...commands.watched()] : []), (target) => load().reverify(target)),
     vscode.window.onDidChangeActiveTextEditor((editor) => followEditor(editor, states)),

@@ -4,10 +4,11 @@ import * as vscode from 'vscode';
 import { ModelFormat, detectModelFormat } from '../core/formats/detectModelFormat';
 import { COMMANDS } from './constants';
 import { ManifestNode, toManifestTree } from './manifestNodes';
+import { OPEN_PROVENANCE_COMMAND, provenanceFilesOf } from './provenanceFiles';
 import { ModelState, ModelStates, describeSigner } from './modelState';
 import { formatBytes } from '../core/units';
 
-type Item = { type: 'info'; label: string; description?: string; tooltip?: string; icon: string } | { type: 'node'; node: ManifestNode; modelPath: string; file: string };
+type Item = { type: 'info'; label: string; description?: string; tooltip?: string; icon: string; command?: vscode.Command } | { type: 'node'; node: ManifestNode; modelPath: string; file: string };
 
 /** A tree node with the file it stands for on disk (a single-file model's one node is the model itself). */
 function nodeItem(node: ManifestNode, target: ModelState['target']): Item {
@@ -44,6 +45,7 @@ export class ManifestTreeProvider implements vscode.TreeDataProvider<Item>, vsco
       t.description = item.description;
       t.tooltip = item.tooltip;
       t.iconPath = new vscode.ThemeIcon(item.icon);
+      t.command = item.command;
       return t;
     }
     const n = item.node;
@@ -119,6 +121,13 @@ function topLevel(state: ModelState, tree: ManifestNode | undefined): Item[] {
     { type: 'info', label: `${s.method} · ${s.hashType}${s.shardSize ? ` · shards of ${formatBytes(s.shardSize)}` : ''}`, description: `root sha256:${r.rootDigest.slice(0, 12)}…`, tooltip: `sha256:${r.rootDigest}`, icon: 'symbol-structure' },
   ];
   if (s.ignorePaths.length > 0) items.push({ type: 'info', label: 'Ignored', description: s.ignorePaths.join(', '), icon: 'eye-closed' });
+  // Provenance beside or inside the model opens the viewer, matched against this model.
+  for (const file of provenanceFilesOf(state.target.modelPath)) {
+    items.push({
+      type: 'info', label: 'Provenance', description: path.basename(file), tooltip: `Open Provenance: ${file}`, icon: 'file-code',
+      command: { command: OPEN_PROVENANCE_COMMAND, title: 'Open Provenance', arguments: [vscode.Uri.file(file), { modelPath: state.target.modelPath }] },
+    });
+  }
   if (tree) items.push(...tree.children.map((node) => nodeItem(node, state.target)));
   return items;
 }

@@ -8,6 +8,7 @@ import type { Page } from './playwright';
 import { BADGE, badgeIncludes, explorerMenu as openExplorerMenu, explorerRow } from './workbench';
 import { KeylessModel, SIGNED_MODEL, SIGNER } from './keylessModel';
 import { MODEL_DIR, WORKSPACE_NAME } from './workspace';
+import { PROVENANCE_FILE, hostileProvenanceIsInert, provenanceViewer } from './provenanceViewer';
 
 /** A folder the click-through makes and signs keylessly. */
 const KEYLESS_UI_MODEL = 'keyless-ui-model';
@@ -191,6 +192,12 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless 
     const left = readdirSync(big);
     if (existsSync(join(big, 'model.sig')) || left.length !== 1) throw new Error(`the cancelled sign left ${left.join(', ')}`);
   });
+
+  await step(`Open Provenance on ${PROVENANCE_FILE} (Explorer context menu): the viewer shows builder, source, subjects and signature`, () =>
+    provenanceViewer({ page, workspace: dirname(keyless.modelPath), keyless, screenshotDir }));
+
+  await step('a hostile provenance shows as inert text in the viewer', () =>
+    hostileProvenanceIsInert({ page, workspace: dirname(keyless.modelPath), keyless, screenshotDir }));
 
   return counts;
 }

@@ -137,11 +137,14 @@ export function parseBundle(text: string): Bundle {
   return json as Bundle;
 }
 
+/** Moves the finished temporary file to its name: by default renamed over whatever is there. */
+export type PlaceFile = (tmp: string, file: string) => Promise<void>;
+
 /**
  * Writes a file so that readers see the old content or the new, never a part:
- * a temporary file beside it, flushed, then renamed over.
+ * a temporary file beside it, flushed, then put in place (renamed over, or as `place` does).
  */
-export async function writeFileAtomic(file: string, content: string): Promise<void> {
+export async function writeFileAtomic(file: string, content: string, place: PlaceFile = fs.promises.rename): Promise<void> {
   const dir = path.dirname(path.resolve(file));
   const tmp = path.join(dir, `.${path.basename(file)}.${crypto.randomBytes(6).toString('hex')}.tmp`);
   try {
@@ -152,10 +155,13 @@ export async function writeFileAtomic(file: string, content: string): Promise<vo
     } finally {
       await fh.close();
     }
-    await fs.promises.rename(tmp, file);
+    await place(tmp, file);
   } catch (e) {
-    await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
+    if (e instanceof ModelSigningError) throw e;
     throw new ModelSigningError('WRITE_FAILED', `Cannot write '${file}': ${errnoCode(e) ?? String(e)}`, { path: file }, e);
+  } finally {
+    // Gone after a rename; still there after a hard link or a failure.
+    await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
   }
 }
 

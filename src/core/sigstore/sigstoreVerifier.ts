@@ -70,11 +70,7 @@ function toVerificationError(e: unknown, expected: SigstoreVerifierOptions): Ver
     return new VerificationError('IDENTITY_MISMATCH', `The signature was not made by ${expected.identity} with issuer ${expected.issuer}: ${e.message}`, { identity: expected.identity, issuer: expected.issuer }, e);
   }
   if (e instanceof SigstoreVerificationError) {
-    const code: ErrorCode = e.code.startsWith('TLOG') ? 'TLOG_INVALID'
-      : e.code.startsWith('TIMESTAMP') ? 'TIMESTAMP_INVALID'
-      : e.code.startsWith('CERTIFICATE') || e.code === 'PUBLIC_KEY_ERROR' ? 'CERTIFICATE_CHAIN_INVALID'
-      : 'SIGNATURE_INVALID';
-    const detail = e.cause instanceof Error ? `: ${e.cause.message}` : '';
+    const { code, detail } = classifySigstoreError(e);
     return new VerificationError(code, `Keyless verification failed (${e.code}): ${e.message}${detail}`, { sigstoreCode: e.code }, e);
   }
   // bundleFromJSON's ValidationError, and the TypeError @sigstore/verify throws for a bundle with no timestamp.
@@ -82,6 +78,15 @@ function toVerificationError(e: unknown, expected: SigstoreVerifierOptions): Ver
     return new FormatError('BUNDLE_INVALID', `Invalid Sigstore bundle: ${e.message}`, {}, e);
   }
   return new VerificationError('SIGNATURE_INVALID', `Keyless verification failed: ${e instanceof Error ? e.message : String(e)}`, {}, e);
+}
+
+/** Our code for a sigstore-js verification error, and the detail of its cause (`: …`, or empty). */
+export function classifySigstoreError(e: SigstoreVerificationError): { code: ErrorCode; detail: string } {
+  const code: ErrorCode = e.code.startsWith('TLOG') ? 'TLOG_INVALID'
+    : e.code.startsWith('TIMESTAMP') ? 'TIMESTAMP_INVALID'
+    : e.code.startsWith('CERTIFICATE') || e.code === 'PUBLIC_KEY_ERROR' ? 'CERTIFICATE_CHAIN_INVALID'
+    : 'SIGNATURE_INVALID';
+  return { code, detail: e.cause instanceof Error ? `: ${e.cause.message}` : '' };
 }
 
 export function escapeRegExp(s: string): string {

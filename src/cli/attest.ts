@@ -1,0 +1,137 @@
+// `model-signing attest`: SLSA v1 provenance for a model, signed as `sign`
+// signs (the same method flags), written atomically. The Sigstore stack stays
+// in dist/sigstore.js: methods.ts loads it only for --method sigstore.
+import * as path from 'node:path';
+import { ModelSigningError, isModelSigningError } from '../core/errors';
+import type { WorkerHashPool } from '../core/hashing/hashPool';
+import { attestModel } from '../core/provenance/attest';
+import type { ProvenanceOverrides } from '../core/provenance/attestStatement';
+import { isGitHubActions } from '../core/provenance/githubEnvironment';
+import { OptionSpecs, Parsed, UsageError, formatHelp, parseArgs } from './args';
+import { makeSigner } from './methods';
+import { COMMON, SERIALIZATION, SIGN_OPTIONS, SupportedMethod } from './options';
+import type { ProgressLine } from './report';
+
+/** main.ts's one place where failures become a line on stderr and exit code 1. */
+export type CommandRunner = (prefix: string, task: (pool: WorkerHashPool, progress: ProgressLine) => Promise<number>, quiet?: boolean) => Promise<number>;
+
+const METHODS: readonly SupportedMethod[] = ['sigstore', 'key', 'certificate'];
+
+const ATTEST_OPTIONS: OptionSpecs = {
+  output: { kind: 'string', required: true, metavar: 'PATH', help: 'Where to write the provenance (a Sigstore bundle, DSSE, in-toto Statement v1, SLSA v1).' },
+  overwrite: { kind: 'flag', help: 'Replace the output file if it exists (default: refuse).' },
+  'per-file': { kind: 'flag', help: 'Add one subject per file (path and sha256) besides the model\'s root digest.' },
+  method: { kind: 'string', metavar: '[sigstore|key|certificate]', default: 'sigstore', help: 'How to sign: keyless (in GitHub Actions with the job\'s token), a key, or a certificate.' },
+  'source-uri': { kind: 'string', metavar: 'URI', help: 'The source repository (github.com/org/repo); outside GitHub Actions, or to override it.' },
+  'source-ref': { kind: 'string', metavar: 'REF', help: 'The git ref built, in full (refs/heads/main, refs/tags/v1).' },
+  'source-commit': { kind: 'string', metavar: 'SHA', help: 'The git commit built.' },
+  'builder-id': { kind: 'string', metavar: 'URI', help: 'The builder id (default: the workflow in GitHub Actions, this tool\'s local builder elsewhere).' },
+  'build-type': { kind: 'string', metavar: 'URI', help: 'The build type (default: GitHub\'s workflow/v1 in Actions, this tool\'s local/v1 elsewhere).' },
+  json: { kind: 'flag', help: 'Print the statement and the output path as JSON on stdout.' },
+  ...COMMON,
+};
+
+/** The signing flags of a method, as `sign` takes them, without what attest fixes (signature path, serialization). */
+function signingOptions(method: SupportedMethod): OptionSpecs {
+  const fixed = new Set(['signature', ...Object.keys(SERIALIZATION), ...Object.keys(COMMON)]);
+  return Object.fromEntries(Object.entries(SIGN_OPTIONS[method]).filter(([name]) => !fixed.has(name)));
+}
+
+const HELP = 'Write SLSA v1 provenance for a model: its root digest (and each file with --per-file) as subjects, the build '
+  + 'facts from the GitHub Actions environment or from flags, signed into a Sigstore bundle.';
+
+export async function attestCommand(argv: string[], run: CommandRunner): Promise<number> {
+  const method = methodOf(argv);
+  const specs = { ...ATTEST_OPTIONS, ...signingOptions(method) };
+  const p = parseArgs(argv, specs);
+  if (p.help) {
+    process.stdout.write(formatHelp('model-signing attest [OPTIONS] MODEL_PATH', HELP, specs));
+    return 0;
+  }
+  if (p.args.length === 0) throw new UsageError('Missing argument \'MODEL_PATH\'.');
+  if (p.args.length > 1) throw new UsageError(`Got unexpected extra argument (${p.args.slice(1).join(' ')})`);
+  const modelPath = p.args[0]!;
+  const output = p.strings.output!;
+  const json = p.flags.json!;
+  const env = process.env;
+  return run('Attestation failed with error: ', async (pool, progress) => {
+    if (method === 'sigstore') useAmbientTokenInActions(p, env);
+    const { value: signer, warnings } = await makeSigner(method, p);
+    warnings.forEach((w) => process.stderr.write(`WARNING: ${w}\n`));
+    let result;
+    try {
+      result = await attestModel(modelPath, {
+        signer,
+        pool,
+        output,
+        overwrite: p.flags.overwrite,
+        perFile: p.flags['per-file'],
+        environment: env,
+        overrides: overrides(p),
+        ignorePaths: p.multis['ignore-paths']!.map((x) => path.resolve(x)),
+        ignoreGitPaths: p.flags['ignore-git-paths'],
+        allowSymlinks: p.flags['allow-symlinks'],
+        onProgress: progress.update,
+      });
+    } catch (e) {
+      if (isModelSigningError(e) && e.code === 'OUTPUT_EXISTS') {
+        throw new ModelSigningError('OUTPUT_EXISTS', `'${output}' already exists; pass --overwrite to replace it`, e.data, e);
+      }
+      throw e;
+    }
+    progress.done();
+    const root = result.statement.subject[0]!;
+    if (json) {
+      process.stdout.write(JSON.stringify({ output, origin: result.origin, statement: result.statement }, null, 2) + '\n');
+    } else {
+      const n = result.statement.subject.length;
+      process.stdout.write(`Provenance written to ${output}: ${n} subject${n === 1 ? '' : 's'}, model ${root.name} sha256:${root.digest.sha256}\n`);
+    }
+    return 0;
+  }, json);
+}
+
+/** `--method X` / `--method=X` (also `--method_`…), read before parsing: the method decides which flags exist. */
+function methodOf(argv: readonly string[]): SupportedMethod {
+  let value: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i]!;
+    if (token === '--') break;
+    const name = token.split('=')[0]!.replace(/_/g, '-');
+    if (name !== '--method') continue;
+    value = token.includes('=') ? token.slice(token.indexOf('=') + 1) : argv[i + 1];
+  }
+  if (value === undefined) return 'sigstore';
+  if (!(METHODS as readonly string[]).includes(value)) {
+    throw new UsageError(`Invalid value for '--method': '${value}' is not one of ${METHODS.map((m) => `'${m}'`).join(', ')}.`);
+  }
+  return value as SupportedMethod;
+}
+
+function overrides(p: Parsed): ProvenanceOverrides {
+  return {
+    sourceUri: p.strings['source-uri'],
+    sourceRef: p.strings['source-ref'],
+    sourceCommit: p.strings['source-commit'],
+    builderId: p.strings['builder-id'],
+    buildType: p.strings['build-type'],
+  };
+}
+
+/**
+ * In GitHub Actions, keyless with the job's own token is the natural way: no
+ * flag needed. Without `id-token: write` there is no token, and a browser
+ * login cannot happen in CI, so say what is missing instead of waiting.
+ */
+function useAmbientTokenInActions(p: Parsed, env: NodeJS.ProcessEnv): void {
+  if (!isGitHubActions(env) || p.strings['identity-token']) return;
+  p.flags['use-ambient-credentials'] = true;
+  const hasToken = (env.ACTIONS_ID_TOKEN_REQUEST_URL && env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) || env.SIGSTORE_ID_TOKEN;
+  if (!hasToken) {
+    throw new ModelSigningError(
+      'IDENTITY_TOKEN_UNAVAILABLE',
+      'No identity token in this GitHub Actions job: give the job `permissions: id-token: write`, or pass --identity-token, or sign with --method key',
+      { sources: [] },
+    );
+  }
+}

@@ -1,0 +1,272 @@
+// `model-signing provenance verify|show`, in a bundle of its own (dist/provenance.js):
+// it needs the Sigstore stack, which dist/cli.js loads only for the commands that use it.
+// Usage errors are handled here (exit 2): this bundle has its own copy of args.ts,
+// so main.ts's `instanceof UsageError` would not see them.
+import * as path from 'node:path';
+import { isModelSigningError } from '../core/errors';
+import { readProvenanceFile } from '../core/provenance/provenanceFile';
+import { readCertificateClaims } from '../core/provenance/certificateClaims';
+import { summarizeProvenance } from '../core/provenance/summary';
+import type { PolicyCheck, ProvenanceDocument, ProvenanceReport, ProvenanceSummary, SubjectMatch } from '../core/provenance/types';
+import { verifyProvenance } from '../core/provenance/verifyProvenance';
+import { OptionSpecs, UsageError, formatHelp, parseArgs, printHelp, usage } from './args';
+import { ProgressLine, describeFailure } from './report';
+
+const VERIFY_OPTIONS: OptionSpecs = {
+  provenance: { kind: 'string', required: true, metavar: 'FILE', help: 'The provenance: a Sigstore bundle (or one per line), a DSSE envelope or .intoto.jsonl, or gcloud --show-provenance JSON.' },
+  'model-path': { kind: 'string', metavar: 'PATH', help: 'The model folder or file its subjects must match (by file sha256, or the OMS root digest).' },
+  'source-uri': { kind: 'string', metavar: 'URI', help: 'Expected source repository, e.g. github.com/org/repo.' },
+  'source-tag': { kind: 'string', metavar: 'TAG', help: 'Expected source tag, e.g. v1.2.3.' },
+  'source-versioned-tag': { kind: 'string', metavar: 'TAG', help: 'Expected semantic version of the source tag: v1, v1.2 or v1.2.3.' },
+  'source-branch': { kind: 'string', metavar: 'BRANCH', help: 'Expected source branch, e.g. main.' },
+  'builder-id': { kind: 'string', metavar: 'ID', help: 'Expected builder id (with or without @ref); for other signers, their certificate identity or key.' },
+  'trust-config': { kind: 'string', metavar: 'PATH', help: 'A Sigstore ClientTrustConfig JSON (default: the production trusted root, offline).' },
+  'public-key': { kind: 'string', metavar: 'PATH', help: 'A PEM public key, for key-signed provenance (Cloud Build\'s KMS key, attest with a key).' },
+  'allow-incomplete': { kind: 'flag', help: 'Accept a certificate signature with no log entry or timestamp (its signing time unproven).' },
+  'ignore-paths': { kind: 'multi', metavar: 'PATH', help: 'Files of the model to leave out (as for digest).' },
+  'ignore-git-paths': { kind: 'switch', default: true, help: 'Leave out .git, .gitattributes, .github, .gitignore at the model root.' },
+  json: { kind: 'flag', help: 'Print every report as JSON on stdout.' },
+};
+
+const SHOW_OPTIONS: OptionSpecs = {
+  json: { kind: 'flag', help: 'Print the statements as JSON on stdout.' },
+};
+
+const GROUP_HELP = `Usage: model-signing provenance COMMAND [ARGS]...
+
+  Read and verify SLSA provenance for a model.
+
+Commands:
+  verify  Verify provenance: signature, builder and source policy, subjects against the model.
+  show    Show what a provenance file says (not verified).
+`;
+
+/** Runs `provenance …` and returns the exit code: 0 ok, 1 failed or bad input, 2 usage error. */
+export async function provenanceCommand(argv: string[]): Promise<number> {
+  const sub = argv[0];
+  try {
+    if (sub === 'verify') return await verifyCommand(argv.slice(1));
+    if (sub === 'show') return await showCommand(argv.slice(1));
+    if (sub === '-h' || sub === '--help') {
+      process.stdout.write(GROUP_HELP);
+      return 0;
+    }
+    return usage(GROUP_HELP, sub === undefined ? 'Missing command.' : `No such command '${sub}'.`, 'model-signing provenance');
+  } catch (e) {
+    if (e instanceof UsageError) return usage(sub === 'verify' ? verifyHelp() : sub === 'show' ? showHelp() : GROUP_HELP, e.message, 'model-signing provenance');
+    throw e;
+  }
+}
+
+const verifyHelp = () => formatHelp('model-signing provenance verify [OPTIONS]', 'Verify SLSA provenance: its signature (offline), the builder and source as slsa-verifier\'s flags mean them, and its subjects against the model.', VERIFY_OPTIONS);
+const showHelp = () => formatHelp('model-signing provenance show [OPTIONS] FILE', 'Show the statements of a provenance file: builder, source, run, subjects, signer (not verified).', SHOW_OPTIONS);
+
+async function verifyCommand(argv: string[]): Promise<number> {
+  const p = parseArgs(argv, VERIFY_OPTIONS);
+  if (p.help) return printHelp(verifyHelp());
+  if (p.args.length > 0) throw new UsageError(`Got unexpected extra argument (${p.args.join(' ')})`);
+  for (const name of ['provenance', 'model-path', 'source-uri', 'source-tag', 'source-versioned-tag', 'source-branch', 'builder-id', 'trust-config', 'public-key']) {
+    if (p.strings[name] === '') throw new UsageError(`Invalid value for '--${name}': it is empty.`);
+  }
+  const json = p.flags.json!;
+  const allowIncomplete = p.flags['allow-incomplete']!;
+  const progress = new ProgressLine(json ? undefined : process.stderr);
+  let reports: ProvenanceReport[];
+  try {
+    reports = await verifyProvenance(p.strings.provenance!, {
+      modelPath: p.strings['model-path'],
+      policy: {
+        sourceUri: p.strings['source-uri'],
+        sourceTag: p.strings['source-tag'],
+        sourceVersionedTag: p.strings['source-versioned-tag'],
+        sourceBranch: p.strings['source-branch'],
+        builderId: p.strings['builder-id'],
+      },
+      trustConfigPath: p.strings['trust-config'],
+      publicKeyPath: p.strings['public-key'],
+      allowIncomplete: p.flags['allow-incomplete'],
+      ignorePaths: p.multis['ignore-paths']!.map((x) => path.resolve(x)),
+      ignoreGitPaths: p.flags['ignore-git-paths'],
+      onProgress: (done, total) => progress.update({ bytesDone: done, bytesTotal: total, filesTotal: 0 }),
+    });
+  } catch (e) {
+    progress.done();
+    return fail('Provenance verification failed with error: ', e);
+  }
+  progress.done();
+  const warnings = [...new Set(reports.flatMap((r) => r.warnings ?? []))];
+  warnings.forEach((w) => process.stderr.write(`WARNING: ${w}\n`));
+  const ok = reports.every((r) => r.ok);
+  if (json) {
+    process.stdout.write(JSON.stringify({ verified: ok, reports: reports.map(reportJson) }, null, 2) + '\n');
+  } else {
+    process.stdout.write(reports.map((r) => formatReport(r, reports.length, allowIncomplete)).join('\n'));
+  }
+  if (ok) {
+    if (!json) process.stdout.write('Provenance verification succeeded\n');
+    return 0;
+  }
+  const failedReports = reports.filter((r) => !r.ok);
+  process.stderr.write(`Provenance verification failed: ${failedReports.map((r) => `statement ${r.document.index + 1}: ${problems(r, allowIncomplete).join('; ')}`).join(' | ')}\n`);
+  return 1;
+}
+
+async function showCommand(argv: string[]): Promise<number> {
+  const p = parseArgs(argv, SHOW_OPTIONS);
+  if (p.help) return printHelp(showHelp());
+  if (p.args.length === 0) throw new UsageError("Missing argument 'FILE'.");
+  if (p.args.length > 1) throw new UsageError(`Got unexpected extra argument (${p.args.slice(1).join(' ')})`);
+  let docs: ProvenanceDocument[];
+  try {
+    docs = await readProvenanceFile(p.args[0]!);
+  } catch (e) {
+    return fail('Reading provenance failed with error: ', e);
+  }
+  const shown = docs.map((d) => ({ document: d, summary: summarizeProvenance(d.statement), signer: signerOf(d) }));
+  if (p.flags.json) {
+    process.stdout.write(JSON.stringify({
+      statements: shown.map(({ document, summary, signer }) => ({ ...documentJson(document), summary, ...(signer ? { signer } : {}), verified: false })),
+    }, null, 2) + '\n');
+    return 0;
+  }
+  for (const { document, summary, signer } of shown) {
+    process.stdout.write(header(document, docs.length));
+    process.stdout.write(summaryLines(summary, signer ? `${signer} (not verified)` : 'not verified', undefined).join('\n') + '\n');
+    for (const s of document.statement.subject) process.stdout.write(`  subject:     ${s.name || '(no name)'}  ${digestText(s.digest)}\n`);
+    if (summary.unknownPredicate) process.stdout.write(`  predicate (raw):\n${indent(JSON.stringify(document.statement.predicate, null, 2), 4)}\n`);
+    process.stdout.write('\n');
+  }
+  process.stdout.write('Not verified: use `model-signing provenance verify` to check the signature, builder, source and subjects.\n');
+  return 0;
+}
+
+// ---------------------------------------------------------------------------
+// Human output: one line per fact, check and subject
+// ---------------------------------------------------------------------------
+
+function formatReport(r: ProvenanceReport, count: number, allowIncomplete: boolean): string {
+  const lines: string[] = [header(r.document, count).trimEnd()];
+  const builder = r.verifiedBuilderId ? `${r.verifiedBuilderId} (verified)` : r.summary.builderId ? `${r.summary.builderId} (claimed by the predicate, not verified)` : undefined;
+  lines.push(...summaryLines(r.summary, r.signer, builder, r.sourceFrom));
+  const sig = r.signature;
+  const sigText = sig.status === 'verified'
+    ? `verified (${sig.method}${sig.signedAt ? `, signed at ${sig.signedAt}` : ''}${sig.transparencyLog === 'present' ? ', logged in Rekor' : ''})`
+    : sig.status === 'incomplete'
+      ? `incomplete: signature and certificate chain hold, but no log entry or timestamp proves when it was signed${allowIncomplete ? ' (accepted: --allow-incomplete)' : ' (pass --allow-incomplete to accept)'}`
+      : `FAILED: ${sig.error?.message ?? 'unknown error'}`;
+  lines.push(`  signature:   ${sigText}`);
+  for (const s of sig.steps ?? []) lines.push(`    ${mark(s.status === 'ok', s.status)} ${s.name}${s.detail ? `: ${s.detail}` : ''}`);
+  for (const c of r.policy) lines.push(`  ${mark(c.ok)} ${c.name}: ${c.message}`);
+  if (r.modelRootDigest) lines.push(`  model:       root digest ${r.modelRootDigest}`);
+  for (const s of r.subjects) lines.push(`  ${mark(s.matchedBy !== 'none' && !s.changedFile && !s.changedModel)} subject ${s.subject.name || '(no name)'}: ${subjectText(s)}`);
+  lines.push(`  result:      ${r.ok ? 'OK' : `FAILED (${problems(r, allowIncomplete).join('; ')})`}`);
+  return lines.join('\n') + '\n';
+}
+
+function header(d: ProvenanceDocument, count: number): string {
+  const form = d.form === 'sigstore-bundle' ? `Sigstore bundle ${d.bundle?.mediaType ?? ''}` : d.form === 'gcb' ? 'Cloud Build (gcloud --show-provenance)' : 'DSSE envelope';
+  return `Provenance ${d.file}${count > 1 ? ` [statement ${d.index + 1} of ${count}]` : ''}: ${form}\n`;
+}
+
+function summaryLines(s: ProvenanceSummary, signer: string | undefined, builder: string | undefined, sourceFrom?: 'certificate' | 'predicate'): string[] {
+  const lines = [`  predicate:   ${s.predicateType}${s.unknownPredicate ? ' (not SLSA provenance: shown raw)' : ''}${s.buildType ? ` · buildType ${s.buildType}` : ''}`];
+  const b = builder ?? s.builderId;
+  if (b) lines.push(`  builder:     ${b}`);
+  if (s.sourceUri) lines.push(`  source:      ${s.sourceUri}${s.sourceCommit ? ` @ ${s.sourceCommit}` : ''}${sourceFrom === 'predicate' ? ' (as the predicate claims)' : ''}`);
+  if (s.workflow) lines.push(`  workflow:    ${[s.workflow.repository, s.workflow.path].filter(Boolean).join(' ')}${s.workflow.ref ? ` @ ${s.workflow.ref}` : ''}`);
+  if (s.run) lines.push(`  run:         ${s.run.url ?? s.run.id ?? ''}${s.trigger ? ` (${s.trigger})` : ''}`);
+  else if (s.trigger) lines.push(`  trigger:     ${s.trigger}`);
+  if (signer) lines.push(`  signer:      ${signer}`);
+  return lines;
+}
+
+function subjectText(s: SubjectMatch): string {
+  const digest = digestText(s.subject.digest);
+  const format = s.format ? ` [${s.format.label}]` : '';
+  if (s.matchedBy === 'root-digest') return `${digest} is the model's root digest (the whole model)`;
+  if (s.matchedBy === 'file') return `${digest} matches ${s.files.join(', ')}${format}`;
+  if (s.changedFile) return `${digest}: the model's ${s.changedFile} has another digest (changed file)${format}`;
+  if (s.changedModel) return `${digest}: names the model, whose root digest is now another (files added, removed or changed)`;
+  return `${digest}: no file of the model has this digest`;
+}
+
+function problems(r: ProvenanceReport, allowIncomplete: boolean): string[] {
+  const out: string[] = [];
+  if (r.signature.status === 'failed') out.push(`signature: ${r.signature.error?.message ?? 'failed'}`);
+  if (r.signature.status === 'incomplete' && !allowIncomplete) out.push('signature incomplete: no log entry or timestamp proves when it was signed');
+  for (const c of r.policy) if (!c.ok) out.push(`${c.name}: ${c.message}`);
+  if (r.modelRootDigest !== undefined) {
+    for (const s of r.subjects) if (s.changedFile) out.push(`changed file ${s.changedFile}`);
+    if (r.subjects.some((s) => s.changedModel)) out.push(`the model changed: its root digest is not the one in the provenance`);
+    if (!r.subjects.some((s) => s.matchedBy !== 'none')) out.push('no subject matches the model');
+  }
+  return out;
+}
+
+function signerOf(d: ProvenanceDocument): string | undefined {
+  if (d.certificatePem) {
+    try {
+      const c = readCertificateClaims(d.certificatePem);
+      return `${c.subjectAlternativeName}${c.issuer ? ` (${c.issuer})` : ''}`;
+    } catch {
+      return undefined;
+    }
+  }
+  if (d.gcb?.keyId) return `key ${d.gcb.keyId}`;
+  const hint = d.bundle?.verificationMaterial.publicKey?.hint;
+  return hint ? `key ${hint}` : undefined;
+}
+
+function mark(ok: boolean, status?: string): string {
+  if (status === 'absent') return '--  ';
+  return ok ? 'ok  ' : 'FAIL';
+}
+
+function digestText(d: Record<string, string>): string {
+  return d.sha256 ? `sha256:${d.sha256}` : Object.entries(d).map(([k, v]) => `${k}:${v}`).join(' ');
+}
+
+function indent(text: string, n: number): string {
+  return text.split('\n').map((l) => ' '.repeat(n) + l).join('\n');
+}
+
+// ---------------------------------------------------------------------------
+// JSON
+// ---------------------------------------------------------------------------
+
+function documentJson(d: ProvenanceDocument): Record<string, unknown> {
+  return {
+    file: d.file,
+    index: d.index,
+    form: d.form,
+    ...(d.bundle ? { mediaType: d.bundle.mediaType } : {}),
+    ...(d.gcb ? { gcb: d.gcb } : {}),
+    statement: d.statement,
+  };
+}
+
+function reportJson(r: ProvenanceReport): Record<string, unknown> {
+  return {
+    ok: r.ok,
+    ...documentJson(r.document),
+    summary: r.summary,
+    signer: r.signer,
+    ...(r.verifiedBuilderId ? { verifiedBuilderId: r.verifiedBuilderId } : {}),
+    ...(r.sourceFrom ? { sourceFrom: r.sourceFrom } : {}),
+    signature: r.signature,
+    policy: r.policy satisfies PolicyCheck[],
+    ...(r.modelRootDigest ? { modelRootDigest: r.modelRootDigest } : {}),
+    subjects: r.subjects,
+    ...(r.trustRoot ? { trustRoot: r.trustRoot } : {}),
+    ...(r.warnings ? { warnings: r.warnings } : {}),
+  };
+}
+
+// ---------------------------------------------------------------------------
+
+function fail(prefix: string, e: unknown): number {
+  process.stderr.write(`${prefix}${describeFailure(e)}\n`);
+  if (process.env.MODEL_SIGNING_DEBUG && !isModelSigningError(e)) process.stderr.write(`${(e as Error).stack}\n`);
+  return 1;
+}
+

@@ -1,0 +1,108 @@
+// The subjects of a statement against the model on disk. The model is hashed
+// once, as `model-signing digest` hashes it (files, sha256, the default
+// ignores, in the worker pool), which gives every file's digest and the OMS
+// root digest. A subject matches a file by its sha256 alone (builders name
+// artifacts freely), or the whole model by the root digest; a subject named
+// like a model file but with another digest is that file, changed.
+import * as path from 'node:path';
+import { isModelSigningError, throwIfAborted } from '../errors';
+import { detectModelFormat } from '../formats/detectModelFormat';
+import type { HashPool } from '../hashing/hashPool';
+import { toPosix } from '../hashing/walk';
+import type { Manifest } from '../manifest/manifest';
+import { HashProgress, serializeModel } from '../manifest/serializer';
+import { Subject, SubjectMatch } from './types';
+
+/** The model as provenance sees it: each file's sha256 and the OMS root digest. */
+export interface ModelDigests {
+  /** Absolute path of the model (folder or single file). */
+  root: string;
+  isFile: boolean;
+  manifest: Manifest;
+  /** Lowercase hex, what `model-signing digest` prints after `sha256:`. */
+  rootDigest: string;
+  /** Model-relative POSIX path → sha256 (a single-file model's file under its own name). */
+  files: Map<string, string>;
+}
+
+export interface HashModelOptions {
+  pool: HashPool;
+  /** Absolute, or relative to the model. */
+  ignorePaths?: readonly string[];
+  ignoreGitPaths?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (p: HashProgress) => void;
+}
+
+/** Hashes the model with `model-signing digest`'s defaults. */
+export async function hashModelForProvenance(modelPath: string, options: HashModelOptions): Promise<ModelDigests> {
+  const root = path.resolve(modelPath);
+  const manifest = await serializeModel(root, {
+    pool: options.pool,
+    method: 'files',
+    hashAlgorithm: 'sha256',
+    ignorePaths: options.ignorePaths,
+    ignoreGitPaths: options.ignoreGitPaths ?? true,
+    signal: options.signal,
+    onProgress: options.onProgress,
+  });
+  const isFile = manifest.resources.length === 1 && manifest.resources[0]!.name === '.';
+  const files = new Map<string, string>();
+  for (const r of manifest.resources) files.set(r.name === '.' ? path.basename(root) : r.name, r.digest.toLowerCase());
+  return { root, isFile, manifest, rootDigest: manifest.rootDigest(), files };
+}
+
+/** Each subject against the model: by file digest, by root digest, or neither (with a changed file named when its name says so). */
+export async function matchSubjects(subjects: readonly Subject[], model: ModelDigests, options: { signal?: AbortSignal } = {}): Promise<SubjectMatch[]> {
+  const byDigest = new Map<string, string[]>();
+  for (const [name, digest] of model.files) byDigest.set(digest, [...(byDigest.get(digest) ?? []), name]);
+  const modelName = path.basename(model.root);
+  const out: SubjectMatch[] = [];
+  for (const subject of subjects) {
+    throwIfAborted(options.signal);
+    const sha256 = subject.digest.sha256?.toLowerCase();
+    let match: SubjectMatch;
+    if (sha256 !== undefined && sha256 === model.rootDigest) {
+      match = { subject, matchedBy: 'root-digest', files: [] };
+    } else if (sha256 !== undefined && byDigest.has(sha256)) {
+      match = { subject, matchedBy: 'file', files: byDigest.get(sha256)! };
+    } else {
+      match = { subject, matchedBy: 'none', files: [] };
+      const named = namedFile(subject.name, model, modelName);
+      if (named !== undefined) match.changedFile = named;
+      else if (!model.isFile && toPosix(subject.name).replace(/\/+$/, '') === modelName) match.changedModel = true;
+    }
+    const file = match.files[0] ?? match.changedFile;
+    if (file !== undefined) {
+      const format = await formatOf(model.isFile ? model.root : path.join(model.root, ...file.split('/')), options.signal);
+      if (format) match.format = format;
+    }
+    out.push(match);
+  }
+  return out;
+}
+
+/** The model file a subject's name designates: its relative path, or that path under the model's folder name. */
+function namedFile(name: string, model: ModelDigests, modelName: string): string | undefined {
+  const n = toPosix(name).replace(/^(\.\/)+/, '');
+  if (n === '') return undefined;
+  if (model.files.has(n)) return n;
+  if (n.startsWith(`${modelName}/`) && model.files.has(n.slice(modelName.length + 1))) return n.slice(modelName.length + 1);
+  return undefined;
+}
+
+async function formatOf(file: string, signal?: AbortSignal) {
+  try {
+    const format = await detectModelFormat(file, { signal });
+    return format.kind === 'unknown' ? undefined : format;
+  } catch (e) {
+    // Cancellation goes up; a file that cannot be read only loses its label.
+    if (isModelSigningError(e) && e.code === 'CANCELLED') throw e;
+    return undefined;
+  }
+}
+
+/** Whether the subjects say the model is the one on disk: one matches, none names a changed file or the model changed. */
+export function subjectsHold(matches: readonly SubjectMatch[]): boolean {
+  return matches.some((m) => m.matchedBy !== 'none') && !matches.some((m) => m.changedFile !== undefined || m.changedModel);
+}

@@ -1,0 +1,236 @@
+// The shapes of provenance as the core reads, checks and creates it. The CLI
+// (`model-signing provenance`, `attest`) and the extension's provenance panel
+// both work from these; nothing here imports `vscode`.
+import type { ModelFormat } from '../formats/types';
+import type { HashPool } from '../hashing/hashPool';
+import type { TrustConfig } from '../sigstore/trustConfig';
+import type { Bundle, DsseEnvelope } from '../signing/bundle';
+
+export const SLSA_PROVENANCE_V1 = 'https://slsa.dev/provenance/v1';
+export const SLSA_PROVENANCE_V02 = 'https://slsa.dev/provenance/v0.2';
+export const SLSA_PROVENANCE_V01 = 'https://slsa.dev/provenance/v0.1';
+export const IN_TOTO_STATEMENT_V01 = 'https://in-toto.io/Statement/v0.1';
+export const IN_TOTO_STATEMENT_V1 = 'https://in-toto.io/Statement/v1';
+
+/** How a statement reached us. */
+export type ProvenanceForm =
+  /** A Sigstore bundle (v0.1–v0.3) holding a DSSE envelope: `*.sigstore`, `*.build.slsa`, `gh attestation download` lines. */
+  | 'sigstore-bundle'
+  /** A bare DSSE envelope; with `signatures[].cert` (PEM) as the SLSA generic generator's `.intoto.jsonl` writes it. */
+  | 'dsse'
+  /** One item of `provenance_summary.provenance[]` from `gcloud artifacts docker images describe --show-provenance`. */
+  | 'gcb';
+
+/** An in-toto statement's subject. */
+export interface Subject {
+  name: string;
+  digest: Record<string, string>;
+}
+
+/** An in-toto statement, as parsed (predicate kept raw). */
+export interface InTotoStatement {
+  _type: string;
+  subject: Subject[];
+  predicateType: string;
+  predicate: unknown;
+}
+
+/** One signed statement found in a provenance file. */
+export interface ProvenanceDocument {
+  form: ProvenanceForm;
+  /** The file it was read from. */
+  file: string;
+  /** 0-based position within the file (line of a `.jsonl`, item of a GCB list); 0 otherwise. */
+  index: number;
+  envelope: DsseEnvelope;
+  /** Present for the 'sigstore-bundle' form. */
+  bundle?: Bundle;
+  /** PEM of the signing certificate when the envelope carries one (`signatures[].cert`) or the bundle does. */
+  certificatePem?: string;
+  /** The GCB KMS key name (`keyid`) and its region, for the 'gcb' form. */
+  gcb?: {
+    keyId: string;
+    region?: string;
+    /** Whether `build.intotoStatement` (or `inTotoSlsaProvenanceV1`), the unsigned text copy, equals the signed statement; absent when there is no copy. */
+    unsignedStatementMatches?: boolean;
+    /** The occurrence's `kind` (Cloud Build writes `BUILD`). */
+    kind?: string;
+    /** The occurrence's `resourceUri` (`…@sha256:<hex>`). */
+    resourceUri?: string;
+    /** `image_summary.digest` and `fully_qualified_digest` of the gcloud output. */
+    imageDigest?: string;
+    fullyQualifiedDigest?: string;
+  };
+  /** The DSSE payload bytes (decoded from standard or URL-safe base64). */
+  payload: Buffer;
+  statement: InTotoStatement;
+}
+
+/** The facts of a predicate, normalised across SLSA v0.1, v0.2, v1 and Cloud Build. Absent fields are unknown. */
+export interface ProvenanceSummary {
+  predicateType: string;
+  /** v1 buildType, v0.2 buildType, v0.1 recipe.type. */
+  buildType?: string;
+  builderId?: string;
+  /** The source repository as the predicate names it (e.g. `git+https://github.com/org/repo@refs/tags/v1`). */
+  sourceUri?: string;
+  /** The commit (sha1 or gitCommit digest) of the source. */
+  sourceCommit?: string;
+  /** The git ref built (`refs/tags/v1`, `refs/heads/main`), when known. */
+  sourceRef?: string;
+  /** Workflow file, ref and repository (GitHub builders). */
+  workflow?: { path?: string; ref?: string; repository?: string };
+  /** The run that built it: id, attempt and a link. */
+  run?: { id?: string; attempt?: string; url?: string };
+  /** The event that triggered the build (push, workflow_dispatch, …). */
+  trigger?: string;
+  /** External (v1) or build-config parameters, raw. */
+  parameters?: unknown;
+  /** Internal/system parameters, raw. */
+  internalParameters?: unknown;
+  /** Materials (v0.x) or resolvedDependencies (v1). */
+  dependencies: Array<{ uri?: string; name?: string; digest?: Record<string, string> }>;
+  startedOn?: string;
+  finishedOn?: string;
+  /** The predicate is not SLSA provenance: shown raw, never rejected for that alone. */
+  unknownPredicate?: boolean;
+}
+
+/** What the signature check found. */
+export interface ProvenanceSignatureCheck {
+  /**
+   * 'verified': signature, chain and (if any) log evidence hold.
+   * 'incomplete': signature and chain hold but the signing time could not be proven offline (no log entry or timestamp).
+   * 'failed': any check failed (see `error`).
+   */
+  status: 'verified' | 'incomplete' | 'failed';
+  method: 'sigstore' | 'key';
+  /** From the Fulcio certificate: SAN, issuer, and GitHub workflow claims (OIDs 1.3.6.1.4.1.57264.1.*). */
+  certificate?: CertificateClaims;
+  /** For a key: its SHA-256 hint or KMS key id. */
+  keyId?: string;
+  transparencyLog: 'present' | 'absent';
+  /** When the signature was made, as proven by the log or a timestamp (ISO 8601). */
+  signedAt?: string;
+  error?: { code: string; message: string };
+  /** Each cryptographic step and its outcome, in the order they were checked. */
+  steps?: SignatureStep[];
+  /** For a certificate with no signing-time evidence: the moment inside its validity at which its chain was checked (ISO 8601). */
+  chainCheckedAt?: string;
+}
+
+/** One step of a signature check: 'absent' when the evidence is not in the file. */
+export interface SignatureStep {
+  name: 'dsse-signature' | 'raw-signature' | 'public-key' | 'certificate-chain' | 'transparency-log' | 'timestamp' | 'signing-time';
+  status: 'ok' | 'failed' | 'absent';
+  detail?: string;
+}
+
+export interface CertificateClaims {
+  subjectAlternativeName: string;
+  issuer?: string;
+  /** 1.3.6.1.4.1.57264.1.* extensions, by name: sourceRepositoryUri, sourceRepositoryRef, sourceRepositoryDigest, buildSignerUri, buildTrigger, runInvocationUri, runnerEnvironment, buildConfigUri, ... */
+  claims: Record<string, string>;
+  notBefore: string;
+  notAfter: string;
+}
+
+/** The user's expectations, with slsa-verifier's meaning. */
+export interface ProvenancePolicy {
+  /** `github.com/org/repo` (scheme optional). */
+  sourceUri?: string;
+  sourceTag?: string;
+  sourceVersionedTag?: string;
+  sourceBranch?: string;
+  /** Builder id, with or without `@ref`. */
+  builderId?: string;
+}
+
+/** One policy check and its outcome. */
+export interface PolicyCheck {
+  name:
+    | 'source-uri'
+    | 'source-tag'
+    | 'source-versioned-tag'
+    | 'source-branch'
+    | 'builder-id'
+    | 'trusted-builder'
+    | 'certificate-agrees'
+    /** Cloud Build: the unsigned text copy of the statement equals the signed one. */
+    | 'unsigned-statement'
+    /** Cloud Build: the occurrence is a BUILD and its resourceUri and image digests name a subject. */
+    | 'gcb-metadata';
+  ok: boolean;
+  expected?: string;
+  actual?: string;
+  message: string;
+}
+
+/** A subject against the model on disk. */
+export interface SubjectMatch {
+  subject: Subject;
+  /** 'file': matched by sha256 to a file; 'root-digest': the model's OMS root digest; 'none': no file or root digest has it. */
+  matchedBy: 'file' | 'root-digest' | 'none';
+  /** Model-relative POSIX paths of the files with this digest (a subject may name a file that was renamed). */
+  files: string[];
+  /** The subject's name is a file of the model, but its digest differs: a changed file. */
+  changedFile?: string;
+  /**
+   * The subject names the model folder itself (its name, as `attest` writes it) but its digest is not the model's root
+   * digest: a file was added, removed or changed since the build, even if per-file subjects still match.
+   */
+  changedModel?: boolean;
+  /** The detected model format of the matched (or named) file, when it is a model file. */
+  format?: ModelFormat;
+}
+
+/** Everything known about one signed statement, checked against a model. */
+export interface ProvenanceReport {
+  document: ProvenanceDocument;
+  summary: ProvenanceSummary;
+  signature: ProvenanceSignatureCheck;
+  policy: PolicyCheck[];
+  /** Empty when no model path was given. */
+  subjects: SubjectMatch[];
+  /** The model's OMS root digest (`sha256:<hex>`), when a model was given. */
+  modelRootDigest?: string;
+  /**
+   * Signature verified (or 'incomplete' accepted by the caller), every policy
+   * check ok, and, when a model was given, at least one subject matched and no
+   * subject names a file of the model whose content differs (changedFile) or
+   * the model itself with another root digest (changedModel).
+   */
+  ok: boolean;
+  /** The builder as verified (slsa-verifier's "Verified build using builder …"): the certificate's workflow, or the predicate's builder for BYOB and Cloud Build; absent when no builder could be trusted. */
+  verifiedBuilderId?: string;
+  /** Who signed it, in one line: the certificate SAN (and issuer), or the key id. */
+  signer?: string;
+  /** Where the source facts used by the policy came from: the signing certificate (authenticated) or only the predicate (a claim). */
+  sourceFrom?: 'certificate' | 'predicate';
+  /** The Sigstore trusted root certificates were checked against, when one was needed. */
+  trustRoot?: { source: 'embedded' | 'tuf' | 'trust-config'; date: string; path?: string };
+  /** Said, never fatal: e.g. a trusted root that could not be refreshed. */
+  warnings?: string[];
+}
+
+export interface VerifyProvenanceOptions {
+  /** The model folder (or single file) the subjects are matched against; omit to check signature and policy only. */
+  modelPath?: string;
+  policy?: ProvenancePolicy;
+  /** Sigstore trust material (default: the production root, offline). */
+  trustConfigPath?: string;
+  /** Sigstore trust material already loaded; wins over `trustConfigPath`. */
+  trustConfig?: TrustConfig;
+  /** A PEM public key for key-signed provenance (GCB's KMS key, or `attest --method key`). */
+  publicKeyPath?: string;
+  /** Accept a Sigstore signature with no log entry or timestamp (status 'incomplete') as ok. Default false. */
+  allowIncomplete?: boolean;
+  /** Where the model is hashed (the worker pool); default a WorkerHashPool on dist/hashWorker.js when it exists beside the bundle, else hashing inline. */
+  pool?: HashPool;
+  /** More paths left out of the model, absolute or relative to it (the provenance file is always left out). */
+  ignorePaths?: readonly string[];
+  /** Leave out `.git`, `.gitattributes`, `.github`, `.gitignore` at the model root (default true, as `model-signing digest`). */
+  ignoreGitPaths?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+}

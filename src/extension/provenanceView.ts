@@ -1,0 +1,273 @@
+// What the provenance panel shows, as plain JSON: the extension turns the core's reports into
+// this and posts it to the webview, whose script (media/provenance/panel.js) only lays it out.
+// Every decision about what may be a link is made here, and checked again by the script.
+// Pure (no vscode), so it is unit-tested in plain Node.
+import * as path from 'node:path';
+import type { ModelFormat } from '../core/formats/types';
+import type { PolicyCheck, ProvenanceReport, SubjectMatch } from '../core/provenance/types';
+
+/** Text, and a URL when (and only when) it is http(s). */
+export interface LinkView {
+  text: string;
+  url?: string;
+}
+
+export type SubjectMark = 'file' | 'root-digest' | 'changed' | 'none' | 'unchecked';
+
+export interface SubjectView {
+  name: string;
+  /** `algorithm:hex`, one per digest of the subject. */
+  digests: string[];
+  mark: SubjectMark;
+  /** One line saying what the mark means for this subject. */
+  detail: string;
+  files: string[];
+  format?: { label: string; summary: string; facts: Array<[string, string]> };
+}
+
+export interface SignatureView {
+  status: 'verified' | 'incomplete' | 'failed';
+  /** "Verified", "Incomplete: no transparency-log evidence", "Failed: …". */
+  label: string;
+  method: 'sigstore' | 'key';
+  identity?: string;
+  issuer?: string;
+  keyId?: string;
+  claims: Array<[string, LinkView]>;
+  validity?: string;
+  transparencyLog: 'present' | 'absent';
+  signedAt?: string;
+}
+
+export interface StatementView {
+  /** "Statement 1 of 2 (line 1)". */
+  heading: string;
+  ok: boolean;
+  /** Why it does not pass, one line each (empty when ok). */
+  problems: string[];
+  /** The builder as verified (the certificate's workflow, or the predicate's for BYOB and Cloud Build). */
+  verifiedBuilderId?: string;
+  warnings: string[];
+  form: string;
+  predicateType: string;
+  statementType: string;
+  buildType?: string;
+  unknownPredicate: boolean;
+  builderId?: string;
+  source?: { repository: LinkView; commit?: LinkView; ref?: string };
+  workflow?: LinkView;
+  run?: LinkView;
+  trigger?: string;
+  startedOn?: string;
+  finishedOn?: string;
+  /** Raw JSON values, laid out as a key/value tree by the script. */
+  parameters?: unknown;
+  internalParameters?: unknown;
+  dependencies: Array<{ label: LinkView; digests: string[] }>;
+  subjects: SubjectView[];
+  signature: SignatureView;
+  policy: PolicyCheck[];
+  /** The statement, pretty-printed. */
+  rawStatement: string;
+}
+
+export interface ProvenanceView {
+  file: string;
+  fileName: string;
+  modelPath?: string;
+  modelRootDigest?: string;
+  /** What the signatures were checked with. */
+  trust: string;
+  checkedAt: string;
+  /** The file could not be read as provenance at all. */
+  error?: string;
+  statements: StatementView[];
+}
+
+export interface ViewContext {
+  file: string;
+  modelPath?: string;
+  trust: string;
+  checkedAt?: Date;
+}
+
+/** The URL itself when it is http(s), else nothing: `javascript:`, `data:`, `file:` stay text. */
+export function safeUrl(candidate: string | undefined): string | undefined {
+  if (!candidate) return undefined;
+  try {
+    const url = new URL(candidate);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function link(text: string, url?: string): LinkView {
+  const safe = safeUrl(url);
+  return safe ? { text, url: safe } : { text };
+}
+
+/**
+ * A repository page from how provenance names a source: `git+https://github.com/o/r@refs/tags/v1`,
+ * `https://github.com/o/r`, `github.com/o/r`.
+ */
+export function repositoryUrl(sourceUri: string): string | undefined {
+  let uri = sourceUri.trim().replace(/^git\+/, '');
+  if (/^github\.com\//i.test(uri)) uri = `https://${uri}`;
+  const at = uri.indexOf('@', uri.indexOf('://') + 3);
+  if (at > 0) uri = uri.slice(0, at);
+  return safeUrl(uri.replace(/\.git$/, ''));
+}
+
+/** GitHub's page for a commit of a repository page, when the repository is on GitHub. */
+function commitUrl(repoUrl: string | undefined, commit: string): string | undefined {
+  if (!repoUrl || !/^[0-9a-f]{7,64}$/i.test(commit)) return undefined;
+  const url = new URL(repoUrl);
+  return url.hostname === 'github.com' ? `${url.href.replace(/\/$/, '')}/commit/${commit}` : undefined;
+}
+
+const digestsOf = (digest: Record<string, string> | undefined) => Object.entries(digest ?? {}).map(([alg, hex]) => `${alg}:${hex}`);
+
+/** "TorchScript, 3 tensors": the label and the facts that say most. */
+export function formatSummary(format: ModelFormat): string {
+  const f = format.facts;
+  const parts = [format.label];
+  for (const key of ['tensors', 'parameters', 'layers', 'nodes']) {
+    const v = f[key];
+    if (v !== undefined) parts.push(`${typeof v === 'number' ? v.toLocaleString('en-US') : v} ${v === 1 ? key.slice(0, -1) : key}`);
+  }
+  for (const key of ['model_class', 'class_name', 'architecture', 'dtypes']) {
+    const v = f[key];
+    if (v !== undefined && parts.length < 4) parts.push(String(v));
+  }
+  return parts.join(', ');
+}
+
+function subjectView(match: SubjectMatch, modelChecked: boolean): SubjectView {
+  const base = { name: match.subject.name, digests: digestsOf(match.subject.digest), files: match.files };
+  const format = match.format && match.format.kind !== 'unknown'
+    ? { label: match.format.label, summary: formatSummary(match.format), facts: Object.entries(match.format.facts).map(([k, v]): [string, string] => [k, String(v)]) }
+    : undefined;
+  const withFormat = format ? { ...base, format } : base;
+  if (!modelChecked) return { ...withFormat, mark: 'unchecked', detail: 'Not checked against a model' };
+  if (match.matchedBy === 'root-digest') return { ...withFormat, mark: 'root-digest', detail: 'Matches the model\'s root digest: it covers every file of the model' };
+  if (match.matchedBy === 'file') {
+    const renamed = match.files.length > 0 && !match.files.includes(match.subject.name);
+    return { ...withFormat, mark: 'file', detail: renamed ? `Matches ${match.files.join(', ')} (named differently)` : `Matches ${match.files.join(', ')}` };
+  }
+  if (match.changedFile) return { ...withFormat, mark: 'changed', detail: `${match.changedFile} differs from the digest in the provenance` };
+  if (match.changedModel) return { ...withFormat, mark: 'changed', detail: 'Names this model, but its root digest differs: files were added, removed or changed' };
+  return { ...withFormat, mark: 'none', detail: 'No file of the model has this digest' };
+}
+
+function signatureView(report: ProvenanceReport): SignatureView {
+  const s = report.signature;
+  const label = s.status === 'verified'
+    ? s.transparencyLog === 'present' ? 'Verified (logged in the transparency log)' : 'Verified'
+    : s.status === 'incomplete'
+      ? 'Incomplete: no transparency-log evidence'
+      : `Failed: ${s.error?.message ?? 'the signature did not verify'}`;
+  const view: SignatureView = { status: s.status, label, method: s.method, claims: [], transparencyLog: s.transparencyLog };
+  if (s.signedAt) view.signedAt = s.signedAt;
+  if (s.keyId) view.keyId = s.keyId;
+  const cert = s.certificate;
+  if (cert) {
+    view.identity = cert.subjectAlternativeName;
+    if (cert.issuer) view.issuer = cert.issuer;
+    view.validity = `${cert.notBefore} – ${cert.notAfter}`;
+    view.claims = Object.entries(cert.claims).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]): [string, LinkView] => [k, link(v, /Uri$/.test(k) ? v : undefined)]);
+  }
+  return view;
+}
+
+/** Each reason a statement does not pass: the signature, each failed policy check, the subjects. */
+function problemsOf(report: ProvenanceReport, modelChecked: boolean): string[] {
+  const problems: string[] = [];
+  const s = report.signature;
+  if (s.status === 'failed') problems.push(`Signature: ${s.error?.message ?? 'it did not verify'}`);
+  if (s.status === 'incomplete') problems.push('Signature: no transparency-log evidence of when it was made');
+  for (const c of report.policy) if (!c.ok) problems.push(`Policy (${c.name}): ${c.message}`);
+  if (modelChecked) {
+    const changed = report.subjects.filter((m) => m.changedFile).map((m) => m.changedFile!);
+    if (changed.length > 0) problems.push(`Changed since the build: ${changed.join(', ')}`);
+    if (report.subjects.some((m) => m.changedModel)) problems.push('The model changed since the build: its root digest is not the one in the provenance');
+    if (!report.subjects.some((m) => m.matchedBy !== 'none')) problems.push('No subject matches the model\'s files or its root digest');
+  }
+  return problems;
+}
+
+function statementView(report: ProvenanceReport, position: number, total: number, modelChecked: boolean): StatementView {
+  const doc = report.document;
+  const sum = report.summary;
+  const where = doc.form === 'gcb' ? ` (Cloud Build item ${doc.index + 1})` : total > 1 ? ` (line ${doc.index + 1})` : '';
+  const view: StatementView = {
+    heading: total > 1 ? `Statement ${position + 1} of ${total}${where}` : `Statement${where}`,
+    ok: report.ok,
+    problems: report.ok ? [] : problemsOf(report, modelChecked),
+    warnings: report.warnings ?? [],
+    form: { 'sigstore-bundle': 'Sigstore bundle', dsse: 'DSSE envelope', gcb: 'Google Cloud Build provenance' }[doc.form] ?? doc.form,
+    predicateType: sum.predicateType,
+    statementType: doc.statement._type,
+    unknownPredicate: sum.unknownPredicate === true,
+    dependencies: sum.dependencies.map((d) => ({
+      label: d.uri ? link(d.name ? `${d.name} (${d.uri})` : d.uri, d.uri.startsWith('git+') ? repositoryUrl(d.uri) : d.uri) : { text: d.name ?? '(unnamed)' },
+      digests: digestsOf(d.digest),
+    })),
+    // Without a model the core matches nothing: list the statement's subjects, unchecked.
+    subjects: report.subjects.length > 0 && modelChecked
+      ? report.subjects.map((m) => subjectView(m, true))
+      : doc.statement.subject.map((subject) => subjectView({ subject, matchedBy: 'none', files: [] }, false)),
+    signature: signatureView(report),
+    policy: report.policy,
+    rawStatement: JSON.stringify(doc.statement, null, 2),
+  };
+  if (sum.buildType) view.buildType = sum.buildType;
+  if (sum.builderId) view.builderId = sum.builderId;
+  if (report.verifiedBuilderId) view.verifiedBuilderId = report.verifiedBuilderId;
+  if (sum.sourceUri) {
+    const repo = repositoryUrl(sum.sourceUri);
+    view.source = { repository: link(sum.sourceUri, repo) };
+    if (sum.sourceCommit) view.source.commit = link(sum.sourceCommit, commitUrl(repo, sum.sourceCommit));
+    if (sum.sourceRef) view.source.ref = sum.sourceRef;
+  }
+  const wf = sum.workflow;
+  if (wf?.path) {
+    const repoUrl = wf.repository ? repositoryUrl(wf.repository) : undefined;
+    const ghRepo = repoUrl && new URL(repoUrl).hostname === 'github.com' ? repoUrl : undefined;
+    const text = `${wf.path}${wf.ref ? ` @ ${wf.ref}` : ''}`;
+    view.workflow = link(text, ghRepo && wf.ref ? `${ghRepo}/blob/${wf.ref.replace(/^refs\/(heads|tags)\//, '')}/${wf.path.replace(/^\//, '')}` : undefined);
+  }
+  const run = sum.run;
+  if (run?.id || run?.url) {
+    const text = [run.id ? `run ${run.id}` : undefined, run.attempt ? `attempt ${run.attempt}` : undefined].filter(Boolean).join(', ') || (run.url ?? '');
+    view.run = link(text, run.url);
+  }
+  if (sum.trigger) view.trigger = sum.trigger;
+  if (sum.startedOn) view.startedOn = sum.startedOn;
+  if (sum.finishedOn) view.finishedOn = sum.finishedOn;
+  if (sum.parameters !== undefined) view.parameters = sum.parameters;
+  if (sum.internalParameters !== undefined) view.internalParameters = sum.internalParameters;
+  return view;
+}
+
+/** The panel's content for the reports of one provenance file. */
+export function toProvenanceView(reports: ProvenanceReport[], ctx: ViewContext): ProvenanceView {
+  const view: ProvenanceView = {
+    file: ctx.file,
+    fileName: path.basename(ctx.file),
+    trust: ctx.trust,
+    checkedAt: (ctx.checkedAt ?? new Date()).toISOString(),
+    statements: reports.map((r, i) => statementView(r, i, reports.length, ctx.modelPath !== undefined)),
+  };
+  if (ctx.modelPath) view.modelPath = ctx.modelPath;
+  const root = reports.find((r) => r.modelRootDigest)?.modelRootDigest;
+  if (root) view.modelRootDigest = root;
+  return view;
+}
+
+/** The panel's content when the file is not readable provenance. */
+export function errorView(message: string, ctx: ViewContext): ProvenanceView {
+  const view: ProvenanceView = { file: ctx.file, fileName: path.basename(ctx.file), trust: ctx.trust, checkedAt: (ctx.checkedAt ?? new Date()).toISOString(), error: message, statements: [] };
+  if (ctx.modelPath) view.modelPath = ctx.modelPath;
+  return view;
+}
