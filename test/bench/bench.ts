@@ -502,14 +502,18 @@ async function main(): Promise<void> {
     cliDigests.set(m.dir, out.stdout.trim());
     const sign = await measureCli(m.label, 'sign key', m.bytes, ['sign', 'key', '--private-key', KEY, '--signature', m.sig, m.dir], mode, /Signing succeeded/);
     const verify = await measureCli(m.label, 'verify key', m.bytes, ['verify', 'key', '--public-key', PUB, '--signature', m.sig, m.dir], mode, /Verification succeeded/);
-    for (const r of [digest, sign, verify]) {
+    // SLSA provenance of the whole model (its root digest) plus every file, signed with the key, then checked back.
+    const provenance = m.sig.replace(/\.sig$/, '.provenance.json');
+    const attest = await measureCli(m.label, 'attest --per-file', m.bytes, ['attest', m.dir, '--output', provenance, '--overwrite', '--per-file', '--method', 'key', '--private-key', KEY], mode, /Provenance written/);
+    const provVerify = await measureCli(m.label, 'provenance verify', m.bytes, ['provenance', 'verify', '--provenance', provenance, '--model-path', m.dir, '--public-key', PUB], mode, /Provenance verification succeeded/);
+    for (const r of [digest, sign, verify, attest, provVerify]) {
       cli.push(r);
       if (r.failed) {
-        log(`  ${m.label.padEnd(18)} ${r.command.padEnd(10)} FAILED ${r.failed}`);
+        log(`  ${m.label.padEnd(18)} ${r.command.padEnd(17)} FAILED ${r.failed}`);
         continue;
       }
       const b = best(r.times);
-      log(`  ${m.label.padEnd(18)} ${r.command.padEnd(10)} best ${s3(b)} s  median ${s3(median(r.times))} s  ${throughput(r.bytes, b).padStart(14)}` +
+      log(`  ${m.label.padEnd(18)} ${r.command.padEnd(17)} best ${s3(b)} s  median ${s3(median(r.times))} s  ${throughput(r.bytes, b).padStart(14)}` +
         `${m.dir === BIG ? `  ×OpenSSL ${f2(ratio(r.bytes, b))}` : ''}  peak RSS ${mb(r.rssKB)} MB`);
     }
   }

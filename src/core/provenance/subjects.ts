@@ -52,33 +52,37 @@ export async function hashModelForProvenance(modelPath: string, options: HashMod
   return { root, isFile, manifest, rootDigest: manifest.rootDigest(), files };
 }
 
+/** Format detections in flight at once: each is a few small reads, so one after another would leave the disk idle. */
+const DETECT_CONCURRENCY = 32;
+
 /** Each subject against the model: by file digest, by root digest, or neither (with a changed file named when its name says so). */
 export async function matchSubjects(subjects: readonly Subject[], model: ModelDigests, options: { signal?: AbortSignal } = {}): Promise<SubjectMatch[]> {
   const byDigest = new Map<string, string[]>();
   for (const [name, digest] of model.files) byDigest.set(digest, [...(byDigest.get(digest) ?? []), name]);
   const modelName = path.basename(model.root);
-  const out: SubjectMatch[] = [];
-  for (const subject of subjects) {
-    throwIfAborted(options.signal);
+  const out: SubjectMatch[] = subjects.map((subject) => {
     const sha256 = subject.digest.sha256?.toLowerCase();
-    let match: SubjectMatch;
-    if (sha256 !== undefined && sha256 === model.rootDigest) {
-      match = { subject, matchedBy: 'root-digest', files: [] };
-    } else if (sha256 !== undefined && byDigest.has(sha256)) {
-      match = { subject, matchedBy: 'file', files: byDigest.get(sha256)! };
-    } else {
-      match = { subject, matchedBy: 'none', files: [] };
-      const named = namedFile(subject.name, model, modelName);
-      if (named !== undefined) match.changedFile = named;
-      else if (!model.isFile && toPosix(subject.name).replace(/\/+$/, '') === modelName) match.changedModel = true;
-    }
-    const file = match.files[0] ?? match.changedFile;
-    if (file !== undefined) {
+    if (sha256 !== undefined && sha256 === model.rootDigest) return { subject, matchedBy: 'root-digest', files: [] };
+    if (sha256 !== undefined && byDigest.has(sha256)) return { subject, matchedBy: 'file', files: byDigest.get(sha256)! };
+    const match: SubjectMatch = { subject, matchedBy: 'none', files: [] };
+    const named = namedFile(subject.name, model, modelName);
+    if (named !== undefined) match.changedFile = named;
+    else if (!model.isFile && toPosix(subject.name).replace(/\/+$/, '') === modelName) match.changedModel = true;
+    return match;
+  });
+  // The detected format of each matched (or named) file, a bounded number at a time.
+  let next = 0;
+  const detect = async () => {
+    while (next < out.length) {
+      throwIfAborted(options.signal);
+      const match = out[next++]!;
+      const file = match.files[0] ?? match.changedFile;
+      if (file === undefined) continue;
       const format = await formatOf(model.isFile ? model.root : path.join(model.root, ...file.split('/')), options.signal);
       if (format) match.format = format;
     }
-    out.push(match);
-  }
+  };
+  await Promise.all(Array.from({ length: Math.min(DETECT_CONCURRENCY, out.length) }, detect));
   return out;
 }
 
