@@ -138,6 +138,28 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless 
     await page.waitForFunction(badgeIncludes('Verified'), undefined, { timeout: 5000 });
   });
 
+  await step(`trust on first use: Pin Signer writes ${SIGNER} into .vscode/model-signing.json, and the next Verify Model follows it`, async () => {
+    const folders = page.locator(`.pane-header[aria-label="Explorer Section: ${WORKSPACE_NAME}"]`);
+    if ((await folders.getAttribute('aria-expanded')) !== 'true') await folders.click();
+    await explorerMenu(SIGNED_MODEL, 'Verify Model');
+    const offer = page.locator('.notifications-toasts .notification-toast', { hasText: `Trust ${SIGNER} for ${SIGNED_MODEL}` }).first();
+    await offer.waitFor({ timeout: 15_000 });
+    await offer.locator('.monaco-button', { hasText: 'Pin Signer' }).first().click();
+    const policyFile = join(dirname(keyless.modelPath), '.vscode', 'model-signing.json');
+    const deadline = Date.now() + 5000;
+    while (!existsSync(policyFile) && Date.now() < deadline) await page.waitForTimeout(100);
+    const policy = JSON.parse(readFileSync(policyFile, 'utf8')) as { models?: Array<{ path: string; sigstore?: Array<{ identity: string; issuer: string }> }> };
+    const pinned = policy.models?.find((m) => m.path === SIGNED_MODEL)?.sigstore ?? [];
+    if (!pinned.some((r) => r.identity === SIGNER && r.issuer === keyless.issuer)) throw new Error(`the policy pins ${JSON.stringify(pinned)}`);
+    // With the policy in place, verifying again neither asks nor offers to pin.
+    await offer.waitFor({ state: 'detached', timeout: 5000 });
+    await explorerMenu(SIGNED_MODEL, 'Verify Model');
+    await page.waitForFunction(badgeIncludes(`Verified · ${SIGNER}`), undefined, { timeout: 15_000 });
+    await page.waitForTimeout(1500);
+    await offer.waitFor({ state: 'detached', timeout: 500 }); // no second offer: the policy decided
+    await shoot('pinned.png');
+  });
+
   await step(`Sign Model on ${MODEL_DIR} with a private key (method, confirmation, key file): the badge says Verified · key`, async () => {
     const folders = page.locator(`.pane-header[aria-label="Explorer Section: ${WORKSPACE_NAME}"]`);
     if ((await folders.getAttribute('aria-expanded')) !== 'true') await folders.click();
