@@ -158,6 +158,7 @@ function formatReport(r: ProvenanceReport, count: number, allowIncomplete: boole
   for (const s of sig.steps ?? []) lines.push(`    ${mark(s.status === 'ok', s.status)} ${s.name}${s.detail ? `: ${s.detail}` : ''}`);
   for (const c of r.policy) lines.push(`  ${mark(c.ok)} ${c.name}: ${c.message}`);
   if (r.modelRootDigest) lines.push(`  model:       root digest ${r.modelRootDigest}`);
+  else lines.push(`  model:       not given: the ${r.document.statement.subject.length} subject(s) were not checked against any files (--model-path)`);
   for (const s of r.subjects) lines.push(`  ${mark(s.matchedBy !== 'none' && !s.changedFile && !s.changedModel)} subject ${s.subject.name || '(no name)'}: ${subjectText(s)}`);
   lines.push(`  result:      ${r.ok ? 'OK' : `FAILED (${problems(r, allowIncomplete).join('; ')})`}`);
   return lines.join('\n') + '\n';
@@ -199,6 +200,8 @@ function problems(r: ProvenanceReport, allowIncomplete: boolean): string[] {
     for (const s of r.subjects) if (s.changedFile) out.push(`changed file ${s.changedFile}`);
     if (r.subjects.some((s) => s.changedModel)) out.push(`the model changed: its root digest is not the one in the provenance`);
     if (!r.subjects.some((s) => s.matchedBy !== 'none')) out.push('no subject matches the model');
+    const uncovered = r.uncoveredFiles ?? [];
+    if (uncovered.length > 0) out.push(`not covered by any subject: ${listSome(uncovered)}`);
   }
   return out;
 }
@@ -270,3 +273,7 @@ function fail(prefix: string, e: unknown): number {
   return 1;
 }
 
+/** The first few names of a list, and how many more. */
+function listSome(names: readonly string[], shown = 5): string {
+  return names.length <= shown ? names.join(', ') : `${names.slice(0, shown).join(', ')} and ${names.length - shown} more`;
+}

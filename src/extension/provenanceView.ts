@@ -191,6 +191,8 @@ function problemsOf(report: ProvenanceReport, modelChecked: boolean): string[] {
     const changed = report.subjects.filter((m) => m.changedFile).map((m) => m.changedFile!);
     if (changed.length > 0) problems.push(`Changed since the build: ${changed.join(', ')}`);
     if (report.subjects.some((m) => m.changedModel)) problems.push('The model changed since the build: its root digest is not the one in the provenance');
+    const uncovered = report.uncoveredFiles ?? [];
+    if (uncovered.length > 0) problems.push(`Not covered by any subject (added after the build?): ${uncovered.slice(0, 10).join(', ')}${uncovered.length > 10 ? ` and ${uncovered.length - 10} more` : ''}`);
     if (!report.subjects.some((m) => m.matchedBy !== 'none')) problems.push('No subject matches the model\'s files or its root digest');
   }
   return problems;

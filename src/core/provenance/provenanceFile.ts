@@ -65,10 +65,12 @@ export function parseProvenanceText(text: string, file: string, options: ReadPro
   return docs;
 }
 
-function collect(value: unknown, file: string, where: string, docs: ProvenanceDocument[]): void {
+function collect(value: unknown, file: string, where: string, docs: ProvenanceDocument[], inList = false): void {
   if (docs.length >= MAX_PROVENANCE_DOCUMENTS) throw invalid(where, `more than ${MAX_PROVENANCE_DOCUMENTS} statements`);
   if (Array.isArray(value)) {
-    value.forEach((v, i) => collect(v, file, `${where}, item ${i}`, docs));
+    // One level only: no form nests lists, and unbounded recursion would overflow the stack.
+    if (inList) throw invalid(where, 'a list inside a list');
+    value.forEach((v, i) => collect(v, file, `${where}, item ${i}`, docs, true));
     return;
   }
   if (!isObject(value)) throw invalid(where, 'not a JSON object');
@@ -90,6 +92,12 @@ function bundleDocument(value: Record<string, unknown>, file: string, where: str
     throw invalid(where, `unknown Sigstore bundle media type ${JSON.stringify(value.mediaType)}`);
   }
   let bundle: Bundle;
+  const rawVm = isObject(value.verificationMaterial) ? value.verificationMaterial : {};
+  // A protobuf oneof: Sigstore's parser keeps the first of publicKey, x509CertificateChain, certificate and
+  // verifies with it, while the claims are read from the certificate; two of them would let one key sign
+  // and another certificate's identity be trusted.
+  const material = ['publicKey', 'x509CertificateChain', 'certificate'].filter((k) => rawVm[k] !== undefined && rawVm[k] !== null);
+  if (material.length > 1) throw invalid(where, `invalid Sigstore bundle: the verification material holds ${material.join(' and ')}; it must hold one`);
   try {
     // parseBundle (made for model signatures) refuses a v0.3 certificate with no log entry; provenance
     // reports it as 'incomplete' instead, so the shape is checked with the certificate seen as a chain.

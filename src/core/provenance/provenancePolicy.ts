@@ -125,6 +125,7 @@ function slsaGitHubGenerator({ document, summary, signature }: PolicyInput, poli
 
   const source = predicateSource(document, summary, byob);
   if (policy.sourceUri) checks.push(generatorSourceCheck(policy.sourceUri, cert, source, summary));
+  else checks.push(sourceRequired(cert.claims.sourceRepositoryUri, `slsa-github-generator's builders run for any repository`));
   const refs = generatorRefs(document, byob);
   addRefChecks(checks, policy, refs, 'the predicate');
 
@@ -262,6 +263,8 @@ function gitHubWorkflow({ document, summary, signature }: PolicyInput, policy: P
       message: certSource === expectedRepo ? `source ${expectedRepo}, from the certificate` : `source mismatch: the certificate's source repository is ${certSource ?? '(none)'}, not ${expectedRepo}`,
     });
   }
+  // A reusable workflow of another repository runs for whoever calls it: the caller must be pinned.
+  if (!expectedRepo && policy.builderId && signerRepo !== certSource) checks.push(sourceRequired(certSource, `the reusable workflow ${name} runs for any repository that calls it`));
   const certRef = cert.claims.sourceRepositoryRef;
   addRefChecks(checks, policy, certRef ? { tag: certRef.startsWith('refs/tags/') ? certRef : '', branch: certRef.startsWith('refs/heads/') ? certRef : '' } : { error: 'the certificate names no source ref' }, 'the certificate');
   return { checks, signer: `${san} (${cert.issuer})`, sourceFrom: 'certificate', ...(trusted(checks) ? { verifiedBuilderId: san } : {}) };
@@ -445,7 +448,9 @@ function otherSigner({ document, summary, signature }: PolicyInput, policy: Prov
   }
   const ref = summary.sourceRef;
   addRefChecks(checks, policy, ref ? { tag: ref.startsWith('refs/tags/') ? ref : '', branch: ref.startsWith('refs/heads/') ? ref : '' } : { error: 'the predicate names no source ref' }, 'the predicate');
-  return { checks, signer, sourceFrom: 'predicate', ...(trusted(checks) ? { verifiedBuilderId: summary.builderId ?? cert?.subjectAlternativeName } : {}) };
+  // A certificate proves its identity only; a key vouches for the builder its predicate names.
+  const verifiedBuilderId = cert ? cert.subjectAlternativeName : summary.builderId;
+  return { checks, signer, sourceFrom: 'predicate', ...(trusted(checks) && verifiedBuilderId ? { verifiedBuilderId } : {}) };
 }
 
 // ---------------------------------------------------------------------------
@@ -509,6 +514,11 @@ function certificateAgreement(doc: ProvenanceDocument, cert: CertificateClaims, 
       ...conflicts.map((c) => `in the certificate, ${c}`),
     ].join('; ')}`,
   };
+}
+
+/** A failed source-uri check for a builder anyone can run: without an expected source, any repository's build would pass. */
+function sourceRequired(actual: string | undefined, why: string): PolicyCheck {
+  return { name: 'source-uri', ok: false, ...(actual ? { actual } : {}), message: `no expected source: ${why}, so give --source-uri (as slsa-verifier requires)${actual ? `; this was built from ${actual}` : ''}` };
 }
 
 /** Whether the builder is trusted: the builder checks hold (source and ref checks are apart). */

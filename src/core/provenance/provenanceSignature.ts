@@ -65,6 +65,10 @@ function checkSigstoreBundle(doc: ProvenanceDocument, certificate: CertificateCl
   try {
     const entity = toSignedEntity(bundleFromJSON(doc.bundle));
     verifierFor(options.trustConfig).verify(entity);
+    // The claims the policy reads must be those of the certificate Sigstore just verified.
+    if (entity.key.$case !== 'certificate' || !entity.key.certificate.root.toDER().equals(pemToDer(doc.certificatePem ?? ''))) {
+      throw new ModelSigningError('CERTIFICATE_INVALID', 'The certificate read for the signer is not the one the signature was verified with');
+    }
     const times: Date[] = [];
     for (const t of entity.timestamps) {
       if (t.$case === 'timestamp-authority') times.push(t.timestamp.signingTime);
@@ -209,7 +213,8 @@ function checkWithKey(doc: ProvenanceDocument, options: ProvenanceSignatureOptio
         return {
           status: 'verified',
           method: 'key',
-          keyId: s.keyid || keyId || publicKeyHint(key),
+          // A DSSE keyid is not signed: only Cloud Build's KMS key name is shown (its policy never reads it); else the key's own hint.
+          keyId: doc.form === 'gcb' ? s.keyid || keyId || publicKeyHint(key) : publicKeyHint(key),
           transparencyLog: 'absent',
           steps: [
             { name: 'public-key', status: 'ok', detail: 'the given public key' },
@@ -245,6 +250,7 @@ function sigstoreError(e: unknown): { code: ErrorCode; message: string } {
     return { code, message: `Sigstore verification failed (${e.code}): ${e.message}${detail}` };
   }
   if (e instanceof PolicyError) return { code: 'IDENTITY_MISMATCH', message: e.message };
+  if (e instanceof ModelSigningError) return { code: e.code, message: e.message };
   if (e instanceof Error && e.name === 'ValidationError') return { code: 'BUNDLE_INVALID', message: `Invalid Sigstore bundle: ${e.message}` };
   return { code: 'SIGNATURE_INVALID', message: `Sigstore verification failed: ${e instanceof Error ? e.message : String(e)}` };
 }

@@ -106,7 +106,18 @@ async function formatOf(file: string, signal?: AbortSignal) {
   }
 }
 
-/** Whether the subjects say the model is the one on disk: one matches, none names a changed file or the model changed. */
-export function subjectsHold(matches: readonly SubjectMatch[]): boolean {
-  return matches.some((m) => m.matchedBy !== 'none') && !matches.some((m) => m.changedFile !== undefined || m.changedModel);
+/**
+ * The model's files no subject covers (sorted): none when a subject is the root digest. Without this, a
+ * folder holding one genuine file beside files of the attacker's (or a renamed copy with a file added,
+ * so that no subject names the folder) would pass on that one file's digest.
+ */
+export function uncoveredFiles(matches: readonly SubjectMatch[], model: ModelDigests): string[] {
+  if (matches.some((m) => m.matchedBy === 'root-digest')) return [];
+  const covered = new Set(matches.flatMap((m) => m.files));
+  return [...model.files.keys()].filter((f) => !covered.has(f)).sort();
+}
+
+/** Whether the subjects say the model is the one on disk: one matches, every file is covered, none names a changed file or the model changed. */
+export function subjectsHold(matches: readonly SubjectMatch[], model: ModelDigests): boolean {
+  return matches.some((m) => m.matchedBy !== 'none') && !matches.some((m) => m.changedFile !== undefined || m.changedModel) && uncoveredFiles(matches, model).length === 0;
 }

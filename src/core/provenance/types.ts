@@ -194,9 +194,12 @@ export interface ProvenanceReport {
   subjects: SubjectMatch[];
   /** The model's OMS root digest (`sha256:<hex>`), when a model was given. */
   modelRootDigest?: string;
+  /** Model-relative paths of the model's files no subject covers (no root-digest match and no subject with their sha256); any fails the report. */
+  uncoveredFiles?: string[];
   /**
    * Signature verified (or 'incomplete' accepted by the caller), every policy
-   * check ok, and, when a model was given, at least one subject matched and no
+   * check ok, and, when a model was given, at least one subject matched, every
+   * file of the model is covered (see `uncoveredFiles`), and no
    * subject names a file of the model whose content differs (changedFile) or
    * the model itself with another root digest (changedModel).
    */

@@ -12,15 +12,16 @@ import { TrustConfig, resolveTrustConfig } from '../sigstore/trustConfig';
 import { readProvenanceFile } from './provenanceFile';
 import { evaluateProvenancePolicy } from './provenancePolicy';
 import { checkProvenanceSignature } from './provenanceSignature';
-import { ModelDigests, hashModelForProvenance, matchSubjects, subjectsHold } from './subjects';
+import { ModelDigests, hashModelForProvenance, matchSubjects, subjectsHold, uncoveredFiles } from './subjects';
 import { summarizeProvenance } from './summary';
 import { ProvenanceDocument, ProvenanceReport, VerifyProvenanceOptions } from './types';
 
 /**
  * Checks every statement of a provenance file. `ok` on a report: the signature
  * verified (or, with `allowIncomplete`, held without proof of its time), every
- * policy check holds, and, when a model is given, a subject matches it and
- * none names a file of it that changed.
+ * policy check holds, and, when a model is given, a subject matches it, every
+ * file of it is covered (by the root digest or a file's digest), and none
+ * names a file of it that changed.
  */
 export async function verifyProvenance(file: string, options: VerifyProvenanceOptions = {}): Promise<ProvenanceReport[]> {
   const signal = options.signal;
@@ -37,7 +38,8 @@ export async function verifyProvenance(file: string, options: VerifyProvenanceOp
     const outcome = evaluateProvenancePolicy({ document, summary, signature, policy: options.policy });
     const subjects = model ? await matchSubjects(document.statement.subject, model, { signal }) : [];
     const signatureOk = signature.status === 'verified' || (signature.status === 'incomplete' && options.allowIncomplete === true);
-    const ok = signatureOk && outcome.checks.every((c) => c.ok) && (!model || subjectsHold(subjects));
+    const ok = signatureOk && outcome.checks.every((c) => c.ok) && (!model || subjectsHold(subjects, model));
+    const uncovered = model ? uncoveredFiles(subjects, model) : [];
     reports.push({
       document,
       summary,
@@ -45,6 +47,7 @@ export async function verifyProvenance(file: string, options: VerifyProvenanceOp
       policy: outcome.checks,
       subjects,
       ...(model ? { modelRootDigest: `sha256:${model.rootDigest}` } : {}),
+      ...(uncovered.length > 0 ? { uncoveredFiles: uncovered } : {}),
       ok,
       ...(signature.status !== 'failed' && outcome.verifiedBuilderId ? { verifiedBuilderId: outcome.verifiedBuilderId } : {}),
       signer: outcome.signer,
