@@ -12,6 +12,7 @@ export const SETTINGS = {
   section: 'modelSigning',
   trustConfig: 'sigstore.trustConfig',
   useDigestCache: 'verify.useDigestCache',
+  policy: 'verify.policy',
 } as const;
 
 /** workspaceState keys. */

@@ -2,10 +2,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
-  Bundle, CertificateVerifier, HashPool, HashProgress, KeyVerifier, PolicyEntry, SigstoreVerifier, VerificationResult, Verifier, bundleKind,
+  Bundle, CertificateVerifier, HashPool, HashProgress, KeyVerifier, Policy, PolicyEntry, SigstoreVerifier, VerificationResult, Verifier, bundleKind,
   evaluatePolicy, findPolicy, isModelSigningError, parseShardName, loadPublicKey, parsePemCertificates, pinIdentity, policyCertificateRoots, policyFilePath,
-  publicKeyHint, readBundle, readPolicyFile, verifyModel,
+  parsePolicy, publicKeyHint, readBundle, readPolicyFile, verifyModel,
 } from '../core';
+import { SETTINGS } from './constants';
 import { pickFiles } from './keyMaterial';
 import { ModelState, ModelStates, describeSigner, problemCount } from './modelState';
 import { ModelTarget, pickTarget } from './modelTarget';
@@ -83,12 +84,16 @@ export async function verifyTarget(deps: VerifyDeps, target: ModelTarget, args: 
   }
 }
 
-/** The workspace's policy entry for a model (`.vscode/model-signing.json`), if any. */
+/** The workspace's policy entry for a model: `.vscode/model-signing.json`, then the setting; the file wins ties. */
 async function policyFor(target: ModelTarget): Promise<PolicyEntry | undefined> {
   const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(target.modelPath));
   if (!folder) return undefined;
-  const policy = await readPolicyFile(policyFilePath(folder.uri.fsPath), folder.uri.fsPath);
-  return policy && findPolicy(folder.uri.fsPath, target.modelPath, policy);
+  const root = folder.uri.fsPath;
+  const file = await readPolicyFile(policyFilePath(root), root);
+  const setting = vscode.workspace.getConfiguration(SETTINGS.section, folder.uri).get<unknown[]>(SETTINGS.policy) ?? [];
+  const fromSettings = setting.length > 0 ? parsePolicy({ models: setting }, { workspaceRoot: root, source: `settings (${SETTINGS.section}.${SETTINGS.policy})` }) : undefined;
+  const policies = [file, fromSettings].filter((p): p is Policy => p !== undefined);
+  return policies.length > 0 ? findPolicy(root, target.modelPath, policies) : undefined;
 }
 
 async function chooseVerifier(deps: VerifyDeps, target: ModelTarget, bundle: Bundle, policy: PolicyEntry | undefined, args: VerifyModelArgs): Promise<Verifier | undefined> {

@@ -147,6 +147,32 @@ suite('Sign and verify in the editor', () => {
     }
   });
 
+  test('the policy setting (modelSigning.verify.policy) decides too, and the file wins where both name the model', async () => {
+    const root = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+    const model = path.join(root, 'signed-model');
+    const signerHint: string = JSON.parse(fs.readFileSync(path.join(model, 'model.sig'), 'utf8')).verificationMaterial.publicKey.hint;
+    const keys = path.join(tmp, 'key-P-256.pub');
+    const config = vscode.workspace.getConfiguration('modelSigning');
+    const policyFile = path.join(root, '.vscode', 'model-signing.json');
+    try {
+      await config.update('verify.policy', [{ path: 'signed-*', keyHints: ['0'.repeat(64)] }], vscode.ConfigurationTarget.Workspace);
+      await vscode.commands.executeCommand('modelSigning.verifyModel', vscode.Uri.file(model), { publicKey: keys });
+      assert.equal(api.badgeText(), '$(error) Not verified');
+      await config.update('verify.policy', [{ path: 'signed-*', keyHints: [signerHint] }], vscode.ConfigurationTarget.Workspace);
+      const ok = await vscode.commands.executeCommand<{ ok: boolean }>('modelSigning.verifyModel', vscode.Uri.file(model), { publicKey: keys });
+      assert.equal(ok?.ok, true);
+      assert.ok(api.badgeText().startsWith('$(verified) Verified'), api.badgeText());
+      // The file names the model with the same glob: it wins over the setting.
+      fs.mkdirSync(path.dirname(policyFile), { recursive: true });
+      fs.writeFileSync(policyFile, JSON.stringify({ models: [{ path: 'signed-*', keyHints: ['1'.repeat(64)] }] }));
+      await vscode.commands.executeCommand('modelSigning.verifyModel', vscode.Uri.file(model), { publicKey: keys });
+      assert.equal(api.badgeText(), '$(error) Not verified');
+    } finally {
+      fs.rmSync(policyFile, { force: true });
+      await config.update('verify.policy', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
   test('a signature by another key is not Verified', async () => {
     const model = path.join(vscode.workspace.workspaceFolders![0]!.uri.fsPath, 'signed-model');
     const other = keyPair('P-384');
