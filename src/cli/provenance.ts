@@ -20,6 +20,7 @@ const VERIFY_OPTIONS: OptionSpecs = {
   'source-versioned-tag': { kind: 'string', metavar: 'TAG', help: 'Expected semantic version of the source tag: v1, v1.2 or v1.2.3.' },
   'source-branch': { kind: 'string', metavar: 'BRANCH', help: 'Expected source branch, e.g. main.' },
   'builder-id': { kind: 'string', metavar: 'ID', help: 'Expected builder id (with or without @ref); for other signers, their certificate identity or key.' },
+  'identity-provider': { kind: 'string', metavar: 'URL', help: 'Expected OIDC issuer of the signing certificate, compared exactly.' },
   'trust-config': { kind: 'string', metavar: 'PATH', help: 'A Sigstore ClientTrustConfig JSON (default: the production trusted root, offline).' },
   'public-key': { kind: 'string', metavar: 'PATH', help: 'A PEM public key, for key-signed provenance (Cloud Build\'s KMS key, attest with a key).' },
   'allow-incomplete': { kind: 'flag', help: 'Accept a certificate signature with no log entry or timestamp (its signing time unproven).' },
@@ -65,7 +66,7 @@ async function verifyCommand(argv: string[]): Promise<number> {
   const p = parseArgs(argv, VERIFY_OPTIONS);
   if (p.help) return printHelp(verifyHelp());
   if (p.args.length > 0) throw new UsageError(`Got unexpected extra argument (${p.args.join(' ')})`);
-  for (const name of ['provenance', 'model-path', 'source-uri', 'source-tag', 'source-versioned-tag', 'source-branch', 'builder-id', 'trust-config', 'public-key']) {
+  for (const name of ['provenance', 'model-path', 'source-uri', 'source-tag', 'source-versioned-tag', 'source-branch', 'builder-id', 'identity-provider', 'trust-config', 'public-key']) {
     if (p.strings[name] === '') throw new UsageError(`Invalid value for '--${name}': it is empty.`);
   }
   const json = p.flags.json!;
@@ -81,6 +82,7 @@ async function verifyCommand(argv: string[]): Promise<number> {
         sourceVersionedTag: p.strings['source-versioned-tag'],
         sourceBranch: p.strings['source-branch'],
         builderId: p.strings['builder-id'],
+        issuer: p.strings['identity-provider'],
       },
       trustConfigPath: p.strings['trust-config'],
       publicKeyPath: p.strings['public-key'],

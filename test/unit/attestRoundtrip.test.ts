@@ -117,6 +117,21 @@ describe('attest → verifyProvenance, keyless in GitHub Actions', () => {
     await fails(['provenance', 'verify', '--provenance', output, '--model-path', model, '--trust-config', trust, '--source-uri', REPO_URI, '--builder-id', WORKFLOW], /model changed/);
   });
 
+  it('--identity-provider pins the certificate\'s OIDC issuer, exactly', async () => {
+    const { model, output } = await attestKeyless();
+    const issuer = (await verifyOne(output, model, { sourceUri: REPO_URI, builderId: WORKFLOW })).signature.certificate?.issuer;
+    assert.ok(issuer);
+    assert.ok((await verifyOne(output, model, { sourceUri: REPO_URI, builderId: WORKFLOW, issuer })).ok);
+    for (const other of [`${issuer}/`, 'https://accounts.example.com']) {
+      const r = await verifyOne(output, model, { sourceUri: REPO_URI, builderId: WORKFLOW, issuer: other });
+      assert.ok(!r.ok);
+      assert.deepEqual(failedChecks(r), ['issuer']);
+    }
+    const base = ['provenance', 'verify', '--provenance', output, '--model-path', model, '--trust-config', trust, '--source-uri', REPO_URI, '--builder-id', WORKFLOW];
+    assert.equal((await cli([...base, '--identity-provider', issuer])).code, 0);
+    await fails([...base, '--identity-provider', 'https://accounts.example.com'], /issuer mismatch/);
+  });
+
   it('without --per-file, the root digest alone covers the model: a changed file fails', async () => {
     const { model, output } = await attestKeyless();
     assert.ok((await verifyOne(output, model, { sourceUri: REPO_URI, builderId: WORKFLOW })).ok);

@@ -60,16 +60,22 @@ export function signerKind(doc: ProvenanceDocument, summary: ProvenanceSummary, 
 export function evaluateProvenancePolicy(input: PolicyInput): PolicyOutcome {
   const policy = input.policy ?? {};
   const kind = signerKind(input.document, input.summary, input.signature);
-  switch (kind) {
-    case 'slsa-github-generator':
-      return slsaGitHubGenerator(input, policy);
-    case 'github-workflow':
-      return gitHubWorkflow(input, policy);
-    case 'cloud-build':
-      return cloudBuild(input, policy);
-    default:
-      return otherSigner(input, policy, kind);
-  }
+  const outcome = kind === 'slsa-github-generator' ? slsaGitHubGenerator(input, policy)
+    : kind === 'github-workflow' ? gitHubWorkflow(input, policy)
+    : kind === 'cloud-build' ? cloudBuild(input, policy)
+    : otherSigner(input, policy, kind);
+  if (policy.issuer !== undefined) outcome.checks.push(issuerCheck(input.signature, policy.issuer));
+  return outcome;
+}
+
+/** Any signer: the certificate names the expected OIDC issuer, exactly (a key has none, so it fails). */
+function issuerCheck(signature: ProvenanceSignatureCheck, expected: string): PolicyCheck {
+  const actual = signature.certificate?.issuer;
+  const ok = actual === expected;
+  return {
+    name: 'issuer', ok, expected, ...(actual !== undefined ? { actual } : {}),
+    message: ok ? `the certificate's issuer is ${expected}` : actual === undefined ? `expected a certificate from ${expected}, but no certificate names an issuer` : `issuer mismatch: the certificate names ${actual}, not ${expected}`,
+  };
 }
 
 // ---------------------------------------------------------------------------

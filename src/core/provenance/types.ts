@@ -144,6 +144,8 @@ export interface ProvenancePolicy {
   sourceBranch?: string;
   /** Builder id, with or without `@ref`. */
   builderId?: string;
+  /** The OIDC issuer the signing certificate must name, compared exactly (as `verify sigstore --identity-provider`). */
+  issuer?: string;
 }
 
 /** One policy check and its outcome. */
@@ -156,6 +158,8 @@ export interface PolicyCheck {
     | 'builder-id'
     | 'trusted-builder'
     | 'certificate-agrees'
+    /** The certificate's OIDC issuer is the expected one (`--identity-provider`). */
+    | 'issuer'
     /** Cloud Build: the unsigned text copy of the statement equals the signed one. */
     | 'unsigned-statement'
     /** Cloud Build: the occurrence is a BUILD and its resourceUri and image digests name a subject. */
