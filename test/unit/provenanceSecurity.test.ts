@@ -208,6 +208,23 @@ describe('policy: a builder that runs for any repository needs the expected sour
   });
 });
 
+describe('policy: what is shown as the source is what is checked', () => {
+  it('a git dependency after a non-git first one must agree with the certificate too', async () => {
+    const run = gitHubRun({ ref: 'refs/heads/main' });
+    const st = githubWorkflowV1([{ name: 'weights.bin', digest: { sha256: sha256('w') } }], run) as { predicate: { buildDefinition: { resolvedDependencies: unknown[] } } };
+    // The summary shows the first git+ dependency as the source: another repository, behind a dataset with no URI.
+    st.predicate.buildDefinition.resolvedDependencies = [
+      { name: 'dataset', digest: { sha256: sha256('data') } },
+      { uri: 'git+https://github.com/mallory/models@refs/heads/main', digest: { gitCommit: run.sha } },
+    ];
+    const file = writeProvenance('p.sigstore.json', await signKeyless(st, sigstore, trust, gitHubClaims(run)));
+    const [r] = await verify(file, { policy: { builderId: 'https://github.com/acme/models/.github/workflows/train.yml' } });
+    assert.equal(r!.summary.sourceUri, 'git+https://github.com/mallory/models@refs/heads/main');
+    assert.equal(r!.ok, false);
+    assert.ok(r!.policy.some((c) => c.name === 'certificate-agrees' && !c.ok), JSON.stringify(r!.policy));
+  });
+});
+
 describe('policy: what is reported as verified comes from the signature', () => {
   it('a DSSE keyid is not signed: --builder-id cannot be matched by rewriting it', async () => {
     const keys = ecKeys();

@@ -58,7 +58,10 @@ export function predicateFacts(statement: Pick<InTotoStatement, 'predicate'>): P
     const invocation = str(obj(run.metadata).invocationId);
     if (invocation && runOf(invocation)) add('predicate.runDetails.metadata.invocationId', 'runInvocationUri', invocation);
     const deps = Array.isArray(def.resolvedDependencies) ? def.resolvedDependencies : [];
-    if (deps.length > 0) source('predicate.buildDefinition.resolvedDependencies[0]', obj(deps[0]).uri, obj(deps[0]).digest);
+    // The dependency summary.ts shows as the source (the first git+ one, else the first), so what is shown is what is checked.
+    const git = deps.findIndex((d) => str(obj(d).uri)?.startsWith('git+'));
+    const at = git >= 0 ? git : 0;
+    if (deps.length > 0) source(`predicate.buildDefinition.resolvedDependencies[${at}]`, obj(deps[at]).uri, obj(deps[at]).digest);
     const ext = obj(def.externalParameters);
     const wf = obj(ext.workflow);
     const wfBase = 'predicate.buildDefinition.externalParameters.workflow';
