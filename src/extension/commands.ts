@@ -59,7 +59,7 @@ export function createCommands(context: vscode.ExtensionContext, log: vscode.Log
     },
     reverify,
     watched: () => deps.remembered.keys(),
-    openProvenance: (uri, args) => openProvenanceCommand(context.extensionUri, log, uri, args),
+    openProvenance: (uri, args) => openProvenanceCommand(context, log, uri, args),
     dispose: () => void pool.dispose(),
   };
 }

@@ -16,7 +16,10 @@ export interface OpenProvenanceArgs {
   policy?: ProvenancePolicy;
 }
 
-export async function openProvenanceCommand(extensionUri: vscode.Uri, log: vscode.LogOutputChannel, uri?: vscode.Uri, args?: unknown): Promise<ProvenancePanel | undefined> {
+/** workspaceState key of the expected source and builder last given for a provenance file. */
+const policyKey = (file: string) => `modelSigning.provenancePolicy:${file}`;
+
+export async function openProvenanceCommand(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, uri?: vscode.Uri, args?: unknown): Promise<ProvenancePanel | undefined> {
   // The Explorer passes the selection (an array of URIs) as the second argument: not ours.
   const given: OpenProvenanceArgs = args && typeof args === 'object' && !Array.isArray(args) ? (args as OpenProvenanceArgs) : {};
   let file = uri?.scheme === 'file' ? uri.fsPath : undefined;
@@ -34,11 +37,15 @@ export async function openProvenanceCommand(extensionUri: vscode.Uri, log: vscod
   if (!file) return undefined;
   const modelPath = given.modelPath ?? defaultModelFor(file);
   log.info(`Open Provenance ${file} (model ${modelPath})`);
-  return ProvenancePanel.show(extensionUri, log, {
-    file: path.resolve(file),
+  const resolved = path.resolve(file);
+  // What the user last gave in the panel for this file (Expected Source and Builder…), unless the caller says.
+  const state = context.workspaceState;
+  return ProvenancePanel.show(context.extensionUri, log, {
+    file: resolved,
     modelPath,
     publicKeyPath: given.publicKey,
     trustConfigPath: given.trustConfig,
-    policy: given.policy,
+    policy: given.policy ?? state.get<ProvenancePolicy>(policyKey(resolved)),
+    onPolicyChange: (policy) => void state.update(policyKey(resolved), policy),
   });
 }

@@ -25,6 +25,8 @@ export interface ProvenancePanelOptions {
   trustConfigPath?: string;
   /** Expected source and builder, with slsa-verifier's meaning. */
   policy?: ProvenancePolicy;
+  /** Called when the user gives another expected source and builder, to remember it. */
+  onPolicyChange?: (policy: ProvenancePolicy) => void;
 }
 
 /** What an openLink message came to. */
@@ -169,7 +171,10 @@ export class ProvenancePanel implements vscode.Disposable {
       }
       case 'setPolicy': {
         const policy = await askPolicy(this.options.policy);
-        if (policy) this.update({ policy });
+        if (policy) {
+          this.options.onPolicyChange?.(policy);
+          this.update({ policy });
+        }
         return undefined;
       }
       default:

@@ -272,6 +272,13 @@ export async function provenanceViewer({ page, workspace, keyless, screenshotDir
   const passed = join(screenshotDir, 'provenance-verified.png');
   await page.screenshot({ path: passed });
   console.log(`    with the expected source and builder: passes every check; screenshot: ${passed}`);
+
+  // Closed and opened again, the panel remembers what was given for this file.
+  const tab = page.locator('.tab', { hasText: `Provenance: ${PROVENANCE_FILE}` }).first();
+  await tab.locator('.codicon-close').click();
+  await tab.waitFor({ state: 'detached', timeout: 5000 });
+  await openFromExplorer(page, workspaceName, PROVENANCE_FILE);
+  await webviewContent(page).locator('.verdict.ok', { hasText: 'passes every check' }).waitFor({ timeout: 30_000 });
 }
 
 /** Opens the hostile provenance: every hostile string shows as text, and none of it became an element or a link. */
