@@ -13,6 +13,7 @@ export const SETTINGS = {
   trustConfig: 'sigstore.trustConfig',
   useDigestCache: 'verify.useDigestCache',
   policy: 'verify.policy',
+  githubApiUrl: 'github.apiUrl',
 } as const;
 
 /** workspaceState keys. */

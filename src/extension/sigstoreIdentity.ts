@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import {
-  GitHubSessionProvider, IdentityProvider, InteractiveLoginProvider, PRODUCTION_OIDC_ISSUER, SigningIdentityPreview,
+  DEFAULT_GITHUB_API_BASE, GitHubSessionProvider, IdentityProvider, InteractiveLoginProvider, PRODUCTION_OIDC_ISSUER, SigningIdentityPreview,
   StaticTokenProvider, TrustConfig, oidcIssuerOf, resolveTrustConfig,
 } from '../core';
 import { SETTINGS } from './constants';
@@ -36,10 +36,14 @@ export async function identityProvider(source: IdentitySource, trust: TrustConfi
       return value ? new StaticTokenProvider(value) : undefined;
     }
     case 'github': {
-      const session = await vscode.authentication.getSession('github', ['user:email'], { createIfNone: true });
+      // api.github.com: VS Code's "github" session; a GitHub Enterprise Server API: its "github-enterprise" one.
+      const apiBase = vscode.workspace.getConfiguration(SETTINGS.section).get<string>(SETTINGS.githubApiUrl) || DEFAULT_GITHUB_API_BASE;
+      const provider = apiBase.replace(/\/+$/, '') === DEFAULT_GITHUB_API_BASE ? 'github' : 'github-enterprise';
+      const session = await vscode.authentication.getSession(provider, ['user:email'], { createIfNone: true });
       return new GitHubSessionProvider({
         session: { accessToken: session.accessToken, account: { label: session.account.label, id: session.account.id } },
         trustConfig: trust,
+        apiBase,
         login: { openUrl: login.openUrl },
         confirm: confirmIdentity,
       });

@@ -1,7 +1,7 @@
 // The click-through: drives the web workbench (code-server) with the extension loaded in
 // development mode, the way a user would. Each step counts as passed or failed; a failed step
 // leaves a screenshot. Selectors and pitfalls: /work/shared/docs/vscode-e2e.md §4.
-import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { join } from 'node:path';
 import type { Page } from './playwright';
@@ -12,6 +12,8 @@ import { PROVENANCE_FILE, hostileProvenanceIsInert, provenanceViewer } from './p
 
 /** A folder the click-through makes and signs keylessly. */
 const KEYLESS_UI_MODEL = 'keyless-ui-model';
+/** A folder the click-through makes and signs with the editor's GitHub account. */
+const GITHUB_UI_MODEL = 'github-model';
 
 export interface ClickThroughOptions {
   page: Page;
@@ -192,6 +194,36 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless 
     const bundle = JSON.parse(readFileSync(join(model, 'model.sig'), 'utf8')) as { verificationMaterial: { tlogEntries?: unknown[] } };
     if (bundle.verificationMaterial.tlogEntries?.length !== 1) throw new Error('the keyless signature has no Rekor entry');
     await shoot('signed-keyless.png');
+  });
+
+  await step(`Sign Model with the editor's GitHub account (VS Code's sign-in, the identity shown first): the badge says Verified · ${keyless.github.email}`, async () => {
+    const workspace = dirname(keyless.modelPath);
+    const model = join(workspace, GITHUB_UI_MODEL);
+    mkdirSync(model, { recursive: true });
+    writeFileSync(join(model, 'weights.bin'), Buffer.alloc(1 << 20, 9));
+    // For this step the workspace's Sigstore is one whose CA takes GitHub access tokens.
+    const settingsFile = join(workspace, '.vscode', 'settings.json');
+    const before = existsSync(settingsFile) ? readFileSync(settingsFile, 'utf8') : undefined;
+    mkdirSync(dirname(settingsFile), { recursive: true });
+    writeFileSync(settingsFile, JSON.stringify({ ...(before ? JSON.parse(before) : {}), 'modelSigning.sigstore.trustConfig': keyless.github.trustConfig }, null, 2));
+    try {
+      await explorerMenu(GITHUB_UI_MODEL, 'Sign Model');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Sigstore (keyless)' }).first().click();
+      await page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Sign' }).first().click();
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'GitHub account' }).first().click();
+      // VS Code's own prompt: may the extension sign in with the account?
+      await page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Allow' }).first().click();
+      // Ours: the account and the identity the certificate will carry, before anything is signed.
+      const confirm = page.locator('.monaco-dialog-box', { hasText: `Sign as ${keyless.github.email}?` });
+      await confirm.waitFor({ timeout: 15_000 });
+      await shoot('github-confirm.png');
+      await confirm.locator('.monaco-button', { hasText: 'Sign' }).first().click();
+      await page.waitForFunction(badgeIncludes(`Verified · ${keyless.github.email}`), undefined, { timeout: 20_000 });
+      await shoot('signed-github.png');
+    } finally {
+      if (before === undefined) rmSync(settingsFile, { force: true });
+      else writeFileSync(settingsFile, before);
+    }
   });
 
   await step('a long Sign Model cancelled from its progress notification writes nothing', async () => {

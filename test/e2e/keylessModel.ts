@@ -3,10 +3,14 @@
 // offline, with the trust config the settings name. The local Sigstore and its
 // OIDC issuer stay up for the run, so the editor can sign keylessly too: a fresh
 // identity token is written beside the workspace for the integration suite.
+// Beside them, a GitHub API stand-in and a Fulcio front that takes its access tokens (a
+// deployment whose CA accepts GitHub sessions), for signing with the editor's GitHub account.
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { startGitHubApi } from '../helpers/githubApi';
+import { startGitHubFulcio } from '../helpers/githubFulcio';
 import { startLocalSigstore } from '../helpers/localSigstore';
 import { startOidcIssuer } from '../helpers/oidcIssuer';
 
@@ -21,9 +25,15 @@ export interface KeylessModel {
   privateKey: string;
   /** An identity token for SIGNER from the local issuer (valid 10 minutes). */
   mintToken(): Promise<string>;
-  /** Stops the local Sigstore and the OIDC issuer. */
+  /** Signing with a GitHub account: the API stand-in, its one account's session, and the trust config whose CA takes its tokens. */
+  github: { apiBase: string; trustConfig: string; email: string; session: { accessToken: string; account: { id: string; label: string } } };
+  /** Stops the local Sigstore, the OIDC issuer and the GitHub stand-ins. */
   stop(): Promise<void>;
 }
+
+/** The GitHub account of the stand-in, and the email its certificates name. */
+export const GITHUB_LOGIN = 'octocat';
+export const GITHUB_EMAIL = 'octocat@example.com';
 
 /** Where the suite in the extension host finds an identity token and its issuer: beside the workspace folder. */
 export const KEYLESS_SIGNER_FILE = 'keyless-signer.json';
@@ -37,7 +47,14 @@ export async function prepareKeylessModel(workspace: string, runDir: string): Pr
   const idp = await startOidcIssuer({ users: [{ email: SIGNER }] });
   const sigstore = await startLocalSigstore({ oidcIssuerURL: idp.issuer });
   const trustConfig = join(runDir, 'local-sigstore.json');
+  const accessToken = `gho_${randomBytes(18).toString('hex')}`;
+  const api = await startGitHubApi({ accounts: [{ token: accessToken, login: GITHUB_LOGIN, id: 583231, emails: [{ email: GITHUB_EMAIL, primary: true, verified: true }] }] });
+  const front = await startGitHubFulcio({ sigstore, githubApiBase: api.apiBase });
+  const githubTrustConfig = join(runDir, 'github-sigstore.json');
+  front.writeTrustConfig(githubTrustConfig);
   const stop = async () => {
+    await front.stop();
+    await api.stop();
     await sigstore.stop();
     await idp.stop();
   };
@@ -55,5 +72,6 @@ export async function prepareKeylessModel(workspace: string, runDir: string): Pr
   }
   const privateKey = join(runDir, 'signing-key.pem');
   writeFileSync(privateKey, generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
-  return { modelPath, trustConfig, issuer: idp.issuer, privateKey, mintToken, stop };
+  const github = { apiBase: api.apiBase, trustConfig: githubTrustConfig, email: GITHUB_EMAIL, session: { accessToken, account: { id: '583231', label: GITHUB_LOGIN } } };
+  return { modelPath, trustConfig, issuer: idp.issuer, privateKey, mintToken, github, stop };
 }

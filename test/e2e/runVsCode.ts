@@ -19,7 +19,7 @@ import { START_MARKER } from '../integration/marker';
 import { CODE_SERVER, Server, installVsix, remoteUri, sleep, startServer, startedServers, stopServer, tail, workbenchUrl } from './codeServer';
 import { launchBrowser } from './playwright';
 import { KeylessModel, SIGNED_MODEL, SIGNER, prepareKeylessModel } from './keylessModel';
-import { packageVsix, verifyWithInstalledVsix } from './vsix';
+import { packageFakeGitHubAuth, packageVsix, verifyWithInstalledVsix } from './vsix';
 import { createModelWorkspace } from './workspace';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -139,7 +139,16 @@ async function main(): Promise<number> {
   let server: Server | undefined;
   try {
     let started = Date.now();
-    server = await startServer(run, workspace, { settings: { 'modelSigning.sigstore.trustConfig': keyless.trustConfig } });
+    // The GitHub Enterprise sign-in stand-in, installed as users install extensions (ours runs in development mode).
+    installVsix(run, packageFakeGitHubAuth(run));
+    server = await startServer(run, workspace, {
+      settings: {
+        'modelSigning.sigstore.trustConfig': keyless.trustConfig,
+        // Signing with the editor's GitHub account: the API stand-in, and the session the test sign-in provider hands out.
+        'modelSigning.github.apiUrl': keyless.github.apiBase,
+        'modelSigningTests.githubSession': keyless.github.session,
+      },
+    });
     console.log(`code-server 4.96.4 at ${server.baseUrl} (${seconds(started)}); workspace ${workspace}`);
 
     started = Date.now();

@@ -11,10 +11,10 @@ const ROOT = resolve(__dirname, '..', '..');
  * Runs `vsce package` (its prepublish step makes the production bundles) and returns the .vsix path.
  * Throws on a failure or on any warning vsce prints.
  */
-export function packageVsix(outDir: string): string {
-  const file = join(outDir, 'model-signing-vscode.vsix');
+export function packageVsix(outDir: string, extension: { dir: string; name: string; vsceArgs: string[] } = { dir: ROOT, name: 'model-signing-vscode', vsceArgs: [] }): string {
+  const file = join(outDir, `${extension.name}.vsix`);
   const vsce = join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
-  const r = spawnSync(process.execPath, [vsce, 'package', '--out', file], { cwd: ROOT, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [vsce, 'package', '--out', file, ...extension.vsceArgs], { cwd: extension.dir, encoding: 'utf8' });
   const output = `${r.stdout}${r.stderr}`;
   if (r.status !== 0) throw new Error(`vsce package failed (exit ${r.status}): ${output.trim()}`);
   const warnings = output.split('\n').filter((l) => /\bWARNING\b/i.test(l));
@@ -31,4 +31,12 @@ export async function verifyWithInstalledVsix(page: Page, workbenchUrl: string, 
   await explorerMenu(page, model, 'Verify Model');
   await page.waitForFunction(badgeIncludes(`Verified · ${signer}`), undefined, { timeout: 20_000 });
   await page.screenshot({ path: screenshot });
+}
+
+/**
+ * The GitHub Enterprise sign-in stand-in (test/e2e/fakeGitHubAuth) as a .vsix: the web workbench loads one
+ * development extension only, so the tests install this one as users install extensions.
+ */
+export function packageFakeGitHubAuth(outDir: string): string {
+  return packageVsix(outDir, { dir: join(__dirname, 'fakeGitHubAuth'), name: 'fake-github-enterprise-auth', vsceArgs: ['--allow-missing-repository', '--skip-license'] });
 }
