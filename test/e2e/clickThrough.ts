@@ -8,7 +8,7 @@ import type { Page } from './playwright';
 import { BADGE, badgeIncludes, explorerMenu as openExplorerMenu, explorerRow } from './workbench';
 import { KeylessModel, SIGNED_MODEL, SIGNER } from './keylessModel';
 import { MODEL_DIR, WORKSPACE_NAME } from './workspace';
-import { PROVENANCE_FILE, hostileProvenanceIsInert, provenanceViewer } from './provenanceViewer';
+import { PROVENANCE_FILE, hostileProvenanceIsInert, provenanceFromSignedModelView, provenanceViewer } from './provenanceViewer';
 
 /** A folder the click-through makes and signs keylessly. */
 const KEYLESS_UI_MODEL = 'keyless-ui-model';
@@ -252,6 +252,9 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless 
 
   await step('a hostile provenance shows as inert text in the viewer', () =>
     hostileProvenanceIsInert({ page, workspace: dirname(keyless.modelPath), keyless, screenshotDir }));
+
+  await step(`the Signed Model view of ${SIGNED_MODEL} lists the provenance beside it, which opens matched against ${SIGNED_MODEL}`, () =>
+    provenanceFromSignedModelView({ page, workspace: dirname(keyless.modelPath), keyless, screenshotDir }));
 
   return counts;
 }

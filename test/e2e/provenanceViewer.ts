@@ -3,8 +3,8 @@
 // from the Explorer's context menu, and read from INSIDE the webview (two nested iframes). Then a
 // hostile provenance (markup and javascript: URLs in the builder id, subjects, parameters) must
 // show as inert text: no element of it exists in the page's DOM and nothing of it is a link.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { InlineHashPool } from '../../src/core/hashing/hashPool';
 import { attestModel } from '../../src/core/provenance/attest';
 import { serializeBundle } from '../../src/core/signing/bundle';
@@ -306,4 +306,24 @@ export async function hostileProvenanceIsInert({ page, workspace, screenshotDir 
   const shot = join(screenshotDir, 'provenance-hostile.png');
   await page.screenshot({ path: shot });
   console.log(`    screenshot: ${shot}`);
+}
+
+/**
+ * A signed model with provenance beside it, named after it: after Verify Model, the Signed Model view lists the
+ * provenance, and clicking it opens the viewer matched against that model.
+ */
+export async function provenanceFromSignedModelView({ page, workspace, keyless }: ProvenanceViewerOptions): Promise<void> {
+  const model = keyless.modelPath;
+  const file = `${basename(model)}.provenance.sigstore.json`;
+  copyFileSync(join(workspace, PROVENANCE_FILE), join(workspace, file));
+  const folders = page.locator(`.pane-header[aria-label="Explorer Section: ${basename(workspace)}"]`);
+  if ((await folders.getAttribute('aria-expanded')) !== 'true') await folders.click();
+  await explorerMenu(page, basename(model), 'Verify Model');
+  const view = page.locator('.pane', { has: page.locator('.pane-header[aria-label="Signed Model Section"]') });
+  const entry = view.locator('.monaco-list-row', { hasText: file }).first();
+  await entry.waitFor({ timeout: 15_000 });
+  await entry.click();
+  await page.locator('.tab', { hasText: `Provenance: ${file}` }).first().waitFor({ timeout: 15_000 });
+  const shown = await text(webviewContent(page), '[data-field="model"]');
+  expectIncludes('the model the subjects are matched against', shown, model);
 }
