@@ -34,6 +34,16 @@ async function main(): Promise<void> {
   const workspace = createModelWorkspace(join(run, 'workspace'));
   writeFileSync(join(workspace, 'tiny-model', 'model.safetensors'), safetensors());
   const keyless = await prepareKeylessModel(workspace, run);
+  const tokenFile = join(run, 'identity-token.txt');
+  writeFileSync(join(workspace, 'README.md'), `# Try Model Signing
+
+Right-click in the Explorer:
+- \`tiny-model\` → **Sign Model**: with a private key (${keyless.privateKey}) or Sigstore keyless (a local
+  Sigstore runs beside this VS Code; sign in with the browser, or paste the token from
+  ${tokenFile}).
+- \`${SIGNED_MODEL}\` → **Verify Model**: signed keylessly by ${SIGNER}. Then change one of its files and watch the
+  badge in the status bar, and the Signed Model view in the Explorer.
+`);
   installVsix(run, vsix);
   let server: Server | undefined;
   const stop = async () => {
@@ -54,7 +64,6 @@ async function main(): Promise<void> {
     throw e;
   }
   // Not printed: tokens stay out of terminals and logs.
-  const tokenFile = join(run, 'identity-token.txt');
   writeFileSync(tokenFile, await keyless.mintToken(), { mode: 0o600 });
   const url = `${server.baseUrl}/?folder=${encodeURIComponent(workspace)}`;
   console.log(`
