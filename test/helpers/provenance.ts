@@ -13,7 +13,24 @@ import { pae } from '../../src/core/signing/dsse';
 import { StaticTokenProvider } from '../../src/core/sigstore/identityToken';
 import { SigstoreSigner } from '../../src/core/sigstore/sigstoreSigner';
 import { TrustConfig } from '../../src/core/sigstore/trustConfig';
-import { tempDir } from './fixtures';
+import { VECTORS, tempDir } from './fixtures';
+
+/** The real provenance of ../shared/vectors/slsa-verifier (its README says what each is and what a verifier must conclude). */
+const SV = path.join(VECTORS, 'slsa-verifier');
+export const SLSA_VECTORS = {
+  GENERIC: path.join(SV, 'gha_generic/v2.0.0/binary-linux-amd64-push-v13.0.30.intoto.jsonl'),
+  GENERIC_ARTIFACT: path.join(SV, 'gha_generic/v2.0.0/binary-linux-amd64-push-v13.0.30'),
+  MAVEN: path.join(SV, 'gha_maven/v2.1.0/binary-linux-amd64-workflow_dispatch.build.slsa'),
+  MAVEN_ARTIFACT: path.join(SV, 'gha_maven/v2.1.0/binary-linux-amd64-workflow_dispatch'),
+  GCB02: path.join(SV, 'gcb_container/v0.2/gcloud-container-github.json'),
+  GCB03: path.join(SV, 'gcb_container/v0.3/gcloud-container-github.json'),
+  BCR: path.join(SV, 'bcr/MODULE-wrong-signer.bazel.intoto.jsonl'),
+  BCR_ARTIFACT: path.join(SV, 'bcr/MODULE-wrong-signer.bazel'),
+  GLOBAL_KEY: path.join(SV, 'gcb-keys/global.key'),
+  US_WEST2_KEY: path.join(SV, 'gcb-keys/us-west2.key'),
+  /** Their source repository. */
+  EXAMPLE: 'github.com/slsa-framework/example-package',
+} as const;
 import type { LocalSigstore } from './localSigstore';
 
 export const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';

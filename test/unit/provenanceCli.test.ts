@@ -4,18 +4,11 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
-import { CLI, VECTORS, runCli, tempDir } from '../helpers/fixtures';
-import { ecKeys, keyEnvelope, sha256, statement, writeProvenance } from '../helpers/provenance';
+import { CLI, runCli, tempDir } from '../helpers/fixtures';
+import { SLSA_VECTORS, ecKeys, keyEnvelope, sha256, statement, writeProvenance } from '../helpers/provenance';
 
-const SV = path.join(VECTORS, 'slsa-verifier');
-const GENERIC = path.join(SV, 'gha_generic/v2.0.0/binary-linux-amd64-push-v13.0.30.intoto.jsonl');
-const GENERIC_ARTIFACT = path.join(SV, 'gha_generic/v2.0.0/binary-linux-amd64-push-v13.0.30');
-const MAVEN = path.join(SV, 'gha_maven/v2.1.0/binary-linux-amd64-workflow_dispatch.build.slsa');
-const MAVEN_ARTIFACT = path.join(SV, 'gha_maven/v2.1.0/binary-linux-amd64-workflow_dispatch');
-const GCB02 = path.join(SV, 'gcb_container/v0.2/gcloud-container-github.json');
-const BCR = path.join(SV, 'bcr/MODULE-wrong-signer.bazel.intoto.jsonl');
-const BCR_ARTIFACT = path.join(SV, 'bcr/MODULE-wrong-signer.bazel');
-const EXAMPLE = 'github.com/slsa-framework/example-package';
+const { GENERIC, GENERIC_ARTIFACT, MAVEN, MAVEN_ARTIFACT, GCB02, BCR, BCR_ARTIFACT, GLOBAL_KEY, US_WEST2_KEY, EXAMPLE } = SLSA_VECTORS;
+
 
 // No test may touch the user's TUF cache or the network: refreshes go to a closed port.
 const tufEnv = { MODEL_SIGNING_TUF_CACHE: '', MODEL_SIGNING_TUF_MIRROR: 'http://127.0.0.1:9' };
@@ -68,10 +61,10 @@ describe('model-signing provenance verify', () => {
   });
 
   it('Cloud Build with --public-key: exit 0 with its key, 1 with the other or none', async () => {
-    const ok = await cli(verifyArgs(GCB02, '--public-key', path.join(SV, 'gcb-keys/global.key'), '--source-uri', 'github.com/laurentsimon/gcb-tests', '--builder-id', 'https://cloudbuild.googleapis.com/GoogleHostedWorker@v0.2'));
+    const ok = await cli(verifyArgs(GCB02, '--public-key', GLOBAL_KEY, '--source-uri', 'github.com/laurentsimon/gcb-tests', '--builder-id', 'https://cloudbuild.googleapis.com/GoogleHostedWorker@v0.2'));
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /^ {4}ok {3}raw-signature: ECDSA over the raw payload/m);
-    const wrong = await cli(verifyArgs(GCB02, '--public-key', path.join(SV, 'gcb-keys/us-west2.key'), '--source-uri', 'github.com/laurentsimon/gcb-tests'));
+    const wrong = await cli(verifyArgs(GCB02, '--public-key', US_WEST2_KEY, '--source-uri', 'github.com/laurentsimon/gcb-tests'));
     assert.equal(wrong.code, 1);
     assert.match(wrong.stderr, /signature: The signature does not verify with the given public key/);
     const none = await cli(verifyArgs(GCB02));

@@ -9,22 +9,13 @@ import { describe, it } from 'node:test';
 import { FormatError } from '../../src/core/errors';
 import { ProvenancePolicy, ProvenanceReport, VerifyProvenanceOptions, verifyProvenance } from '../../src/core/provenance';
 import { loadTrustConfig, productionTrustConfig } from '../../src/core/sigstore/trustConfig';
-import { MT, VECTORS, pool, tempDir } from '../helpers/fixtures';
+import { MT, pool, tempDir } from '../helpers/fixtures';
+import { SLSA_VECTORS } from '../helpers/provenance';
 
-const SV = path.join(VECTORS, 'slsa-verifier');
-const GENERIC = path.join(SV, 'gha_generic/v2.0.0/binary-linux-amd64-push-v13.0.30.intoto.jsonl');
-const GENERIC_ARTIFACT = path.join(SV, 'gha_generic/v2.0.0/binary-linux-amd64-push-v13.0.30');
-const MAVEN = path.join(SV, 'gha_maven/v2.1.0/binary-linux-amd64-workflow_dispatch.build.slsa');
-const MAVEN_ARTIFACT = path.join(SV, 'gha_maven/v2.1.0/binary-linux-amd64-workflow_dispatch');
-const GCB02 = path.join(SV, 'gcb_container/v0.2/gcloud-container-github.json');
-const GCB03 = path.join(SV, 'gcb_container/v0.3/gcloud-container-github.json');
-const BCR = path.join(SV, 'bcr/MODULE-wrong-signer.bazel.intoto.jsonl');
-const BCR_ARTIFACT = path.join(SV, 'bcr/MODULE-wrong-signer.bazel');
-const GLOBAL_KEY = path.join(SV, 'gcb-keys/global.key');
-const US_WEST2_KEY = path.join(SV, 'gcb-keys/us-west2.key');
+const { GENERIC, GENERIC_ARTIFACT, MAVEN, MAVEN_ARTIFACT, GCB02, GCB03, BCR, BCR_ARTIFACT, GLOBAL_KEY, US_WEST2_KEY, EXAMPLE } = SLSA_VECTORS;
+
 const CUSTOM_TRUST = path.join(MT, 'tests/_signing/testdata/custom_trust_config.json');
 
-const EXAMPLE = 'github.com/slsa-framework/example-package';
 const WORKFLOWS = 'https://github.com/slsa-framework/slsa-github-generator/.github/workflows';
 const production = productionTrustConfig();
 const hashing = pool(2);
@@ -297,7 +288,7 @@ describe('slsa-verifier vectors: the bcr negative, re-signed by another workflow
 
 describe('reading the vectors', () => {
   it('a missing file and a non-provenance file are typed errors', async () => {
-    await assert.rejects(verifyProvenance(path.join(SV, 'nope.jsonl')), (e: unknown) => e instanceof FormatError && e.code === 'PROVENANCE_UNREADABLE');
-    await assert.rejects(verifyProvenance(path.join(SV, 'gcb-keys/global.key')), (e: unknown) => e instanceof FormatError && e.code === 'PROVENANCE_INVALID');
+    await assert.rejects(verifyProvenance(path.join(tempDir(), 'nope.jsonl')), (e: unknown) => e instanceof FormatError && e.code === 'PROVENANCE_UNREADABLE');
+    await assert.rejects(verifyProvenance(GLOBAL_KEY), (e: unknown) => e instanceof FormatError && e.code === 'PROVENANCE_INVALID');
   });
 });
