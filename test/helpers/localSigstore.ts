@@ -12,6 +12,7 @@ import * as http from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
+import { tempDir } from './fixtures';
 
 export interface LocalSigstoreOptions {
   /** Shift of the Fulcio CA clock relative to the log/TSA clock t0 (default -60_000 ms). Use e.g. -2 * 3600_000 to make certificates that had expired at log/timestamp time. */
@@ -69,6 +70,14 @@ type HandlerFn = ReturnType<MockModule['fulcioHandler']>['fn'];
 type HandlerResult = Awaited<ReturnType<HandlerFn>>;
 /** Answers one request, or undefined for 404. */
 type Route = (method: string, pathname: string, body: string) => Promise<HandlerResult | undefined>;
+
+/** A LocalSigstore with its ClientTrustConfig written to a temporary file (removed when the test file ends). */
+export async function startLocalSigstoreWithTrustFile(options: LocalSigstoreOptions = {}): Promise<{ sigstore: LocalSigstore; trustConfigPath: string }> {
+  const sigstore = await startLocalSigstore(options);
+  const trustConfigPath = path.join(tempDir(), 'trust.json');
+  sigstore.writeTrustConfig(trustConfigPath);
+  return { sigstore, trustConfigPath };
+}
 
 export async function startLocalSigstore(options: LocalSigstoreOptions = {}): Promise<LocalSigstore> {
   const caOffset = options.caClockOffsetMs ?? -60_000;

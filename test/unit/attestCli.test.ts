@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { SigstoreVerifier, loadTrustConfig } from '../../src/core';
 import { CLI, CliResult, makeKeyPair, readJson, readStatement, runCli, sampleModel, tempDir } from '../helpers/fixtures';
 import { DEFAULT_RUN, GH_ISSUER, githubClaims, githubEnv } from '../helpers/githubRun';
-import { DEFAULT_ISSUER, LocalSigstore, startLocalSigstore } from '../helpers/localSigstore';
+import { DEFAULT_ISSUER, LocalSigstore, startLocalSigstoreWithTrustFile } from '../helpers/localSigstore';
 
 // `model-signing attest` as a user runs it: dist/cli.js in a child process, a
 // simulated GitHub Actions environment passed as real environment variables,
@@ -17,9 +17,7 @@ let trust: string;
 const key = makeKeyPair('P-256');
 
 before(async () => {
-  sigstore = await startLocalSigstore();
-  trust = path.join(tempDir(), 'trust.json');
-  sigstore.writeTrustConfig(trust);
+  ({ sigstore, trustConfigPath: trust } = await startLocalSigstoreWithTrustFile());
 });
 after(() => sigstore.stop());
 

@@ -9,7 +9,7 @@ import type { ProvenancePolicy, ProvenanceReport } from '../../src/core/provenan
 import { verifyProvenance } from '../../src/core/provenance/verifyProvenance';
 import { CliResult, makeKeyPair, pool, runCli, sampleModel, tempDir } from '../helpers/fixtures';
 import { DEFAULT_RUN, githubClaims, githubEnv } from '../helpers/githubRun';
-import { LocalSigstore, startLocalSigstore } from '../helpers/localSigstore';
+import { LocalSigstore, startLocalSigstoreWithTrustFile } from '../helpers/localSigstore';
 
 // Provenance made by `attest` and read back by `provenance verify` (the core's
 // verifyProvenance and the CLI): keyless in a simulated GitHub Actions job
@@ -22,9 +22,7 @@ const hashPool = pool();
 const key = makeKeyPair('P-256');
 
 before(async () => {
-  sigstore = await startLocalSigstore();
-  trust = path.join(tempDir(), 'trust.json');
-  sigstore.writeTrustConfig(trust);
+  ({ sigstore, trustConfigPath: trust } = await startLocalSigstoreWithTrustFile());
 });
 after(() => sigstore.stop());
 

@@ -6,7 +6,7 @@ import { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CLI, MT_TESTS, REPO, readJson, runCli, sampleModel, tempDir } from '../helpers/fixtures';
-import { DEFAULT_ISSUER, LocalSigstore, startLocalSigstore } from '../helpers/localSigstore';
+import { DEFAULT_ISSUER, LocalSigstore, startLocalSigstore, startLocalSigstoreWithTrustFile } from '../helpers/localSigstore';
 import { browserLogin, startOidcIssuer } from '../helpers/oidcIssuer';
 
 // Keyless signing against the local Sigstore (Fulcio, Rekor, TSA on 127.0.0.1)
@@ -19,9 +19,7 @@ const tufEnv = { MODEL_SIGNING_TUF_CACHE: '', MODEL_SIGNING_TUF_MIRROR: 'http://
 
 before(async () => {
   tufEnv.MODEL_SIGNING_TUF_CACHE = tempDir('ms-tuf-');
-  sigstore = await startLocalSigstore();
-  trust = path.join(tempDir(), 'trust.json');
-  sigstore.writeTrustConfig(trust);
+  ({ sigstore, trustConfigPath: trust } = await startLocalSigstoreWithTrustFile());
 });
 after(() => sigstore.stop());
 
@@ -73,9 +71,7 @@ describe('keyless signing with the local Sigstore', () => {
   it('fails as it must: a changed file, another identity (even a prefix), another issuer, another trusted root', async () => {
     const model = sampleModel();
     const { sig } = await signKeyless(model);
-    const other = await startLocalSigstore();
-    const otherTrust = path.join(tempDir(), 'other.json');
-    other.writeTrustConfig(otherTrust);
+    const { sigstore: other, trustConfigPath: otherTrust } = await startLocalSigstoreWithTrustFile();
     await other.stop();
     const cases: Array<[string, string[], RegExp]> = [
       ['prefix of the identity', verifyArgs(model, sig, 'alice@example.co'), /not made by alice@example\.co /],

@@ -14,7 +14,7 @@ import { attestModel } from '../../src/core/provenance/attest';
 import { KeySigner } from '../../src/core/signing/keySigner';
 import { TrustConfig, loadTrustConfig } from '../../src/core/sigstore/trustConfig';
 import { makeModel, pool, tempDir } from '../helpers/fixtures';
-import { LocalSigstore, startLocalSigstore } from '../helpers/localSigstore';
+import { LocalSigstore, startLocalSigstore, startLocalSigstoreWithTrustFile } from '../helpers/localSigstore';
 import {
   GENERIC_GENERATOR, LOWPERMS_DELEGATOR, Subject, asBundleVersion, asIntotoLine, byobV1, cloudBuildV01, ecKeys, gcloudOutput, genericGeneratorV02,
   gitHubClaims, gitHubRun, githubWorkflowV1, keyEnvelope, sha256, signKeyless, statement, tinySafetensors, writeProvenance,
@@ -25,10 +25,9 @@ let trust: TrustConfig;
 const hashing = pool(2);
 
 before(async () => {
-  sigstore = await startLocalSigstore();
-  const file = path.join(tempDir(), 'trust.json');
-  sigstore.writeTrustConfig(file);
-  trust = loadTrustConfig(file);
+  const started = await startLocalSigstoreWithTrustFile();
+  sigstore = started.sigstore;
+  trust = loadTrustConfig(started.trustConfigPath);
 });
 after(() => sigstore.stop());
 

@@ -11,7 +11,7 @@ import { ProvenanceReport, VerifyProvenanceOptions, readProvenanceFile, verifyPr
 import { TrustConfig, loadTrustConfig } from '../../src/core/sigstore/trustConfig';
 import { checkProvenanceSignature } from '../../src/core/provenance/provenanceSignature';
 import { makeModel, pool, runCli, tempDir } from '../helpers/fixtures';
-import { LocalSigstore, startLocalSigstore } from '../helpers/localSigstore';
+import { LocalSigstore, startLocalSigstoreWithTrustFile } from '../helpers/localSigstore';
 import {
   GENERIC_GENERATOR, Subject, asBundleVersion, ecKeys, genericGeneratorV02, gitHubClaims, gitHubRun, githubWorkflowV1, keyEnvelope, sha256, signKeyless, statement, writeProvenance,
 } from '../helpers/provenance';
@@ -21,10 +21,9 @@ let trust: TrustConfig;
 const hashing = pool(2);
 
 before(async () => {
-  sigstore = await startLocalSigstore();
-  const file = path.join(tempDir(), 'trust.json');
-  sigstore.writeTrustConfig(file);
-  trust = loadTrustConfig(file);
+  const started = await startLocalSigstoreWithTrustFile();
+  sigstore = started.sigstore;
+  trust = loadTrustConfig(started.trustConfigPath);
 });
 after(() => sigstore.stop());
 
