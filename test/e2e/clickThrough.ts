@@ -5,7 +5,7 @@ import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync
 import { basename, dirname } from 'node:path';
 import { join } from 'node:path';
 import type { Page } from './playwright';
-import { BADGE, badgeIncludes, explorerMenu as openExplorerMenu, explorerRow } from './workbench';
+import { BADGE, badgeIncludes, clearAllNotifications, explorerMenu as openExplorerMenu, explorerRow } from './workbench';
 import { KeylessModel, SIGNED_MODEL, SIGNER } from './keylessModel';
 import { MODEL_DIR, WORKSPACE_NAME } from './workspace';
 import { PROVENANCE_FILE, hostileProvenanceIsInert, provenanceFromSignedModelView, provenanceViewer } from './provenanceViewer';
@@ -143,6 +143,8 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless 
   await step(`trust on first use: Pin Signer writes ${SIGNER} into .vscode/model-signing.json, and the next Verify Model follows it`, async () => {
     const folders = page.locator(`.pane-header[aria-label="Explorer Section: ${WORKSPACE_NAME}"]`);
     if ((await folders.getAttribute('aria-expanded')) !== 'true') await folders.click();
+    // The first Verify Model step offered to pin too: only this step's offer may be on screen.
+    await clearAllNotifications(page);
     await explorerMenu(SIGNED_MODEL, 'Verify Model');
     const offer = page.locator('.notifications-toasts .notification-toast', { hasText: `Trust ${SIGNER} for ${SIGNED_MODEL}` }).first();
     await offer.waitFor({ timeout: 15_000 });

@@ -13,7 +13,7 @@ import { StaticTokenProvider } from '../../src/core/sigstore/identityToken';
 import { loadTrustConfig } from '../../src/core/sigstore/trustConfig';
 import { SIGNER, type KeylessModel } from './keylessModel';
 import type { Locator, Page } from './playwright';
-import { explorerMenu, explorerRow } from './workbench';
+import { clearNotifications, explorerMenu, explorerRow } from './workbench';
 
 export const PROVENANCE_MODEL = 'slsa-model';
 export const PROVENANCE_FILE = `${PROVENANCE_MODEL}.sigstore.json`;
@@ -165,30 +165,6 @@ async function openFromExplorer(page: Page, workspaceName: string, file: string)
   if ((await folders.getAttribute('aria-expanded')) !== 'true') await folders.click();
   await page.locator(explorerRow(file)).waitFor({ timeout: 15_000 });
   await explorerMenu(page, file, 'Open Provenance');
-}
-
-/**
- * Earlier steps leave toasts over the editor: clear them (command palette) before a screenshot. Best effort: the
- * screenshot is not what the step checks, and F1 is lost when the keyboard focus sits inside the webview.
- */
-async function clearNotifications(page: Page): Promise<void> {
-  try {
-    await openPaletteAndClear(page);
-  } catch (e) {
-    await page.keyboard.press('Escape');
-    console.log(`    (notifications not cleared before the screenshot: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]})`);
-  }
-}
-
-async function openPaletteAndClear(page: Page): Promise<void> {
-  // Focus the workbench outside the webview (the Explorer's title), so F1 reaches it.
-  await page.locator('.explorer-viewlet .title, .sidebar .composite.title').first().click();
-  await page.keyboard.press('F1');
-  await page.locator('.quick-input-box input').fill('>Notifications: Clear All Notifications', { timeout: 5000 });
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Clear All Notifications' }).first().waitFor();
-  await page.keyboard.press('Enter');
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
-  await page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'detached', timeout: 5000 });
 }
 
 /** The page inside the visible webview: the outer iframe (class ready once loaded), then #active-frame. */

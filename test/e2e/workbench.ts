@@ -27,3 +27,28 @@ export async function explorerMenu(page: Page, row: string, label: string): Prom
   await item.click();
   await page.locator('.context-view .monaco-menu').waitFor({ state: 'detached', timeout: 5000 });
 }
+
+/**
+ * Earlier steps leave toasts over the editor: clear them (command palette) before a screenshot. Best effort: the
+ * screenshot is not what the step checks, and F1 is lost when the keyboard focus sits inside the webview.
+ */
+export async function clearNotifications(page: Page): Promise<void> {
+  try {
+    await clearAllNotifications(page);
+  } catch (e) {
+    await page.keyboard.press('Escape');
+    console.log(`    (notifications not cleared before the screenshot: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]})`);
+  }
+}
+
+/** Notifications: Clear All Notifications, from the command palette; throws when it could not. */
+export async function clearAllNotifications(page: Page): Promise<void> {
+  // Focus the workbench outside the webview (the Explorer's title), so F1 reaches it.
+  await page.locator('.explorer-viewlet .title, .sidebar .composite.title').first().click();
+  await page.keyboard.press('F1');
+  await page.locator('.quick-input-box input').fill('>Notifications: Clear All Notifications', { timeout: 5000 });
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Clear All Notifications' }).first().waitFor();
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+  await page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'detached', timeout: 5000 });
+}
