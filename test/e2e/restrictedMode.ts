@@ -59,7 +59,7 @@ export async function restrictedMode({ folder, extensionRoot, keyless, screensho
   const signedModelView = page.locator('.pane', { has: page.locator('.pane-header[aria-label="Signed Model Section"]') });
   const toast = (text: string) => page.locator('.notifications-toasts .notification-toast', { hasText: text }).first();
   try {
-    await step('an untrusted folder opens in Restricted Mode, with the extension enabled', async () => {
+    await step('an untrusted folder opens in Restricted Mode', async () => {
       await page.goto(workbenchUrl(server, workspace, [['extensionDevelopmentPath', remoteUri(extensionRoot)]]));
       await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor();
       ready = true;
