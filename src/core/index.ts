@@ -24,6 +24,7 @@ export * from './verifying/verifyModel';
 export * from './verifying/digestCache';
 export * from './hashing/cachedHashPool';
 export * from './policy/policy';
+export * from './policy/precedence';
 export * from './formats/detectModelFormat';
 export * from './units';
 export * from './sigstore';

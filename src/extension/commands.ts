@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CachedHashPool, DigestCache, WorkerHashPool } from '../core';
 import { SETTINGS } from './constants';
+import { trustedSetting } from './trustedSettings';
 import { ModelStates } from './modelState';
 import { ModelTarget } from './modelTarget';
 import { openProvenanceCommand } from './provenanceCommand';
@@ -16,6 +17,8 @@ export interface ModelCommands extends vscode.Disposable {
   verify(uri?: vscode.Uri, args?: VerifyModelArgs): Promise<unknown>;
   /** Verify again without dialogs, with the verifier that worked before (the live badge). */
   reverify(target: ModelTarget): Promise<void>;
+  /** Verify again, quietly, every model verified in this session: the workspace was trusted, so its policy now applies. */
+  reverifyAll(): Promise<void>;
   /** Models verified in this session, which the live badge watches. */
   watched(): Iterable<string>;
   /** Open Provenance: the viewer of a provenance file, checked against its model. */
@@ -51,13 +54,19 @@ export function createCommands(context: vscode.ExtensionContext, log: vscode.Log
       },
     }, uri, args),
     verify: async (uri, args) => {
-      const useCache = vscode.workspace.getConfiguration(SETTINGS.section).get<boolean>(SETTINGS.useDigestCache, false);
+      const useCache = trustedSetting<boolean>(SETTINGS.useDigestCache) ?? false;
       const { live, fresh } = await pools;
       const result = await verifyModelCommand({ ...deps, pool: useCache ? live : fresh }, uri, args);
       await saveCache();
       return result;
     },
     reverify,
+    reverifyAll: async () => {
+      for (const model of [...deps.remembered.keys()]) {
+        const target = states.get(model)?.target;
+        if (target) await reverify(target);
+      }
+    },
     watched: () => deps.remembered.keys(),
     openProvenance: (uri, args) => openProvenanceCommand(context, log, uri, args),
     dispose: () => void pool.dispose(),

@@ -49,6 +49,8 @@ export function activate(context: vscode.ExtensionContext): ModelSigningApi {
     registerCopyDigest(),
     watchVerifiedModels(states, () => (commands ? [...commands.watched()] : []), (target) => load().reverify(target)),
     vscode.window.onDidChangeActiveTextEditor((editor) => followEditor(editor, states)),
+    // Restricted Mode left out the workspace's policy: now that the user trusts the folder, it applies.
+    vscode.workspace.onDidGrantWorkspaceTrust(() => guard(log, async () => commands?.reverifyAll())),
   );
   followEditor(vscode.window.activeTextEditor, states);
   return { states, badgeText: () => badge.text, activationMs: performance.now() - started };

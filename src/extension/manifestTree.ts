@@ -5,6 +5,7 @@ import { ModelFormat, detectModelFormat } from '../core/formats/detectModelForma
 import { COMMANDS } from './constants';
 import { ManifestNode, toManifestTree } from './manifestNodes';
 import { OPEN_PROVENANCE_COMMAND, provenanceFilesOf } from './provenanceFiles';
+import type { PolicyNote } from './modelPolicy';
 import { ModelState, ModelStates, describeSigner } from './modelState';
 import { formatBytes } from '../core/units';
 
@@ -106,7 +107,7 @@ function topLevel(state: ModelState, tree: ManifestNode | undefined): Item[] {
   const name = path.basename(state.target.modelPath);
   if (state.kind === 'unsigned') return [{ type: 'info', label: `${name} is not signed`, icon: 'circle-slash' }];
   if (state.kind === 'verifying') return [{ type: 'info', label: `Verifying ${name}…`, description: `${Math.floor(state.percent)}%`, icon: 'sync~spin' }];
-  if (state.kind === 'failed') return [{ type: 'info', label: 'Not verified', description: state.message, tooltip: state.message, icon: 'error' }];
+  if (state.kind === 'failed') return [{ type: 'info', label: 'Not verified', description: state.message, tooltip: state.message, icon: 'error' }, ...policyItem(state.policy)];
   const r = state.result;
   const s = r.serialization;
   const signer = r.signer;
@@ -118,6 +119,7 @@ function topLevel(state: ModelState, tree: ManifestNode | undefined): Item[] {
       tooltip: JSON.stringify(signer, null, 2),
       icon: state.kind === 'verified' ? 'verified' : 'warning',
     },
+    ...policyItem(state.policy),
     { type: 'info', label: `${s.method} · ${s.hashType}${s.shardSize ? ` · shards of ${formatBytes(s.shardSize)}` : ''}`, description: `root sha256:${r.rootDigest.slice(0, 12)}…`, tooltip: `sha256:${r.rootDigest}`, icon: 'symbol-structure' },
   ];
   if (s.ignorePaths.length > 0) items.push({ type: 'info', label: 'Ignored', description: s.ignorePaths.join(', '), icon: 'eye-closed' });
@@ -130,6 +132,13 @@ function topLevel(state: ModelState, tree: ManifestNode | undefined): Item[] {
   }
   if (tree) items.push(...tree.children.map((node) => nodeItem(node, state.target)));
   return items;
+}
+
+/** Which policy decided, and where it came from (or why the workspace's was not applied). */
+function policyItem(note: PolicyNote | undefined): Item[] {
+  if (!note) return [];
+  const icon = note.kind === 'untrusted' ? 'workspace-untrusted' : note.kind === 'none' ? 'unlock' : 'law';
+  return [{ type: 'info', label: note.label, description: note.detail, tooltip: [note.label, note.detail].filter(Boolean).join('\n'), icon }];
 }
 
 /** Copies a file's signed digest (`algorithm:hex`). */

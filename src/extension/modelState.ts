@@ -1,14 +1,15 @@
 import * as vscode from 'vscode';
 import type { SignerInfo, VerificationResult } from '../core';
+import type { PolicyNote } from './modelPolicy';
 import type { ModelTarget } from './modelTarget';
 
 /** What the extension knows about one model: the badge and the tree render this. */
 export type ModelState =
   | { kind: 'unsigned'; target: ModelTarget }
   | { kind: 'verifying'; target: ModelTarget; percent: number }
-  | { kind: 'verified'; target: ModelTarget; result: VerificationResult }
-  | { kind: 'tampered'; target: ModelTarget; result: VerificationResult }
-  | { kind: 'failed'; target: ModelTarget; message: string };
+  | { kind: 'verified'; target: ModelTarget; result: VerificationResult; policy?: PolicyNote }
+  | { kind: 'tampered'; target: ModelTarget; result: VerificationResult; policy?: PolicyNote }
+  | { kind: 'failed'; target: ModelTarget; message: string; policy?: PolicyNote };
 
 /** The states of the models seen so far, and which one is current (the active editor's, or the last acted on). */
 export class ModelStates implements vscode.Disposable {

@@ -9,6 +9,8 @@ import { ProvenancePolicy, verifyProvenance } from '../core/provenance';
 import { newNonce, panelHtml } from './provenanceHtml';
 import { FromWebview, ToWebview, parseWebviewMessage } from './provenanceMessages';
 import { ProvenanceView, errorView, safeUrl, toProvenanceView } from './provenanceView';
+import { SETTINGS } from './constants';
+import { userSetting } from './trustedSettings';
 
 export const PROVENANCE_VIEW_TYPE = 'modelSigning.provenance';
 /** How long the panel waits after the last change on disk before checking again. */
@@ -116,7 +118,7 @@ export class ProvenancePanel implements vscode.Disposable {
     this.running = controller;
     this.post({ type: 'busy', message: 'Checking the provenance against the files on disk…' });
     const { file, modelPath, publicKeyPath, policy } = this.options;
-    const trustConfigPath = this.options.trustConfigPath || vscode.workspace.getConfiguration('modelSigning').get<string>('sigstore.trustConfig') || undefined;
+    const trustConfigPath = this.options.trustConfigPath || userSetting<string>(SETTINGS.trustConfig) || undefined;
     const trust = [
       trustConfigPath ? `Sigstore trust config ${trustConfigPath}` : 'Sigstore public-good trusted root (offline)',
       publicKeyPath ? `public key ${publicKeyPath}` : undefined,

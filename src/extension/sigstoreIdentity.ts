@@ -4,12 +4,13 @@ import {
   StaticTokenProvider, TrustConfig, oidcIssuerOf, resolveTrustConfig,
 } from '../core';
 import { SETTINGS } from './constants';
+import { userSetting } from './trustedSettings';
 
 export type IdentitySource = 'github' | 'browser' | 'token';
 
-/** The trust config the settings name, or the built-in production one. */
+/** The trust config the user's settings name (never a workspace's), or the built-in production one. */
 export async function trustConfigFromSettings(): Promise<TrustConfig> {
-  const file = vscode.workspace.getConfiguration(SETTINGS.section).get<string>(SETTINGS.trustConfig) || undefined;
+  const file = userSetting<string>(SETTINGS.trustConfig) || undefined;
   return (await resolveTrustConfig({ trustConfigPath: file })).config;
 }
 
@@ -37,7 +38,8 @@ export async function identityProvider(source: IdentitySource, trust: TrustConfi
     }
     case 'github': {
       // api.github.com: VS Code's "github" session; a GitHub Enterprise Server API: its "github-enterprise" one.
-      const apiBase = vscode.workspace.getConfiguration(SETTINGS.section).get<string>(SETTINGS.githubApiUrl) || DEFAULT_GITHUB_API_BASE;
+      // The session's token goes there: the user's setting only, never a workspace's.
+      const apiBase = userSetting<string>(SETTINGS.githubApiUrl) || DEFAULT_GITHUB_API_BASE;
       const provider = apiBase.replace(/\/+$/, '') === DEFAULT_GITHUB_API_BASE ? 'github' : 'github-enterprise';
       const session = await vscode.authentication.getSession(provider, ['user:email'], { createIfNone: true });
       return new GitHubSessionProvider({

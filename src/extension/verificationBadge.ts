@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { VIEWS } from './constants';
+import type { PolicyNote } from './modelPolicy';
 import { ModelState, ModelStates, describeSigner, problemCount } from './modelState';
 
 /** The status-bar badge: the verification state of the current model, at a glance. */
@@ -36,17 +37,17 @@ export class VerificationBadge implements vscode.Disposable {
         break;
       case 'verified':
         this.item.text = `$(verified) Verified · ${describeSigner(state.result.signer)}`;
-        this.item.tooltip = `${name}: every file matches its signature`;
+        this.item.tooltip = withPolicy(`${name}: every file matches its signature`, state.policy);
         break;
       case 'tampered': {
         const n = problemCount(state.result);
         this.item.text = `$(warning) Tampered · ${n} file${n === 1 ? '' : 's'}`;
-        this.item.tooltip = `${name} differs from its signature`;
+        this.item.tooltip = withPolicy(`${name} differs from its signature`, state.policy);
         break;
       }
       case 'failed':
         this.item.text = '$(error) Not verified';
-        this.item.tooltip = state.message;
+        this.item.tooltip = withPolicy(state.message, state.policy);
         break;
     }
     this.item.show();
@@ -56,4 +57,8 @@ export class VerificationBadge implements vscode.Disposable {
     this.subscription.dispose();
     this.item.dispose();
   }
+}
+
+function withPolicy(text: string, policy: PolicyNote | undefined): string {
+  return policy ? `${text}\n${policy.label}` : text;
 }

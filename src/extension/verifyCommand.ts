@@ -2,12 +2,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
-  Bundle, CertificateVerifier, HashPool, HashProgress, KeyVerifier, Policy, PolicyEntry, SigstoreVerifier, VerificationResult, Verifier, bundleKind,
-  evaluatePolicy, findPolicy, isModelSigningError, parseShardName, loadPublicKey, parsePemCertificates, pinIdentity, policyCertificateRoots, policyFilePath,
-  parsePolicy, publicKeyHint, readBundle, readPolicyFile, verifyModel,
+  Bundle, CertificateVerifier, HashPool, HashProgress, KeyVerifier, PolicyEntry, SigstoreVerifier, VerificationResult, Verifier, bundleKind,
+  evaluatePolicy, isModelSigningError, parseShardName, loadPublicKey, parsePemCertificates, pinIdentity, policyCertificateRoots, policyFilePath,
+  publicKeyHint, readBundle, verifyModel,
 } from '../core';
-import { SETTINGS } from './constants';
 import { pickFiles } from './keyMaterial';
+import { NOT_TRUSTED, PolicyNote, policyFor } from './modelPolicy';
 import { ModelState, ModelStates, describeSigner, problemCount } from './modelState';
 import { ModelTarget, pickTarget } from './modelTarget';
 import { withHashingProgress } from './progress';
@@ -49,7 +49,7 @@ export async function verifyTarget(deps: VerifyDeps, target: ModelTarget, args: 
   }
   try {
     const bundle = await readBundle(target.signaturePath);
-    const policy = await policyFor(target);
+    const { entry: policy, note } = await policyFor(target.modelPath);
     const verifier = await chooseVerifier(deps, target, bundle, policy, args);
     if (!verifier) return undefined;
     set({ kind: 'verifying', target, percent: 0 });
@@ -63,13 +63,14 @@ export async function verifyTarget(deps: VerifyDeps, target: ModelTarget, args: 
     // A good signature by someone the policy does not name is a policy failure, not "verified".
     const verdict = policy && evaluatePolicy(policy, result.signer);
     if (verdict && !verdict.ok) {
-      set({ kind: 'failed', target, message: `Policy: ${verdict.reason}` });
+      set({ kind: 'failed', target, message: `Policy: ${verdict.reason}`, policy: note });
       deps.log.warn(`${target.modelPath}: ${verdict.reason}`);
       if (!args.quiet) void vscode.window.showErrorMessage(`${path.basename(target.modelPath)}: ${verdict.reason}`);
       return result;
     }
-    report(deps, target, result, set, args.quiet);
-    if (!policy && result.ok && !args.quiet) void offerPin(target, result);
+    report(deps, target, result, note, set, args.quiet);
+    // Only with no policy at all: in an untrusted workspace the pin would be workspace input we then trust.
+    if (note.kind === 'none' && result.ok && !args.quiet) void offerPin(target, result);
     return result;
   } catch (e) {
     const message = isModelSigningError(e) ? e.message : e instanceof Error ? e.message : String(e);
@@ -82,18 +83,6 @@ export async function verifyTarget(deps: VerifyDeps, target: ModelTarget, args: 
     if (!args.quiet) void vscode.window.showErrorMessage(`Verification of ${path.basename(target.modelPath)} failed: ${message}`);
     return undefined;
   }
-}
-
-/** The workspace's policy entry for a model: `.vscode/model-signing.json`, then the setting; the file wins ties. */
-async function policyFor(target: ModelTarget): Promise<PolicyEntry | undefined> {
-  const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(target.modelPath));
-  if (!folder) return undefined;
-  const root = folder.uri.fsPath;
-  const file = await readPolicyFile(policyFilePath(root), root);
-  const setting = vscode.workspace.getConfiguration(SETTINGS.section, folder.uri).get<unknown[]>(SETTINGS.policy) ?? [];
-  const fromSettings = setting.length > 0 ? parsePolicy({ models: setting }, { workspaceRoot: root, source: `settings (${SETTINGS.section}.${SETTINGS.policy})` }) : undefined;
-  const policies = [file, fromSettings].filter((p): p is Policy => p !== undefined);
-  return policies.length > 0 ? findPolicy(root, target.modelPath, policies) : undefined;
 }
 
 async function chooseVerifier(deps: VerifyDeps, target: ModelTarget, bundle: Bundle, policy: PolicyEntry | undefined, args: VerifyModelArgs): Promise<Verifier | undefined> {
@@ -129,7 +118,7 @@ function policyKeyFor(policy: PolicyEntry, hint: string | undefined) {
 /** Trust on first use: after a model with no policy verifies, offer to pin who signed it. */
 async function offerPin(target: ModelTarget, result: VerificationResult): Promise<void> {
   const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(target.modelPath));
-  if (!folder) return;
+  if (!folder || !vscode.workspace.isTrusted) return;
   const who = describeSigner(result.signer);
   const answer = await vscode.window.showInformationMessage(`Trust ${who} for ${path.basename(target.modelPath)} from now on?`, { detail: 'Adds the signer to .vscode/model-signing.json: a later signature by anyone else shows as a policy failure.' }, 'Pin Signer');
   if (answer !== 'Pin Signer') return;
@@ -138,8 +127,8 @@ async function offerPin(target: ModelTarget, result: VerificationResult): Promis
   void vscode.window.showInformationMessage(`Pinned ${who} for ${glob} in .vscode/model-signing.json`);
 }
 
-function report(deps: VerifyDeps, target: ModelTarget, result: VerificationResult, set: (state: ModelState) => void, quiet = false): void {
-  set({ kind: result.ok ? 'verified' : 'tampered', target, result });
+function report(deps: VerifyDeps, target: ModelTarget, result: VerificationResult, policy: PolicyNote, set: (state: ModelState) => void, quiet = false): void {
+  set({ kind: result.ok ? 'verified' : 'tampered', target, result, policy });
   const name = path.basename(target.modelPath);
   // A shard names its file as the core parses it; a file name that merely ends in `:1:2` stays whole.
   const fileOf = (n: string) => (result.serialization.method === 'shards' ? parseShardName(n)?.path ?? n : n);
@@ -163,7 +152,8 @@ function report(deps: VerifyDeps, target: ModelTarget, result: VerificationResul
   result.warnings.forEach((w) => deps.log.warn(w));
   if (result.ok) {
     deps.log.info(`Verified ${target.modelPath}: ${result.manifest.resources.length} resources, signed by ${signer}`);
-    if (!quiet) void vscode.window.showInformationMessage(`${name} verified: signed by ${signer}`);
+    const untrusted = policy.kind === 'untrusted' ? `. ${NOT_TRUSTED}` : '';
+    if (!quiet) void vscode.window.showInformationMessage(`${name} verified: signed by ${signer}${untrusted}`);
   } else {
     const n = problemCount(result);
     deps.log.warn(`${target.modelPath} does not match its signature: ${result.diff.changed.length} changed, ${result.diff.missing.length} missing, ${result.diff.extra.length} extra`);

@@ -8,6 +8,7 @@ import type { Page } from './playwright';
 import { BADGE, badgeIncludes, clearAllNotifications, explorerMenu as openExplorerMenu, explorerRow } from './workbench';
 import { KeylessModel, SIGNED_MODEL, SIGNER } from './keylessModel';
 import { MODEL_DIR, WORKSPACE_NAME } from './workspace';
+import { startRequestRecorder } from './requestRecorder';
 import { PROVENANCE_FILE, hostileProvenanceIsInert, provenanceFromSignedModelView, provenanceViewer } from './provenanceViewer';
 
 /** A folder the click-through makes and signs keylessly. */
@@ -22,6 +23,8 @@ export interface ClickThroughOptions {
   screenshotDir: string;
   /** A model signed keylessly beforehand, for the Verify Model steps. */
   keyless: KeylessModel;
+  /** The remote (machine) settings file of the server: the user's, which a workspace cannot override. */
+  machineSettings: string;
 }
 
 export interface StepCounts {
@@ -29,7 +32,7 @@ export interface StepCounts {
   failed: number;
 }
 
-export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless }: ClickThroughOptions): Promise<StepCounts> {
+export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless, machineSettings }: ClickThroughOptions): Promise<StepCounts> {
   const counts: StepCounts = { passed: 0, failed: 0 };
   let workbenchLoaded = false;
 
@@ -198,16 +201,20 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless 
     await shoot('signed-keyless.png');
   });
 
-  await step(`Sign Model with the editor's GitHub account (VS Code's sign-in, the identity shown first): the badge says Verified · ${keyless.github.email}`, async () => {
+  await step(`Sign Model with the editor's GitHub account (VS Code's sign-in, the identity shown first): the badge says Verified · ${keyless.github.email}; a workspace's apiUrl gets no token`, async () => {
     const workspace = dirname(keyless.modelPath);
     const model = join(workspace, GITHUB_UI_MODEL);
     mkdirSync(model, { recursive: true });
     writeFileSync(join(model, 'weights.bin'), Buffer.alloc(1 << 20, 9));
-    // For this step the workspace's Sigstore is one whose CA takes GitHub access tokens.
+    // For this step the user's Sigstore is one whose CA takes GitHub access tokens (machine settings: the user's own).
+    const userBefore = readFileSync(machineSettings, 'utf8');
+    writeFileSync(machineSettings, JSON.stringify({ ...JSON.parse(userBefore), 'modelSigning.sigstore.trustConfig': keyless.github.trustConfig }, null, 2));
+    // The workspace, as a cloned repository could, sends the GitHub API (and with it the account's token) elsewhere.
+    const thief = await startRequestRecorder();
     const settingsFile = join(workspace, '.vscode', 'settings.json');
     const before = existsSync(settingsFile) ? readFileSync(settingsFile, 'utf8') : undefined;
     mkdirSync(dirname(settingsFile), { recursive: true });
-    writeFileSync(settingsFile, JSON.stringify({ ...(before ? JSON.parse(before) : {}), 'modelSigning.sigstore.trustConfig': keyless.github.trustConfig }, null, 2));
+    writeFileSync(settingsFile, JSON.stringify({ ...(before ? JSON.parse(before) : {}), 'modelSigning.github.apiUrl': thief.url }, null, 2));
     try {
       await explorerMenu(GITHUB_UI_MODEL, 'Sign Model');
       await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Sigstore (keyless)' }).first().click();
@@ -222,7 +229,10 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless 
       await confirm.locator('.monaco-button', { hasText: 'Sign' }).first().click();
       await page.waitForFunction(badgeIncludes(`Verified · ${keyless.github.email}`), undefined, { timeout: 20_000 });
       await shoot('signed-github.png');
+      if (thief.requests.length > 0) throw new Error(`the workspace's GitHub API got ${thief.requests.length} request(s): ${thief.requests[0]}`);
     } finally {
+      await thief.stop();
+      writeFileSync(machineSettings, userBefore);
       if (before === undefined) rmSync(settingsFile, { force: true });
       else writeFileSync(settingsFile, before);
     }

@@ -60,8 +60,13 @@ export function tail(file: string, lines = 30): string {
 export const startedServers: Server[] = [];
 
 export interface ServerOptions {
-  /** User settings on top of SETTINGS. */
+  /**
+   * The remote (machine) settings: the workbench is a remote window, whose local user settings never
+   * hold a `machine`-scoped setting such as modelSigning.sigstore.trustConfig.
+   */
   settings?: Record<string, unknown>;
+  /** Workspace Trust on: a folder not trusted yet opens in Restricted Mode, with no prompt. Default off. */
+  workspaceTrust?: boolean;
   /** Default: a free one. */
   port?: number;
 }
@@ -70,6 +75,7 @@ export interface ServerOptions {
 export function serverDirs(run: string) {
   return {
     data: join(run, 'user-data'),
+    machineSettings: join(run, 'user-data', 'Machine'), // settings.json here: the remote settings
     extensions: join(run, 'extensions'), // empty unless installVsix put ours there; tests load the development copy
     config: join(run, 'xdg', 'config'), // else code-server writes ~/.config/code-server/config.yaml
     data_home: join(run, 'xdg', 'data'),
@@ -85,6 +91,9 @@ function serverEnv(run: string): NodeJS.ProcessEnv {
   return env;
 }
 
+/** The remote settings of the code-server under `run`: where a user puts `machine`-scoped settings. */
+export const machineSettingsFile = (run: string) => join(serverDirs(run).machineSettings, 'settings.json');
+
 /** Installs a .vsix into the extensions directory of the code-server under `run`, as a user would. */
 export function installVsix(run: string, vsix: string): void {
   const dirs = serverDirs(run);
@@ -98,7 +107,9 @@ export async function startServer(run: string, workspace: string, options: Serve
   const dirs = serverDirs(run);
   for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
   mkdirSync(join(dirs.data, 'User'), { recursive: true });
-  writeFileSync(join(dirs.data, 'User', 'settings.json'), JSON.stringify({ ...SETTINGS, ...extraSettings }, null, 2));
+  const trust = options.workspaceTrust ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never' } : {};
+  writeFileSync(join(dirs.data, 'User', 'settings.json'), JSON.stringify({ ...SETTINGS, ...trust }, null, 2));
+  writeFileSync(machineSettingsFile(run), JSON.stringify(extraSettings, null, 2));
 
   const env = serverEnv(run);
   const port = options.port ?? (await freePort());
@@ -111,7 +122,7 @@ export async function startServer(run: string, workspace: string, options: Serve
       '--auth', 'none',
       '--disable-telemetry',
       '--disable-update-check',
-      '--disable-workspace-trust',
+      ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']),
       '--extensions-dir', dirs.extensions,
       '--user-data-dir', dirs.data,
       '--bind-addr', `127.0.0.1:${port}`,

@@ -29,7 +29,7 @@ export interface Page {
   waitForTimeout(ms: number): Promise<void>;
   click(selector: string, options?: { button?: 'left' | 'right'; timeout?: number }): Promise<void>;
   textContent(selector: string, options?: { timeout?: number }): Promise<string | null>;
-  getByRole(role: string, options?: { name?: string | RegExp }): Locator;
+  getByRole(role: string, options?: { name?: string | RegExp; exact?: boolean }): Locator;
   on(event: 'console', listener: (message: { type(): string; text(): string }) => void): void;
   on(event: 'pageerror', listener: (error: Error) => void): void;
   keyboard: { press(key: string): Promise<void> };

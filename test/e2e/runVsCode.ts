@@ -16,11 +16,13 @@ import { basename, join, resolve } from 'node:path';
 import { format } from 'node:util';
 import { clickThrough, type StepCounts } from './clickThrough';
 import { START_MARKER } from '../integration/marker';
-import { CODE_SERVER, Server, installVsix, remoteUri, sleep, startServer, startedServers, stopServer, tail, workbenchUrl } from './codeServer';
+import { CODE_SERVER, Server, installVsix, machineSettingsFile, remoteUri, sleep, startServer, startedServers, stopServer, tail, workbenchUrl } from './codeServer';
 import { launchBrowser } from './playwright';
 import { KeylessModel, SIGNED_MODEL, SIGNER, prepareKeylessModel } from './keylessModel';
 import { packageFakeGitHubAuth, packageVsix, verifyWithInstalledVsix } from './vsix';
 import { createModelWorkspace } from './workspace';
+import { prepareForgedModel } from './forgedModel';
+import { prepareRestrictedWorkspace, restrictedMode } from './restrictedMode';
 
 const ROOT = resolve(__dirname, '..', '..');
 const TESTS_ENTRY = join(ROOT, 'dist', 'test', 'integration', 'index.js');
@@ -131,6 +133,8 @@ async function main(): Promise<number> {
   runDir = run;
   const workspace = createModelWorkspace(join(run, 'workspace'));
   const keyless = await prepareKeylessModel(workspace, run);
+  await prepareForgedModel(workspace, SIGNER, keyless.issuer);
+  const restricted = prepareRestrictedWorkspace(run, keyless);
   const totals: StepCounts = { passed: 0, failed: 0 };
   const add = (c: StepCounts) => {
     totals.passed += c.passed;
@@ -166,6 +170,7 @@ async function main(): Promise<number> {
       workbenchUrl: workbenchUrl(server, workspace, [['extensionDevelopmentPath', remoteUri(ROOT)]]),
       screenshotDir: SCREENSHOTS,
       keyless,
+      machineSettings: machineSettingsFile(run),
     });
     add(clicks);
     console.log(`click-through: ${clicks.passed} passed, ${clicks.failed} failed (${seconds(started)})`);
@@ -173,6 +178,11 @@ async function main(): Promise<number> {
     started = Date.now();
     console.log('\n(c) the packaged extension: vsce package, installed into a code-server of its own');
     add(await installedVsix(run, workspace, keyless));
+    console.log(`(${seconds(started)})`);
+
+    started = Date.now();
+    console.log('\n(d) Restricted Mode: an untrusted folder, in a code-server with Workspace Trust on');
+    add(await restrictedMode({ folder: restricted, extensionRoot: ROOT, keyless, screenshotDir: SCREENSHOTS }));
     console.log(`(${seconds(started)})`);
   } catch (err) {
     totals.failed++;
