@@ -2,9 +2,7 @@ import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SafeText, displayDeep, displayText, jsonText, joinText, safeText } from '../../src/core/display';
 import { ModelSigningError } from '../../src/core/errors';
-
-/** Every character that can move the cursor, start an escape sequence or reorder text around it. */
-export const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
+import { UNSAFE_CHARS } from '../helpers/unsafeText';
 
 describe('displayText: untrusted text as one visible line', () => {
   const cases: Array<[string, string, string]> = [
