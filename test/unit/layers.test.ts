@@ -41,3 +41,10 @@ it('the CLI writes to the terminal only through terminal.ts, which takes SafeTex
     assert.doesNotMatch(text, /process\.(stdout|stderr)\.write|console\.(log|error|warn|info)/, `${f} writes to the terminal itself`);
   }
 });
+
+it('the extension notifies only through notify.ts, which takes SafeText', () => {
+  for (const f of sources(path.join(REPO, 'src/extension'))) {
+    if (path.basename(f) === 'notify.ts') continue;
+    assert.doesNotMatch(fs.readFileSync(f, 'utf8'), /window\.show(Information|Warning|Error)Message/, `${f} shows a notification itself`);
+  }
+});
