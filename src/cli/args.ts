@@ -3,6 +3,9 @@
  * lines work unchanged: options before or after arguments, `--opt value` and
  * `--opt=value`, `_` accepted for `-`, `--flag/--no-flag` pairs, repeatable options.
  */
+import { ownText, safeText } from '../core/display';
+import { err, out } from './terminal';
+
 export type OptionSpec =
   | { kind: 'string'; required?: boolean; metavar?: string; help: string; default?: string }
   | { kind: 'multi'; metavar?: string; help: string }
@@ -91,11 +94,11 @@ export function formatHelp(usage: string, description: string, specs: OptionSpec
 
 /** A usage error as click prints it: the usage line, where to get help, the error; exit code 2. */
 export function usage(help: string, message: string, helpCommand = 'model-signing'): number {
-  process.stderr.write(`${help.split('\n')[0]}\nTry '${helpCommand} --help' for help.\n\nError: ${message}\n`);
+  err(safeText`${ownText(help.split('\n')[0]!)}\nTry '${helpCommand} --help' for help.\n\nError: ${message}\n`);
   return 2;
 }
 
 export function printHelp(help: string): number {
-  process.stdout.write(help);
+  out(ownText(help));
   return 0;
 }

@@ -2,15 +2,16 @@
 // signs (the same method flags), written atomically. The Sigstore stack stays
 // in dist/sigstore.js: methods.ts loads it only for --method sigstore.
 import * as path from 'node:path';
+import { safeText } from '../core/display';
 import { ModelSigningError, isModelSigningError } from '../core/errors';
 import type { WorkerHashPool } from '../core/hashing/hashPool';
 import { attestModel } from '../core/provenance/attest';
 import type { ProvenanceOverrides } from '../core/provenance/attestStatement';
 import { isGitHubActions } from '../core/provenance/githubEnvironment';
-import { OptionSpecs, Parsed, UsageError, formatHelp, parseArgs } from './args';
+import { OptionSpecs, Parsed, UsageError, formatHelp, parseArgs, printHelp } from './args';
 import { makeSigner } from './methods';
 import { COMMON, SERIALIZATION, SIGN_OPTIONS, SupportedMethod } from './options';
-import type { ProgressLine } from './report';
+import { type ProgressLine, err, out, outJson } from './terminal';
 
 /** main.ts's one place where failures become a line on stderr and exit code 1. */
 export type CommandRunner = (prefix: string, task: (pool: WorkerHashPool, progress: ProgressLine) => Promise<number>, quiet?: boolean) => Promise<number>;
@@ -45,8 +46,7 @@ export async function attestCommand(argv: string[], run: CommandRunner): Promise
   const specs = { ...ATTEST_OPTIONS, ...signingOptions(method) };
   const p = parseArgs(argv, specs);
   if (p.help) {
-    process.stdout.write(formatHelp('model-signing attest [OPTIONS] MODEL_PATH', HELP, specs));
-    return 0;
+    return printHelp(formatHelp('model-signing attest [OPTIONS] MODEL_PATH', HELP, specs));
   }
   if (p.args.length === 0) throw new UsageError('Missing argument \'MODEL_PATH\'.');
   if (p.args.length > 1) throw new UsageError(`Got unexpected extra argument (${p.args.slice(1).join(' ')})`);
@@ -57,7 +57,7 @@ export async function attestCommand(argv: string[], run: CommandRunner): Promise
   return run('Attestation failed with error: ', async (pool, progress) => {
     if (method === 'sigstore') useAmbientTokenInActions(p, env);
     const { value: signer, warnings } = await makeSigner(method, p);
-    warnings.forEach((w) => process.stderr.write(`WARNING: ${w}\n`));
+    warnings.forEach((w) => err(safeText`WARNING: ${w}\n`));
     let result;
     try {
       result = await attestModel(modelPath, {
@@ -82,10 +82,10 @@ export async function attestCommand(argv: string[], run: CommandRunner): Promise
     progress.done();
     const root = result.statement.subject[0]!;
     if (json) {
-      process.stdout.write(JSON.stringify({ output, origin: result.origin, statement: result.statement }, null, 2) + '\n');
+      outJson({ output, origin: result.origin, statement: result.statement });
     } else {
       const n = result.statement.subject.length;
-      process.stdout.write(`Provenance written to ${output}: ${n} subject${n === 1 ? '' : 's'}, model ${root.name} sha256:${root.digest.sha256}\n`);
+      out(safeText`Provenance written to ${output}: ${n} subject${n === 1 ? '' : 's'}, model ${root.name} sha256:${root.digest.sha256}\n`);
     }
     return 0;
   }, json);

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 // Core modules by file, not the barrel: the Sigstore stack loads only for the sigstore method.
-import { isModelSigningError } from '../core/errors';
+import { ownText, safeText } from '../core/display';
 import { HASH_ALGORITHMS, HashAlgorithm, isHashAlgorithm } from '../core/hashing/algorithm';
 import { WorkerHashPool } from '../core/hashing/hashPool';
 import type { SerializationMethod } from '../core/manifest/manifest';
@@ -12,7 +12,8 @@ import { Parsed, UsageError, formatHelp, parseArgs, printHelp, usage } from './a
 import { attestCommand } from './attest';
 import { makeSigner, makeVerifier } from './methods';
 import { DIGEST_OPTIONS, METHOD_HELP, PKI_METHODS, PkiMethod, SIGN_OPTIONS, VERIFY_OPTIONS } from './options';
-import { ProgressLine, describeFailure, printMismatch, toJson } from './report';
+import { describeFailure, printFailure, printMismatch, toJson } from './report';
+import { ProgressLine, err, out, outJson } from './terminal';
 
 declare const __VERSION__: string;
 const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
@@ -42,11 +43,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   while (rest[0]?.startsWith('-')) {
     const opt = rest.shift()!.replace(/_/g, '-');
     if (opt === '--version') {
-      process.stdout.write(`model-signing, version ${VERSION}\n`);
+      out(safeText`model-signing, version ${VERSION}\n`);
       return 0;
     }
     if (opt === '-h' || opt === '--help') {
-      process.stdout.write(TOP_HELP);
+      out(ownText(TOP_HELP));
       return 0;
     }
     if (opt === '--log-level' || opt.startsWith('--log-level=')) {
@@ -70,7 +71,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'provenance':
         return await provenanceModule().provenanceCommand(rest);
       case undefined:
-        process.stdout.write(TOP_HELP);
+        out(ownText(TOP_HELP));
         return 2;
       default:
         return usage(TOP_HELP, `No such command '${command}'.`);
@@ -90,7 +91,7 @@ async function digestCommand(argv: string[]): Promise<number> {
   return run('Computing digest failed: ', async (pool, progress) => {
     const manifest = await serializeModel(modelPath, { ...walkSettings(p), ...settings, pool, onProgress: progress.update });
     progress.done();
-    process.stdout.write(`sha256:${manifest.rootDigest()}\n`);
+    out(safeText`sha256:${manifest.rootDigest()}\n`);
     return 0;
   });
 }
@@ -105,10 +106,10 @@ async function signCommand(argv: string[]): Promise<number> {
   const settings = serializationSettings(p);
   return run('Signing failed with error: ', async (pool, progress) => {
     const { value: signer, warnings } = await makeSigner(method, p);
-    warnings.forEach((w) => process.stderr.write(`WARNING: ${w}\n`));
+    warnings.forEach((w) => err(safeText`WARNING: ${w}\n`));
     await signModel(modelPath, { ...walkSettings(p), ...settings, signer, signaturePath: p.strings.signature!, pool, onProgress: progress.update });
     progress.done();
-    process.stdout.write('Signing succeeded\n');
+    out(safeText`Signing succeeded\n`);
     return 0;
   });
 }
@@ -133,17 +134,17 @@ async function verifyCommand(argv: string[]): Promise<number> {
     });
     progress.done();
     if (p.flags['log-fingerprints'] && result.signer.method === 'certificate') {
-      process.stderr.write(`[ verify ] sha256 Fingerprint: ${result.signer.fingerprint}\n`);
+      err(safeText`[ verify ] sha256 Fingerprint: ${result.signer.fingerprint}\n`);
     }
     return report({ ...result, warnings: [...warnings, ...result.warnings] }, json, trust);
   }, json);
 }
 
 function report(result: VerificationResult, json: boolean, trust?: TrustConfig): number {
-  for (const w of result.warnings) process.stderr.write(`WARNING: ${w}\n`);
-  if (json) process.stdout.write(JSON.stringify(toJson(result, trust), null, 2) + '\n');
+  for (const w of result.warnings) err(safeText`WARNING: ${w}\n`);
+  if (json) outJson(toJson(result, trust));
   if (result.ok) {
-    if (!json) process.stdout.write('Verification succeeded\n');
+    if (!json) out(safeText`Verification succeeded\n`);
     return 0;
   }
   printMismatch(result);
@@ -156,7 +157,7 @@ function pkiMethod(argv: string[]): PkiMethod {
 }
 
 function unsupported(what: string): number {
-  process.stderr.write(`${what} failed with error: PKCS#11 tokens are not supported; use the key, certificate or sigstore method\n`);
+  err(safeText`${what} failed with error: PKCS#11 tokens are not supported; use the key, certificate or sigstore method\n`);
   return 1;
 }
 
@@ -191,7 +192,7 @@ async function run(prefix: string, task: (pool: WorkerHashPool, progress: Progre
   const progress = new ProgressLine(quiet ? undefined : process.stderr);
   const abort = () => {
     progress.done();
-    process.stderr.write(`${prefix}Cancelled\n`);
+    err(safeText`${prefix}Cancelled\n`);
     process.exit(130);
   };
   process.once('SIGINT', abort);
@@ -200,8 +201,7 @@ async function run(prefix: string, task: (pool: WorkerHashPool, progress: Progre
   } catch (e) {
     progress.done();
     if (e instanceof UsageError) throw e;
-    process.stderr.write(`${prefix}${describeFailure(e)}\n`);
-    if (process.env.MODEL_SIGNING_DEBUG && !isModelSigningError(e)) process.stderr.write(`${(e as Error).stack}\n`);
+    printFailure(prefix, e);
     return 1;
   } finally {
     process.off('SIGINT', abort);
@@ -222,7 +222,7 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (e) => {
-      process.stderr.write(`model-signing: internal error: ${describeFailure(e)}\n`);
+      err(safeText`model-signing: internal error: ${describeFailure(e)}\n`);
       process.exitCode = 1;
     },
   );

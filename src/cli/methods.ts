@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
+import { safeText } from '../core/display';
 import { ModelSigningError } from '../core/errors';
 import { CertificateSigner } from '../core/signing/certificateSigner';
 import { fingerprint, parsePemCertificates } from '../core/signing/certificates';
@@ -13,6 +14,7 @@ import { KeyVerifier } from '../core/verifying/keyVerifier';
 import type { Verifier } from '../core/verifying/verifier';
 import { Parsed } from './args';
 import { SupportedMethod } from './options';
+import { err } from './terminal';
 
 /** What a command needs from the options of its signing method. */
 export interface MethodSetup<T> {
@@ -37,7 +39,7 @@ export async function makeVerifier(method: SupportedMethod, p: Parsed): Promise<
   const roots = files.length > 0
     ? files.flatMap((f) => parsePemCertificates(readInput(f, 'certificate chain'), f))
     : tls.rootCertificates.flatMap((pem) => parsePemCertificates(pem, 'the Node.js CA store'));
-  if (p.flags['log-fingerprints']) roots.forEach((r) => process.stderr.write(`[  init  ] sha256 Fingerprint: ${fingerprint(r)}\n`));
+  if (p.flags['log-fingerprints']) roots.forEach((r) => err(safeText`[  init  ] sha256 Fingerprint: ${fingerprint(r)}\n`));
   return { value: new CertificateVerifier({ roots }), warnings: [] };
 }
 

@@ -3,14 +3,15 @@
 // Usage errors are handled here (exit 2): this bundle has its own copy of args.ts,
 // so main.ts's `instanceof UsageError` would not see them.
 import * as path from 'node:path';
-import { isModelSigningError } from '../core/errors';
+import { SafeText, joinText, jsonText, ownText, safeText } from '../core/display';
 import { readProvenanceFile } from '../core/provenance/provenanceFile';
 import { readCertificateClaims } from '../core/provenance/certificateClaims';
 import { summarizeProvenance } from '../core/provenance/summary';
 import type { PolicyCheck, ProvenanceDocument, ProvenanceReport, ProvenanceSummary, SubjectMatch } from '../core/provenance/types';
 import { verifyProvenance } from '../core/provenance/verifyProvenance';
 import { OptionSpecs, UsageError, formatHelp, parseArgs, printHelp, usage } from './args';
-import { ProgressLine, describeFailure } from './report';
+import { printFailure } from './report';
+import { ProgressLine, err, lines, out, outJson } from './terminal';
 
 const VERIFY_OPTIONS: OptionSpecs = {
   provenance: { kind: 'string', required: true, metavar: 'FILE', help: 'The provenance: a Sigstore bundle (or one per line), a DSSE envelope or .intoto.jsonl, or gcloud --show-provenance JSON.' },
@@ -49,7 +50,7 @@ export async function provenanceCommand(argv: string[]): Promise<number> {
     if (sub === 'verify') return await verifyCommand(argv.slice(1));
     if (sub === 'show') return await showCommand(argv.slice(1));
     if (sub === '-h' || sub === '--help') {
-      process.stdout.write(GROUP_HELP);
+      out(ownText(GROUP_HELP));
       return 0;
     }
     return usage(GROUP_HELP, sub === undefined ? 'Missing command.' : `No such command '${sub}'.`, 'model-signing provenance');
@@ -97,19 +98,19 @@ async function verifyCommand(argv: string[]): Promise<number> {
   }
   progress.done();
   const warnings = [...new Set(reports.flatMap((r) => r.warnings ?? []))];
-  warnings.forEach((w) => process.stderr.write(`WARNING: ${w}\n`));
+  warnings.forEach((w) => err(safeText`WARNING: ${w}\n`));
   const ok = reports.every((r) => r.ok);
   if (json) {
-    process.stdout.write(JSON.stringify({ verified: ok, reports: reports.map(reportJson) }, null, 2) + '\n');
+    outJson({ verified: ok, reports: reports.map(reportJson) });
   } else {
-    process.stdout.write(reports.map((r) => formatReport(r, reports.length, allowIncomplete)).join('\n'));
+    out(joinText(reports.map((r) => formatReport(r, reports.length, allowIncomplete)), '\n'));
   }
   if (ok) {
-    if (!json) process.stdout.write('Provenance verification succeeded\n');
+    if (!json) out(safeText`Provenance verification succeeded\n`);
     return 0;
   }
   const failedReports = reports.filter((r) => !r.ok);
-  process.stderr.write(`Provenance verification failed: ${failedReports.map((r) => `statement ${r.document.index + 1}: ${problems(r, allowIncomplete).join('; ')}`).join(' | ')}\n`);
+  err(safeText`Provenance verification failed: ${joinText(failedReports.map((r) => safeText`statement ${r.document.index + 1}: ${joinText(problems(r, allowIncomplete), '; ')}`), ' | ')}\n`);
   return 1;
 }
 
@@ -126,19 +127,19 @@ async function showCommand(argv: string[]): Promise<number> {
   }
   const shown = docs.map((d) => ({ document: d, summary: summarizeProvenance(d.statement), signer: signerOf(d) }));
   if (p.flags.json) {
-    process.stdout.write(JSON.stringify({
+    outJson({
       statements: shown.map(({ document, summary, signer }) => ({ ...documentJson(document), summary, ...(signer ? { signer } : {}), verified: false })),
-    }, null, 2) + '\n');
+    });
     return 0;
   }
   for (const { document, summary, signer } of shown) {
-    process.stdout.write(header(document, docs.length));
-    process.stdout.write(summaryLines(summary, signer ? `${signer} (not verified)` : 'not verified', undefined).join('\n') + '\n');
-    for (const s of document.statement.subject) process.stdout.write(`  subject:     ${s.name || '(no name)'}  ${digestText(s.digest)}\n`);
-    if (summary.unknownPredicate) process.stdout.write(`  predicate (raw):\n${indent(JSON.stringify(document.statement.predicate, null, 2), 4)}\n`);
-    process.stdout.write('\n');
+    out(safeText`${header(document, docs.length)}\n`);
+    out(safeText`${lines(summaryLines(summary, signer ? safeText`${signer} (not verified)` : safeText`not verified`, undefined))}\n`);
+    for (const s of document.statement.subject) out(safeText`  subject:     ${s.name || '(no name)'}  ${digestText(s.digest)}\n`);
+    if (summary.unknownPredicate) out(safeText`  predicate (raw):\n${indent(jsonText(document.statement.predicate, 2), 4)}\n`);
+    out(safeText`\n`);
   }
-  process.stdout.write('Not verified: use `model-signing provenance verify` to check the signature, builder, source and subjects.\n');
+  out(safeText`Not verified: use \`model-signing provenance verify\` to check the signature, builder, source and subjects.\n`);
   return 0;
 }
 
@@ -146,64 +147,64 @@ async function showCommand(argv: string[]): Promise<number> {
 // Human output: one line per fact, check and subject
 // ---------------------------------------------------------------------------
 
-function formatReport(r: ProvenanceReport, count: number, allowIncomplete: boolean): string {
-  const lines: string[] = [header(r.document, count).trimEnd()];
-  const builder = r.verifiedBuilderId ? `${r.verifiedBuilderId} (verified)` : r.summary.builderId ? `${r.summary.builderId} (claimed by the predicate, not verified)` : undefined;
-  lines.push(...summaryLines(r.summary, r.signer, builder, r.sourceFrom));
+function formatReport(r: ProvenanceReport, count: number, allowIncomplete: boolean): SafeText {
+  const lines: SafeText[] = [header(r.document, count)];
+  const builder = r.verifiedBuilderId ? safeText`${r.verifiedBuilderId} (verified)` : r.summary.builderId ? safeText`${r.summary.builderId} (claimed by the predicate, not verified)` : undefined;
+  lines.push(...summaryLines(r.summary, r.signer === undefined ? undefined : safeText`${r.signer}`, builder, r.sourceFrom));
   const sig = r.signature;
   const sigText = sig.status === 'verified'
-    ? `verified (${sig.method}${sig.signedAt ? `, signed at ${sig.signedAt}` : ''}${sig.transparencyLog === 'present' ? ', logged in Rekor' : ''})`
+    ? safeText`verified (${sig.method}${sig.signedAt ? safeText`, signed at ${sig.signedAt}` : ''}${sig.transparencyLog === 'present' ? ', logged in Rekor' : ''})`
     : sig.status === 'incomplete'
-      ? `incomplete: signature and certificate chain hold, but no log entry or timestamp proves when it was signed${allowIncomplete ? ' (accepted: --allow-incomplete)' : ' (pass --allow-incomplete to accept)'}`
-      : `FAILED: ${sig.error?.message ?? 'unknown error'}`;
-  lines.push(`  signature:   ${sigText}`);
-  for (const s of sig.steps ?? []) lines.push(`    ${mark(s.status === 'ok', s.status)} ${s.name}${s.detail ? `: ${s.detail}` : ''}`);
-  for (const c of r.policy) lines.push(`  ${mark(c.ok)} ${c.name}: ${c.message}`);
-  if (r.modelRootDigest) lines.push(`  model:       root digest ${r.modelRootDigest}`);
-  else lines.push(`  model:       not given: the ${r.document.statement.subject.length} subject(s) were not checked against any files (--model-path)`);
-  for (const s of r.subjects) lines.push(`  ${mark(s.matchedBy !== 'none' && !s.changedFile && !s.changedModel)} subject ${s.subject.name || '(no name)'}: ${subjectText(s)}`);
-  lines.push(`  result:      ${r.ok ? 'OK' : `FAILED (${problems(r, allowIncomplete).join('; ')})`}`);
-  return lines.join('\n') + '\n';
+      ? safeText`incomplete: signature and certificate chain hold, but no log entry or timestamp proves when it was signed${allowIncomplete ? ' (accepted: --allow-incomplete)' : ' (pass --allow-incomplete to accept)'}`
+      : safeText`FAILED: ${sig.error?.message ?? 'unknown error'}`;
+  lines.push(safeText`  signature:   ${sigText}`);
+  for (const s of sig.steps ?? []) lines.push(safeText`    ${mark(s.status === 'ok', s.status)} ${s.name}${s.detail ? safeText`: ${s.detail}` : ''}`);
+  for (const c of r.policy) lines.push(safeText`  ${mark(c.ok)} ${c.name}: ${c.message}`);
+  if (r.modelRootDigest) lines.push(safeText`  model:       root digest ${r.modelRootDigest}`);
+  else lines.push(safeText`  model:       not given: the ${r.document.statement.subject.length} subject(s) were not checked against any files (--model-path)`);
+  for (const s of r.subjects) lines.push(safeText`  ${mark(s.matchedBy !== 'none' && !s.changedFile && !s.changedModel)} subject ${s.subject.name || '(no name)'}: ${subjectText(s)}`);
+  lines.push(safeText`  result:      ${r.ok ? 'OK' : safeText`FAILED (${joinText(problems(r, allowIncomplete), '; ')})`}`);
+  return safeText`${joinText(lines, '\n')}\n`;
 }
 
-function header(d: ProvenanceDocument, count: number): string {
-  const form = d.form === 'sigstore-bundle' ? `Sigstore bundle ${d.bundle?.mediaType ?? ''}` : d.form === 'gcb' ? 'Cloud Build (gcloud --show-provenance)' : 'DSSE envelope';
-  return `Provenance ${d.file}${count > 1 ? ` [statement ${d.index + 1} of ${count}]` : ''}: ${form}\n`;
+function header(d: ProvenanceDocument, count: number): SafeText {
+  const form = d.form === 'sigstore-bundle' ? safeText`Sigstore bundle ${d.bundle?.mediaType ?? ''}` : d.form === 'gcb' ? 'Cloud Build (gcloud --show-provenance)' : 'DSSE envelope';
+  return safeText`Provenance ${d.file}${count > 1 ? ` [statement ${d.index + 1} of ${count}]` : ''}: ${form}`;
 }
 
-function summaryLines(s: ProvenanceSummary, signer: string | undefined, builder: string | undefined, sourceFrom?: 'certificate' | 'predicate'): string[] {
-  const lines = [`  predicate:   ${s.predicateType}${s.unknownPredicate ? ' (not SLSA provenance: shown raw)' : ''}${s.buildType ? ` · buildType ${s.buildType}` : ''}`];
+function summaryLines(s: ProvenanceSummary, signer: SafeText | undefined, builder: SafeText | undefined, sourceFrom?: 'certificate' | 'predicate'): SafeText[] {
+  const lines = [safeText`  predicate:   ${s.predicateType}${s.unknownPredicate ? ' (not SLSA provenance: shown raw)' : ''}${s.buildType ? safeText` · buildType ${s.buildType}` : ''}`];
   const b = builder ?? s.builderId;
-  if (b) lines.push(`  builder:     ${b}`);
-  if (s.sourceUri) lines.push(`  source:      ${s.sourceUri}${s.sourceCommit ? ` @ ${s.sourceCommit}` : ''}${sourceFrom === 'predicate' ? ' (as the predicate claims)' : ''}`);
-  if (s.workflow) lines.push(`  workflow:    ${[s.workflow.repository, s.workflow.path].filter(Boolean).join(' ')}${s.workflow.ref ? ` @ ${s.workflow.ref}` : ''}`);
-  if (s.run) lines.push(`  run:         ${s.run.url ?? s.run.id ?? ''}${s.trigger ? ` (${s.trigger})` : ''}`);
-  else if (s.trigger) lines.push(`  trigger:     ${s.trigger}`);
-  if (signer) lines.push(`  signer:      ${signer}`);
+  if (b) lines.push(safeText`  builder:     ${b}`);
+  if (s.sourceUri) lines.push(safeText`  source:      ${s.sourceUri}${s.sourceCommit ? safeText` @ ${s.sourceCommit}` : ''}${sourceFrom === 'predicate' ? ' (as the predicate claims)' : ''}`);
+  if (s.workflow) lines.push(safeText`  workflow:    ${[s.workflow.repository, s.workflow.path].filter(Boolean).join(' ')}${s.workflow.ref ? safeText` @ ${s.workflow.ref}` : ''}`);
+  if (s.run) lines.push(safeText`  run:         ${s.run.url ?? s.run.id ?? ''}${s.trigger ? safeText` (${s.trigger})` : ''}`);
+  else if (s.trigger) lines.push(safeText`  trigger:     ${s.trigger}`);
+  if (signer) lines.push(safeText`  signer:      ${signer}`);
   return lines;
 }
 
-function subjectText(s: SubjectMatch): string {
+function subjectText(s: SubjectMatch): SafeText {
   const digest = digestText(s.subject.digest);
-  const format = s.format ? ` [${s.format.label}]` : '';
-  if (s.matchedBy === 'root-digest') return `${digest} is the model's root digest (the whole model)`;
-  if (s.matchedBy === 'file') return `${digest} matches ${s.files.join(', ')}${format}`;
-  if (s.changedFile) return `${digest}: the model's ${s.changedFile} has another digest (changed file)${format}`;
-  if (s.changedModel) return `${digest}: names the model, whose root digest is now another (files added, removed or changed)`;
-  return `${digest}: no file of the model has this digest`;
+  const format = s.format ? safeText` [${s.format.label}]` : '';
+  if (s.matchedBy === 'root-digest') return safeText`${digest} is the model's root digest (the whole model)`;
+  if (s.matchedBy === 'file') return safeText`${digest} matches ${s.files.join(', ')}${format}`;
+  if (s.changedFile) return safeText`${digest}: the model's ${s.changedFile} has another digest (changed file)${format}`;
+  if (s.changedModel) return safeText`${digest}: names the model, whose root digest is now another (files added, removed or changed)`;
+  return safeText`${digest}: no file of the model has this digest`;
 }
 
-function problems(r: ProvenanceReport, allowIncomplete: boolean): string[] {
-  const out: string[] = [];
-  if (r.signature.status === 'failed') out.push(`signature: ${r.signature.error?.message ?? 'failed'}`);
-  if (r.signature.status === 'incomplete' && !allowIncomplete) out.push('signature incomplete: no log entry or timestamp proves when it was signed');
-  for (const c of r.policy) if (!c.ok) out.push(`${c.name}: ${c.message}`);
+function problems(r: ProvenanceReport, allowIncomplete: boolean): SafeText[] {
+  const out: SafeText[] = [];
+  if (r.signature.status === 'failed') out.push(safeText`signature: ${r.signature.error?.message ?? 'failed'}`);
+  if (r.signature.status === 'incomplete' && !allowIncomplete) out.push(safeText`signature incomplete: no log entry or timestamp proves when it was signed`);
+  for (const c of r.policy) if (!c.ok) out.push(safeText`${c.name}: ${c.message}`);
   if (r.modelRootDigest !== undefined) {
-    for (const s of r.subjects) if (s.changedFile) out.push(`changed file ${s.changedFile}`);
-    if (r.subjects.some((s) => s.changedModel)) out.push(`the model changed: its root digest is not the one in the provenance`);
-    if (!r.subjects.some((s) => s.matchedBy !== 'none')) out.push('no subject matches the model');
+    for (const s of r.subjects) if (s.changedFile) out.push(safeText`changed file ${s.changedFile}`);
+    if (r.subjects.some((s) => s.changedModel)) out.push(safeText`the model changed: its root digest is not the one in the provenance`);
+    if (!r.subjects.some((s) => s.matchedBy !== 'none')) out.push(safeText`no subject matches the model`);
     const uncovered = r.uncoveredFiles ?? [];
-    if (uncovered.length > 0) out.push(`not covered by any subject: ${listSome(uncovered)}`);
+    if (uncovered.length > 0) out.push(safeText`not covered by any subject: ${listSome(uncovered)}`);
   }
   return out;
 }
@@ -227,12 +228,13 @@ function mark(ok: boolean, status?: string): string {
   return ok ? 'ok  ' : 'FAIL';
 }
 
-function digestText(d: Record<string, string>): string {
-  return d.sha256 ? `sha256:${d.sha256}` : Object.entries(d).map(([k, v]) => `${k}:${v}`).join(' ');
+function digestText(d: Record<string, string>): SafeText {
+  return d.sha256 ? safeText`sha256:${d.sha256}` : joinText(Object.entries(d).map(([k, v]) => safeText`${k}:${v}`), ' ');
 }
 
-function indent(text: string, n: number): string {
-  return text.split('\n').map((l) => ' '.repeat(n) + l).join('\n');
+/** Pretty-printed JSON (our newlines, no raw control character in it), indented. */
+function indent(json: SafeText, n: number): SafeText {
+  return lines(String(json).split('\n').map((l) => ownText(' '.repeat(n) + l)));
 }
 
 // ---------------------------------------------------------------------------
@@ -270,8 +272,7 @@ function reportJson(r: ProvenanceReport): Record<string, unknown> {
 // ---------------------------------------------------------------------------
 
 function fail(prefix: string, e: unknown): number {
-  process.stderr.write(`${prefix}${describeFailure(e)}\n`);
-  if (process.env.MODEL_SIGNING_DEBUG && !isModelSigningError(e)) process.stderr.write(`${(e as Error).stack}\n`);
+  printFailure(prefix, e);
   return 1;
 }
 

@@ -5,10 +5,12 @@ import * as readline from 'node:readline';
 import {
   PRODUCTION_OIDC_ISSUER, SigstoreSigner, SigstoreVerifier, chooseIdentityProvider, oidcIssuerOf, resolveTrustConfig,
 } from '../core/sigstore';
+import { safeText } from '../core/display';
 import type { Signer } from '../core/signing/signer';
 import type { Verifier } from '../core/verifying/verifier';
 import type { Parsed } from './args';
 import type { MethodSetup } from './methods';
+import { err } from './terminal';
 
 export async function makeSigstoreSigner(p: Parsed): Promise<MethodSetup<Signer>> {
   const { config, warnings } = await resolveTrustConfig({ trustConfigPath: p.strings['trust-config'], useStaging: p.flags['use-staging'] });
@@ -39,7 +41,7 @@ export async function makeSigstoreVerifier(p: Parsed): Promise<MethodSetup<Verif
 
 /** Prints the login URL and tries the desktop's browser; without one, the printed URL is the way. */
 function openInBrowser(url: string): void {
-  process.stderr.write(`Waiting for browser interaction... If no browser opens, visit:\n\n  ${url}\n\n`);
+  err(safeText`Waiting for browser interaction... If no browser opens, visit:\n\n  ${url}\n\n`);
   const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer.exe' : 'xdg-open';
   try {
     const child = spawn(opener, [url], { stdio: 'ignore', detached: true });

@@ -1,3 +1,5 @@
+import { displayText } from './display';
+
 /**
  * Every failure the core reports is a ModelSigningError with a stable `code`
  * and structured `data`; callers switch on `code`, never on message text.
@@ -57,13 +59,18 @@ export type ErrorCode =
   | 'POLICY_INVALID'
   | 'POLICY_UNREADABLE';
 
+/**
+ * The message is for people, so whatever it quotes (a file name, an identity, a provenance
+ * field) is escaped with displayText: no error can rewrite a terminal or reorder a notification.
+ * `data` keeps the values exactly.
+ */
 export class ModelSigningError<D extends object = Record<string, unknown>> extends Error {
   readonly code: ErrorCode;
   readonly data: D;
   override readonly cause?: unknown;
 
   constructor(code: ErrorCode, message: string, data?: D, cause?: unknown) {
-    super(message);
+    super(displayText(message));
     this.code = code;
     this.data = (data ?? {}) as D;
     this.cause = cause;

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
+import { safeText } from '../core/display';
 import type { ModelCommands } from './commands';
 import { COMMANDS, VIEWS } from './constants';
 import { watchVerifiedModels } from './liveVerification';
@@ -8,6 +9,7 @@ import { ManifestTreeProvider, registerCopyDigest } from './manifestTree';
 import { ModelStates } from './modelState';
 import { OPEN_PROVENANCE_COMMAND } from './provenanceFiles';
 import { modelOfFile } from './modelTarget';
+import { escapingLog, notify } from './notify';
 import type { SignModelArgs } from './signCommand';
 import { VerificationBadge } from './verificationBadge';
 import type { VerifyModelArgs } from './verifyCommand';
@@ -16,6 +18,9 @@ import type { VerifyModelArgs } from './verifyCommand';
 export interface ModelSigningApi {
   readonly states: ModelStates;
   badgeText(): string;
+  /** The badge's tooltip, and every item of the Signed Model view as VS Code is given it (tests). */
+  badgeTooltip(): string;
+  manifestItems(): Promise<vscode.TreeItem[]>;
   /** How long activate() took, in milliseconds. */
   readonly activationMs: number;
 }
@@ -24,7 +29,7 @@ export interface ModelSigningApi {
 // loaded on the first command (dist/commands.js).
 export function activate(context: vscode.ExtensionContext): ModelSigningApi {
   const started = performance.now();
-  const log = vscode.window.createOutputChannel('Model Signing', { log: true });
+  const log = escapingLog(vscode.window.createOutputChannel('Model Signing', { log: true }));
   const states = new ModelStates();
   const diagnostics = vscode.languages.createDiagnosticCollection('model-signing');
   const badge = new VerificationBadge(states);
@@ -53,7 +58,7 @@ export function activate(context: vscode.ExtensionContext): ModelSigningApi {
     vscode.workspace.onDidGrantWorkspaceTrust(() => guard(log, async () => commands?.reverifyAll())),
   );
   followEditor(vscode.window.activeTextEditor, states);
-  return { states, badgeText: () => badge.text, activationMs: performance.now() - started };
+  return { states, badgeText: () => badge.text, badgeTooltip: () => badge.tooltip, manifestItems: () => tree.allItems(), activationMs: performance.now() - started };
 }
 
 export function deactivate(): void {}
@@ -73,7 +78,7 @@ async function guard<T>(log: vscode.LogOutputChannel, run: () => Promise<T>): Pr
     if ((e as { code?: unknown }).code === 'CANCELLED') return undefined;
     const message = e instanceof Error ? e.message : String(e);
     log.error(message);
-    void vscode.window.showErrorMessage(`Model Signing: ${message}`);
+    void notify.error(safeText`Model Signing: ${message}`);
     return undefined;
   }
 }

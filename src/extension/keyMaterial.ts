@@ -2,6 +2,8 @@ import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { ModelSigningError, loadPrivateKey } from '../core';
 import type { KeyObject } from 'node:crypto';
+import { safeText } from '../core/display';
+import { notify } from './notify';
 
 /** Picks one file, or several, with a title that says what for. */
 export async function pickFiles(title: string, many = false): Promise<string[] | undefined> {
@@ -25,7 +27,7 @@ export async function loadKeyInteractively(file: string, secrets: vscode.SecretS
   const password = await vscode.window.showInputBox({ title: 'Password of the private key', prompt: file, password: true, ignoreFocusOut: true });
   if (password === undefined) return undefined;
   const key = loadPrivateKey(pem, password);
-  const remember = await vscode.window.showInformationMessage('Remember this key password in VS Code\'s secret storage?', 'Remember', 'Not now');
+  const remember = await notify.info(safeText`Remember this key password in VS Code's secret storage?`, {}, 'Remember', 'Not now');
   if (remember === 'Remember') await secrets.store(secretKey, password);
   return key;
 }

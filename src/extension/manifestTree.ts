@@ -8,8 +8,10 @@ import { OPEN_PROVENANCE_COMMAND, provenanceFilesOf } from './provenanceFiles';
 import type { PolicyNote } from './modelPolicy';
 import { ModelState, ModelStates, describeSigner } from './modelState';
 import { formatBytes } from '../core/units';
+import { SafeText, displayText, joinText, jsonText, safeText } from '../core/display';
 
-type Item = { type: 'info'; label: string; description?: string; tooltip?: string; icon: string; command?: vscode.Command } | { type: 'node'; node: ManifestNode; modelPath: string; file: string };
+/** Info rows hold SafeText: signer, ignored paths and messages come from the signature and are escaped. */
+type Item = { type: 'info'; label: SafeText; description?: SafeText; tooltip?: SafeText; icon: string; command?: vscode.Command } | { type: 'node'; node: ManifestNode; modelPath: string; file: string };
 
 /** A tree node with the file it stands for on disk (a single-file model's one node is the model itself). */
 function nodeItem(node: ManifestNode, target: ModelState['target']): Item {
@@ -42,15 +44,16 @@ export class ManifestTreeProvider implements vscode.TreeDataProvider<Item>, vsco
 
   getTreeItem(item: Item): vscode.TreeItem {
     if (item.type === 'info') {
-      const t = new vscode.TreeItem(item.label);
-      t.description = item.description;
-      t.tooltip = item.tooltip;
+      const t = new vscode.TreeItem(String(item.label));
+      t.description = item.description && String(item.description);
+      t.tooltip = item.tooltip && String(item.tooltip);
       t.iconPath = new vscode.ThemeIcon(item.icon);
       t.command = item.command;
       return t;
     }
     const n = item.node;
-    const t = new vscode.TreeItem(n.label, n.kind === 'folder' ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+    // File names come from the model and the signature: escaped (bidi overrides, control characters).
+    const t = new vscode.TreeItem(displayText(n.label), n.kind === 'folder' ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
     t.id = `${item.modelPath}::${n.path}`;
     t.iconPath = n.kind === 'folder' && n.state === 'verified' ? vscode.ThemeIcon.Folder : ICONS[n.state];
     if (n.kind === 'file') {
@@ -59,9 +62,9 @@ export class ManifestTreeProvider implements vscode.TreeDataProvider<Item>, vsco
       const size = stat ? formatBytes(stat.size) : '';
       const format = this.formats.get(onDisk);
       const known = format && format.kind !== 'unknown' ? format : undefined;
-      t.description = [n.state === 'verified' ? '' : n.state, known?.label, size, n.digest ? n.digest.slice(0, 12) : ''].filter(Boolean).join(' · ');
-      const facts = known ? Object.entries(known.facts).map(([k, v]) => `${k}: ${v}`).join('\n') : '';
-      t.tooltip = `${n.path}\n${n.state}${n.digest ? `\n${n.algorithm}:${n.digest}` : ''}${known ? `\n\n${known.label}\n${facts}` : ''}`;
+      t.description = displayText([n.state === 'verified' ? '' : n.state, known?.label, size, n.digest ? n.digest.slice(0, 12) : ''].filter(Boolean).join(' · '));
+      const facts = known ? joinText(Object.entries(known.facts).map(([k, v]) => safeText`${k}: ${v}`), '\n') : '';
+      t.tooltip = String(safeText`${n.path}\n${n.state}${n.digest ? safeText`\n${n.algorithm}:${n.digest}` : ''}${known ? safeText`\n\n${known.label}\n${facts}` : ''}`);
       t.contextValue = n.digest ? 'manifestFile' : 'unsignedFile';
       t.resourceUri = vscode.Uri.file(onDisk);
       if (stat) t.command = { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(onDisk)] };
@@ -78,6 +81,13 @@ export class ManifestTreeProvider implements vscode.TreeDataProvider<Item>, vsco
     else items = topLevel(state, this.treeOf(state));
     await this.detectFormats(items);
     return items;
+  }
+
+  /** Every item of the view, depth first, as VS Code is given them (tests). */
+  async allItems(parent?: Item): Promise<vscode.TreeItem[]> {
+    const out: vscode.TreeItem[] = [];
+    for (const item of await this.getChildren(parent)) out.push(this.getTreeItem(item), ...(await this.allItems(item)));
+    return out;
   }
 
   /** Reads each file's header (a few KB) to name its model format: content, not file name. */
@@ -105,28 +115,28 @@ export class ManifestTreeProvider implements vscode.TreeDataProvider<Item>, vsco
 
 function topLevel(state: ModelState, tree: ManifestNode | undefined): Item[] {
   const name = path.basename(state.target.modelPath);
-  if (state.kind === 'unsigned') return [{ type: 'info', label: `${name} is not signed`, icon: 'circle-slash' }];
-  if (state.kind === 'verifying') return [{ type: 'info', label: `Verifying ${name}…`, description: `${Math.floor(state.percent)}%`, icon: 'sync~spin' }];
-  if (state.kind === 'failed') return [{ type: 'info', label: 'Not verified', description: state.message, tooltip: state.message, icon: 'error' }, ...policyItem(state.policy)];
+  if (state.kind === 'unsigned') return [{ type: 'info', label: safeText`${name} is not signed`, icon: 'circle-slash' }];
+  if (state.kind === 'verifying') return [{ type: 'info', label: safeText`Verifying ${name}…`, description: safeText`${Math.floor(state.percent)}%`, icon: 'sync~spin' }];
+  if (state.kind === 'failed') return [{ type: 'info', label: safeText`Not verified`, description: safeText`${state.message}`, tooltip: safeText`${state.message}`, icon: 'error' }, ...policyItem(state.policy)];
   const r = state.result;
   const s = r.serialization;
   const signer = r.signer;
   const items: Item[] = [
     {
       type: 'info',
-      label: describeSigner(signer),
-      description: signer.method === 'sigstore' ? signer.issuer : signer.method === 'certificate' ? `issued by ${signer.issuer}` : 'public key',
-      tooltip: JSON.stringify(signer, null, 2),
+      label: safeText`${describeSigner(signer)}`,
+      description: signer.method === 'sigstore' ? safeText`${signer.issuer}` : signer.method === 'certificate' ? safeText`issued by ${signer.issuer}` : safeText`public key`,
+      tooltip: jsonText(signer, 2),
       icon: state.kind === 'verified' ? 'verified' : 'warning',
     },
     ...policyItem(state.policy),
-    { type: 'info', label: `${s.method} · ${s.hashType}${s.shardSize ? ` · shards of ${formatBytes(s.shardSize)}` : ''}`, description: `root sha256:${r.rootDigest.slice(0, 12)}…`, tooltip: `sha256:${r.rootDigest}`, icon: 'symbol-structure' },
+    { type: 'info', label: safeText`${s.method} · ${s.hashType}${s.shardSize ? safeText` · shards of ${formatBytes(s.shardSize)}` : ''}`, description: safeText`root sha256:${r.rootDigest.slice(0, 12)}…`, tooltip: safeText`sha256:${r.rootDigest}`, icon: 'symbol-structure' },
   ];
-  if (s.ignorePaths.length > 0) items.push({ type: 'info', label: 'Ignored', description: s.ignorePaths.join(', '), icon: 'eye-closed' });
+  if (s.ignorePaths.length > 0) items.push({ type: 'info', label: safeText`Ignored`, description: safeText`${s.ignorePaths.join(', ')}`, icon: 'eye-closed' });
   // Provenance beside or inside the model opens the viewer, matched against this model.
   for (const file of provenanceFilesOf(state.target.modelPath)) {
     items.push({
-      type: 'info', label: 'Provenance', description: path.basename(file), tooltip: `Open Provenance: ${file}`, icon: 'file-code',
+      type: 'info', label: safeText`Provenance`, description: safeText`${path.basename(file)}`, tooltip: safeText`Open Provenance: ${file}`, icon: 'file-code',
       command: { command: OPEN_PROVENANCE_COMMAND, title: 'Open Provenance', arguments: [vscode.Uri.file(file), { modelPath: state.target.modelPath }] },
     });
   }
@@ -138,7 +148,8 @@ function topLevel(state: ModelState, tree: ManifestNode | undefined): Item[] {
 function policyItem(note: PolicyNote | undefined): Item[] {
   if (!note) return [];
   const icon = note.kind === 'untrusted' ? 'workspace-untrusted' : note.kind === 'none' ? 'unlock' : 'law';
-  return [{ type: 'info', label: note.label, description: note.detail, tooltip: [note.label, note.detail].filter(Boolean).join('\n'), icon }];
+  const tooltip = note.detail ? safeText`${note.label}\n${note.detail}` : safeText`${note.label}`;
+  return [{ type: 'info', label: safeText`${note.label}`, description: note.detail ? safeText`${note.detail}` : undefined, tooltip, icon }];
 }
 
 /** Copies a file's signed digest (`algorithm:hex`). */

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { HashProgress } from '../core';
+import type { SafeText } from '../core/display';
 import { formatBytes } from '../core/units';
 
 /**
@@ -7,8 +8,8 @@ import { formatBytes } from '../core/units';
  * CancellationToken becomes an AbortSignal, and hashing progress becomes
  * percentage, throughput and time left.
  */
-export function withHashingProgress<T>(title: string, job: (signal: AbortSignal, onProgress: (p: HashProgress) => void) => Promise<T>): Thenable<T> {
-  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) => {
+export function withHashingProgress<T>(title: SafeText, job: (signal: AbortSignal, onProgress: (p: HashProgress) => void) => Promise<T>): Thenable<T> {
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: String(title), cancellable: true }, (progress, token) => {
     const ac = new AbortController();
     token.onCancellationRequested(() => ac.abort());
     const started = Date.now();

@@ -4,8 +4,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { safeText } from '../core/display';
 import { isModelSigningError } from '../core/errors';
 import { ProvenancePolicy, verifyProvenance } from '../core/provenance';
+import { notify } from './notify';
 import { newNonce, panelHtml } from './provenanceHtml';
 import { FromWebview, ToWebview, parseWebviewMessage } from './provenanceMessages';
 import { ProvenanceView, errorView, safeUrl, toProvenanceView } from './provenanceView';
@@ -191,7 +193,7 @@ export class ProvenancePanel implements vscode.Disposable {
       this.log.warn(`Provenance panel: refused to open a non-http(s) link: ${JSON.stringify(url).slice(0, 200)}`);
       return 'refused';
     }
-    const answer = await vscode.window.showWarningMessage('Open this link from the provenance in your browser?', { modal: true, detail: safe }, 'Open Link');
+    const answer = await notify.warn(safeText`Open this link from the provenance in your browser?`, { modal: true, detail: safeText`${safe}` }, 'Open Link');
     if (answer !== 'Open Link') return 'declined';
     await vscode.env.openExternal(vscode.Uri.parse(safe, true));
     return 'opened';

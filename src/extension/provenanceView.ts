@@ -3,6 +3,7 @@
 // Every decision about what may be a link is made here, and checked again by the script.
 // Pure (no vscode), so it is unit-tested in plain Node.
 import * as path from 'node:path';
+import { displayDeep, jsonText } from '../core/display';
 import type { ModelFormat } from '../core/formats/types';
 import type { PolicyCheck, ProvenanceReport, SubjectMatch } from '../core/provenance/types';
 
@@ -221,7 +222,7 @@ function statementView(report: ProvenanceReport, position: number, total: number
       : doc.statement.subject.map((subject) => subjectView({ subject, matchedBy: 'none', files: [] }, false)),
     signature: signatureView(report),
     policy: report.policy,
-    rawStatement: JSON.stringify(doc.statement, null, 2),
+    rawStatement: String(jsonText(doc.statement, 2)),
   };
   if (sum.buildType) view.buildType = sum.buildType;
   if (sum.builderId) view.builderId = sum.builderId;
@@ -252,6 +253,16 @@ function statementView(report: ProvenanceReport, position: number, total: number
   return view;
 }
 
+/**
+ * What the page may show: every string of the view, keys of raw parameters included, escaped
+ * with displayText (a bidi override or control character in a builder, a subject or a file name
+ * would reorder or hide text even as textContent). The raw statement keeps its own newlines: it
+ * is pretty-printed JSON with every such character written as an escape (jsonText).
+ */
+function displayView(view: ProvenanceView): ProvenanceView {
+  return { ...displayDeep(view), statements: view.statements.map((st) => ({ ...displayDeep(st), rawStatement: st.rawStatement })) };
+}
+
 /** The panel's content for the reports of one provenance file. */
 export function toProvenanceView(reports: ProvenanceReport[], ctx: ViewContext): ProvenanceView {
   const view: ProvenanceView = {
@@ -264,12 +275,12 @@ export function toProvenanceView(reports: ProvenanceReport[], ctx: ViewContext):
   if (ctx.modelPath) view.modelPath = ctx.modelPath;
   const root = reports.find((r) => r.modelRootDigest)?.modelRootDigest;
   if (root) view.modelRootDigest = root;
-  return view;
+  return displayView(view);
 }
 
 /** The panel's content when the file is not readable provenance. */
 export function errorView(message: string, ctx: ViewContext): ProvenanceView {
   const view: ProvenanceView = { file: ctx.file, fileName: path.basename(ctx.file), trust: ctx.trust, checkedAt: (ctx.checkedAt ?? new Date()).toISOString(), error: message, statements: [] };
   if (ctx.modelPath) view.modelPath = ctx.modelPath;
-  return view;
+  return displayView(view);
 }

@@ -5,9 +5,11 @@ import { createPublicKey } from 'node:crypto';
 import {
   CertificateSigner, HashPool, KeySigner, KeyVerifier, ModelSigningError, Signer, SigstoreSigner, Verifier, listModelFiles, parsePemCertificates, signModel,
 } from '../core';
+import { safeText } from '../core/display';
 import { STATE } from './constants';
 import { loadKeyInteractively, pickFiles } from './keyMaterial';
 import { ModelTarget, pickTarget } from './modelTarget';
+import { notify } from './notify';
 import { formatBytes } from '../core/units';
 import { withHashingProgress } from './progress';
 import { IdentitySource, chooseIdentitySource, identityProvider, trustConfigFromSettings } from './sigstoreIdentity';
@@ -49,21 +51,21 @@ export async function signModelCommand(deps: SignDeps, uri?: vscode.Uri, args: S
   if (listing.files.length === 0) throw new ModelSigningError('EMPTY_MODEL', `Nothing to sign in ${path.basename(target.modelPath)}: no file is left after the ignored paths`);
   const bytes = listing.files.reduce((n, f) => n + f.size, 0);
   if (!args.skipConfirmation) {
-    const detail = `${listing.files.length} file${listing.files.length === 1 ? '' : 's'}, ${formatBytes(bytes)}\nSignature: ${target.signaturePath}\nIgnored: ${listing.ignorePaths.join(', ') || 'nothing'}`;
-    if ((await vscode.window.showInformationMessage(`Sign ${path.basename(target.modelPath)}?`, { modal: true, detail }, 'Sign')) !== 'Sign') return false;
+    const detail = safeText`${listing.files.length} file${listing.files.length === 1 ? '' : 's'}, ${formatBytes(bytes)}\nSignature: ${target.signaturePath}\nIgnored: ${listing.ignorePaths.join(', ') || 'nothing'}`;
+    if ((await notify.info(safeText`Sign ${path.basename(target.modelPath)}?`, { modal: true, detail }, 'Sign')) !== 'Sign') return false;
   }
   if (fs.existsSync(target.signaturePath) && !args.overwrite) {
-    const answer = await vscode.window.showWarningMessage(`${path.basename(target.signaturePath)} already exists. Replace it?`, { modal: true }, 'Replace');
+    const answer = await notify.warn(safeText`${path.basename(target.signaturePath)} already exists. Replace it?`, { modal: true }, 'Replace');
     if (answer !== 'Replace') return false;
   }
   const made = await makeSigner(method, deps, args);
   if (!made) return false;
   const { signer, verifier } = made;
 
-  await withHashingProgress(`Signing ${path.basename(target.modelPath)}`, (signal, onProgress) =>
+  await withHashingProgress(safeText`Signing ${path.basename(target.modelPath)}`, (signal, onProgress) =>
     signModel(target.modelPath, { signer, pool: deps.pool, signaturePath: target.signaturePath, signal, onProgress }));
   deps.log.info(`Signed ${target.modelPath} (${listing.files.length} files, ${method}) → ${target.signaturePath}`);
-  void vscode.window.showInformationMessage(`Signed ${path.basename(target.modelPath)}: ${listing.files.length} files → ${path.basename(target.signaturePath)}`);
+  void notify.info(safeText`Signed ${path.basename(target.modelPath)}: ${listing.files.length} files → ${path.basename(target.signaturePath)}`);
   await deps.afterSign(target, verifier);
   return true;
 }

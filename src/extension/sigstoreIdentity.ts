@@ -3,8 +3,10 @@ import {
   DEFAULT_GITHUB_API_BASE, GitHubSessionProvider, IdentityProvider, InteractiveLoginProvider, PRODUCTION_OIDC_ISSUER, SigningIdentityPreview,
   StaticTokenProvider, TrustConfig, oidcIssuerOf, resolveTrustConfig,
 } from '../core';
+import { safeText } from '../core/display';
 import { SETTINGS } from './constants';
 import { userSetting } from './trustedSettings';
+import { notify } from './notify';
 
 export type IdentitySource = 'github' | 'browser' | 'token';
 
@@ -56,9 +58,9 @@ export async function identityProvider(source: IdentitySource, trust: TrustConfi
 /** Shows the account and the identity the certificate will carry before anything is signed. */
 async function confirmIdentity(p: SigningIdentityPreview): Promise<boolean> {
   const who = p.identity ?? 'the identity you sign in with';
-  const answer = await vscode.window.showInformationMessage(
-    `Sign as ${who}?`,
-    { modal: true, detail: `GitHub account: ${p.account}\nCertificate identity: ${who}\nIssuer: ${p.issuer}\n\n${p.note}` },
+  const answer = await notify.info(
+    safeText`Sign as ${who}?`,
+    { modal: true, detail: safeText`GitHub account: ${p.account}\nCertificate identity: ${who}\nIssuer: ${p.issuer}\n\n${p.note}` },
     'Sign',
   );
   return answer === 'Sign';

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { SafeText, joinText, safeText } from '../core/display';
 import { VIEWS } from './constants';
 import type { PolicyNote } from './modelPolicy';
 import { ModelState, ModelStates, describeSigner, problemCount } from './modelState';
@@ -20,36 +21,19 @@ export class VerificationBadge implements vscode.Disposable {
     return this.item.text;
   }
 
+  get tooltip(): string {
+    return String(this.item.tooltip ?? '');
+  }
+
   private render(state: ModelState | undefined): void {
     if (!state) {
       this.item.hide();
       return;
     }
     const name = state.target.modelPath.split(/[\\/]/).pop();
-    switch (state.kind) {
-      case 'unsigned':
-        this.item.text = '$(circle-slash) Unsigned';
-        this.item.tooltip = `${name} has no signature`;
-        break;
-      case 'verifying':
-        this.item.text = `$(sync~spin) Verifying ${Math.floor(state.percent)}%`;
-        this.item.tooltip = `Verifying ${name}`;
-        break;
-      case 'verified':
-        this.item.text = `$(verified) Verified · ${describeSigner(state.result.signer)}`;
-        this.item.tooltip = withPolicy(`${name}: every file matches its signature`, state.policy);
-        break;
-      case 'tampered': {
-        const n = problemCount(state.result);
-        this.item.text = `$(warning) Tampered · ${n} file${n === 1 ? '' : 's'}`;
-        this.item.tooltip = withPolicy(`${name} differs from its signature`, state.policy);
-        break;
-      }
-      case 'failed':
-        this.item.text = '$(error) Not verified';
-        this.item.tooltip = withPolicy(state.message, state.policy);
-        break;
-    }
+    const { text, tooltip } = badgeOf(state, name);
+    this.item.text = String(text);
+    this.item.tooltip = String(tooltip);
     this.item.show();
   }
 
@@ -59,6 +43,29 @@ export class VerificationBadge implements vscode.Disposable {
   }
 }
 
-function withPolicy(text: string, policy: PolicyNote | undefined): string {
-  return policy ? `${text}\n${policy.label}` : text;
+function withPolicy(text: SafeText, policy: PolicyNote | undefined): SafeText {
+  return policy ? joinText([text, safeText`${policy.label}`], '\n') : text;
+}
+
+/** Status-bar text shows `$(name)` as an icon: a signer named `$(verified)` must show as text. */
+function statusBarText(text: string): string {
+  return text.replace(/\$\(/g, '\\$(');
+}
+
+/** The badge's text and tooltip; the signer, the model's name and messages are escaped (no `$(icon)` from them either). */
+function badgeOf(state: ModelState, name: string | undefined): { text: SafeText; tooltip: SafeText } {
+  switch (state.kind) {
+    case 'unsigned':
+      return { text: safeText`$(circle-slash) Unsigned`, tooltip: safeText`${name} has no signature` };
+    case 'verifying':
+      return { text: safeText`$(sync~spin) Verifying ${Math.floor(state.percent)}%`, tooltip: safeText`Verifying ${name}` };
+    case 'verified':
+      return { text: safeText`$(verified) Verified · ${statusBarText(describeSigner(state.result.signer))}`, tooltip: withPolicy(safeText`${name}: every file matches its signature`, state.policy) };
+    case 'tampered': {
+      const n = problemCount(state.result);
+      return { text: safeText`$(warning) Tampered · ${n} file${n === 1 ? '' : 's'}`, tooltip: withPolicy(safeText`${name} differs from its signature`, state.policy) };
+    }
+    case 'failed':
+      return { text: safeText`$(error) Not verified`, tooltip: withPolicy(safeText`${state.message}`, state.policy) };
+  }
 }

@@ -6,10 +6,12 @@ import {
   evaluatePolicy, isModelSigningError, parseShardName, loadPublicKey, parsePemCertificates, pinIdentity, policyCertificateRoots, policyFilePath,
   publicKeyHint, readBundle, verifyModel,
 } from '../core';
+import { SafeText, safeText } from '../core/display';
 import { pickFiles } from './keyMaterial';
 import { NOT_TRUSTED, PolicyNote, policyFor } from './modelPolicy';
 import { ModelState, ModelStates, describeSigner, problemCount } from './modelState';
 import { ModelTarget, pickTarget } from './modelTarget';
+import { notify } from './notify';
 import { withHashingProgress } from './progress';
 import { trustConfigFromSettings } from './sigstoreIdentity';
 
@@ -44,7 +46,7 @@ export async function verifyTarget(deps: VerifyDeps, target: ModelTarget, args: 
   const set = (state: ModelState): void => deps.states.set(state, !args.quiet || !['verifying', 'verified'].includes(state.kind));
   if (!fs.existsSync(target.signaturePath)) {
     set({ kind: 'unsigned', target });
-    if (!args.quiet) void vscode.window.showWarningMessage(`${path.basename(target.modelPath)} has no signature (${path.basename(target.signaturePath)})`);
+    if (!args.quiet) void notify.warn(safeText`${path.basename(target.modelPath)} has no signature (${path.basename(target.signaturePath)})`);
     return undefined;
   }
   try {
@@ -58,14 +60,14 @@ export async function verifyTarget(deps: VerifyDeps, target: ModelTarget, args: 
         onProgress?.(p);
         set({ kind: 'verifying', target, percent: p.bytesTotal ? (100 * p.bytesDone) / p.bytesTotal : 100 });
       } });
-    const result = args.quiet ? await run() : await withHashingProgress(`Verifying ${path.basename(target.modelPath)}`, run);
+    const result = args.quiet ? await run() : await withHashingProgress(safeText`Verifying ${path.basename(target.modelPath)}`, run);
     deps.remembered.set(target.modelPath, verifier);
     // A good signature by someone the policy does not name is a policy failure, not "verified".
     const verdict = policy && evaluatePolicy(policy, result.signer);
     if (verdict && !verdict.ok) {
       set({ kind: 'failed', target, message: `Policy: ${verdict.reason}`, policy: note });
       deps.log.warn(`${target.modelPath}: ${verdict.reason}`);
-      if (!args.quiet) void vscode.window.showErrorMessage(`${path.basename(target.modelPath)}: ${verdict.reason}`);
+      if (!args.quiet) void notify.error(safeText`${path.basename(target.modelPath)}: ${verdict.reason}`);
       return result;
     }
     report(deps, target, result, note, set, args.quiet);
@@ -80,7 +82,7 @@ export async function verifyTarget(deps: VerifyDeps, target: ModelTarget, args: 
     }
     set({ kind: 'failed', target, message });
     deps.log.error(`Verification of ${target.modelPath} failed: ${message}`);
-    if (!args.quiet) void vscode.window.showErrorMessage(`Verification of ${path.basename(target.modelPath)} failed: ${message}`);
+    if (!args.quiet) void notify.error(safeText`Verification of ${path.basename(target.modelPath)} failed: ${message}`);
     return undefined;
   }
 }
@@ -120,11 +122,11 @@ async function offerPin(target: ModelTarget, result: VerificationResult): Promis
   const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(target.modelPath));
   if (!folder || !vscode.workspace.isTrusted) return;
   const who = describeSigner(result.signer);
-  const answer = await vscode.window.showInformationMessage(`Trust ${who} for ${path.basename(target.modelPath)} from now on?`, { detail: 'Adds the signer to .vscode/model-signing.json: a later signature by anyone else shows as a policy failure.' }, 'Pin Signer');
+  const answer = await notify.info(safeText`Trust ${who} for ${path.basename(target.modelPath)} from now on?`, { detail: safeText`Adds the signer to .vscode/model-signing.json: a later signature by anyone else shows as a policy failure.` }, 'Pin Signer');
   if (answer !== 'Pin Signer') return;
   const glob = path.relative(folder.uri.fsPath, target.modelPath).split(path.sep).join('/') || '.';
   await pinIdentity(policyFilePath(folder.uri.fsPath), glob, result.signer, folder.uri.fsPath);
-  void vscode.window.showInformationMessage(`Pinned ${who} for ${glob} in .vscode/model-signing.json`);
+  void notify.info(safeText`Pinned ${who} for ${glob} in .vscode/model-signing.json`);
 }
 
 function report(deps: VerifyDeps, target: ModelTarget, result: VerificationResult, policy: PolicyNote, set: (state: ModelState) => void, quiet = false): void {
@@ -135,14 +137,14 @@ function report(deps: VerifyDeps, target: ModelTarget, result: VerificationResul
   const fileUri = (n: string) => vscode.Uri.file(target.isFile ? target.modelPath : path.join(target.modelPath, fileOf(n)));
   const sigUri = vscode.Uri.file(target.signaturePath);
   const entries = new Map<string, vscode.Diagnostic[]>();
-  const add = (uri: vscode.Uri, message: string, severity: vscode.DiagnosticSeverity) => {
-    const d = new vscode.Diagnostic(new vscode.Range(0, 0, 0, 0), message, severity);
+  const add = (uri: vscode.Uri, message: SafeText, severity: vscode.DiagnosticSeverity) => {
+    const d = new vscode.Diagnostic(new vscode.Range(0, 0, 0, 0), String(message), severity);
     d.source = 'model-signing';
     entries.set(uri.toString(), [...(entries.get(uri.toString()) ?? []), d]);
   };
-  result.diff.changed.forEach((c) => add(fileUri(c.name), `Modified since it was signed: expected ${c.expected.algorithm}:${c.expected.digest}, found ${c.actual.digest}`, vscode.DiagnosticSeverity.Error));
-  result.diff.missing.forEach((m) => add(sigUri, `Signed file missing from ${name}: ${m}`, vscode.DiagnosticSeverity.Error));
-  result.diff.extra.forEach((x) => add(fileUri(x), `Not covered by the signature of ${name}`, vscode.DiagnosticSeverity.Warning));
+  result.diff.changed.forEach((c) => add(fileUri(c.name), safeText`Modified since it was signed: expected ${c.expected.algorithm}:${c.expected.digest}, found ${c.actual.digest}`, vscode.DiagnosticSeverity.Error));
+  result.diff.missing.forEach((m) => add(sigUri, safeText`Signed file missing from ${name}: ${m}`, vscode.DiagnosticSeverity.Error));
+  result.diff.extra.forEach((x) => add(fileUri(x), safeText`Not covered by the signature of ${name}`, vscode.DiagnosticSeverity.Warning));
   // Replace this model's diagnostics, keep other models'.
   deps.diagnostics.forEach((uri) => {
     if (uri.fsPath === target.signaturePath || uri.fsPath.startsWith(target.modelPath + path.sep) || uri.fsPath === target.modelPath) deps.diagnostics.delete(uri);
@@ -153,10 +155,10 @@ function report(deps: VerifyDeps, target: ModelTarget, result: VerificationResul
   if (result.ok) {
     deps.log.info(`Verified ${target.modelPath}: ${result.manifest.resources.length} resources, signed by ${signer}`);
     const untrusted = policy.kind === 'untrusted' ? `. ${NOT_TRUSTED}` : '';
-    if (!quiet) void vscode.window.showInformationMessage(`${name} verified: signed by ${signer}${untrusted}`);
+    if (!quiet) void notify.info(safeText`${name} verified: signed by ${signer}${untrusted}`);
   } else {
     const n = problemCount(result);
     deps.log.warn(`${target.modelPath} does not match its signature: ${result.diff.changed.length} changed, ${result.diff.missing.length} missing, ${result.diff.extra.length} extra`);
-    if (!quiet) void vscode.window.showWarningMessage(`${name} does not match its signature: ${n} file${n === 1 ? '' : 's'} differ (see Problems)`);
+    if (!quiet) void notify.warn(safeText`${name} does not match its signature: ${n} file${n === 1 ? '' : 's'} differ (see Problems)`);
   }
 }

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { ProgressLine } from '../../src/cli/report';
+import { ProgressLine } from '../../src/cli/terminal';
 import { makeKeyPair, makeModel, readStatement, runCli, sampleModel, tempDir } from '../helpers/fixtures';
 
 describe('model-signing CLI', () => {

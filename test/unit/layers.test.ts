@@ -33,3 +33,18 @@ it('imports go one way: core knows nothing of vscode, the CLI or the extension; 
     for (const spec of imports(f)) assert.ok(!spec.includes('extension') && spec !== 'vscode', `${f} imports ${spec}`);
   }
 });
+
+it('the CLI writes to the terminal only through terminal.ts, which takes SafeText (untrusted values escaped)', () => {
+  for (const f of sources(path.join(REPO, 'src/cli'))) {
+    if (path.basename(f) === 'terminal.ts') continue;
+    const text = fs.readFileSync(f, 'utf8');
+    assert.doesNotMatch(text, /process\.(stdout|stderr)\.write|console\.(log|error|warn|info)/, `${f} writes to the terminal itself`);
+  }
+});
+
+it('the extension notifies only through notify.ts, which takes SafeText', () => {
+  for (const f of sources(path.join(REPO, 'src/extension'))) {
+    if (path.basename(f) === 'notify.ts') continue;
+    assert.doesNotMatch(fs.readFileSync(f, 'utf8'), /window\.show(Information|Warning|Error)Message/, `${f} shows a notification itself`);
+  }
+});

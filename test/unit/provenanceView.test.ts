@@ -11,8 +11,9 @@ import { verifyProvenance } from '../../src/core/provenance';
 import { contentSecurityPolicy, newNonce, panelHtml } from '../../src/extension/provenanceHtml';
 import { parseWebviewMessage } from '../../src/extension/provenanceMessages';
 import { defaultModelFor, isProvenanceFile, provenanceFilesOf } from '../../src/extension/provenanceFiles';
-import { formatSummary, repositoryUrl, safeUrl, toProvenanceView } from '../../src/extension/provenanceView';
+import { errorView, formatSummary, repositoryUrl, safeUrl, toProvenanceView } from '../../src/extension/provenanceView';
 import { tempDir } from '../helpers/fixtures';
+import { UNSAFE_CHARS } from '../helpers/unsafeText';
 
 const HOSTILE = { script: '<script>alert(1)</script>', img: '<img src=x onerror=alert(1)>', js: 'javascript:alert(1)' };
 const sha256 = (b: Buffer | string) => crypto.createHash('sha256').update(b).digest('hex');
@@ -132,6 +133,38 @@ describe('provenance view: from a real report', () => {
     // Without a model, subjects are listed unchecked.
     const unchecked = toProvenanceView(await verifyProvenance(file, { publicKeyPath: pub }), { file, trust: 'test' });
     assert.deepEqual(unchecked.statements[0]!.subjects.map((s) => s.mark), ['unchecked', 'unchecked']);
+  });
+
+  it('bidi overrides and control characters in builder, subjects, parameters and file names reach the page escaped', async () => {
+    const dir = tempDir();
+    const clears = '\r\u001b[2KVerified\u009b2J';
+    const statement = {
+      _type: 'https://in-toto.io/Statement/v1',
+      subject: [{ name: 'model\u202egnp.exe', digest: { sha256: sha256('x') } }],
+      predicateType: 'https://slsa.dev/provenance/v1',
+      predicate: {
+        buildDefinition: { buildType: 'https://example.com/t', externalParameters: { [`key\u2066`]: clears } },
+        runDetails: { builder: { id: `https://b.example/${clears}\u200f` } },
+      },
+    };
+    const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const file = path.join(dir, 'p\u202e.sigstore.json');
+    fs.writeFileSync(file, serializeBundle(await new KeySigner(privateKey).sign(Buffer.from(JSON.stringify(statement)))));
+    const pub = path.join(dir, 'key.pub');
+    fs.writeFileSync(pub, publicKey.export({ type: 'spki', format: 'pem' }));
+    const view = toProvenanceView(await verifyProvenance(file, { publicKeyPath: pub }), { file, trust: 'test' });
+    const st = view.statements[0]!;
+    // Nothing unsafe anywhere in what is posted, but the raw statement's own newlines.
+    assert.doesNotMatch(JSON.stringify({ ...view, statements: [{ ...st, rawStatement: '' }] }), UNSAFE_CHARS);
+    assert.doesNotMatch(st.rawStatement.replace(/\n/g, ''), UNSAFE_CHARS);
+    assert.equal(st.subjects[0]!.name, 'model\\u202egnp.exe');
+    assert.equal(st.builderId, 'https://b.example/\\r\\x1b[2KVerified\\x9b2J\\u200f');
+    assert.deepEqual(st.parameters, { 'key\\u2066': '\\r\\x1b[2KVerified\\x9b2J' });
+    assert.equal(view.fileName, 'p\\u202e.sigstore.json');
+    // The raw statement is still the exact statement.
+    assert.deepEqual(JSON.parse(st.rawStatement), statement);
+    const failed = errorView(`Cannot read ${clears}`, { file, trust: 'test' });
+    assert.equal(failed.error, 'Cannot read \\r\\x1b[2KVerified\\x9b2J');
   });
 
   it('formats read as a label and the facts that say most', () => {
