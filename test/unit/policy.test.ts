@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import {
   CertificateSigner, CertificateVerifier, KeySigner, KeyVerifier, ModelSigningError, POLICY_FILE, PolicyEntry, SignerInfo,
-  compileGlob, evaluatePolicy, findPolicy, globLiteralPrefix, loadPrivateKey, loadPublicKey, matchesGlob, parsePemCertificates,
+  compileGlob, escapeGlob, evaluatePolicy, findPolicy, globLiteralPrefix, modelGlob, loadPrivateKey, loadPublicKey, matchesGlob, parsePemCertificates,
   parsePolicy, parsePolicyText, pinIdentity, policyCertificateRoots, policyFilePath, publicKeyHint, readPolicyFile, signModel, verifyModel,
 } from '../../src/core';
 import { REPO, makeKeyPair, makeModel, pool, tempDir } from '../helpers/fixtures';
@@ -105,6 +105,42 @@ describe('policy path globs', () => {
   it('malformed or escaping globs are POLICY_INVALID', () => {
     for (const glob of ['', '  ', '/abs/models', 'C:\\models', 'C:/models', '../outside', 'models/../../x', 'v[0-9', 'v[z-a]', '{a,b', 'trailing\\']) {
       assert.throws(() => compileGlob(glob), { code: 'POLICY_INVALID' }, JSON.stringify(glob));
+    }
+  });
+
+  it('a backslash before anything but a glob character is a Windows path: an error, not a pattern that matches nothing', () => {
+    for (const glob of ['models\\llama-*', 'models\\*\\x', 'a\\b', 'models\\.cache', 'v[a\\b]', 'C:models\\x']) {
+      assert.throws(() => compileGlob(glob), (e: unknown) => e instanceof ModelSigningError && e.code === 'POLICY_INVALID' && /backslash/.test(e.message), JSON.stringify(glob));
+    }
+  });
+
+  it('a glob no folder can match is an error', () => {
+    for (const glob of ['a/{}/b', 'a/{,}/b', 'models/[!\u0000-.0-\u{10FFFF}]', '{[!\u0000-.0-\u{10FFFF}],[!\u0000-.0-\u{10FFFF}]x}']) {
+      assert.throws(() => compileGlob(glob), { code: 'POLICY_INVALID' }, JSON.stringify(glob));
+    }
+    for (const glob of ['a/{,b}/c', '{,a}', 'v[+-0]', 'models/[!\u0000-.0-\u{10FFFE}]', '{[!\u0000-.0-\u{10FFFF}],x}']) assert.doesNotThrow(() => compileGlob(glob), JSON.stringify(glob));
+  });
+
+  it('matching never backtracks: adversarial globs cost steps linear in the path', () => {
+    // [glob, path, matches]: each took seconds with the RegExp this replaced (or with picomatch/minimatch).
+    const cases: Array<[string, string, boolean]> = [
+      ['{*,*}'.repeat(10) + 'x', 'a'.repeat(12), false],
+      ['*a'.repeat(8) + '*b', 'a'.repeat(40), false],
+      ['*a'.repeat(40) + '*b', 'a'.repeat(2000), false],
+      ['{a,aa,aaa}'.repeat(30) + 'b', 'a'.repeat(500), false],
+      ['{{{{a,b},{a,b}},{{a,b},{a,b}}},x}'.repeat(20) + '!', 'a'.repeat(400), false],
+      ['**/' + '*a/'.repeat(10) + 'b', 'aa/'.repeat(300) + 'c', false],
+      ['*a'.repeat(8) + '*', 'a'.repeat(40), true],
+      ['**/x', 'a/'.repeat(1000) + 'x', true],
+    ];
+    for (const [glob, p, expected] of cases) {
+      const compiled = compileGlob(glob, { caseInsensitive: true });
+      const run = compiled.run(p);
+      const m = Array.from(glob).length;
+      const n = Array.from(p).length;
+      assert.equal(run.matched, expected, glob);
+      assert.ok(compiled.size <= 12 * (m + 1), `${glob}: automaton size ${compiled.size} for ${m} characters`);
+      assert.ok(run.steps <= compiled.size * (n + 1), `${glob}: ${run.steps} steps for ${n} characters (size ${compiled.size})`);
     }
   });
 
@@ -353,6 +389,34 @@ describe('policy files', () => {
     assert.equal(evaluatePolicy(llama, alice).ok, true);
     assert.equal(evaluatePolicy(llama, { ...bob, identity: 'eve@example.com' }).ok, false);
     assert.equal(evaluatePolicy(findPolicy(ws, path.join(ws, 'checkpoints/a/b'), p)!, { method: 'key', keyHint }).ok, true);
+  });
+
+  it('Pin Signer pins exactly the folder: glob characters in its name are escaped', async () => {
+    const ws = tempDir();
+    const file = policyFilePath(ws);
+    // [folder pinned, a sibling the unescaped name would have governed as a pattern]
+    const pairs: Array<[string, string]> = [
+      ['llama [gguf]', 'llama g'],
+      ['model*', 'model-evil'],
+      ['what?', 'whatX'],
+      ['{a,b}', 'a'],
+      ['team/v[0-9]', 'team/v7'],
+      ['all []*?{},\\', 'all ]x{},\\'],
+    ];
+    if (process.platform !== 'win32') pairs.push(['back\\slash', 'backslash'], ['trail\\', 'trail']);
+    for (const [name, sibling] of pairs) {
+      fs.mkdirSync(path.join(ws, name), { recursive: true });
+      fs.mkdirSync(path.join(ws, sibling), { recursive: true });
+      await pinIdentity(file, modelGlob(ws, path.join(ws, name)), alice, ws);
+    }
+    const p = (await readPolicyFile(file))!;
+    for (const [name, sibling] of pairs) {
+      assert.equal(evaluatePolicy(findPolicy(ws, path.join(ws, name), p)!, alice).ok, true, `${name} is pinned`);
+      assert.equal(findPolicy(ws, path.join(ws, sibling), p), undefined, `the pin of ${name} does not govern ${sibling}`);
+    }
+    assert.equal(escapeGlob('llama [gguf]'), 'llama \\[gguf\\]');
+    assert.equal(modelGlob(ws, ws), '.');
+    assert.throws(() => modelGlob(ws, path.dirname(ws)), { code: 'INVALID_OPTION' });
   });
 
   it('pinning leaves an invalid file alone', async () => {
