@@ -13,10 +13,12 @@ export type GlobNode =
   /** `**` as a whole name, where it stands among the names. */
   | { type: 'globstar'; position: 'only' | 'first' | 'middle' | 'last' };
 
-/** What a backslash may make literal; anything else after one is taken for a Windows path. */
-const ESCAPABLE = new Set(['\\', '*', '?', '[', ']', '{', '}', ',']);
-/** In a set, also its own operators. */
-const ESCAPABLE_IN_SET = new Set([...ESCAPABLE, '-', '!', '^']);
+/**
+ * What a backslash may make literal (the set operators too, wherever they
+ * are: the schema's pattern says the same); anything else after one is taken
+ * for a Windows path.
+ */
+const ESCAPABLE = new Set(['\\', '*', '?', '[', ']', '{', '}', ',', '!', '^', '-']);
 const ESCAPES = '\\* \\? \\[ \\] \\{ \\} \\, \\\\';
 
 /**
@@ -89,7 +91,7 @@ function parseSegment(cs: readonly string[], glob: string): GlobNode[] {
   for (let i = 0; i < cs.length; i++) {
     const c = cs[i]!;
     if (c === '\\') {
-      out.push({ type: 'char', char: escaped(cs, ++i, ESCAPABLE, glob) });
+      out.push({ type: 'char', char: escaped(cs, ++i, glob) });
     } else if (c === '*') {
       while (cs[i + 1] === '*') i++;
       out.push({ type: 'star' });
@@ -112,10 +114,10 @@ function parseSegment(cs: readonly string[], glob: string): GlobNode[] {
 }
 
 /** The character a backslash at `i - 1` makes literal. */
-function escaped(cs: readonly string[], i: number, allowed: ReadonlySet<string>, glob: string): string {
+function escaped(cs: readonly string[], i: number, glob: string): string {
   const c = cs[i];
   if (c === undefined) throw globError(glob, 'the path pattern ends with a lone backslash (use / between folders)');
-  if (!allowed.has(c)) {
+  if (!ESCAPABLE.has(c)) {
     throw globError(glob, `a backslash before '${c}': use / between folders (a backslash only makes a glob character literal: ${ESCAPES})`);
   }
   return c;
@@ -132,12 +134,12 @@ function parseSet(cs: readonly string[], start: number, glob: string): [GlobNode
     let c = cs[i]!;
     if (c === ']' && !first) return [{ type: 'set', negate, ranges }, i];
     first = false;
-    if (c === '\\') c = escaped(cs, ++i, ESCAPABLE_IN_SET, glob);
+    if (c === '\\') c = escaped(cs, ++i, glob);
     // A range a-z, unless the '-' is last in the set.
     if (cs[i + 1] === '-' && i + 2 < cs.length && cs[i + 2] !== ']') {
       i += 2;
       let hi = cs[i]!;
-      if (hi === '\\') hi = escaped(cs, ++i, ESCAPABLE_IN_SET, glob);
+      if (hi === '\\') hi = escaped(cs, ++i, glob);
       if (hi.codePointAt(0)! < c.codePointAt(0)!) throw globError(glob, `the range '${c}-${hi}' is backwards`);
       ranges.push([c.codePointAt(0)!, hi.codePointAt(0)!]);
       continue;

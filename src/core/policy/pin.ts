@@ -29,8 +29,8 @@ export interface PinResult {
 /**
  * Trust on first use: adds the signer to the entry whose `path` is `modelGlob`
  * (making one at the end if there is none) and writes the file atomically,
- * creating it and its folder if needed. Other entries, key order and unknown
- * keys are kept; the output is 2-space JSON with a final newline. A Sigstore
+ * creating it and its folder if needed. Other entries and key order are
+ * kept; the output is 2-space JSON with a final newline. A Sigstore
  * signer is pinned by identity and issuer, a key by its hint (`keyHints`), a
  * certificate by its fingerprint (`certificateFingerprints`). An existing file
  * that is not a valid policy is left alone (POLICY_INVALID).

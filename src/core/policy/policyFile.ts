@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FormatError, ModelSigningError, errnoCode } from '../errors';
 import { compileGlob } from './glob';
+import { childPath, duplicateKey } from './jsonLocation';
 
 /*
  * A verification policy says who must have signed the models of a workspace:
@@ -53,14 +54,12 @@ export interface PolicyEntry {
 export interface Policy {
   models: PolicyEntry[];
   source: string;
-  /** Keys the policy does not know, by JSON path: ignored (and kept by pinIdentity), but likely typos. */
-  warnings: string[];
 }
 
 export interface PolicyContext {
   /** The workspace folder the policy belongs to. */
   workspaceRoot: string;
-  /** The file, or `settings`; default `settings`. */
+  /** The file, or the setting; default `settings`. */
   source?: string;
 }
 
@@ -82,18 +81,19 @@ const SIGSTORE_KEYS = new Set(['identity', 'issuer']);
 
 /**
  * Checks a policy given as JSON (a parsed file, or the value of a setting
- * wrapped as `{ models }`). Unknown keys are warnings; everything else that is
- * wrong is a FormatError POLICY_INVALID with `data.jsonPath` naming the field.
+ * wrapped as `{ models }`). Anything wrong, an unknown key included (a typo
+ * such as `sigstor` would otherwise leave a model to trust on first use), is a
+ * FormatError POLICY_INVALID with `data.jsonPath` naming the field. The schema,
+ * media/model-signing.schema.json, says the same (a unit test holds them together).
  */
 export function parsePolicy(value: unknown, context: PolicyContext): Policy {
   const source = context.source ?? 'settings';
   const baseDir = path.resolve(context.workspaceRoot);
-  const warnings: string[] = [];
   const fail = (jsonPath: string, why: string): never => {
     throw new FormatError<PolicyErrorData>('POLICY_INVALID', `${source}: ${jsonPath}: ${why}`, { source, jsonPath });
   };
   const unknownKeys = (obj: Record<string, unknown>, known: Set<string>, at: string) => {
-    for (const k of Object.keys(obj)) if (!known.has(k)) warnings.push(`${child(at, k)}: unknown key, ignored`);
+    for (const k of Object.keys(obj)) if (!known.has(k)) fail(childPath(at, k), `unknown key (known: ${[...known].join(', ')})`);
   };
   const stringList = (v: unknown, at: string, check?: (s: string, at: string) => string): string[] => {
     if (v === undefined) return [];
@@ -159,7 +159,17 @@ export function parsePolicy(value: unknown, context: PolicyContext): Policy {
     }
     return { path: raw.path, sigstore, keys, keyHints, certificateRoots, certificateFingerprints, baseDir, source, index };
   });
-  return { models: entries, source, warnings };
+  return { models: entries, source };
+}
+
+/**
+ * The `models` list of a setting (`modelSigning.verify.policy`), checked as
+ * the file is; undefined when it is unset or empty. Anything but a list is an
+ * error, not "no policy".
+ */
+export function parsePolicySetting(value: unknown, context: PolicyContext): Policy | undefined {
+  if (value === undefined || (Array.isArray(value) && value.length === 0)) return undefined;
+  return parsePolicy({ models: value }, context);
 }
 
 /** Parses the text of a policy file; a JSON syntax error is POLICY_INVALID at `$` with its line and column. */
@@ -186,12 +196,18 @@ export async function readPolicyText(file: string): Promise<string | undefined> 
   }
 }
 
-/** JSON.parse, with a syntax error as POLICY_INVALID at `$` with its line and column. */
+/** JSON.parse, with a syntax error as POLICY_INVALID at `$` with its line and column, and a key written twice as one at that key. */
 export function parsePolicyJson(text: string, source: string): unknown {
   try {
     // A byte-order mark is not JSON, but editors write it.
-    return JSON.parse(text.replace(/^\uFEFF/, ''));
+    const value: unknown = JSON.parse(text.replace(/^\uFEFF/, ''));
+    const duplicate = duplicateKey(text);
+    if (duplicate) {
+      throw new FormatError<PolicyErrorData>('POLICY_INVALID', `${source}: ${duplicate}: the key is written twice (JSON keeps only the last)`, { source, jsonPath: duplicate });
+    }
+    return value;
   } catch (e) {
+    if (e instanceof FormatError) throw e;
     const message = e instanceof Error ? e.message : String(e);
     const data: PolicyErrorData = { source, jsonPath: '$' };
     const pos = /at position (\d+)/.exec(message);
@@ -212,8 +228,4 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 function typeName(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`;
-}
-
-function child(at: string, key: string): string {
-  return /^[A-Za-z_$][\w$]*$/.test(key) ? `${at}.${key}` : `${at}[${JSON.stringify(key)}]`;
 }
