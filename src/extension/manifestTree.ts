@@ -107,6 +107,7 @@ function topLevel(state: ModelState, tree: ManifestNode | undefined): Item[] {
   if (state.kind === 'unsigned') return [{ type: 'info', label: `${name} is not signed`, icon: 'circle-slash' }];
   if (state.kind === 'verifying') return [{ type: 'info', label: `Verifying ${name}…`, description: `${Math.floor(state.percent)}%`, icon: 'sync~spin' }];
   if (state.kind === 'failed') return [{ type: 'info', label: 'Not verified', description: state.message, tooltip: state.message, icon: 'error' }];
+  if (state.kind === 'policyError') return [{ type: 'info', label: 'Policy error: not verified', description: state.message, tooltip: state.message, icon: 'error' }];
   const r = state.result;
   const s = r.serialization;
   const signer = r.signer;

@@ -48,6 +48,10 @@ export class VerificationBadge implements vscode.Disposable {
         this.item.text = '$(error) Not verified';
         this.item.tooltip = state.message;
         break;
+      case 'policyError':
+        this.item.text = '$(error) Policy error';
+        this.item.tooltip = `${name}: the verification policy is broken, so it is not verified: ${state.message}`;
+        break;
     }
     this.item.show();
   }

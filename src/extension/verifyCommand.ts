@@ -3,11 +3,12 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
   Bundle, CertificateVerifier, HashPool, HashProgress, KeyVerifier, Policy, PolicyEntry, SigstoreVerifier, VerificationResult, Verifier, bundleKind,
-  evaluatePolicy, findPolicy, isModelSigningError, parseShardName, loadPublicKey, parsePemCertificates, pinIdentity, policyCertificateRoots, policyFilePath,
-  parsePolicy, publicKeyHint, readBundle, readPolicyFile, verifyModel,
+  evaluatePolicy, findPolicy, isModelSigningError, modelGlob, parseShardName, loadPublicKey, parsePemCertificates, pinIdentity, policyCertificateRoots, policyFilePath,
+  parsePolicySetting, publicKeyHint, readBundle, readPolicyFile, verifyModel,
 } from '../core';
 import { SETTINGS } from './constants';
 import { pickFiles } from './keyMaterial';
+import { isPolicyError, showPolicyProblem } from './policyProblems';
 import { ModelState, ModelStates, describeSigner, problemCount } from './modelState';
 import { ModelTarget, pickTarget } from './modelTarget';
 import { withHashingProgress } from './progress';
@@ -27,6 +28,8 @@ export interface VerifyDeps {
   pool: HashPool;
   states: ModelStates;
   diagnostics: vscode.DiagnosticCollection;
+  /** Problems in the workspace folders' policy files. */
+  policyDiagnostics: vscode.DiagnosticCollection;
   log: vscode.LogOutputChannel;
   /** Verifiers that worked for a model, reused by the live badge. */
   remembered: Map<string, Verifier>;
@@ -49,7 +52,7 @@ export async function verifyTarget(deps: VerifyDeps, target: ModelTarget, args: 
   }
   try {
     const bundle = await readBundle(target.signaturePath);
-    const policy = await policyFor(target);
+    const policy = await policyFor(deps, target);
     const verifier = await chooseVerifier(deps, target, bundle, policy, args);
     if (!verifier) return undefined;
     set({ kind: 'verifying', target, percent: 0 });
@@ -69,10 +72,18 @@ export async function verifyTarget(deps: VerifyDeps, target: ModelTarget, args: 
       return result;
     }
     report(deps, target, result, set, args.quiet);
-    if (!policy && result.ok && !args.quiet) void offerPin(target, result);
+    if (!policy && result.ok && !args.quiet) void offerPin(deps, target, result);
     return result;
   } catch (e) {
     const message = isModelSigningError(e) ? e.message : e instanceof Error ? e.message : String(e);
+    if (isPolicyError(e)) {
+      set({ kind: 'policyError', target, message });
+      const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(target.modelPath));
+      if (folder) showPolicyProblem(deps.policyDiagnostics, folder.uri.fsPath, e);
+      deps.log.error(`${target.modelPath}: not verified, the verification policy is broken: ${message}`);
+      if (!args.quiet) void vscode.window.showErrorMessage(`${path.basename(target.modelPath)} is not verified: the verification policy is broken. ${message}`);
+      return undefined;
+    }
     if (isModelSigningError(e) && e.code === 'CANCELLED') {
       set({ kind: 'failed', target, message: 'Verification cancelled' });
       return undefined;
@@ -84,14 +95,19 @@ export async function verifyTarget(deps: VerifyDeps, target: ModelTarget, args: 
   }
 }
 
-/** The workspace's policy entry for a model: `.vscode/model-signing.json`, then the setting; the file wins ties. */
-async function policyFor(target: ModelTarget): Promise<PolicyEntry | undefined> {
+/**
+ * The workspace's policy entry for a model: `.vscode/model-signing.json`, then
+ * the setting; the file wins ties. A broken file or setting throws (a policy
+ * error for every model of the folder), and its Problems entry is kept current.
+ */
+async function policyFor(deps: VerifyDeps, target: ModelTarget): Promise<PolicyEntry | undefined> {
   const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(target.modelPath));
   if (!folder) return undefined;
   const root = folder.uri.fsPath;
   const file = await readPolicyFile(policyFilePath(root), root);
-  const setting = vscode.workspace.getConfiguration(SETTINGS.section, folder.uri).get<unknown[]>(SETTINGS.policy) ?? [];
-  const fromSettings = setting.length > 0 ? parsePolicy({ models: setting }, { workspaceRoot: root, source: `settings (${SETTINGS.section}.${SETTINGS.policy})` }) : undefined;
+  showPolicyProblem(deps.policyDiagnostics, root);
+  const setting = vscode.workspace.getConfiguration(SETTINGS.section, folder.uri).get<unknown>(SETTINGS.policy);
+  const fromSettings = parsePolicySetting(setting, { workspaceRoot: root, source: `settings (${SETTINGS.section}.${SETTINGS.policy})` });
   const policies = [file, fromSettings].filter((p): p is Policy => p !== undefined);
   return policies.length > 0 ? findPolicy(root, target.modelPath, policies) : undefined;
 }
@@ -126,15 +142,22 @@ function policyKeyFor(policy: PolicyEntry, hint: string | undefined) {
   return keys.find((k) => hint && publicKeyHint(k) === hint.toLowerCase()) ?? (keys.length === 1 && !hint ? keys[0] : undefined);
 }
 
-/** Trust on first use: after a model with no policy verifies, offer to pin who signed it. */
-async function offerPin(target: ModelTarget, result: VerificationResult): Promise<void> {
+/** Trust on first use: after a model with no policy verifies, offer to pin who signed it, for exactly that folder. */
+async function offerPin(deps: VerifyDeps, target: ModelTarget, result: VerificationResult): Promise<void> {
   const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(target.modelPath));
   if (!folder) return;
   const who = describeSigner(result.signer);
   const answer = await vscode.window.showInformationMessage(`Trust ${who} for ${path.basename(target.modelPath)} from now on?`, { detail: 'Adds the signer to .vscode/model-signing.json: a later signature by anyone else shows as a policy failure.' }, 'Pin Signer');
   if (answer !== 'Pin Signer') return;
-  const glob = path.relative(folder.uri.fsPath, target.modelPath).split(path.sep).join('/') || '.';
-  await pinIdentity(policyFilePath(folder.uri.fsPath), glob, result.signer, folder.uri.fsPath);
+  const glob = modelGlob(folder.uri.fsPath, target.modelPath);
+  try {
+    await pinIdentity(policyFilePath(folder.uri.fsPath), glob, result.signer, folder.uri.fsPath);
+  } catch (e) {
+    const message = isModelSigningError(e) ? e.message : String(e);
+    deps.log.error(`Pin Signer: ${message}`);
+    void vscode.window.showErrorMessage(`Could not pin ${who}: ${message}`);
+    return;
+  }
   void vscode.window.showInformationMessage(`Pinned ${who} for ${glob} in .vscode/model-signing.json`);
 }
 

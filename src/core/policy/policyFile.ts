@@ -68,6 +68,8 @@ export interface PolicyErrorData {
   source: string;
   /** JSON path of the bad field: `$.models[0].sigstore[1].issuer`; `$` for the whole document. */
   jsonPath: string;
+  /** What is wrong with it, without the source and path: for a Problems entry on the field. */
+  why?: string;
   /** 1-based, for a JSON syntax error. */
   line?: number;
   column?: number;
@@ -90,7 +92,7 @@ export function parsePolicy(value: unknown, context: PolicyContext): Policy {
   const source = context.source ?? 'settings';
   const baseDir = path.resolve(context.workspaceRoot);
   const fail = (jsonPath: string, why: string): never => {
-    throw new FormatError<PolicyErrorData>('POLICY_INVALID', `${source}: ${jsonPath}: ${why}`, { source, jsonPath });
+    throw new FormatError<PolicyErrorData>('POLICY_INVALID', `${source}: ${jsonPath}: ${why}`, { source, jsonPath, why });
   };
   const unknownKeys = (obj: Record<string, unknown>, known: Set<string>, at: string) => {
     for (const k of Object.keys(obj)) if (!known.has(k)) fail(childPath(at, k), `unknown key (known: ${[...known].join(', ')})`);
@@ -203,7 +205,8 @@ export function parsePolicyJson(text: string, source: string): unknown {
     const value: unknown = JSON.parse(text.replace(/^\uFEFF/, ''));
     const duplicate = duplicateKey(text);
     if (duplicate) {
-      throw new FormatError<PolicyErrorData>('POLICY_INVALID', `${source}: ${duplicate}: the key is written twice (JSON keeps only the last)`, { source, jsonPath: duplicate });
+      const why = 'the key is written twice (JSON keeps only the last)';
+      throw new FormatError<PolicyErrorData>('POLICY_INVALID', `${source}: ${duplicate}: ${why}`, { source, jsonPath: duplicate, why });
     }
     return value;
   } catch (e) {
