@@ -7,6 +7,7 @@ import { SETTINGS } from './constants';
 import { trustedSetting } from './trustedSettings';
 import { ModelStates } from './modelState';
 import { ModelTarget } from './modelTarget';
+import { watchPolicies } from './policyWatch';
 import { openProvenanceCommand } from './provenanceCommand';
 import type { ProvenancePanel } from './provenancePanel';
 import { SignModelArgs, signModelCommand } from './signCommand';
@@ -38,11 +39,13 @@ export function createCommands(context: vscode.ExtensionContext, log: vscode.Log
     fresh: new CachedHashPool(pool, cache, { readCache: false }),
   }));
   const saveCache = async () => (await pools).cache.save(cacheFile).catch((e: unknown) => log.warn(`Could not save the digest cache: ${e instanceof Error ? e.message : String(e)}`));
-  const deps: VerifyDeps = { pool, states, diagnostics, log, remembered: new Map() };
+  const policyDiagnostics = vscode.languages.createDiagnosticCollection('model-signing-policy');
+  const deps: VerifyDeps = { pool, states, diagnostics, policyDiagnostics, log, remembered: new Map() };
   const reverify = async (target: ModelTarget) => {
     await verifyTarget({ ...deps, pool: (await pools).live }, target, { quiet: true });
     await saveCache();
   };
+  const policies = watchPolicies(states, policyDiagnostics, reverify);
   return {
     // Signing writes the digests it computes to the cache, so the check that follows reads them back.
     sign: async (uri, args) => signModelCommand({
@@ -69,6 +72,10 @@ export function createCommands(context: vscode.ExtensionContext, log: vscode.Log
     },
     watched: () => deps.remembered.keys(),
     openProvenance: (uri, args) => openProvenanceCommand(context, log, uri, args),
-    dispose: () => void pool.dispose(),
+    dispose: () => {
+      policies.dispose();
+      policyDiagnostics.dispose();
+      void pool.dispose();
+    },
   };
 }

@@ -118,6 +118,7 @@ function topLevel(state: ModelState, tree: ManifestNode | undefined): Item[] {
   if (state.kind === 'unsigned') return [{ type: 'info', label: safeText`${name} is not signed`, icon: 'circle-slash' }];
   if (state.kind === 'verifying') return [{ type: 'info', label: safeText`Verifying ${name}…`, description: safeText`${Math.floor(state.percent)}%`, icon: 'sync~spin' }];
   if (state.kind === 'failed') return [{ type: 'info', label: safeText`Not verified`, description: safeText`${state.message}`, tooltip: safeText`${state.message}`, icon: 'error' }, ...policyItem(state.policy)];
+  if (state.kind === 'policyError') return [{ type: 'info', label: safeText`Policy error: not verified`, description: safeText`${state.message}`, tooltip: safeText`${state.message}`, icon: 'error' }];
   const r = state.result;
   const s = r.serialization;
   const signer = r.signer;

@@ -4,7 +4,7 @@
 // keys or CAs, which would widen what verifies.
 import * as os from 'node:os';
 import * as vscode from 'vscode';
-import { POLICY_FILE, Policy, PolicyEntry, PolicyLayer, PolicyOrigin, findGoverningPolicy, parsePolicy, policyFilePath, readPolicyFile } from '../core';
+import { POLICY_FILE, Policy, PolicyEntry, PolicyLayer, PolicyOrigin, findGoverningPolicy, parsePolicySetting, policyFilePath, readPolicyFile } from '../core';
 import { SETTINGS } from './constants';
 
 /** What the Signed Model view and the badge's tooltip say about the policy. */
@@ -50,5 +50,5 @@ export async function policyFor(modelPath: string): Promise<ModelPolicy> {
 
 function settingPolicy(value: unknown, baseDir: string, source: string): Policy | undefined {
   // Anything but an empty list is parsed: a setting of the wrong type is an error to see, not no policy.
-  return value === undefined || (Array.isArray(value) && value.length === 0) ? undefined : parsePolicy({ models: value }, { workspaceRoot: baseDir, source });
+  return value === undefined ? undefined : parsePolicySetting(value, { workspaceRoot: baseDir, source });
 }

@@ -9,7 +9,9 @@ export type ModelState =
   | { kind: 'verifying'; target: ModelTarget; percent: number }
   | { kind: 'verified'; target: ModelTarget; result: VerificationResult; policy?: PolicyNote }
   | { kind: 'tampered'; target: ModelTarget; result: VerificationResult; policy?: PolicyNote }
-  | { kind: 'failed'; target: ModelTarget; message: string; policy?: PolicyNote };
+  | { kind: 'failed'; target: ModelTarget; message: string; policy?: PolicyNote }
+  /** The policy that may govern the model is broken: not verified, not trust on first use. */
+  | { kind: 'policyError'; target: ModelTarget; message: string };
 
 /** The states of the models seen so far, and which one is current (the active editor's, or the last acted on). */
 export class ModelStates implements vscode.Disposable {
@@ -27,6 +29,11 @@ export class ModelStates implements vscode.Disposable {
 
   get(modelPath: string): ModelState | undefined {
     return this.states.get(modelPath);
+  }
+
+  /** Every model seen so far. */
+  all(): ModelState[] {
+    return [...this.states.values()];
   }
 
   get current(): ModelState | undefined {

@@ -67,5 +67,7 @@ function badgeOf(state: ModelState, name: string | undefined): { text: SafeText;
     }
     case 'failed':
       return { text: safeText`$(error) Not verified`, tooltip: withPolicy(safeText`${state.message}`, state.policy) };
+    case 'policyError':
+      return { text: safeText`$(error) Policy error`, tooltip: safeText`${name}: the verification policy is broken, so it is not verified: ${state.message}` };
   }
 }

@@ -3,12 +3,13 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
   Bundle, CertificateVerifier, HashPool, HashProgress, KeyVerifier, PolicyEntry, SigstoreVerifier, VerificationResult, Verifier, bundleKind,
-  evaluatePolicy, isModelSigningError, parseShardName, loadPublicKey, parsePemCertificates, pinIdentity, policyCertificateRoots, policyFilePath,
+  evaluatePolicy, isModelSigningError, modelGlob, parseShardName, loadPublicKey, parsePemCertificates, pinIdentity, policyCertificateRoots, policyFilePath,
   publicKeyHint, readBundle, verifyModel,
 } from '../core';
 import { SafeText, safeText } from '../core/display';
 import { pickFiles } from './keyMaterial';
 import { NOT_TRUSTED, PolicyNote, policyFor } from './modelPolicy';
+import { isPolicyError, showPolicyProblem } from './policyProblems';
 import { ModelState, ModelStates, describeSigner, problemCount } from './modelState';
 import { ModelTarget, pickTarget } from './modelTarget';
 import { notify } from './notify';
@@ -29,6 +30,8 @@ export interface VerifyDeps {
   pool: HashPool;
   states: ModelStates;
   diagnostics: vscode.DiagnosticCollection;
+  /** Problems in the workspace folders' policy files. */
+  policyDiagnostics: vscode.DiagnosticCollection;
   log: vscode.LogOutputChannel;
   /** Verifiers that worked for a model, reused by the live badge. */
   remembered: Map<string, Verifier>;
@@ -52,6 +55,8 @@ export async function verifyTarget(deps: VerifyDeps, target: ModelTarget, args: 
   try {
     const bundle = await readBundle(target.signaturePath);
     const { entry: policy, note } = await policyFor(target.modelPath);
+    // The policy file read without error: clear its Problems entry.
+    if (note.kind !== 'untrusted') clearPolicyProblem(deps, target);
     const verifier = await chooseVerifier(deps, target, bundle, policy, args);
     if (!verifier) return undefined;
     set({ kind: 'verifying', target, percent: 0 });
@@ -72,10 +77,18 @@ export async function verifyTarget(deps: VerifyDeps, target: ModelTarget, args: 
     }
     report(deps, target, result, note, set, args.quiet);
     // Only with no policy at all: in an untrusted workspace the pin would be workspace input we then trust.
-    if (note.kind === 'none' && result.ok && !args.quiet) void offerPin(target, result);
+    if (note.kind === 'none' && result.ok && !args.quiet) void offerPin(deps, target, result);
     return result;
   } catch (e) {
     const message = isModelSigningError(e) ? e.message : e instanceof Error ? e.message : String(e);
+    if (isPolicyError(e)) {
+      set({ kind: 'policyError', target, message });
+      const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(target.modelPath));
+      if (folder) showPolicyProblem(deps.policyDiagnostics, folder.uri.fsPath, e);
+      deps.log.error(`${target.modelPath}: not verified, the verification policy is broken: ${message}`);
+      if (!args.quiet) void notify.error(safeText`${path.basename(target.modelPath)} is not verified: the verification policy is broken. ${message}`);
+      return undefined;
+    }
     if (isModelSigningError(e) && e.code === 'CANCELLED') {
       set({ kind: 'failed', target, message: 'Verification cancelled' });
       return undefined;
@@ -85,6 +98,11 @@ export async function verifyTarget(deps: VerifyDeps, target: ModelTarget, args: 
     if (!args.quiet) void notify.error(safeText`Verification of ${path.basename(target.modelPath)} failed: ${message}`);
     return undefined;
   }
+}
+
+function clearPolicyProblem(deps: VerifyDeps, target: ModelTarget): void {
+  const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(target.modelPath));
+  if (folder) showPolicyProblem(deps.policyDiagnostics, folder.uri.fsPath);
 }
 
 async function chooseVerifier(deps: VerifyDeps, target: ModelTarget, bundle: Bundle, policy: PolicyEntry | undefined, args: VerifyModelArgs): Promise<Verifier | undefined> {
@@ -117,15 +135,22 @@ function policyKeyFor(policy: PolicyEntry, hint: string | undefined) {
   return keys.find((k) => hint && publicKeyHint(k) === hint.toLowerCase()) ?? (keys.length === 1 && !hint ? keys[0] : undefined);
 }
 
-/** Trust on first use: after a model with no policy verifies, offer to pin who signed it. */
-async function offerPin(target: ModelTarget, result: VerificationResult): Promise<void> {
+/** Trust on first use: after a model with no policy verifies, offer to pin who signed it, for exactly that folder. */
+async function offerPin(deps: VerifyDeps, target: ModelTarget, result: VerificationResult): Promise<void> {
   const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(target.modelPath));
   if (!folder || !vscode.workspace.isTrusted) return;
   const who = describeSigner(result.signer);
   const answer = await notify.info(safeText`Trust ${who} for ${path.basename(target.modelPath)} from now on?`, { detail: safeText`Adds the signer to .vscode/model-signing.json: a later signature by anyone else shows as a policy failure.` }, 'Pin Signer');
   if (answer !== 'Pin Signer') return;
-  const glob = path.relative(folder.uri.fsPath, target.modelPath).split(path.sep).join('/') || '.';
-  await pinIdentity(policyFilePath(folder.uri.fsPath), glob, result.signer, folder.uri.fsPath);
+  const glob = modelGlob(folder.uri.fsPath, target.modelPath);
+  try {
+    await pinIdentity(policyFilePath(folder.uri.fsPath), glob, result.signer, folder.uri.fsPath);
+  } catch (e) {
+    const message = isModelSigningError(e) ? e.message : String(e);
+    deps.log.error(`Pin Signer: ${message}`);
+    void notify.error(safeText`Could not pin ${who}: ${message}`);
+    return;
+  }
   void notify.info(safeText`Pinned ${who} for ${glob} in .vscode/model-signing.json`);
 }
 

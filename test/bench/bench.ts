@@ -9,6 +9,7 @@
 //   - the in-process core API (serializeModel + WorkerHashPool), to separate
 //     process start-up from hashing throughput, and its read chunk size,
 //   - single-threaded hash engines (node:crypto, hash-wasm, @noble/hashes),
+//   - the policy glob matcher on adversarial patterns, beside picomatch and minimatch,
 // then prints PASS/MISS against the targets and a markdown table for the README.
 // The models are made once in os.tmpdir()/model-signing-bench and reused.
 import { spawn, spawnSync } from 'node:child_process';
@@ -19,6 +20,7 @@ import * as path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { createBLAKE3 } from 'hash-wasm';
 import { HashTask, WorkerHashPool, listModelFiles, serializeModel } from '../../src/core';
+import { globBench } from './globBench';
 
 const REPO = path.resolve(__dirname, '../..');
 const CLI = path.join(REPO, 'dist/cli.js');
@@ -559,6 +561,9 @@ async function main(): Promise<void> {
 
   section('Hash engines, single thread, in memory, 1 MiB updates');
   const eng = await engines();
+
+  section('Policy globs on adversarial patterns (median of 5; the libraries once, stopped after 20 s)');
+  globBench(log);
 
   if (limit !== null) {
     section('OpenSSL limit, again');

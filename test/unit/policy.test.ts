@@ -4,8 +4,8 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import {
   CertificateSigner, CertificateVerifier, KeySigner, KeyVerifier, ModelSigningError, POLICY_FILE, PolicyEntry, SignerInfo,
-  compileGlob, evaluatePolicy, findPolicy, globLiteralPrefix, loadPrivateKey, loadPublicKey, matchesGlob, parsePemCertificates,
-  parsePolicy, parsePolicyText, pinIdentity, policyCertificateRoots, policyFilePath, publicKeyHint, readPolicyFile, signModel, verifyModel,
+  compileGlob, escapeGlob, evaluatePolicy, findPolicy, globLiteralPrefix, modelGlob, loadPrivateKey, loadPublicKey, matchesGlob, parsePemCertificates,
+  jsonPathRange, parsePolicy, parsePolicySetting, parsePolicyText, pinIdentity, policyCertificateRoots, policyFilePath, publicKeyHint, readPolicyFile, signModel, verifyModel,
 } from '../../src/core';
 import { REPO, makeKeyPair, makeModel, pool, tempDir } from '../helpers/fixtures';
 import { makePki } from '../helpers/pki';
@@ -105,6 +105,42 @@ describe('policy path globs', () => {
   it('malformed or escaping globs are POLICY_INVALID', () => {
     for (const glob of ['', '  ', '/abs/models', 'C:\\models', 'C:/models', '../outside', 'models/../../x', 'v[0-9', 'v[z-a]', '{a,b', 'trailing\\']) {
       assert.throws(() => compileGlob(glob), { code: 'POLICY_INVALID' }, JSON.stringify(glob));
+    }
+  });
+
+  it('a backslash before anything but a glob character is a Windows path: an error, not a pattern that matches nothing', () => {
+    for (const glob of ['models\\llama-*', 'models\\*\\x', 'a\\b', 'models\\.cache', 'v[a\\b]', 'C:models\\x']) {
+      assert.throws(() => compileGlob(glob), (e: unknown) => e instanceof ModelSigningError && e.code === 'POLICY_INVALID' && /backslash/.test(e.message), JSON.stringify(glob));
+    }
+  });
+
+  it('a glob no folder can match is an error', () => {
+    for (const glob of ['a/{}/b', 'a/{,}/b', 'models/[!\u0000-.0-\u{10FFFF}]', '{[!\u0000-.0-\u{10FFFF}],[!\u0000-.0-\u{10FFFF}]x}']) {
+      assert.throws(() => compileGlob(glob), { code: 'POLICY_INVALID' }, JSON.stringify(glob));
+    }
+    for (const glob of ['a/{,b}/c', '{,a}', 'v[+-0]', 'models/[!\u0000-.0-\u{10FFFE}]', '{[!\u0000-.0-\u{10FFFF}],x}']) assert.doesNotThrow(() => compileGlob(glob), JSON.stringify(glob));
+  });
+
+  it('matching never backtracks: adversarial globs cost steps linear in the path', () => {
+    // [glob, path, matches]: each took seconds with the RegExp this replaced (or with picomatch/minimatch).
+    const cases: Array<[string, string, boolean]> = [
+      ['{*,*}'.repeat(10) + 'x', 'a'.repeat(12), false],
+      ['*a'.repeat(8) + '*b', 'a'.repeat(40), false],
+      ['*a'.repeat(40) + '*b', 'a'.repeat(2000), false],
+      ['{a,aa,aaa}'.repeat(30) + 'b', 'a'.repeat(500), false],
+      ['{{{{a,b},{a,b}},{{a,b},{a,b}}},x}'.repeat(20) + '!', 'a'.repeat(400), false],
+      ['**/' + '*a/'.repeat(10) + 'b', 'aa/'.repeat(300) + 'c', false],
+      ['*a'.repeat(8) + '*', 'a'.repeat(40), true],
+      ['**/x', 'a/'.repeat(1000) + 'x', true],
+    ];
+    for (const [glob, p, expected] of cases) {
+      const compiled = compileGlob(glob, { caseInsensitive: true });
+      const run = compiled.run(p);
+      const m = Array.from(glob).length;
+      const n = Array.from(p).length;
+      assert.equal(run.matched, expected, glob);
+      assert.ok(compiled.size <= 12 * (m + 1), `${glob}: automaton size ${compiled.size} for ${m} characters`);
+      assert.ok(run.steps <= compiled.size * (n + 1), `${glob}: ${run.steps} steps for ${n} characters (size ${compiled.size})`);
     }
   });
 
@@ -248,13 +284,59 @@ describe('evaluating a signer against the policy', () => {
 });
 
 describe('policy files', () => {
-  it('the example parses; unknown keys are warnings', () => {
-    const p = parsePolicy({ ...EXAMPLE, extra: 1, models: [{ ...EXAMPLE.models[0], colour: 'blue', sigstore: [{ identity: 'a', issuer: 'b', note: 'x' }] }] }, { workspaceRoot: '/ws', source: 'f' });
+  it('the example parses', () => {
+    const p = parsePolicy(EXAMPLE, { workspaceRoot: '/ws', source: 'f' });
     assert.equal(p.models.length, 1);
     assert.deepEqual(p.models[0]!.keys, ['keys/release.pub']);
     assert.equal(p.models[0]!.baseDir, path.resolve('/ws'));
-    assert.deepEqual(p.warnings, ['$.extra: unknown key, ignored', '$.models[0].colour: unknown key, ignored', '$.models[0].sigstore[0].note: unknown key, ignored']);
     assert.deepEqual(parsePolicy({}, { workspaceRoot: '/ws' }).models, [], 'no models: no policy');
+  });
+
+  it('an unknown key is an error, not ignored: a typo would leave the model to trust on first use', () => {
+    const e = EXAMPLE.models[0]!;
+    const cases: Array<[unknown, string]> = [
+      [{ ...EXAMPLE, extra: 1 }, '$.extra'],
+      [{ models: [{ ...e, sigstor: [{ identity: 'a', issuer: 'b' }] }] }, '$.models[0].sigstor'],
+      [{ models: [{ ...e, 'x-owner': 'ml' }] }, '$.models[0]["x-owner"]'],
+      [{ models: [{ ...e, sigstore: [{ identity: 'a', issuer: 'b', note: 'x' }] }] }, '$.models[0].sigstore[0].note'],
+      [{ Models: [] }, '$.Models'],
+    ];
+    for (const [doc, jsonPath] of cases) throwsAt(() => parsePolicy(doc, { workspaceRoot: '/ws', source: 'f' }), 'POLICY_INVALID', jsonPath, JSON.stringify(doc));
+  });
+
+  it('the setting is checked as the file is; anything but a list is an error', () => {
+    const ctx = { workspaceRoot: '/ws', source: 'settings (modelSigning.verify.policy)' };
+    assert.equal(parsePolicySetting(undefined, ctx), undefined);
+    assert.equal(parsePolicySetting([], ctx), undefined);
+    assert.equal(parsePolicySetting([{ path: 'm', keyHints: ['a'.repeat(64)] }], ctx)!.models[0]!.source, ctx.source);
+    throwsAt(() => parsePolicySetting({ path: 'm', keyHints: ['a'.repeat(64)] }, ctx), 'POLICY_INVALID', '$.models');
+    throwsAt(() => parsePolicySetting('models/*', ctx), 'POLICY_INVALID', '$.models');
+    throwsAt(() => parsePolicySetting([{ path: 'models\\llama-*', keyHints: ['a'.repeat(64)] }], ctx), 'POLICY_INVALID', '$.models[0].path');
+  });
+
+  it('a key written twice is an error at that key (JSON.parse would keep the last, a reader sees the first)', () => {
+    const text = '{ "models": [ { "path": "m", "sigstore": [{ "identity": "alice@example.com", "issuer": "i" }],\n  "sigstore": [{ "identity": "eve@example.com", "issuer": "i" }] } ] }';
+    throwsAt(() => parsePolicyText(text, { workspaceRoot: '/ws', source: 'f' }), 'POLICY_INVALID', '$.models[0].sigstore');
+    assert.deepEqual(jsonPathRange(text, '$.models[0].sigstore'), { start: { line: 1, character: 2 }, end: { line: 1, character: 64 } }, 'the last one, as JSON.parse');
+  });
+
+  it('locates the offending value of an error in the text', () => {
+    const text = '\uFEFF{\r\n  "models": [\n    { "path": "models\\\\llama-*",\n      "keys": ["k", 3] }, {"odd key": {"a": [1, {"b": null}]}}\n  ]\n}';
+    const at = (jsonPath: string) => {
+      const r = jsonPathRange(text, jsonPath);
+      if (!r) return undefined;
+      const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\n/);
+      return r.start.line === r.end.line ? lines[r.start.line]!.slice(r.start.character, r.end.character) : `${r.start.line}-${r.end.line}`;
+    };
+    assert.equal(at('$.models[0].path'), '"path": "models\\\\llama-*"');
+    assert.equal(at('$.models[0].keys[1]'), '3');
+    assert.equal(at('$.models[0].keys'), '"keys": ["k", 3]');
+    assert.equal(at('$.models[1]["odd key"].a[1].b'), '"b": null');
+    assert.equal(at('$.models'), '1-4');
+    assert.equal(at('$.models[2]'), undefined);
+    assert.equal(jsonPathRange('{ "models": [', '$'), undefined);
+    // The path parsePolicy reports is the one jsonPathRange finds.
+    assert.throws(() => parsePolicyText(text, { workspaceRoot: '/ws', source: 'f' }), (e: unknown) => e instanceof ModelSigningError && at((e.data as { jsonPath: string }).jsonPath) === '"path": "models\\\\llama-*"');
   });
 
   it('invalid files give typed errors with the JSON path of the field', () => {
@@ -300,7 +382,7 @@ describe('policy files', () => {
     assert.equal(await readPolicyFile(policyFilePath(ws)), undefined, 'no file, no policy');
   });
 
-  it('pins a signer on first use, keeping the other entries and unknown keys', async () => {
+  it('pins a signer on first use, keeping the other entries', async () => {
     const ws = tempDir();
     const file = policyFilePath(ws);
     assert.equal(path.relative(ws, file), path.join('.vscode', 'model-signing.json'));
@@ -311,13 +393,12 @@ describe('policy files', () => {
     assert.deepEqual([first.created, first.changed], [true, true]);
     assert.equal(fs.readFileSync(file, 'utf8'), `{\n  "models": [\n    {\n      "path": "models/llama-*",\n      "sigstore": [\n        {\n          "identity": "alice@example.com",\n          "issuer": "${GITHUB}"\n        }\n      ]\n    }\n  ]\n}\n`);
 
-    // The user's file, with its own order and keys.
+    // The user's file, with its own order.
     const doc = {
       $schema: '../schema.json',
-      comment: 'kept',
       models: [
-        { description: 'team', path: 'data/*', keys: ['keys/a.pub'], 'x-owner': 'ml-team' },
-        { path: 'models/llama-*', sigstore: [{ identity: 'alice@example.com', issuer: GITHUB }], note: 'kept too' },
+        { description: 'team', path: 'data/*', keys: ['keys/a.pub'] },
+        { path: 'models/llama-*', sigstore: [{ identity: 'alice@example.com', issuer: GITHUB }], description: 'kept' },
       ],
     };
     fs.writeFileSync(file, JSON.stringify(doc, null, 2) + '\n');
@@ -340,8 +421,8 @@ describe('policy files', () => {
         { path: 'checkpoints/**', keyHints: [keyHint], certificateFingerprints: ['AB:'.repeat(31) + 'AB'] },
       ],
     });
-    assert.deepEqual(Object.keys(written), ['$schema', 'comment', 'models'], 'key order kept');
-    assert.deepEqual(Object.keys(written.models[0]!), ['description', 'path', 'keys', 'x-owner']);
+    assert.deepEqual(Object.keys(written), ['$schema', 'models'], 'key order kept');
+    assert.deepEqual(Object.keys(written.models[0]!), ['description', 'path', 'keys']);
     assert.ok(fs.readFileSync(file, 'utf8').endsWith('}\n'));
     assert.deepEqual(fs.readdirSync(path.dirname(file)), ['model-signing.json'], 'no temporary file left');
 
@@ -353,6 +434,34 @@ describe('policy files', () => {
     assert.equal(evaluatePolicy(llama, alice).ok, true);
     assert.equal(evaluatePolicy(llama, { ...bob, identity: 'eve@example.com' }).ok, false);
     assert.equal(evaluatePolicy(findPolicy(ws, path.join(ws, 'checkpoints/a/b'), p)!, { method: 'key', keyHint }).ok, true);
+  });
+
+  it('Pin Signer pins exactly the folder: glob characters in its name are escaped', async () => {
+    const ws = tempDir();
+    const file = policyFilePath(ws);
+    // [folder pinned, a sibling the unescaped name would have governed as a pattern]
+    const pairs: Array<[string, string]> = [
+      ['llama [gguf]', 'llama g'],
+      ['model*', 'model-evil'],
+      ['what?', 'whatX'],
+      ['{a,b}', 'a'],
+      ['team/v[0-9]', 'team/v7'],
+      ['all []*?{},\\', 'all ]x{},\\'],
+    ];
+    if (process.platform !== 'win32') pairs.push(['back\\slash', 'backslash'], ['trail\\', 'trail']);
+    for (const [name, sibling] of pairs) {
+      fs.mkdirSync(path.join(ws, name), { recursive: true });
+      fs.mkdirSync(path.join(ws, sibling), { recursive: true });
+      await pinIdentity(file, modelGlob(ws, path.join(ws, name)), alice, ws);
+    }
+    const p = (await readPolicyFile(file))!;
+    for (const [name, sibling] of pairs) {
+      assert.equal(evaluatePolicy(findPolicy(ws, path.join(ws, name), p)!, alice).ok, true, `${name} is pinned`);
+      assert.equal(findPolicy(ws, path.join(ws, sibling), p), undefined, `the pin of ${name} does not govern ${sibling}`);
+    }
+    assert.equal(escapeGlob('llama [gguf]'), 'llama \\[gguf\\]');
+    assert.equal(modelGlob(ws, ws), '.');
+    assert.throws(() => modelGlob(ws, path.dirname(ws)), { code: 'INVALID_OPTION' });
   });
 
   it('pinning leaves an invalid file alone', async () => {
@@ -368,42 +477,66 @@ describe('policy files', () => {
   });
 });
 
-describe('the JSON schema of the policy file', () => {
+describe('the JSON schema of the policy file and of the setting', () => {
   const schema = JSON.parse(fs.readFileSync(path.join(REPO, 'media/model-signing.schema.json'), 'utf8'));
+  const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8'));
+  const settingSchema = { type: 'array', items: pkg.contributes.configuration.properties['modelSigning.verify.policy'].items };
+  const ok = { path: 'm', keyHints: ['a'.repeat(64)] };
+  const entry = (e: Record<string, unknown>) => ({ models: [{ ...ok, ...e }] });
 
-  it('is draft-07 and accepts the example and every field the parser knows', () => {
-    assert.equal(schema.$schema, 'http://json-schema.org/draft-07/schema#');
-    assert.deepEqual(validate(schema, EXAMPLE), []);
-    const full = {
-      models: [{
-        path: 'models/**', description: 'd', sigstore: [{ identity: 'a@b.c', issuer: GITHUB }], keys: ['k.pub'], keyHints: ['A'.repeat(64)],
-        certificateRoots: ['r.pem'], certificateFingerprints: ['AB:'.repeat(31) + 'AB', 'ab'.repeat(32)],
-      }],
-    };
-    assert.deepEqual(validate(schema, full), []);
-    assert.deepEqual(parsePolicy(full, { workspaceRoot: '/ws' }).warnings, [], 'the schema and the parser know the same keys');
-  });
+  // [document, valid]: what a schema can say. The glob's own syntax ('v[0-9', 'a/{}/b') and key
+  // files are checked only by the parser; duplicate keys never reach a schema.
+  const samples: Array<[unknown, boolean]> = [
+    [EXAMPLE, true],
+    [{ models: [{ path: 'models/**', description: 'd', sigstore: [{ identity: 'a@b.c', issuer: GITHUB }], keys: ['k.pub'], keyHints: ['A'.repeat(64)], certificateRoots: ['r.pem'], certificateFingerprints: ['AB:'.repeat(31) + 'AB', 'ab'.repeat(32)] }] }, true],
+    [{}, true],
+    [entry({ path: 'weights\\*' }), true],
+    [entry({ path: '\\[draft\\] model/llama \\{x\\}' }), true],
+    [entry({ path: 'back\\\\slash' }), true],
+    [entry({ path: 'v[a\\-z]' }), true],
+    [{ models: {} }, false],
+    [{ models: 'm' }, false],
+    [{ models: [ok, 'm'] }, false],
+    [entry({ path: 5 }), false],
+    [entry({ path: '' }), false],
+    [entry({ path: '/abs' }), false],
+    [entry({ path: 'C:\\models' }), false],
+    [entry({ path: 'models\\llama-*' }), false],
+    [entry({ path: 'models\\.cache' }), false],
+    [entry({ path: 'trailing\\' }), false],
+    [entry({ sigstore: [{ identity: 1, issuer: 'x' }] }), false],
+    [entry({ sigstore: [{ identity: 'a' }] }), false],
+    [entry({ sigstore: [{ identity: 'a', issuer: 'b ' }] }), false],
+    [entry({ sigstore: { identity: 'a', issuer: 'b' } }), false],
+    [{ models: [{ path: 'm' }] }, false],
+    [{ models: [{ path: 'm', keys: [] }] }, false],
+    [entry({ keyHints: ['xyz'] }), false],
+    [entry({ keys: 'k.pub' }), false],
+    [entry({ certificateFingerprints: ['AA:BB'] }), false],
+    [entry({ description: 1 }), false],
+    [entry({ identity: 'typo: not here' }), false],
+    [entry({ sigstor: [{ identity: 'a', issuer: 'b' }] }), false],
+    [entry({ sigstore: [{ identity: 'a', issuer: 'b', note: 'x' }] }), false],
+    [{ models: [], extra: true }, false],
+  ];
 
-  it('rejects what the parser rejects', () => {
-    const bad: unknown[] = [
-      { models: {} },
-      { models: [{ path: 5, keys: ['k'] }] },
-      { models: [{ path: 'm', sigstore: [{ identity: 1, issuer: 'x' }] }] },
-      { models: [{ path: 'm', sigstore: [{ identity: 'a' }] }] },
-      { models: [{ path: 'm', sigstore: [{ identity: 'a', issuer: 'b ' }] }] },
-      { models: [{ path: 'm' }] },
-      { models: [{ path: 'm', keys: [] }] },
-      { models: [{ path: '/abs', keys: ['k'] }] },
-      { models: [{ path: 'm', keyHints: ['xyz'] }] },
-      { models: [{ path: 'm', keys: ['k'], identity: 'typo: not here' }] },
-      { models: [], extra: true },
-    ];
-    for (const doc of bad) {
-      assert.notDeepEqual(validate(schema, doc), [], JSON.stringify(doc));
-      assert.throws(() => {
-        const p = parsePolicy(doc, { workspaceRoot: '/ws' });
-        if (p.warnings.length) throw new Error(p.warnings.join());
-      }, JSON.stringify(doc));
+  it('is draft-07', () => assert.equal(schema.$schema, 'http://json-schema.org/draft-07/schema#'));
+
+  it('the file schema, the setting schema and the parser agree on every sample', () => {
+    for (const [doc, valid] of samples) {
+      const what = JSON.stringify(doc);
+      let parsed = true;
+      try {
+        parsePolicy(doc, { workspaceRoot: '/ws' });
+      } catch (e) {
+        assert.ok(e instanceof ModelSigningError && e.code === 'POLICY_INVALID', `${what}: ${String(e)}`);
+        parsed = false;
+      }
+      assert.equal(parsed, valid, `parser: ${what}`);
+      assert.equal(validate(schema, doc).length === 0, valid, `file schema: ${what}`);
+      const models = (doc as { models?: unknown }).models;
+      const topLevelOnly = Object.keys(doc as object).some((k) => k !== 'models');
+      if (models !== undefined && !topLevelOnly) assert.equal(validate(settingSchema, models).length === 0, valid, `setting schema: ${what}`);
     }
   });
 });

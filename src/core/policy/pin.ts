@@ -1,0 +1,94 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ModelSigningError, errnoCode } from '../errors';
+import { writeFileAtomic } from '../signing/bundle';
+import { SignerInfo } from '../verifying/verifier';
+import { compileGlob, escapeGlob, normalizeGlob, workspaceRelativePath } from './glob';
+import { PolicyEntry, parsePolicyJson, parsePolicy, readPolicyText } from './policyFile';
+
+/**
+ * The glob that names exactly one model folder (or file): its path relative
+ * to the workspace folder with every glob character escaped, so `llama [gguf]`
+ * is not pinned as a set and `model*` does not also govern `model-evil`.
+ */
+export function modelGlob(workspaceRoot: string, modelPath: string): string {
+  const rel = workspaceRelativePath(workspaceRoot, modelPath);
+  if (rel === undefined) throw new ModelSigningError('INVALID_OPTION', `'${modelPath}' is not inside the workspace folder '${workspaceRoot}'`, { path: modelPath });
+  return rel === '.' ? rel : escapeGlob(rel);
+}
+
+export interface PinResult {
+  /** The file did not exist and was written. */
+  created: boolean;
+  /** False when the signer was already listed: nothing was written. */
+  changed: boolean;
+  /** The entry for the glob, as it now reads. */
+  entry: PolicyEntry;
+}
+
+/**
+ * Trust on first use: adds the signer to the entry whose `path` is `modelGlob`
+ * (making one at the end if there is none) and writes the file atomically,
+ * creating it and its folder if needed. Other entries and key order are
+ * kept; the output is 2-space JSON with a final newline. A Sigstore
+ * signer is pinned by identity and issuer, a key by its hint (`keyHints`), a
+ * certificate by its fingerprint (`certificateFingerprints`). An existing file
+ * that is not a valid policy is left alone (POLICY_INVALID).
+ */
+export async function pinIdentity(policyFile: string, modelGlob: string, signer: SignerInfo, workspaceRoot = path.dirname(path.dirname(path.resolve(policyFile)))): Promise<PinResult> {
+  const glob = normalizeGlob(modelGlob);
+  compileGlob(glob);
+  const text = await readPolicyText(policyFile);
+  const doc = text === undefined ? { models: [] } : parsePolicyJson(text, policyFile);
+  // Refuse to rewrite a file that is wrong: the user's mistake stays theirs to see.
+  parsePolicy(doc, { workspaceRoot, source: policyFile });
+  const root = doc as Record<string, unknown>;
+  if (root.models === undefined) root.models = [];
+  const models = root.models as Array<Record<string, unknown>>;
+  let index = models.findIndex((m) => typeof m.path === 'string' && normalizeGlob(m.path) === glob);
+  if (index < 0) {
+    models.push({ path: modelGlob });
+    index = models.length - 1;
+  }
+  const raw = models[index]!;
+  const changed = addSigner(raw, signer);
+  const policy = parsePolicy(doc, { workspaceRoot, source: policyFile });
+  const entry = policy.models[index]!;
+  if (!changed) return { created: false, changed: false, entry };
+  try {
+    await fs.promises.mkdir(path.dirname(path.resolve(policyFile)), { recursive: true });
+  } catch (e) {
+    throw new ModelSigningError('WRITE_FAILED', `Cannot write '${policyFile}': ${errnoCode(e) ?? String(e)}`, { path: policyFile }, e);
+  }
+  await writeFileAtomic(policyFile, `${JSON.stringify(doc, null, 2)}\n`);
+  return { created: text === undefined, changed: true, entry };
+}
+
+function addSigner(raw: Record<string, unknown>, signer: SignerInfo): boolean {
+  const list = (key: string): unknown[] => {
+    if (raw[key] === undefined) raw[key] = [];
+    return raw[key] as unknown[];
+  };
+  switch (signer.method) {
+    case 'sigstore': {
+      const l = list('sigstore') as Array<Record<string, unknown>>;
+      if (l.some((r) => r.identity === signer.identity && r.issuer === signer.issuer)) return false;
+      l.push({ identity: signer.identity, issuer: signer.issuer });
+      return true;
+    }
+    case 'key': {
+      const l = list('keyHints') as string[];
+      const hint = signer.keyHint.toLowerCase();
+      if (l.some((h) => h.toLowerCase() === hint)) return false;
+      l.push(hint);
+      return true;
+    }
+    case 'certificate': {
+      const l = list('certificateFingerprints') as string[];
+      const fp = signer.fingerprint.toUpperCase();
+      if (l.some((f) => f.replace(/:/g, '').toUpperCase() === fp.replace(/:/g, ''))) return false;
+      l.push(fp);
+      return true;
+    }
+  }
+}

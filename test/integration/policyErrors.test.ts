@@ -1,0 +1,101 @@
+/// <reference types="mocha" />
+// A broken verification policy in the real extension host: the models it may govern show a policy error (not
+// Verified, not trust on first use), and Problems shows the error on the offending value of the policy file.
+import * as assert from 'node:assert/strict';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { name, publisher } from '../../package.json';
+import type { ModelSigningApi } from '../../src/extension/extension';
+
+let api: ModelSigningApi;
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ms-policy-'));
+
+async function until(what: string, check: () => boolean): Promise<void> {
+  for (let i = 0; !check(); i++) {
+    if (i > 400) assert.fail(`${what} (badge: ${api.badgeText()})`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+suite('A broken verification policy', () => {
+  const root = () => vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+  const model = () => path.join(root(), 'policy-model');
+  const policyFile = () => path.join(root(), '.vscode', 'model-signing.json');
+  const problems = () => vscode.languages.getDiagnostics(vscode.Uri.file(policyFile())).filter((d) => d.source === 'model-signing');
+  /** The text Problems points at in the policy file. */
+  const flagged = (d: vscode.Diagnostic) => {
+    const lines = fs.readFileSync(policyFile(), 'utf8').split('\n');
+    assert.equal(d.range.start.line, d.range.end.line);
+    return lines[d.range.start.line]!.slice(d.range.start.character, d.range.end.character);
+  };
+  let publicKey = '';
+  let hint = '';
+
+  suiteSetup(async () => {
+    const ext = vscode.extensions.getExtension<ModelSigningApi>(`${publisher}.${name}`)!;
+    api = ext.isActive ? ext.exports : await ext.activate();
+    fs.mkdirSync(model(), { recursive: true });
+    fs.writeFileSync(path.join(model(), 'weights.bin'), crypto.randomBytes(4096));
+    const pair = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const privateKey = path.join(tmp, 'key.pem');
+    publicKey = path.join(tmp, 'key.pub');
+    fs.writeFileSync(privateKey, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    fs.writeFileSync(publicKey, pair.publicKey.export({ type: 'spki', format: 'pem' }));
+    assert.equal(await vscode.commands.executeCommand('modelSigning.signModel', vscode.Uri.file(model()), { method: 'key', privateKey, skipConfirmation: true, overwrite: true }), true);
+    hint = JSON.parse(fs.readFileSync(path.join(model(), 'model.sig'), 'utf8')).verificationMaterial.publicKey.hint;
+  });
+
+  suiteTeardown(async () => {
+    fs.rmSync(policyFile(), { force: true });
+    fs.rmSync(model(), { recursive: true, force: true });
+    fs.rmSync(tmp, { recursive: true, force: true });
+    await vscode.workspace.getConfiguration('modelSigning').update('verify.policy', undefined, vscode.ConfigurationTarget.Workspace);
+  });
+
+  const verify = () => vscode.commands.executeCommand<{ ok: boolean } | undefined>('modelSigning.verifyModel', vscode.Uri.file(model()), { publicKey });
+
+  test('a Windows path in the policy file: every model of the folder is a policy error, shown on the value', async () => {
+    fs.mkdirSync(path.dirname(policyFile()), { recursive: true });
+    // Names another folder: before, this silently matched nothing and the model fell back to trust on first use.
+    fs.writeFileSync(policyFile(), `{\n  "models": [\n    { "path": "models\\\\llama-*", "keyHints": ["${hint}"] }\n  ]\n}\n`);
+    assert.equal(await verify(), undefined);
+    assert.equal(api.states.get(model())?.kind, 'policyError');
+    assert.equal(api.badgeText(), '$(error) Policy error');
+    const [d, ...more] = problems();
+    assert.equal(more.length, 0);
+    assert.equal(d!.severity, vscode.DiagnosticSeverity.Error);
+    assert.equal(flagged(d!), '"path": "models\\\\llama-*"');
+    assert.match(d!.message, /backslash/);
+  });
+
+  test('an unknown key (a typo) is a policy error on that key, and fixing the file clears it', async () => {
+    fs.writeFileSync(policyFile(), `{ "models": [\n  { "path": "policy-*", "sigstor": [] , "keyHints": ["${hint}"] }\n] }\n`);
+    await until('the policy file\'s problem names the typo', () => problems().length === 1 && flagged(problems()[0]!) === '"sigstor": []');
+    assert.equal(await verify(), undefined);
+    assert.equal(api.states.get(model())?.kind, 'policyError');
+    fs.writeFileSync(policyFile(), JSON.stringify({ models: [{ path: 'policy-*', keyHints: [hint] }] }));
+    await until('the problem is gone once the file is fixed', () => problems().length === 0);
+    assert.equal((await verify())?.ok, true);
+    assert.equal(api.states.get(model())?.kind, 'verified');
+    // Broken again while the model shows Verified: it does not stay Verified.
+    fs.writeFileSync(policyFile(), JSON.stringify({ models: [{ path: 'policy-*', keyHints: [hint] }], extra: true }));
+    await until('a policy error replaces Verified', () => api.states.get(model())?.kind === 'policyError');
+    fs.rmSync(policyFile());
+  });
+
+  test('the setting is checked as the file is: a setting that is no list is a policy error', async () => {
+    const config = vscode.workspace.getConfiguration('modelSigning');
+    try {
+      await config.update('verify.policy', { path: 'policy-*', keyHints: [hint] }, vscode.ConfigurationTarget.Workspace);
+      assert.equal(await verify(), undefined);
+      assert.equal(api.states.get(model())?.kind, 'policyError');
+      await config.update('verify.policy', [{ path: 'policy-*', keyHints: [hint] }], vscode.ConfigurationTarget.Workspace);
+      assert.equal((await verify())?.ok, true);
+    } finally {
+      await config.update('verify.policy', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+});
