@@ -7,7 +7,8 @@ import { isModelSigningError } from '../core/errors';
 import { readProvenanceFile } from '../core/provenance/provenanceFile';
 import { readCertificateClaims } from '../core/provenance/certificateClaims';
 import { summarizeProvenance } from '../core/provenance/summary';
-import type { PolicyCheck, ProvenanceDocument, ProvenanceReport, ProvenanceSummary, SubjectMatch } from '../core/provenance/types';
+import type { PolicyCheck, ProvenanceDocument, ProvenanceReport, ProvenanceSummary, ReportCheck } from '../core/provenance/types';
+import { failedChecks, fileVerdict } from '../core/provenance/verdict';
 import { verifyProvenance } from '../core/provenance/verifyProvenance';
 import { OptionSpecs, UsageError, formatHelp, parseArgs, printHelp, usage } from './args';
 import { ProgressLine, describeFailure } from './report';
@@ -98,7 +99,7 @@ async function verifyCommand(argv: string[]): Promise<number> {
   progress.done();
   const warnings = [...new Set(reports.flatMap((r) => r.warnings ?? []))];
   warnings.forEach((w) => process.stderr.write(`WARNING: ${w}\n`));
-  const ok = reports.every((r) => r.ok);
+  const ok = fileVerdict(reports) === 'ok';
   if (json) {
     process.stdout.write(JSON.stringify({ verified: ok, reports: reports.map(reportJson) }, null, 2) + '\n');
   } else {
@@ -108,8 +109,9 @@ async function verifyCommand(argv: string[]): Promise<number> {
     if (!json) process.stdout.write('Provenance verification succeeded\n');
     return 0;
   }
-  const failedReports = reports.filter((r) => !r.ok);
-  process.stderr.write(`Provenance verification failed: ${failedReports.map((r) => `statement ${r.document.index + 1}: ${problems(r, allowIncomplete).join('; ')}`).join(' | ')}\n`);
+  const failedReports = reports.filter((r) => r.verdict === 'failed');
+  const why = failedReports.map((r) => `statement ${r.document.index + 1}: ${listSome(failedChecks(r.checks), 10)}`).join(' | ');
+  process.stderr.write(`Provenance verification failed: ${why || 'no statement verified'}\n`);
   return 1;
 }
 
@@ -150,19 +152,31 @@ function formatReport(r: ProvenanceReport, count: number, allowIncomplete: boole
   const lines: string[] = [header(r.document, count).trimEnd()];
   const builder = r.verifiedBuilderId ? `${r.verifiedBuilderId} (verified)` : r.summary.builderId ? `${r.summary.builderId} (claimed by the predicate, not verified)` : undefined;
   lines.push(...summaryLines(r.summary, r.signer, builder, r.sourceFrom));
+  // Every mark comes from the report's checks, the verdict's only input: no FAIL line under an OK.
+  const sigCheck = r.checks.find((c) => c.kind === 'signature')!;
   const sig = r.signature;
-  const sigText = sig.status === 'verified'
-    ? `verified (${sig.method}${sig.signedAt ? `, signed at ${sig.signedAt}` : ''}${sig.transparencyLog === 'present' ? ', logged in Rekor' : ''})`
-    : sig.status === 'incomplete'
-      ? `incomplete: signature and certificate chain hold, but no log entry or timestamp proves when it was signed${allowIncomplete ? ' (accepted: --allow-incomplete)' : ' (pass --allow-incomplete to accept)'}`
-      : `FAILED: ${sig.error?.message ?? 'unknown error'}`;
+  const sigText = sigCheck.status === 'skip'
+    ? sigCheck.message
+    : sig.status === 'verified'
+      ? `verified (${sig.method}${sig.signedAt ? `, signed at ${sig.signedAt}` : ''}${sig.transparencyLog === 'present' ? ', logged in Rekor' : ''})`
+      : sig.status === 'incomplete'
+        ? `incomplete: signature and certificate chain hold, but no log entry or timestamp proves when it was signed${allowIncomplete ? ' (accepted: --allow-incomplete)' : ' (pass --allow-incomplete to accept)'}`
+        : `FAILED: ${sig.error?.message ?? 'unknown error'}`;
   lines.push(`  signature:   ${sigText}`);
-  for (const s of sig.steps ?? []) lines.push(`    ${mark(s.status === 'ok', s.status)} ${s.name}${s.detail ? `: ${s.detail}` : ''}`);
-  for (const c of r.policy) lines.push(`  ${mark(c.ok)} ${c.name}: ${c.message}`);
-  if (r.modelRootDigest) lines.push(`  model:       root digest ${r.modelRootDigest}`);
-  else lines.push(`  model:       not given: the ${r.document.statement.subject.length} subject(s) were not checked against any files (--model-path)`);
-  for (const s of r.subjects) lines.push(`  ${mark(s.matchedBy !== 'none' && !s.changedFile && !s.changedModel)} subject ${s.subject.name || '(no name)'}: ${subjectText(s)}`);
-  lines.push(`  result:      ${r.ok ? 'OK' : `FAILED (${problems(r, allowIncomplete).join('; ')})`}`);
+  for (const s of sig.steps ?? []) lines.push(`    ${mark(s.status === 'ok' ? 'pass' : s.status === 'absent' ? 'info' : sigCheck.status)} ${s.name}${s.detail ? `: ${s.detail}` : ''}`);
+  for (const c of r.checks) if (c.kind === 'policy') lines.push(`  ${mark(c.status)} ${c.name}: ${c.message}`);
+  if (r.verdict !== 'skipped') {
+    if (r.modelRootDigest) lines.push(`  model:       root digest ${r.modelRootDigest}`);
+    else lines.push(`  model:       not given: the ${r.document.statement.subject.length} subject(s) were not checked against any files (--model-path)`);
+  }
+  const subjectChecks = r.checks.filter((c) => c.kind === 'subject');
+  r.subjects.forEach((s, i) => {
+    const c = subjectChecks[i]!;
+    lines.push(`  ${mark(c.status)} subject ${s.subject.name || '(no name)'}: ${digestText(s.subject.digest)}${c.status === 'pass' ? ' ' : ': '}${c.message}${s.format ? ` [${s.format.label}]` : ''}`);
+  });
+  for (const c of r.checks) if (c.kind === 'file') lines.push(`  ${mark(c.status)} file ${c.name}: ${c.message}`);
+  const result = r.verdict === 'ok' ? 'OK' : r.verdict === 'skipped' ? 'SKIPPED (its signature does not verify; another item of the file does)' : `FAILED (${listSome(failedChecks(r.checks), 10)})`;
+  lines.push(`  result:      ${result}`);
   return lines.join('\n') + '\n';
 }
 
@@ -183,31 +197,6 @@ function summaryLines(s: ProvenanceSummary, signer: string | undefined, builder:
   return lines;
 }
 
-function subjectText(s: SubjectMatch): string {
-  const digest = digestText(s.subject.digest);
-  const format = s.format ? ` [${s.format.label}]` : '';
-  if (s.matchedBy === 'root-digest') return `${digest} is the model's root digest (the whole model)`;
-  if (s.matchedBy === 'file') return `${digest} matches ${s.files.join(', ')}${format}`;
-  if (s.changedFile) return `${digest}: the model's ${s.changedFile} has another digest (changed file)${format}`;
-  if (s.changedModel) return `${digest}: names the model, whose root digest is now another (files added, removed or changed)`;
-  return `${digest}: no file of the model has this digest`;
-}
-
-function problems(r: ProvenanceReport, allowIncomplete: boolean): string[] {
-  const out: string[] = [];
-  if (r.signature.status === 'failed') out.push(`signature: ${r.signature.error?.message ?? 'failed'}`);
-  if (r.signature.status === 'incomplete' && !allowIncomplete) out.push('signature incomplete: no log entry or timestamp proves when it was signed');
-  for (const c of r.policy) if (!c.ok) out.push(`${c.name}: ${c.message}`);
-  if (r.modelRootDigest !== undefined) {
-    for (const s of r.subjects) if (s.changedFile) out.push(`changed file ${s.changedFile}`);
-    if (r.subjects.some((s) => s.changedModel)) out.push(`the model changed: its root digest is not the one in the provenance`);
-    if (!r.subjects.some((s) => s.matchedBy !== 'none')) out.push('no subject matches the model');
-    const uncovered = r.uncoveredFiles ?? [];
-    if (uncovered.length > 0) out.push(`not covered by any subject: ${listSome(uncovered)}`);
-  }
-  return out;
-}
-
 function signerOf(d: ProvenanceDocument): string | undefined {
   if (d.certificatePem) {
     try {
@@ -222,9 +211,8 @@ function signerOf(d: ProvenanceDocument): string | undefined {
   return hint ? `key ${hint}` : undefined;
 }
 
-function mark(ok: boolean, status?: string): string {
-  if (status === 'absent') return '--  ';
-  return ok ? 'ok  ' : 'FAIL';
+function mark(status: ReportCheck['status']): string {
+  return { pass: 'ok  ', fail: 'FAIL', skip: 'skip', info: '--  ' }[status];
 }
 
 function digestText(d: Record<string, string>): string {
@@ -253,6 +241,7 @@ function documentJson(d: ProvenanceDocument): Record<string, unknown> {
 function reportJson(r: ProvenanceReport): Record<string, unknown> {
   return {
     ok: r.ok,
+    verdict: r.verdict,
     ...documentJson(r.document),
     summary: r.summary,
     signer: r.signer,
@@ -262,6 +251,8 @@ function reportJson(r: ProvenanceReport): Record<string, unknown> {
     policy: r.policy satisfies PolicyCheck[],
     ...(r.modelRootDigest ? { modelRootDigest: r.modelRootDigest } : {}),
     subjects: r.subjects,
+    ...(r.uncoveredFiles ? { uncoveredFiles: r.uncoveredFiles } : {}),
+    checks: r.checks,
     ...(r.trustRoot ? { trustRoot: r.trustRoot } : {}),
     ...(r.warnings ? { warnings: r.warnings } : {}),
   };
