@@ -97,22 +97,27 @@ async function verifyCommand(argv: string[]): Promise<number> {
     return fail('Provenance verification failed with error: ', e);
   }
   progress.done();
-  const warnings = [...new Set(reports.flatMap((r) => r.warnings ?? []))];
-  warnings.forEach((w) => process.stderr.write(`WARNING: ${w}\n`));
+  const out = verifyOutput(reports, { json, allowIncomplete });
+  process.stderr.write(out.stderr);
+  process.stdout.write(out.stdout);
+  return out.code;
+}
+
+/** What `provenance verify` prints for its reports, and its exit code; the verdict is the core's (fileVerdict). */
+export function verifyOutput(reports: readonly ProvenanceReport[], { json, allowIncomplete }: { json: boolean; allowIncomplete: boolean }): { stdout: string; stderr: string; code: number } {
+  let stderr = [...new Set(reports.flatMap((r) => r.warnings ?? []))].map((w) => `WARNING: ${w}\n`).join('');
   const ok = fileVerdict(reports) === 'ok';
-  if (json) {
-    process.stdout.write(JSON.stringify({ verified: ok, reports: reports.map(reportJson) }, null, 2) + '\n');
-  } else {
-    process.stdout.write(reports.map((r) => formatReport(r, reports.length, allowIncomplete)).join('\n'));
-  }
+  let stdout = json
+    ? JSON.stringify({ verified: ok, reports: reports.map(reportJson) }, null, 2) + '\n'
+    : reports.map((r) => formatReport(r, reports.length, allowIncomplete)).join('\n');
   if (ok) {
-    if (!json) process.stdout.write('Provenance verification succeeded\n');
-    return 0;
+    if (!json) stdout += 'Provenance verification succeeded\n';
+    return { stdout, stderr, code: 0 };
   }
   const failedReports = reports.filter((r) => r.verdict === 'failed');
   const why = failedReports.map((r) => `statement ${r.document.index + 1}: ${listSome(failedChecks(r.checks), 10)}`).join(' | ');
-  process.stderr.write(`Provenance verification failed: ${why || 'no statement verified'}\n`);
-  return 1;
+  stderr += `Provenance verification failed: ${why || 'no statement verified'}\n`;
+  return { stdout, stderr, code: 1 };
 }
 
 async function showCommand(argv: string[]): Promise<number> {
