@@ -15,7 +15,7 @@ import { ProgressLine, describeFailure } from './report';
 
 const VERIFY_OPTIONS: OptionSpecs = {
   provenance: { kind: 'string', required: true, metavar: 'FILE', help: 'The provenance: a Sigstore bundle (or one per line), a DSSE envelope or .intoto.jsonl, or gcloud --show-provenance JSON.' },
-  'model-path': { kind: 'string', metavar: 'PATH', help: 'The model folder or file its subjects must match (by file sha256, or the OMS root digest).' },
+  'model-path': { kind: 'string', metavar: 'PATH', help: 'The model its subjects must match: a folder, each subject by file name and sha256 (every file named) or the OMS root digest; a file, by sha256.' },
   'source-uri': { kind: 'string', metavar: 'URI', help: 'Expected source repository, e.g. github.com/org/repo.' },
   'source-tag': { kind: 'string', metavar: 'TAG', help: 'Expected source tag, e.g. v1.2.3.' },
   'source-versioned-tag': { kind: 'string', metavar: 'TAG', help: 'Expected semantic version of the source tag: v1, v1.2 or v1.2.3.' },
