@@ -128,11 +128,11 @@ async function formatOf(file: string, signal?: AbortSignal) {
 
 /**
  * The model's files no subject covers (sorted): none when a subject is the root digest; else, of a folder, the
- * files no subject binds by name and digest (a file added, renamed, copied or changed), of a single file, the
- * file when no subject has its digest.
+ * files no subject names (added, renamed or copied; a changed file is named, and its subject fails), of a single
+ * file, the file when no subject has its digest.
  */
 export function uncoveredFiles(matches: readonly SubjectMatch[], model: ModelDigests): string[] {
   if (matches.some((m) => m.matchedBy === 'root-digest')) return [];
-  const covered = new Set(matches.flatMap((m) => m.files));
+  const covered = new Set(matches.flatMap((m) => (m.status === 'failed' && m.changedFile !== undefined ? [m.changedFile] : m.files)));
   return [...model.files.keys()].filter((f) => !covered.has(f)).sort();
 }

@@ -221,8 +221,8 @@ export interface ProvenanceReport {
   /** The model's OMS root digest (`sha256:<hex>`), when a model was given. */
   modelRootDigest?: string;
   /**
-   * Model-relative paths of the model's files no subject covers: of a folder, those no subject names (with any
-   * digest) unless a subject is the root digest; of a single file, the file when no subject has its digest. Any fails the report.
+   * Model-relative paths of the model's files no subject covers: of a folder, unless a subject is its root digest,
+   * those no subject names; of a single file, the file when no subject has its digest. Any fails the report.
    */
   uncoveredFiles?: string[];
   /** Every check, in order: the signature, each policy check, each subject, each uncovered file. The verdict is made from these alone. */
