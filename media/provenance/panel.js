@@ -111,6 +111,7 @@
     'root-digest': ['✓', 'ok', 'matches the model'],
     changed: ['✗', 'bad', 'changed'],
     none: ['✗', 'bad', 'no match'],
+    'other-artifact': ['–', 'muted', 'another artifact'],
     unchecked: ['?', 'muted', 'not checked'],
   };
 
@@ -185,8 +186,10 @@
   function statement(st) {
     const s = el('article', 'statement');
     const h = el('h2');
-    add(h, document.createTextNode(`${st.heading} `), el('span', `verdict ${st.ok ? 'ok' : 'bad'}`, st.ok ? '✓ passes every check' : '✗ does not pass'));
+    const [tone, word] = st.verdict === 'ok' ? ['ok', '✓ passes every check'] : st.verdict === 'skipped' ? ['muted', '– skipped'] : ['bad', '✗ does not pass'];
+    add(h, document.createTextNode(`${st.heading} `), el('span', `verdict ${tone}`, word));
     s.appendChild(h);
+    if (st.skippedReason) s.appendChild(el('p', 'muted', `Left out: ${st.skippedReason}`));
     const signer = st.signature.identity ?? (st.signature.keyId ? `key ${st.signature.keyId}` : undefined);
     s.appendChild(el('p', 'muted summary', [st.signature.label, signer ? `signed by ${signer}` : undefined, `${st.subjects.length} subject${st.subjects.length === 1 ? '' : 's'}`].filter(Boolean).join(' · ')));
     if (st.problems.length > 0) {
@@ -272,6 +275,11 @@
       ['Model', view.modelPath ? `${view.modelPath}${view.modelRootDigest ? `  (root ${view.modelRootDigest.slice(0, 19)}…)` : ''}` : 'none (subjects not checked)', 'model'],
     ]));
     header.appendChild(el('p', 'muted', `Checked ${new Date(view.checkedAt).toLocaleString()} with the ${view.trust}`));
+    if (!view.error) {
+      const verdict = el('p', `file-verdict verdict ${view.verdict === 'ok' ? 'ok' : 'bad'}`, view.verdict === 'ok' ? '✓ The provenance passes' : '✗ The provenance does not pass');
+      verdict.dataset.field = 'verdict';
+      header.appendChild(verdict);
+    }
     const bar = el('div', 'toolbar');
     add(bar, actionButton('Choose Model Folder…', 'chooseModel'), actionButton('Expected Source and Builder…', 'setPolicy'), actionButton('Check Again', 'refresh'));
     header.appendChild(bar);

@@ -7,7 +7,8 @@ import { SafeText, joinText, jsonText, ownText, safeText } from '../core/display
 import { readProvenanceFile } from '../core/provenance/provenanceFile';
 import { readCertificateClaims } from '../core/provenance/certificateClaims';
 import { summarizeProvenance } from '../core/provenance/summary';
-import type { PolicyCheck, ProvenanceDocument, ProvenanceReport, ProvenanceSummary, SubjectMatch } from '../core/provenance/types';
+import type { PolicyCheck, ProvenanceDocument, ProvenanceReport, ProvenanceSummary, ReportCheck } from '../core/provenance/types';
+import { failedChecks, fileVerdict } from '../core/provenance/verdict';
 import { verifyProvenance } from '../core/provenance/verifyProvenance';
 import { OptionSpecs, UsageError, formatHelp, parseArgs, printHelp, usage } from './args';
 import { printFailure } from './report';
@@ -15,7 +16,7 @@ import { ProgressLine, err, lines, out, outJson } from './terminal';
 
 const VERIFY_OPTIONS: OptionSpecs = {
   provenance: { kind: 'string', required: true, metavar: 'FILE', help: 'The provenance: a Sigstore bundle (or one per line), a DSSE envelope or .intoto.jsonl, or gcloud --show-provenance JSON.' },
-  'model-path': { kind: 'string', metavar: 'PATH', help: 'The model folder or file its subjects must match (by file sha256, or the OMS root digest).' },
+  'model-path': { kind: 'string', metavar: 'PATH', help: 'The model its subjects must match: a folder, each subject by file name and sha256 (every file named) or the OMS root digest; a file, by sha256.' },
   'source-uri': { kind: 'string', metavar: 'URI', help: 'Expected source repository, e.g. github.com/org/repo.' },
   'source-tag': { kind: 'string', metavar: 'TAG', help: 'Expected source tag, e.g. v1.2.3.' },
   'source-versioned-tag': { kind: 'string', metavar: 'TAG', help: 'Expected semantic version of the source tag: v1, v1.2 or v1.2.3.' },
@@ -97,21 +98,24 @@ async function verifyCommand(argv: string[]): Promise<number> {
     return fail('Provenance verification failed with error: ', e);
   }
   progress.done();
-  const warnings = [...new Set(reports.flatMap((r) => r.warnings ?? []))];
-  warnings.forEach((w) => err(safeText`WARNING: ${w}\n`));
-  const ok = reports.every((r) => r.ok);
-  if (json) {
-    outJson({ verified: ok, reports: reports.map(reportJson) });
-  } else {
-    out(joinText(reports.map((r) => formatReport(r, reports.length, allowIncomplete)), '\n'));
-  }
-  if (ok) {
-    if (!json) out(safeText`Provenance verification succeeded\n`);
-    return 0;
-  }
-  const failedReports = reports.filter((r) => !r.ok);
-  err(safeText`Provenance verification failed: ${joinText(failedReports.map((r) => safeText`statement ${r.document.index + 1}: ${joinText(problems(r, allowIncomplete), '; ')}`), ' | ')}\n`);
-  return 1;
+  const result = verifyOutput(reports, { json, allowIncomplete });
+  err(result.stderr);
+  out(result.stdout);
+  return result.code;
+}
+
+/** What `provenance verify` prints for its reports, and its exit code; the verdict is the core's (fileVerdict). */
+export function verifyOutput(reports: readonly ProvenanceReport[], { json, allowIncomplete }: { json: boolean; allowIncomplete: boolean }): { stdout: SafeText; stderr: SafeText; code: number } {
+  const warnings = [...new Set(reports.flatMap((r) => r.warnings ?? []))].map((w) => safeText`WARNING: ${w}\n`);
+  const ok = fileVerdict(reports) === 'ok';
+  const report = json
+    ? safeText`${jsonText({ verified: ok, reports: reports.map(reportJson) }, 2)}\n`
+    : joinText(reports.map((r) => formatReport(r, reports.length, allowIncomplete)), '\n');
+  if (ok) return { stdout: json ? report : safeText`${report}Provenance verification succeeded\n`, stderr: joinText(warnings, ''), code: 0 };
+  const failedReports = reports.filter((r) => r.verdict === 'failed');
+  const why = joinText(failedReports.map((r) => safeText`statement ${r.document.index + 1}: ${listSome(failedChecks(r.checks), 10)}`), ' | ');
+  const failure = safeText`Provenance verification failed: ${failedReports.length > 0 ? why : 'no statement verified'}\n`;
+  return { stdout: report, stderr: joinText([...warnings, failure], ''), code: 1 };
 }
 
 async function showCommand(argv: string[]): Promise<number> {
@@ -151,19 +155,31 @@ function formatReport(r: ProvenanceReport, count: number, allowIncomplete: boole
   const lines: SafeText[] = [header(r.document, count)];
   const builder = r.verifiedBuilderId ? safeText`${r.verifiedBuilderId} (verified)` : r.summary.builderId ? safeText`${r.summary.builderId} (claimed by the predicate, not verified)` : undefined;
   lines.push(...summaryLines(r.summary, r.signer === undefined ? undefined : safeText`${r.signer}`, builder, r.sourceFrom));
+  // Every mark comes from the report's checks, the verdict's only input: no FAIL line under an OK.
+  const sigCheck = r.checks.find((c) => c.kind === 'signature')!;
   const sig = r.signature;
-  const sigText = sig.status === 'verified'
-    ? safeText`verified (${sig.method}${sig.signedAt ? safeText`, signed at ${sig.signedAt}` : ''}${sig.transparencyLog === 'present' ? ', logged in Rekor' : ''})`
-    : sig.status === 'incomplete'
-      ? safeText`incomplete: signature and certificate chain hold, but no log entry or timestamp proves when it was signed${allowIncomplete ? ' (accepted: --allow-incomplete)' : ' (pass --allow-incomplete to accept)'}`
-      : safeText`FAILED: ${sig.error?.message ?? 'unknown error'}`;
+  const sigText = sigCheck.status === 'skip'
+    ? safeText`${sigCheck.message}`
+    : sig.status === 'verified'
+      ? safeText`verified (${sig.method}${sig.signedAt ? safeText`, signed at ${sig.signedAt}` : ''}${sig.transparencyLog === 'present' ? ', logged in Rekor' : ''})`
+      : sig.status === 'incomplete'
+        ? safeText`incomplete: signature and certificate chain hold, but no log entry or timestamp proves when it was signed${allowIncomplete ? ' (accepted: --allow-incomplete)' : ' (pass --allow-incomplete to accept)'}`
+        : safeText`FAILED: ${sig.error?.message ?? 'unknown error'}`;
   lines.push(safeText`  signature:   ${sigText}`);
-  for (const s of sig.steps ?? []) lines.push(safeText`    ${mark(s.status === 'ok', s.status)} ${s.name}${s.detail ? safeText`: ${s.detail}` : ''}`);
-  for (const c of r.policy) lines.push(safeText`  ${mark(c.ok)} ${c.name}: ${c.message}`);
-  if (r.modelRootDigest) lines.push(safeText`  model:       root digest ${r.modelRootDigest}`);
-  else lines.push(safeText`  model:       not given: the ${r.document.statement.subject.length} subject(s) were not checked against any files (--model-path)`);
-  for (const s of r.subjects) lines.push(safeText`  ${mark(s.matchedBy !== 'none' && !s.changedFile && !s.changedModel)} subject ${s.subject.name || '(no name)'}: ${subjectText(s)}`);
-  lines.push(safeText`  result:      ${r.ok ? 'OK' : safeText`FAILED (${joinText(problems(r, allowIncomplete), '; ')})`}`);
+  for (const s of sig.steps ?? []) lines.push(safeText`    ${mark(s.status === 'ok' ? 'pass' : s.status === 'absent' ? 'info' : sigCheck.status)} ${s.name}${s.detail ? safeText`: ${s.detail}` : ''}`);
+  for (const c of r.checks) if (c.kind === 'policy') lines.push(safeText`  ${mark(c.status)} ${c.name}: ${c.message}`);
+  if (r.verdict !== 'skipped') {
+    if (r.modelRootDigest) lines.push(safeText`  model:       root digest ${r.modelRootDigest}`);
+    else lines.push(safeText`  model:       not given: the ${r.document.statement.subject.length} subject(s) were not checked against any files (--model-path)`);
+  }
+  const subjectChecks = r.checks.filter((c) => c.kind === 'subject');
+  r.subjects.forEach((s, i) => {
+    const c = subjectChecks[i]!;
+    lines.push(safeText`  ${mark(c.status)} subject ${s.subject.name || '(no name)'}: ${digestText(s.subject.digest)}${c.status === 'pass' ? ' ' : ': '}${c.message}${s.format ? safeText` [${s.format.label}]` : ''}`);
+  });
+  for (const c of r.checks) if (c.kind === 'file') lines.push(safeText`  ${mark(c.status)} file ${c.name}: ${c.message}`);
+  const result = r.verdict === 'ok' ? 'OK' : r.verdict === 'skipped' ? 'SKIPPED (its signature does not verify; another item of the file does)' : safeText`FAILED (${listSome(failedChecks(r.checks), 10)})`;
+  lines.push(safeText`  result:      ${result}`);
   return safeText`${joinText(lines, '\n')}\n`;
 }
 
@@ -184,31 +200,6 @@ function summaryLines(s: ProvenanceSummary, signer: SafeText | undefined, builde
   return lines;
 }
 
-function subjectText(s: SubjectMatch): SafeText {
-  const digest = digestText(s.subject.digest);
-  const format = s.format ? safeText` [${s.format.label}]` : '';
-  if (s.matchedBy === 'root-digest') return safeText`${digest} is the model's root digest (the whole model)`;
-  if (s.matchedBy === 'file') return safeText`${digest} matches ${s.files.join(', ')}${format}`;
-  if (s.changedFile) return safeText`${digest}: the model's ${s.changedFile} has another digest (changed file)${format}`;
-  if (s.changedModel) return safeText`${digest}: names the model, whose root digest is now another (files added, removed or changed)`;
-  return safeText`${digest}: no file of the model has this digest`;
-}
-
-function problems(r: ProvenanceReport, allowIncomplete: boolean): SafeText[] {
-  const out: SafeText[] = [];
-  if (r.signature.status === 'failed') out.push(safeText`signature: ${r.signature.error?.message ?? 'failed'}`);
-  if (r.signature.status === 'incomplete' && !allowIncomplete) out.push(safeText`signature incomplete: no log entry or timestamp proves when it was signed`);
-  for (const c of r.policy) if (!c.ok) out.push(safeText`${c.name}: ${c.message}`);
-  if (r.modelRootDigest !== undefined) {
-    for (const s of r.subjects) if (s.changedFile) out.push(safeText`changed file ${s.changedFile}`);
-    if (r.subjects.some((s) => s.changedModel)) out.push(safeText`the model changed: its root digest is not the one in the provenance`);
-    if (!r.subjects.some((s) => s.matchedBy !== 'none')) out.push(safeText`no subject matches the model`);
-    const uncovered = r.uncoveredFiles ?? [];
-    if (uncovered.length > 0) out.push(safeText`not covered by any subject: ${listSome(uncovered)}`);
-  }
-  return out;
-}
-
 function signerOf(d: ProvenanceDocument): string | undefined {
   if (d.certificatePem) {
     try {
@@ -223,9 +214,8 @@ function signerOf(d: ProvenanceDocument): string | undefined {
   return hint ? `key ${hint}` : undefined;
 }
 
-function mark(ok: boolean, status?: string): string {
-  if (status === 'absent') return '--  ';
-  return ok ? 'ok  ' : 'FAIL';
+function mark(status: ReportCheck['status']): string {
+  return { pass: 'ok  ', fail: 'FAIL', skip: 'skip', info: '--  ' }[status];
 }
 
 function digestText(d: Record<string, string>): SafeText {
@@ -255,6 +245,7 @@ function documentJson(d: ProvenanceDocument): Record<string, unknown> {
 function reportJson(r: ProvenanceReport): Record<string, unknown> {
   return {
     ok: r.ok,
+    verdict: r.verdict,
     ...documentJson(r.document),
     summary: r.summary,
     signer: r.signer,
@@ -264,6 +255,8 @@ function reportJson(r: ProvenanceReport): Record<string, unknown> {
     policy: r.policy satisfies PolicyCheck[],
     ...(r.modelRootDigest ? { modelRootDigest: r.modelRootDigest } : {}),
     subjects: r.subjects,
+    ...(r.uncoveredFiles ? { uncoveredFiles: r.uncoveredFiles } : {}),
+    checks: r.checks,
     ...(r.trustRoot ? { trustRoot: r.trustRoot } : {}),
     ...(r.warnings ? { warnings: r.warnings } : {}),
   };

@@ -5,7 +5,8 @@
 import * as path from 'node:path';
 import { displayDeep, jsonText } from '../core/display';
 import type { ModelFormat } from '../core/formats/types';
-import type { PolicyCheck, ProvenanceReport, SubjectMatch } from '../core/provenance/types';
+import type { PolicyCheck, ProvenanceReport, ReportCheck, ReportVerdict, SubjectMatch } from '../core/provenance/types';
+import { failedChecks, fileVerdict } from '../core/provenance/verdict';
 
 /** Text, and a URL when (and only when) it is http(s). */
 export interface LinkView {
@@ -13,7 +14,7 @@ export interface LinkView {
   url?: string;
 }
 
-export type SubjectMark = 'file' | 'root-digest' | 'changed' | 'none' | 'unchecked';
+export type SubjectMark = 'file' | 'root-digest' | 'changed' | 'none' | 'other-artifact' | 'unchecked';
 
 export interface SubjectView {
   name: string;
@@ -43,9 +44,13 @@ export interface SignatureView {
 export interface StatementView {
   /** "Statement 1 of 2 (line 1)". */
   heading: string;
+  /** The core's verdict ('skipped': a Cloud Build item whose signature does not verify while another's does). */
+  verdict: ReportVerdict;
   ok: boolean;
-  /** Why it does not pass, one line each (empty when ok). */
+  /** Why it does not pass: its failed checks, one line each (empty unless it failed). */
   problems: string[];
+  /** Why it was left out, when skipped. */
+  skippedReason?: string;
   /** The builder as verified (the certificate's workflow, or the predicate's for BYOB and Cloud Build). */
   verifiedBuilderId?: string;
   warnings: string[];
@@ -82,6 +87,8 @@ export interface ProvenanceView {
   checkedAt: string;
   /** The file could not be read as provenance at all. */
   error?: string;
+  /** The file's verdict from the core (fileVerdict): 'failed' also when the file could not be read. */
+  verdict: 'ok' | 'failed';
   statements: StatementView[];
 }
 
@@ -144,21 +151,18 @@ export function formatSummary(format: ModelFormat): string {
   return parts.join(', ');
 }
 
-function subjectView(match: SubjectMatch, modelChecked: boolean): SubjectView {
+function subjectView(match: SubjectMatch, check: ReportCheck | undefined): SubjectView {
   const base = { name: match.subject.name, digests: digestsOf(match.subject.digest), files: match.files };
   const format = match.format && match.format.kind !== 'unknown'
     ? { label: match.format.label, summary: formatSummary(match.format), facts: Object.entries(match.format.facts).map(([k, v]): [string, string] => [k, String(v)]) }
     : undefined;
   const withFormat = format ? { ...base, format } : base;
-  if (!modelChecked) return { ...withFormat, mark: 'unchecked', detail: 'Not checked against a model' };
-  if (match.matchedBy === 'root-digest') return { ...withFormat, mark: 'root-digest', detail: 'Matches the model\'s root digest: it covers every file of the model' };
-  if (match.matchedBy === 'file') {
-    const renamed = match.files.length > 0 && !match.files.includes(match.subject.name);
-    return { ...withFormat, mark: 'file', detail: renamed ? `Matches ${match.files.join(', ')} (named differently)` : `Matches ${match.files.join(', ')}` };
-  }
-  if (match.changedFile) return { ...withFormat, mark: 'changed', detail: `${match.changedFile} differs from the digest in the provenance` };
-  if (match.changedModel) return { ...withFormat, mark: 'changed', detail: 'Names this model, but its root digest differs: files were added, removed or changed' };
-  return { ...withFormat, mark: 'none', detail: 'No file of the model has this digest' };
+  if (!check) return { ...withFormat, mark: 'unchecked', detail: 'Not checked against a model' };
+  // The mark follows the check the verdict is made from; the detail is the core's own message.
+  const detail = check.message.charAt(0).toUpperCase() + check.message.slice(1);
+  if (check.status === 'pass') return { ...withFormat, mark: match.matchedBy === 'root-digest' ? 'root-digest' : 'file', detail };
+  if (check.status !== 'fail') return { ...withFormat, mark: 'other-artifact', detail };
+  return { ...withFormat, mark: match.changedFile !== undefined || match.changedModel ? 'changed' : 'none', detail };
 }
 
 function signatureView(report: ProvenanceReport): SignatureView {
@@ -181,32 +185,16 @@ function signatureView(report: ProvenanceReport): SignatureView {
   return view;
 }
 
-/** Each reason a statement does not pass: the signature, each failed policy check, the subjects. */
-function problemsOf(report: ProvenanceReport, modelChecked: boolean): string[] {
-  const problems: string[] = [];
-  const s = report.signature;
-  if (s.status === 'failed') problems.push(`Signature: ${s.error?.message ?? 'it did not verify'}`);
-  if (s.status === 'incomplete') problems.push('Signature: no transparency-log evidence of when it was made');
-  for (const c of report.policy) if (!c.ok) problems.push(`Policy (${c.name}): ${c.message}`);
-  if (modelChecked) {
-    const changed = report.subjects.filter((m) => m.changedFile).map((m) => m.changedFile!);
-    if (changed.length > 0) problems.push(`Changed since the build: ${changed.join(', ')}`);
-    if (report.subjects.some((m) => m.changedModel)) problems.push('The model changed since the build: its root digest is not the one in the provenance');
-    const uncovered = report.uncoveredFiles ?? [];
-    if (uncovered.length > 0) problems.push(`Not covered by any subject (added after the build?): ${uncovered.slice(0, 10).join(', ')}${uncovered.length > 10 ? ` and ${uncovered.length - 10} more` : ''}`);
-    if (!report.subjects.some((m) => m.matchedBy !== 'none')) problems.push('No subject matches the model\'s files or its root digest');
-  }
-  return problems;
-}
-
 function statementView(report: ProvenanceReport, position: number, total: number, modelChecked: boolean): StatementView {
+  const subjectChecks = report.checks.filter((c) => c.kind === 'subject');
   const doc = report.document;
   const sum = report.summary;
   const where = doc.form === 'gcb' ? ` (Cloud Build item ${doc.index + 1})` : total > 1 ? ` (line ${doc.index + 1})` : '';
   const view: StatementView = {
     heading: total > 1 ? `Statement ${position + 1} of ${total}${where}` : `Statement${where}`,
-    ok: report.ok,
-    problems: report.ok ? [] : problemsOf(report, modelChecked),
+    verdict: report.verdict,
+    ok: report.verdict === 'ok',
+    problems: failedChecks(report.checks),
     warnings: report.warnings ?? [],
     form: { 'sigstore-bundle': 'Sigstore bundle', dsse: 'DSSE envelope', gcb: 'Google Cloud Build provenance' }[doc.form] ?? doc.form,
     predicateType: sum.predicateType,
@@ -218,12 +206,13 @@ function statementView(report: ProvenanceReport, position: number, total: number
     })),
     // Without a model the core matches nothing: list the statement's subjects, unchecked.
     subjects: report.subjects.length > 0 && modelChecked
-      ? report.subjects.map((m) => subjectView(m, true))
-      : doc.statement.subject.map((subject) => subjectView({ subject, matchedBy: 'none', files: [] }, false)),
+      ? report.subjects.map((m, i) => subjectView(m, subjectChecks[i]))
+      : doc.statement.subject.map((subject) => subjectView({ subject, matchedBy: 'none', files: [], status: 'failed' }, undefined)),
     signature: signatureView(report),
     policy: report.policy,
     rawStatement: String(jsonText(doc.statement, 2)),
   };
+  if (report.verdict === 'skipped') view.skippedReason = report.checks.find((c) => c.kind === 'signature')!.message;
   if (sum.buildType) view.buildType = sum.buildType;
   if (sum.builderId) view.builderId = sum.builderId;
   if (report.verifiedBuilderId) view.verifiedBuilderId = report.verifiedBuilderId;
@@ -270,6 +259,7 @@ export function toProvenanceView(reports: ProvenanceReport[], ctx: ViewContext):
     fileName: path.basename(ctx.file),
     trust: ctx.trust,
     checkedAt: (ctx.checkedAt ?? new Date()).toISOString(),
+    verdict: fileVerdict(reports),
     statements: reports.map((r, i) => statementView(r, i, reports.length, ctx.modelPath !== undefined)),
   };
   if (ctx.modelPath) view.modelPath = ctx.modelPath;
@@ -280,7 +270,7 @@ export function toProvenanceView(reports: ProvenanceReport[], ctx: ViewContext):
 
 /** The panel's content when the file is not readable provenance. */
 export function errorView(message: string, ctx: ViewContext): ProvenanceView {
-  const view: ProvenanceView = { file: ctx.file, fileName: path.basename(ctx.file), trust: ctx.trust, checkedAt: (ctx.checkedAt ?? new Date()).toISOString(), error: message, statements: [] };
+  const view: ProvenanceView = { file: ctx.file, fileName: path.basename(ctx.file), trust: ctx.trust, checkedAt: (ctx.checkedAt ?? new Date()).toISOString(), error: message, verdict: 'failed', statements: [] };
   if (ctx.modelPath) view.modelPath = ctx.modelPath;
   return displayView(view);
 }

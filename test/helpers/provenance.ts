@@ -274,3 +274,26 @@ export function tinySafetensors(): Buffer {
   len.writeBigUInt64LE(BigInt(Buffer.byteLength(json)));
   return Buffer.concat([len, Buffer.from(json), Buffer.alloc(8, 1)]);
 }
+
+/**
+ * slsa-verifier's Cloud Build files with several provenance items, made from the single-item
+ * `gcloud-container-github.json` as slsa-verifier made its own: the one item three times, the
+ * last byte of the signature flipped in every item but those listed as valid.
+ */
+export function multipleGcbProvenance(singleItemFile: string, validItems: readonly number[]): string {
+  const doc = JSON.parse(fs.readFileSync(singleItemFile, 'utf8'));
+  const [item] = doc.provenance_summary.provenance;
+  doc.provenance_summary.provenance = [0, 1, 2].map((i) => {
+    const copy = structuredClone(item);
+    if (!validItems.includes(i)) {
+      const sig = copy.envelope.signatures[0];
+      const der = Buffer.from(sig.sig, 'base64url');
+      der[der.length - 1]! ^= 0x01;
+      sig.sig = der.toString('base64url');
+    }
+    return copy;
+  });
+  const file = path.join(tempDir('ms-gcb-'), `gcloud-container-multiple-${validItems.length > 0 ? 'valid' : 'invalid'}.json`);
+  fs.writeFileSync(file, JSON.stringify(doc, null, 2));
+  return file;
+}

@@ -154,7 +154,7 @@ describe('attest → verifyProvenance, keyless in GitHub Actions', () => {
     await fails([...base, '--source-uri', 'github.com/acme/other', '--builder-id', WORKFLOW], /source-uri: source mismatch/);
     await fails([...base, '--source-uri', REPO_URI, '--builder-id', WORKFLOW.replace('train', 'other')], /builder-id: builder id mismatch/);
     fs.appendFileSync(path.join(model, 'f0'), '!');
-    await fails([...base, '--source-uri', REPO_URI, '--builder-id', WORKFLOW], /changed file f0/);
+    await fails([...base, '--source-uri', REPO_URI, '--builder-id', WORKFLOW], /subject f0: the model.s f0 has another digest \(changed file\)/);
   });
 });
 
@@ -206,6 +206,6 @@ describe('attest → verifyProvenance, with a key outside Actions', () => {
     await fails([...base, '--source-uri', REPO_URI, '--builder-id', 'https://ci.example.com/other'], /builder-id: builder id mismatch/);
     await fails([...base, '--source-uri', REPO_URI, '--source-tag', 'v2.0.1'], /source-tag: tag mismatch/);
     fs.appendFileSync(path.join(model, 'd0/f00'), '!');
-    await fails([...base, '--source-uri', REPO_URI], /changed file d0\/f00/);
+    await fails([...base, '--source-uri', REPO_URI], /subject d0\/f00: the model.s d0\/f00 has another digest \(changed file\)/);
   });
 });

@@ -30,7 +30,7 @@ describe('model-signing provenance verify', () => {
     assert.match(r.stdout, /^ {2}ok {3}source-uri: /m);
     assert.match(r.stdout, /^ {2}ok {3}subject gha_generic-binary-linux-amd64-v13\.0\.30: sha256:2892146b\w+ matches binary-linux-amd64-push-v13\.0\.30$/m);
     const lastLine = r.stderr.trim().split('\n').pop()!;
-    assert.match(lastLine, /^Provenance verification failed: statement 1: signature incomplete/);
+    assert.match(lastLine, /^Provenance verification failed: statement 1: signature: incomplete: no log entry/);
     const ok = await cli(verifyArgs(GENERIC, '--model-path', GENERIC_ARTIFACT, '--source-uri', EXAMPLE, '--allow-incomplete', '--source-versioned-tag', 'v13.0'));
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /Provenance verification succeeded\n$/);
@@ -91,7 +91,7 @@ describe('model-signing provenance verify', () => {
     const r = await cli(verifyArgs(file, '--model-path', model, '--public-key', keys.publicKeyPath));
     assert.equal(r.code, 1);
     assert.match(r.stdout, /FAIL subject w\.bin: sha256:\w+: the model's w\.bin has another digest \(changed file\)/);
-    assert.match(r.stderr, /changed file w\.bin/);
+    assert.match(r.stderr, /subject w\.bin: the model.s w\.bin has another digest \(changed file\)/);
   });
 
   it('bad input: one line on stderr, exit 1, no stack trace', async () => {

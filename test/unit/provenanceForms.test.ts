@@ -278,7 +278,7 @@ describe('key-signed provenance: bare DSSE, attest with a key, and Cloud Build J
 });
 
 describe('subjects against the model on disk', () => {
-  it('reports a match, a changed file, a subject of no file, a renamed file, and the root digest of the folder', async () => {
+  it('in a folder, a subject binds the file of its name: a match, a changed file, a missing one, a renamed one, the root digest', async () => {
     const model = makeModel({ 'a.bin': 'A', 'b.bin': 'B', 'sub/c.bin': 'C', 'copy.bin': 'A' }, 'folder');
     const keys = ecKeys();
     const subjects: Subject[] = [
@@ -291,21 +291,26 @@ describe('subjects against the model on disk', () => {
     ];
     const file = writeProvenance('p.json', keyEnvelope(statement('https://slsa.dev/provenance/v1', subjects, { runDetails: { builder: { id: 'x:y' } } }), keys.privateKey));
     const [r] = await verify(file, { modelPath: model, publicKeyPath: keys.publicKeyPath });
-    assert.deepEqual(r!.subjects.map((s) => [s.subject.name, s.matchedBy, s.files, s.changedFile]), [
-      ['folder', 'root-digest', [], undefined],
-      ['a.bin', 'file', ['a.bin', 'copy.bin'], undefined],
-      ['folder/b.bin', 'none', [], 'b.bin'],
-      ['gone.bin', 'none', [], undefined],
-      ['renamed.bin', 'file', ['sub/c.bin'], undefined],
-      ['sha512-only', 'none', [], undefined],
+    assert.deepEqual(r!.subjects.map((s) => [s.subject.name, s.matchedBy, s.status, s.files, s.changedFile, s.sameContent]), [
+      ['folder', 'root-digest', 'ok', [], undefined, undefined],
+      ['a.bin', 'file', 'ok', ['a.bin'], undefined, undefined],
+      ['folder/b.bin', 'none', 'failed', [], 'b.bin', undefined],
+      ['gone.bin', 'none', 'failed', [], undefined, undefined],
+      ['renamed.bin', 'none', 'failed', [], undefined, ['sub/c.bin']],
+      ['sha512-only', 'none', 'failed', [], undefined, undefined],
     ]);
-    assert.equal(r!.ok, false, 'a changed file fails the model');
-    // Without the changed subject, one match is enough.
-    const ok = writeProvenance('p.json', keyEnvelope(statement('https://slsa.dev/provenance/v1', subjects.filter((s) => s.name !== 'folder/b.bin'), { runDetails: { builder: { id: 'x:y' } } }), keys.privateKey));
-    assert.equal((await verify(ok, { modelPath: model, publicKeyPath: keys.publicKeyPath }))[0]!.ok, true);
-    // No subject matching at all fails.
-    const none = writeProvenance('p.json', keyEnvelope(statement('https://slsa.dev/provenance/v1', [subjects[3]!], { runDetails: { builder: { id: 'x:y' } } }), keys.privateKey));
-    assert.equal((await verify(none, { modelPath: model, publicKeyPath: keys.publicKeyPath }))[0]!.ok, false);
+    assert.equal(r!.ok, false);
+    assert.equal(r!.uncoveredFiles, undefined, 'the root digest covers every file');
+    // The subjects that bind their files alone pass; any subject that binds nothing fails, even beside the root digest.
+    const only = (names: string[]) => writeProvenance('p.json', keyEnvelope(statement('https://slsa.dev/provenance/v1', subjects.filter((s) => names.includes(s.name)), { runDetails: { builder: { id: 'x:y' } } }), keys.privateKey));
+    assert.equal((await verify(only(['folder', 'a.bin']), { modelPath: model, publicKeyPath: keys.publicKeyPath }))[0]!.ok, true);
+    for (const extra of ['folder/b.bin', 'gone.bin', 'renamed.bin', 'sha512-only']) {
+      assert.equal((await verify(only(['folder', 'a.bin', extra]), { modelPath: model, publicKeyPath: keys.publicKeyPath }))[0]!.ok, false, extra);
+    }
+    // Without the root digest, every file must be named: copy.bin, sub/c.bin and b.bin are not.
+    const [partial] = await verify(only(['a.bin']), { modelPath: model, publicKeyPath: keys.publicKeyPath });
+    assert.deepEqual(partial!.uncoveredFiles, ['b.bin', 'copy.bin', 'sub/c.bin']);
+    assert.equal(partial!.ok, false);
   });
 
   it('a provenance file inside the model folder is left out of its root digest, as model.sig is', async () => {

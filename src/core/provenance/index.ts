@@ -12,6 +12,7 @@ export * from './provenanceSignature';
 export * from './provenancePolicy';
 export * from './subjects';
 export * from './verifyProvenance';
+export * from './verdict';
 export * from './attest';
 export * from './attestOutput';
 export * from './attestStatement';

@@ -1,9 +1,9 @@
 // The subjects of a statement against the model on disk. The model is hashed
 // once, as `model-signing digest` hashes it (files, sha256, the default
 // ignores, in the worker pool), which gives every file's digest and the OMS
-// root digest. A subject matches a file by its sha256 alone (builders name
-// artifacts freely), or the whole model by the root digest; a subject named
-// like a model file but with another digest is that file, changed.
+// root digest. A subject is the whole model by its root digest; in a folder,
+// it binds a file by name and digest (so a loader cannot be handed a renamed
+// file); a single file is matched by digest alone, as slsa-verifier does.
 import * as path from 'node:path';
 import { isModelSigningError, throwIfAborted } from '../errors';
 import { detectModelFormat } from '../formats/detectModelFormat';
@@ -55,21 +55,21 @@ export async function hashModelForProvenance(modelPath: string, options: HashMod
 /** Format detections in flight at once: each is a few small reads, so one after another would leave the disk idle. */
 const DETECT_CONCURRENCY = 32;
 
-/** Each subject against the model: by file digest, by root digest, or neither (with a changed file named when its name says so). */
+/**
+ * Each subject against the model. A subject whose sha256 is the model's root digest covers the whole model
+ * whatever anything is called. Otherwise, in a folder, a subject binds the file of its name with its digest: a
+ * named file that is missing, renamed or changed fails. A single file is matched by digest alone (slsa-verifier's
+ * meaning: builders name artifacts freely), and the subjects of other artifacts say nothing about it.
+ */
 export async function matchSubjects(subjects: readonly Subject[], model: ModelDigests, options: { signal?: AbortSignal } = {}): Promise<SubjectMatch[]> {
   const byDigest = new Map<string, string[]>();
-  for (const [name, digest] of model.files) byDigest.set(digest, [...(byDigest.get(digest) ?? []), name]);
+  for (const [name, digest] of model.files) {
+    const same = byDigest.get(digest);
+    if (same) same.push(name);
+    else byDigest.set(digest, [name]);
+  }
   const modelName = path.basename(model.root);
-  const out: SubjectMatch[] = subjects.map((subject) => {
-    const sha256 = subject.digest.sha256?.toLowerCase();
-    if (sha256 !== undefined && sha256 === model.rootDigest) return { subject, matchedBy: 'root-digest', files: [] };
-    if (sha256 !== undefined && byDigest.has(sha256)) return { subject, matchedBy: 'file', files: byDigest.get(sha256)! };
-    const match: SubjectMatch = { subject, matchedBy: 'none', files: [] };
-    const named = namedFile(subject.name, model, modelName);
-    if (named !== undefined) match.changedFile = named;
-    else if (!model.isFile && toPosix(subject.name).replace(/\/+$/, '') === modelName) match.changedModel = true;
-    return match;
-  });
+  const out = subjects.map((subject) => (model.isFile ? matchFile(subject, model, modelName) : matchInFolder(subject, model, modelName, byDigest)));
   // The detected format of each matched (or named) file, a bounded number at a time.
   let next = 0;
   const detect = async () => {
@@ -84,6 +84,26 @@ export async function matchSubjects(subjects: readonly Subject[], model: ModelDi
   };
   await Promise.all(Array.from({ length: Math.min(DETECT_CONCURRENCY, out.length) }, detect));
   return out;
+}
+
+function matchFile(subject: Subject, model: ModelDigests, modelName: string): SubjectMatch {
+  const sha256 = subject.digest.sha256?.toLowerCase();
+  if (sha256 !== undefined && sha256 === model.rootDigest) return { subject, matchedBy: 'root-digest', files: [], status: 'ok' };
+  if (sha256 !== undefined && sha256 === model.files.get(modelName)) return { subject, matchedBy: 'file', files: [modelName], status: 'ok' };
+  const named = namedFile(subject.name, model, modelName);
+  return { subject, matchedBy: 'none', files: [], status: 'other-artifact', ...(named !== undefined ? { changedFile: named } : {}) };
+}
+
+function matchInFolder(subject: Subject, model: ModelDigests, modelName: string, byDigest: Map<string, string[]>): SubjectMatch {
+  const sha256 = subject.digest.sha256?.toLowerCase();
+  if (sha256 !== undefined && sha256 === model.rootDigest) return { subject, matchedBy: 'root-digest', files: [], status: 'ok' };
+  const named = namedFile(subject.name, model, modelName);
+  if (named !== undefined && sha256 !== undefined && sha256 === model.files.get(named)) return { subject, matchedBy: 'file', files: [named], status: 'ok' };
+  const sameContent = (sha256 !== undefined ? byDigest.get(sha256) ?? [] : []).filter((f) => f !== named);
+  const match: SubjectMatch = { subject, matchedBy: 'none', files: [], status: 'failed', ...(sameContent.length > 0 ? { sameContent } : {}) };
+  if (named !== undefined) match.changedFile = named;
+  else if (toPosix(subject.name).replace(/\/+$/, '') === modelName) match.changedModel = true;
+  return match;
 }
 
 /** The model file a subject's name designates: its relative path, or that path under the model's folder name. */
@@ -107,17 +127,12 @@ async function formatOf(file: string, signal?: AbortSignal) {
 }
 
 /**
- * The model's files no subject covers (sorted): none when a subject is the root digest. Without this, a
- * folder holding one genuine file beside files of the attacker's (or a renamed copy with a file added,
- * so that no subject names the folder) would pass on that one file's digest.
+ * The model's files no subject covers (sorted): none when a subject is the root digest; else, of a folder, the
+ * files no subject names (added, renamed or copied; a changed file is named, and its subject fails), of a single
+ * file, the file when no subject has its digest.
  */
 export function uncoveredFiles(matches: readonly SubjectMatch[], model: ModelDigests): string[] {
   if (matches.some((m) => m.matchedBy === 'root-digest')) return [];
-  const covered = new Set(matches.flatMap((m) => m.files));
+  const covered = new Set(matches.flatMap((m) => (m.status === 'failed' && m.changedFile !== undefined ? [m.changedFile] : m.files)));
   return [...model.files.keys()].filter((f) => !covered.has(f)).sort();
-}
-
-/** Whether the subjects say the model is the one on disk: one matches, every file is covered, none names a changed file or the model changed. */
-export function subjectsHold(matches: readonly SubjectMatch[], model: ModelDigests): boolean {
-  return matches.some((m) => m.matchedBy !== 'none') && !matches.some((m) => m.changedFile !== undefined || m.changedModel) && uncoveredFiles(matches, model).length === 0;
 }

@@ -173,20 +173,42 @@ export interface PolicyCheck {
 /** A subject against the model on disk. */
 export interface SubjectMatch {
   subject: Subject;
-  /** 'file': matched by sha256 to a file; 'root-digest': the model's OMS root digest; 'none': no file or root digest has it. */
+  /**
+   * 'root-digest': its sha256 is the model's OMS root digest (whatever the subject or the folder is called);
+   * 'file': a folder's file bound by name and digest, or a single-file model matched by digest (slsa-verifier's meaning);
+   * 'none': neither.
+   */
   matchedBy: 'file' | 'root-digest' | 'none';
-  /** Model-relative POSIX paths of the files with this digest (a subject may name a file that was renamed). */
+  /** Model-relative POSIX paths of the files it binds (the file of its name; for a single file, the file itself). */
   files: string[];
+  /**
+   * 'ok': it holds. 'failed': it fails the report (a folder's subject that binds nothing: a file missing, renamed
+   * or changed, or a model whose root digest changed). 'other-artifact': a single-file model's subject for another
+   * artifact, which says nothing about this one (slsa-verifier matches an artifact to any subject by digest).
+   */
+  status: 'ok' | 'failed' | 'other-artifact';
   /** The subject's name is a file of the model, but its digest differs: a changed file. */
   changedFile?: string;
-  /**
-   * The subject names the model folder itself (its name, as `attest` writes it) but its digest is not the model's root
-   * digest: a file was added, removed or changed since the build, even if per-file subjects still match.
-   */
+  /** A folder's files with this subject's digest under another name: the named file renamed or copied. */
+  sameContent?: string[];
+  /** The subject is named after the model folder but its digest is not the model's root digest. */
   changedModel?: boolean;
   /** The detected model format of the matched (or named) file, when it is a model file. */
   format?: ModelFormat;
 }
+
+/** One line of a report's verdict: what was checked and how it came out. */
+export interface ReportCheck {
+  kind: 'signature' | 'policy' | 'subject' | 'file';
+  /** The policy check's name, the subject's name, or the file's model-relative path. */
+  name: string;
+  /** 'pass' and 'fail' decide the verdict; 'skip' marks a statement left out (see ProvenanceReport.verdict); 'info' says nothing about it. */
+  status: 'pass' | 'fail' | 'skip' | 'info';
+  message: string;
+}
+
+/** A statement's verdict: 'skipped' only for a Cloud Build item whose signature did not verify while another item's did. */
+export type ReportVerdict = 'ok' | 'failed' | 'skipped';
 
 /** Everything known about one signed statement, checked against a model. */
 export interface ProvenanceReport {
@@ -198,15 +220,16 @@ export interface ProvenanceReport {
   subjects: SubjectMatch[];
   /** The model's OMS root digest (`sha256:<hex>`), when a model was given. */
   modelRootDigest?: string;
-  /** Model-relative paths of the model's files no subject covers (no root-digest match and no subject with their sha256); any fails the report. */
-  uncoveredFiles?: string[];
   /**
-   * Signature verified (or 'incomplete' accepted by the caller), every policy
-   * check ok, and, when a model was given, at least one subject matched, every
-   * file of the model is covered (see `uncoveredFiles`), and no
-   * subject names a file of the model whose content differs (changedFile) or
-   * the model itself with another root digest (changedModel).
+   * Model-relative paths of the model's files no subject covers: of a folder, unless a subject is its root digest,
+   * those no subject names; of a single file, the file when no subject has its digest. Any fails the report.
    */
+  uncoveredFiles?: string[];
+  /** Every check, in order: the signature, each policy check, each subject, each uncovered file. The verdict is made from these alone. */
+  checks: ReportCheck[];
+  /** verdictOf(checks). */
+  verdict: ReportVerdict;
+  /** verdict === 'ok'. */
   ok: boolean;
   /** The builder as verified (slsa-verifier's "Verified build using builder …"): the certificate's workflow, or the predicate's builder for BYOB and Cloud Build; absent when no builder could be trusted. */
   verifiedBuilderId?: string;

@@ -12,16 +12,18 @@ import { TrustConfig, resolveTrustConfig } from '../sigstore/trustConfig';
 import { readProvenanceFile } from './provenanceFile';
 import { evaluateProvenancePolicy } from './provenancePolicy';
 import { checkProvenanceSignature } from './provenanceSignature';
-import { ModelDigests, hashModelForProvenance, matchSubjects, subjectsHold, uncoveredFiles } from './subjects';
+import { ModelDigests, hashModelForProvenance, matchSubjects, uncoveredFiles } from './subjects';
 import { summarizeProvenance } from './summary';
-import { ProvenanceDocument, ProvenanceReport, VerifyProvenanceOptions } from './types';
+import { ProvenanceDocument, ProvenanceReport, ProvenanceSignatureCheck, VerifyProvenanceOptions } from './types';
+import { reportChecks, verdictOf } from './verdict';
 
 /**
- * Checks every statement of a provenance file. `ok` on a report: the signature
- * verified (or, with `allowIncomplete`, held without proof of its time), every
- * policy check holds, and, when a model is given, a subject matches it, every
- * file of it is covered (by the root digest or a file's digest), and none
- * names a file of it that changed.
+ * Checks every statement of a provenance file. A report's verdict comes from
+ * its checks (verdict.ts): the signature verified (or, with `allowIncomplete`,
+ * held without proof of its time), every policy check holds, and, when a model
+ * is given, every subject holds and every file of it is covered (subjects.ts).
+ * As slsa-verifier does, a Cloud Build file passes on the items whose signature
+ * verifies: the others are skipped, when at least one verifies.
  */
 export async function verifyProvenance(file: string, options: VerifyProvenanceOptions = {}): Promise<ProvenanceReport[]> {
   const signal = options.signal;
@@ -30,25 +32,34 @@ export async function verifyProvenance(file: string, options: VerifyProvenanceOp
   const { trustConfig, warnings } = await trustFor(documents, options);
   const model = options.modelPath ? await hashModel(file, options.modelPath, options) : undefined;
 
-  const reports: ProvenanceReport[] = [];
+  const signatures: ProvenanceSignatureCheck[] = [];
   for (const document of documents) {
     throwIfAborted(signal);
+    signatures.push(await checkProvenanceSignature(document, { trustConfig, publicKey }));
+  }
+  const skipped = cloudBuildItemsToSkip(documents, signatures);
+
+  const reports: ProvenanceReport[] = [];
+  for (const [i, document] of documents.entries()) {
+    throwIfAborted(signal);
+    const signature = signatures[i]!;
     const summary = summarizeProvenance(document.statement);
-    const signature = await checkProvenanceSignature(document, { trustConfig, publicKey });
     const outcome = evaluateProvenancePolicy({ document, summary, signature, policy: options.policy });
-    const subjects = model ? await matchSubjects(document.statement.subject, model, { signal }) : [];
-    const signatureOk = signature.status === 'verified' || (signature.status === 'incomplete' && options.allowIncomplete === true);
-    const ok = signatureOk && outcome.checks.every((c) => c.ok) && (!model || subjectsHold(subjects, model));
-    const uncovered = model ? uncoveredFiles(subjects, model) : [];
+    const subjects = model && !skipped.has(i) ? await matchSubjects(document.statement.subject, model, { signal }) : [];
+    const uncovered = model && !skipped.has(i) ? uncoveredFiles(subjects, model) : [];
+    const checks = reportChecks({ signature, allowIncomplete: options.allowIncomplete, skipped: skipped.has(i), policy: outcome.checks, subjects, uncoveredFiles: uncovered, singleFile: model?.isFile, fileDigests: model?.files });
+    const verdict = verdictOf(checks);
     reports.push({
       document,
       summary,
       signature,
-      policy: outcome.checks,
+      policy: skipped.has(i) ? [] : outcome.checks,
       subjects,
       ...(model ? { modelRootDigest: `sha256:${model.rootDigest}` } : {}),
       ...(uncovered.length > 0 ? { uncoveredFiles: uncovered } : {}),
-      ok,
+      checks,
+      verdict,
+      ok: verdict === 'ok',
       ...(signature.status !== 'failed' && outcome.verifiedBuilderId ? { verifiedBuilderId: outcome.verifiedBuilderId } : {}),
       signer: outcome.signer,
       ...(outcome.sourceFrom ? { sourceFrom: outcome.sourceFrom } : {}),
@@ -57,6 +68,17 @@ export async function verifyProvenance(file: string, options: VerifyProvenanceOp
     });
   }
   return reports;
+}
+
+/**
+ * The Cloud Build items to leave out: those whose signature fails while another item's verifies
+ * (`gcloud --show-provenance` lists every provenance of the image; slsa-verifier goes on to the
+ * next item when one does not verify). With none verifying, none is skipped and each fails.
+ */
+function cloudBuildItemsToSkip(documents: readonly ProvenanceDocument[], signatures: readonly ProvenanceSignatureCheck[]): Set<number> {
+  const gcb = documents.flatMap((d, i) => (d.form === 'gcb' ? [i] : []));
+  if (!gcb.some((i) => signatures[i]!.status === 'verified')) return new Set();
+  return new Set(gcb.filter((i) => signatures[i]!.status === 'failed'));
 }
 
 /** The Sigstore trusted root, resolved only when a statement is signed with a certificate. */
