@@ -108,6 +108,26 @@ async function threeLevels(opts: { root?: Partial<CertSpec>; intermediate?: Part
   return { r, i, l, standard: (name: string): CorpusCase => ({ name, roots: [r], chain: [i], leaf: l }) };
 }
 
+/**
+ * loop-a issued by loop-b and loop-b by loop-a, one key for both, and a leaf
+ * under loop-a: a path builder without a bound goes round forever.
+ */
+export async function issuerLoop(): Promise<{ a: { certA: Cert; certB: Cert }; l: Cert }> {
+  const keys = await newKeys();
+  const placeholder: Cert = { pem: '', der: Buffer.alloc(0), keys, name: 'loop-b' };
+  const named = async (name: string, issuerName: string) => {
+    const cert = await x509.X509CertificateGenerator.create({
+      serialNumber: (serial++).toString(16).padStart(4, '0'), subject: `CN=${name},O=Corpus`, issuer: `CN=${issuerName},O=Corpus`,
+      notBefore: new Date(Date.now() - DAY), notAfter: new Date(Date.now() + 30 * DAY), signingAlgorithm: EC,
+      publicKey: keys.publicKey, signingKey: keys.privateKey, extensions: [new x509.BasicConstraintsExtension(true, undefined, true)],
+    });
+    return { ...placeholder, pem: cert.toString('pem'), der: Buffer.from(cert.rawData), name };
+  };
+  const certA = await named('loop-a', 'loop-b');
+  const certB = await named('loop-b', 'loop-a');
+  return { a: { certA, certB }, l: await leaf(certA) };
+}
+
 type Builder = () => Promise<CorpusCase>;
 
 /** Every case, by name; each builds its own certificates when called. */
@@ -247,6 +267,11 @@ export const CORPUS: ReadonlyArray<readonly [string, Builder]> = [
     const cross = await ca('new-root', oldRoot, { keys: newRoot.keys, from: -30, to: -1 });
     const i = await ca('intermediate', newRoot);
     return { name: '', roots: [oldRoot], chain: [i, cross], leaf: await leaf(i) };
+  }],
+  ['two CA certificates in the chain that issue each other (a loop)', async () => {
+    const r = await root();
+    const { a, l } = await issuerLoop();
+    return { name: '', roots: [r], chain: [a.certA, a.certB], leaf: l };
   }],
 ];
 

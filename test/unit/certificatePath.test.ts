@@ -9,9 +9,9 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { CertificateSigner, ModelSigningError, loadPrivateKey, signModel, validateCertificatePath } from '../../src/core';
+import { CertificateSigner, MAX_ISSUER_LOOKUPS, ModelSigningError, loadPrivateKey, signModel, validateCertificatePath } from '../../src/core';
 import { makeModel, pool, runCli, tempDir } from '../helpers/fixtures';
-import { CORPUS, Cert, CorpusCase, buildCase, keyPem, leafMaySign } from '../helpers/x509Corpus';
+import { CORPUS, Cert, CorpusCase, buildCase, issuerLoop, keyPem, leafMaySign } from '../helpers/x509Corpus';
 
 const hashPool = pool(1);
 
@@ -61,7 +61,7 @@ async function signedModel(c: CorpusCase, dir: string): Promise<{ model: string;
 
 describe('certificate paths: our validator agrees with openssl verify on every corpus case', () => {
   CORPUS.forEach(([name], index) => {
-    it(name, async () => {
+    it(name, { timeout: 120_000 }, async () => {
       const c = await buildCase(index);
       const files = writeCase(c);
       const openssl = opensslVerify(files);
@@ -80,6 +80,21 @@ describe('certificate paths: our validator agrees with openssl verify on every c
         assert.equal(cli.stdout, '', where);
         assert.match(cli.stderr, /^Verification failed with error: [^\n]+\n$/, where);
       }
+    });
+  });
+});
+
+describe('path building is bounded', () => {
+  // Hung before the bound (PKI.js follows the loop for ever); the timeout only turns a hang into a failure.
+  it('a chain whose CAs issue each other in a loop is refused after a bounded number of issuer look-ups', { timeout: 60_000 }, async () => {
+    const { a, l } = await issuerLoop();
+    const r = (await buildCase(0)).roots[0]!;
+    await assert.rejects(validateCertificatePath(l.der, [a.certA.der, a.certB.der], [r.der], new Date()), (e: unknown) => {
+      assert.ok(e instanceof ModelSigningError && e.code === 'CERTIFICATE_CHAIN_INVALID', String(e));
+      const lookups = (e.data as { issuerLookups?: number }).issuerLookups;
+      assert.equal(typeof lookups, 'number', e.message);
+      assert.ok(lookups! <= MAX_ISSUER_LOOKUPS, `${lookups} look-ups`);
+      return true;
     });
   });
 });

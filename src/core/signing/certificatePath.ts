@@ -21,10 +21,19 @@ const HANDLED_CRITICAL = new Set([
   '2.5.29.54', // inhibitAnyPolicy
 ]);
 const BASIC_CONSTRAINTS_OID = '2.5.29.19';
+/**
+ * PKI.js explores every candidate path with no memory of where it has been, so
+ * two CAs in a bundle that issue each other send it round for ever. Real paths
+ * take a handful of look-ups (one per certificate, more with cross-signing).
+ */
+export const MAX_ISSUER_LOOKUPS = 64;
+
+/** Thrown from the issuer search when its budget is spent. */
+class LookupBudgetSpent extends Error {}
 const NAME_CONSTRAINTS_OID = '2.5.29.30';
 
-const invalid = (reason: string, cause?: unknown) =>
-  new VerificationError('CERTIFICATE_CHAIN_INVALID', `The signing certificate does not chain to a trusted root: ${reason}`, { reason }, cause);
+const invalid = (reason: string, cause?: unknown, data: Record<string, unknown> = {}) =>
+  new VerificationError('CERTIFICATE_CHAIN_INVALID', `The signing certificate does not chain to a trusted root: ${reason}`, { reason, ...data }, cause);
 
 /**
  * Validates leaf → untrusted certificates → a trusted root as
@@ -74,19 +83,23 @@ export async function validateCertificatePath(leaf: Buffer, untrusted: readonly 
 }
 
 async function pkijsPath(pki: typeof pkijs, leaf: pkijs.Certificate, untrusted: pkijs.Certificate[], anchors: pkijs.Certificate[], at: Date): Promise<pkijs.Certificate[]> {
+  const lookups = { count: 0 };
   const run = async (trustedCerts: pkijs.Certificate[], params: pkijs.CertificateChainValidationEngineVerifyParams = {}) => {
     const engine = new pki.CertificateChainValidationEngine({
       trustedCerts,
       // PKI.js takes the LAST certificate as the end entity to validate.
       certs: [...untrusted, leaf],
       checkDate: at,
-      findIssuer: trustedFirst(pki),
+      findIssuer: trustedFirst(pki, lookups),
     });
     let result: pkijs.CertificateChainValidationEngineVerifyResult;
     try {
       result = await engine.verify(params);
     } catch (e) {
       throw invalid((e as { resultMessage?: string }).resultMessage ?? (e instanceof Error ? e.message : String(e)), e);
+    }
+    if (result.error instanceof LookupBudgetSpent) {
+      throw invalid(`path building stopped after ${lookups.count} issuer look-ups (the chain loops or offers too many candidates)`, result.error, { issuerLookups: lookups.count });
     }
     if (!result.result) throw invalid(result.resultMessage);
     return result.certificatePath ?? [];
@@ -100,13 +113,15 @@ async function pkijsPath(pki: typeof pkijs, leaf: pkijs.Certificate, untrusted: 
 }
 
 /**
- * PKI.js's issuer search, but when an issuer is among the trust anchors only
- * those are followed, as OpenSSL does by default: a cross-certificate beside a
- * trusted root would otherwise send PKI.js down a branch with no end, which
- * fails the whole search.
+ * PKI.js's issuer search, with a budget, and when an issuer is among the trust
+ * anchors only those are followed, as OpenSSL does by default: a
+ * cross-certificate beside a trusted root would otherwise send PKI.js down a
+ * branch with no end, which fails the whole search.
  */
-function trustedFirst(pki: typeof pkijs): pkijs.FindIssuerCallback {
+function trustedFirst(pki: typeof pkijs, lookups: { count: number }): pkijs.FindIssuerCallback {
   return async (certificate, engine, crypto) => {
+    if (lookups.count === MAX_ISSUER_LOOKUPS) throw new LookupBudgetSpent();
+    lookups.count++;
     const issuers = await engine.defaultFindIssuer(certificate, engine, crypto ?? pki.getCrypto(true));
     const isAnchor = (c: pkijs.Certificate) => engine.trustedCerts.some((t) => Buffer.from(t.tbsView).equals(Buffer.from(c.tbsView)));
     const trusted = issuers.filter(isAnchor);
