@@ -21,6 +21,8 @@ const HANDLED_CRITICAL = new Set([
   '2.5.29.54', // inhibitAnyPolicy
 ]);
 const BASIC_CONSTRAINTS_OID = '2.5.29.19';
+const NAME_CONSTRAINTS_OID = '2.5.29.30';
+
 /**
  * PKI.js explores every candidate path with no memory of where it has been, so
  * two CAs in a bundle that issue each other send it round for ever. Real paths
@@ -30,7 +32,6 @@ export const MAX_ISSUER_LOOKUPS = 64;
 
 /** Thrown from the issuer search when its budget is spent. */
 class LookupBudgetSpent extends Error {}
-const NAME_CONSTRAINTS_OID = '2.5.29.30';
 
 const invalid = (reason: string, cause?: unknown, data: Record<string, unknown> = {}) =>
   new VerificationError('CERTIFICATE_CHAIN_INVALID', `The signing certificate does not chain to a trusted root: ${reason}`, { reason, ...data }, cause);
@@ -130,12 +131,13 @@ function trustedFirst(pki: typeof pkijs, lookups: { count: number }): pkijs.Find
 }
 
 function checkValidity(cert: pkijs.Certificate, at: Date): void {
-  if (cert.notBefore.value > at || cert.notAfter.value < at) throw invalid('The certificate is either not yet valid or expired');
+  if (cert.notBefore.value > at || cert.notAfter.value < at) throw invalid('the certificate is either not yet valid or expired');
 }
 
 function checkCriticalExtensions(cert: pkijs.Certificate, depth: number): void {
   const unhandled = cert.extensions?.find((e) => e.critical && !HANDLED_CRITICAL.has(e.extnID));
-  if (unhandled) throw invalid(`the certificate at depth ${depth} has an unhandled critical extension ${unhandled.extnID}`);
+  const which = depth === 0 ? 'the signing certificate' : `the CA certificate at depth ${depth}`;
+  if (unhandled) throw invalid(`${which} has an unhandled critical extension ${unhandled.extnID}`);
 }
 
 /**
