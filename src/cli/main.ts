@@ -10,7 +10,7 @@ import type { TrustConfig } from '../core/sigstore/trustConfig';
 import { VerificationResult, verifyModel } from '../core/verifying/verifyModel';
 import { Parsed, UsageError, formatHelp, parseArgs, printHelp, usage } from './args';
 import { attestCommand } from './attest';
-import { makeSigner, makeVerifier } from './methods';
+import { PUBLIC_CA_WARNING, makeSigner, makeVerifier, publicCaSignerLine } from './methods';
 import { DIGEST_OPTIONS, METHOD_HELP, PKI_METHODS, PkiMethod, SIGN_OPTIONS, VERIFY_OPTIONS } from './options';
 import { describeFailure, printFailure, printMismatch, toJson } from './report';
 import { ProgressLine, err, out, outJson } from './terminal';
@@ -123,7 +123,7 @@ async function verifyCommand(argv: string[]): Promise<number> {
   const modelPath = oneArgument(p, 'MODEL_PATH');
   const json = p.flags.json!;
   return run('Verification failed with error: ', async (pool, progress) => {
-    const { value: verifier, trust, warnings } = await makeVerifier(method, p);
+    const { value: verifier, trust, warnings, publicCaStore } = await makeVerifier(method, p);
     const result = await verifyModel(modelPath, {
       ...walkSettings(p),
       verifier,
@@ -136,7 +136,10 @@ async function verifyCommand(argv: string[]): Promise<number> {
     if (p.flags['log-fingerprints'] && result.signer.method === 'certificate') {
       err(safeText`[ verify ] sha256 Fingerprint: ${result.signer.fingerprint}\n`);
     }
-    return report({ ...result, warnings: [...warnings, ...result.warnings] }, json, trust);
+    // Only what was accepted needs the warning: a failure stays one line.
+    const publicCa = publicCaStore && result.ok;
+    if (publicCa && !json && result.signer.method === 'certificate') err(safeText`${publicCaSignerLine(result.signer)}\n`);
+    return report({ ...result, warnings: [...warnings, ...result.warnings, ...(publicCa ? [PUBLIC_CA_WARNING] : [])] }, json, trust);
   }, json);
 }
 

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
-import { safeText } from '../core/display';
+import { SafeText, safeText } from '../core/display';
 import { ModelSigningError } from '../core/errors';
 import { CertificateSigner } from '../core/signing/certificateSigner';
 import { fingerprint, parsePemCertificates } from '../core/signing/certificates';
@@ -11,7 +11,7 @@ import type { Signer } from '../core/signing/signer';
 import type { TrustConfig } from '../core/sigstore/trustConfig';
 import { CertificateVerifier } from '../core/verifying/certificateVerifier';
 import { KeyVerifier } from '../core/verifying/keyVerifier';
-import type { Verifier } from '../core/verifying/verifier';
+import type { SignerInfo, Verifier } from '../core/verifying/verifier';
 import { Parsed } from './args';
 import { SupportedMethod } from './options';
 import { err } from './terminal';
@@ -21,6 +21,8 @@ export interface MethodSetup<T> {
   value: T;
   trust?: TrustConfig;
   warnings: string[];
+  /** verify certificate with no --certificate-chain: the trust anchors are every public CA. */
+  publicCaStore?: boolean;
 }
 
 export async function makeSigner(method: SupportedMethod, p: Parsed): Promise<MethodSetup<Signer>> {
@@ -36,11 +38,24 @@ export async function makeVerifier(method: SupportedMethod, p: Parsed): Promise<
   if (method === 'sigstore') return sigstoreMethod().makeSigstoreVerifier(p);
   if (method === 'key') return { value: new KeyVerifier(loadPublicKey(readInput(p.strings['public-key']!, 'public key'))), warnings: [] };
   const files = p.multis['certificate-chain']!;
-  const roots = files.length > 0
-    ? files.flatMap((f) => parsePemCertificates(readInput(f, 'certificate chain'), f))
-    : tls.rootCertificates.flatMap((pem) => parsePemCertificates(pem, 'the Node.js CA store'));
+  const publicCaStore = files.length === 0;
+  const roots = publicCaStore
+    ? tls.rootCertificates.flatMap((pem) => parsePemCertificates(pem, 'the Node.js CA store'))
+    : files.flatMap((f) => parsePemCertificates(readInput(f, 'certificate chain'), f));
   if (p.flags['log-fingerprints']) roots.forEach((r) => err(safeText`[  init  ] sha256 Fingerprint: ${fingerprint(r)}\n`));
-  return { value: new CertificateVerifier({ roots }), warnings: [] };
+  return { value: new CertificateVerifier({ roots }), warnings: [], publicCaStore };
+}
+
+export const PUBLIC_CA_WARNING = 'No --certificate-chain: the signing certificate was checked against every public CA in the '
+  + "Node.js CA store, so a certificate any of them issued (a web server's TLS certificate too) passes; "
+  + "give the signer's own root CA with --certificate-chain";
+
+/**
+ * The signer `verify certificate` accepted from the public CA store, for stderr.
+ * The names come from the signature, so control and bidi characters are shown escaped.
+ */
+export function publicCaSignerLine(signer: Extract<SignerInfo, { method: 'certificate' }>): SafeText {
+  return safeText`Accepted signer: ${signer.subject}, issued by ${signer.issuer} (SHA-256 ${signer.fingerprint})`;
 }
 
 export function readInput(file: string, what: string): string {

@@ -12,6 +12,7 @@ export * from './signing/dsse';
 export * from './signing/statement';
 export * from './signing/keys';
 export * from './signing/certificates';
+export * from './signing/certificatePath';
 export * from './signing/signer';
 export * from './signing/keySigner';
 export * from './signing/certificateSigner';

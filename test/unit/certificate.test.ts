@@ -12,6 +12,8 @@ import {
 } from '../../src/core';
 import { CliResult, TEST_PKI, makeKeyPair, makeModel, pool, readJson, runCli, sampleModel, tempDir } from '../helpers/fixtures';
 import { KeyUsage, LeafOptions, TestPki, makePki } from '../helpers/pki';
+import { PUBLIC_CA_WARNING, publicCaSignerLine } from '../../src/cli/methods';
+import { displayText } from '../../src/core/display';
 
 const VERIFY_PREFIX = 'Verification failed with error: ';
 const SIGN_PREFIX = 'Signing failed with error: ';
@@ -372,6 +374,35 @@ describe('certificate leaf usage that is accepted', () => {
       }
     });
   }
+});
+
+describe('verify certificate with no --certificate-chain (the public CA store)', () => {
+  it('a signer the store does not vouch for: one line, no warning', async () => {
+    const pki = await makePki();
+    const model = sampleModel();
+    const sig = path.join(tempDir(), 'model.sig');
+    await signApi(model, sig, pki);
+    const line = assertOneLineFailure(await verifyCli(model, sig, []), VERIFY_PREFIX);
+    assert.doesNotMatch(line, /WARNING/);
+  });
+
+  it('an accepted signer is shown with its issuer and fingerprint, its names escaped, and the public-CA warning', async () => {
+    const pki = await makePki();
+    const model = sampleModel();
+    const sig = path.join(tempDir(), 'model.sig');
+    await signApi(model, sig, pki);
+    // The store is Node's own and fixed, so the accepted case is checked on the lines the CLI prints for it.
+    const { signer } = await verifyApi(model, sig, [pki.files.root]);
+    assert.equal(signer.method, 'certificate');
+    if (signer.method !== 'certificate') return;
+    const line = String(publicCaSignerLine(signer));
+    assert.equal(line, `Accepted signer: ${signer.subject}, issued by ${signer.issuer} (SHA-256 ${fingerprintOf(der(pki.leafPem))})`);
+    const hostile = String(publicCaSignerLine({ ...signer, subject: 'CN=evil\u202e\x1b[2K\rVerified', issuer: 'CN=a\u2066b\x85' }));
+    assert.doesNotMatch(hostile, /[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/);
+    assert.ok(hostile.includes(`CN=evil${displayText('\u202e\x1b[2K\r')}Verified, issued by CN=a${displayText('\u2066')}b${displayText('\x85')} `), hostile);
+    assert.match(PUBLIC_CA_WARNING, /--certificate-chain/);
+    assert.match(PUBLIC_CA_WARNING, /TLS/);
+  });
 });
 
 describe('signing failures with a certificate', () => {

@@ -281,6 +281,27 @@ describe('evaluating a signer against the policy', () => {
     fs.writeFileSync(path.join(ws, 'pki/empty.pem'), 'no certificate here');
     throwsAt(() => evaluatePolicy(entry({ path: 'm', certificateRoots: ['pki/empty.pem'] }, ws), result.signer), 'POLICY_INVALID', '$.models[0].certificateRoots[0]');
   });
+
+  it('certificateRoots holding only the intermediate (a partial chain): its name matches the issuer, but the chain is refused', async () => {
+    const ws = tempDir();
+    const pki = await makePki();
+    fs.mkdirSync(path.join(ws, 'pki'));
+    fs.copyFileSync(pki.files.intermediate, path.join(ws, 'pki/intermediate.pem'));
+    const model = makeModel({ w: 'weights' });
+    const sig = path.join(tempDir(), 'model.sig');
+    const der = (pem: string) => parsePemCertificates(pem)[0]!;
+    await signModel(model, { pool: pool(1), signer: new CertificateSigner(loadPrivateKey(pki.leafKeyPem), der(pki.leafPem), [der(pki.intermediatePem)]), signaturePath: sig });
+    const e = entry({ path: 'm', certificateRoots: ['pki/intermediate.pem'] }, ws);
+    await assert.rejects(
+      verifyModel(model, { verifier: new CertificateVerifier({ roots: policyCertificateRoots(e) }), pool: pool(1), signaturePath: sig }),
+      (err: unknown) => err instanceof ModelSigningError && err.code === 'CERTIFICATE_CHAIN_INVALID',
+    );
+    // With the root beside it, the same signature verifies.
+    fs.appendFileSync(path.join(ws, 'pki/intermediate.pem'), pki.rootPem);
+    const result = await verifyModel(model, { verifier: new CertificateVerifier({ roots: policyCertificateRoots(e) }), pool: pool(1), signaturePath: sig });
+    assert.equal(result.ok, true);
+    assert.equal(evaluatePolicy(e, result.signer).ok, true);
+  });
 });
 
 describe('policy files', () => {
