@@ -26,5 +26,7 @@ export * from './hashing/cachedHashPool';
 export * from './policy/policy';
 export * from './formats/detectModelFormat';
 export * from './units';
+export * from './io/readInputFile';
+export * from './io/parseJson';
 export * from './sigstore';
 export * from './provenance';

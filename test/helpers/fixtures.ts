@@ -9,8 +9,8 @@ import { after } from 'node:test';
 import { WorkerHashPool } from '../../src/core';
 
 export const REPO = path.resolve(__dirname, '../..');
-/** The reference vectors, beside the clone as in CI. */
-export const VECTORS = path.resolve(REPO, '../shared/vectors');
+/** The reference vectors, beside the clone as in CI ($MODEL_SIGNING_VECTORS elsewhere, e.g. in a git worktree). */
+export const VECTORS = process.env.MODEL_SIGNING_VECTORS ?? path.resolve(REPO, '../shared/vectors');
 export const MT = path.join(VECTORS, 'model-transparency');
 export const MT_TESTS = path.join(MT, 'scripts/tests');
 export const TEST_PKI = path.join(MT_TESTS, 'keys/certificate');
