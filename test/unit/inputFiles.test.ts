@@ -3,11 +3,13 @@
 // is read, and JSON nested too deep is refused before anything recurses on it.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { describe, it } from 'node:test';
-import { FormatError, InputFileOptions, jsonDepthExceeds, parseJson, readInputFile, readInputFileSync } from '../../src/core';
-import { tempDir } from '../helpers/fixtures';
+import { before, describe, it } from 'node:test';
+import { FormatError, InputFileOptions, jsonDepthExceeds, pae, parseJson, readInputFile, readInputFileSync } from '../../src/core';
+import { CliResult, makeKeyPair, makeModel, runCli, tempDir } from '../helpers/fixtures';
+import { IN_TOTO, ecKeys, sha256, statement, writeProvenance } from '../helpers/provenance';
 
 const OPTS: InputFileOptions = { what: 'test file', maxBytes: 1024, unreadableCode: 'FILE_READ_ERROR', tooLargeCode: 'BUNDLE_INVALID' };
 
@@ -86,3 +88,82 @@ describe('parseJson', () => {
     assert.throws(() => parseJson('[1,2,3]', fail, { maxLength: 3 }), /is too large/);
   });
 });
+
+describe('through the CLI: every input file and every JSON input', () => {
+  let model: string;
+  let keys: ReturnType<typeof makeKeyPair>;
+  let sig: string;
+
+  before(async () => {
+    model = makeModel({ 'w.bin': 'weights' });
+    keys = makeKeyPair();
+    sig = path.join(tempDir(), 'model.sig');
+    const s = await runCli(['sign', 'key', model, '--signature', sig, '--private-key', keys.privateKey]);
+    assert.equal(s.code, 0, s.stderr);
+  });
+
+  /** Exit 1 and one line on stderr: no stack, no internal error. */
+  function assertOneLine(r: CliResult, line: RegExp): void {
+    const where = `\nexit ${r.code}\nstderr: ${r.stderr}`;
+    assert.equal(r.code, 1, where);
+    assert.equal(r.stderr.split('\n').length, 2, `one line expected${where}`);
+    assert.ok(!/internal error|    at /.test(r.stderr), where);
+    assert.match(r.stderr, line, where);
+  }
+
+  function fifo(): string {
+    const p = path.join(tempDir(), 'pipe');
+    execFileSync('mkfifo', [p]);
+    return p;
+  }
+
+  // Without the check each of these blocked forever in open() (no writer ever comes).
+  const posix = { skip: process.platform === 'win32', timeout: 60_000 };
+
+  it('a named pipe as --signature: one line at once', posix, async () => {
+    assertOneLine(await runCli(['verify', 'key', model, '--signature', fifo(), '--public-key', keys.publicKey]), /named pipe, not a regular file/);
+  });
+
+  it('a link to /dev/zero as --signature: refused before reading (it used to read 64 MB first)', posix, async () => {
+    const link = path.join(tempDir(), 'zero.sig');
+    fs.symlinkSync('/dev/zero', link);
+    assertOneLine(await runCli(['verify', 'key', model, '--signature', link, '--public-key', keys.publicKey]), /device or special file/);
+  });
+
+  it('a named pipe as --public-key, --private-key, --certificate-chain, --trust-config, --provenance', posix, async () => {
+    assertOneLine(await runCli(['verify', 'key', model, '--signature', sig, '--public-key', fifo()]), /public key .*named pipe/);
+    assertOneLine(await runCli(['sign', 'key', model, '--signature', path.join(tempDir(), 's.sig'), '--private-key', fifo()]), /private key .*named pipe/);
+    assertOneLine(await runCli(['verify', 'certificate', model, '--signature', sig, '--certificate-chain', fifo()]), /certificate chain .*named pipe/);
+    assertOneLine(await runCli(['verify', 'sigstore', model, '--signature', sig, '--identity', 'a@b.c', '--identity-provider', 'https://x', '--trust-config', fifo()]), /trust config .*named pipe/);
+    assertOneLine(await runCli(['provenance', 'show', fifo()]), /provenance file .*named pipe/);
+  });
+
+  it('a signature with a field nested 100,000 deep: one line (it verified, carrying the bomb along)', async () => {
+    const text = fs.readFileSync(sig, 'utf8');
+    const bomb = path.join(tempDir(), 'bomb.sig');
+    fs.writeFileSync(bomb, text.slice(0, -1) + `,"extra":${deepArray(100_000)}}`);
+    for (const json of [[], ['--json']]) {
+      assertOneLine(await runCli(['verify', 'key', model, '--signature', bomb, '--public-key', keys.publicKey, ...json]), /nests deeper than 100 levels/);
+    }
+  });
+
+  it('a validly signed provenance with parameters nested 100,000 deep: one line from show and verify, --json or not', async () => {
+    const { privateKey, publicKeyPath } = ecKeys();
+    const st = statement('https://slsa.dev/provenance/v1', [{ name: 'w.bin', digest: { sha256: sha256('weights') } }], {
+      buildDefinition: { buildType: 'https://example.com/build', externalParameters: { deep: 'DEEP' } },
+      runDetails: { builder: { id: 'https://example.com/builder' } },
+    });
+    // JSON.stringify itself overflows on such a value: the text is spliced.
+    const payload = Buffer.from(JSON.stringify(st).replace('"DEEP"', deepArray(100_000)));
+    const sigBytes = crypto.sign('sha256', pae(IN_TOTO, payload), { key: privateKey, dsaEncoding: 'der' });
+    const file = writeProvenance('deep.intoto.jsonl', { payloadType: IN_TOTO, payload: payload.toString('base64'), signatures: [{ keyid: '', sig: sigBytes.toString('base64') }] });
+    for (const json of [[], ['--json']]) {
+      assertOneLine(await runCli(['provenance', 'show', file, ...json]), /nests deeper than 100 levels/);
+      assertOneLine(await runCli(['provenance', 'verify', '--provenance', file, '--public-key', publicKeyPath, '--model-path', model, ...json]), /nests deeper than 100 levels/);
+    }
+  });
+});
+
+function deepArray(n: number): string {
+  return '['.repeat(n) + ']'.repeat(n);
+}

@@ -10,6 +10,9 @@
 /** Deeper than any real signature, provenance, policy or trust config (they nest under 15). */
 export const MAX_JSON_DEPTH = 100;
 
+/** Why a text was refused, for callers that treat "not JSON" differently (a JSON-lines fallback). */
+export type JsonProblem = 'not-json' | 'too-deep' | 'too-large';
+
 export interface JsonLimits {
   /** The deepest nesting of arrays and objects accepted; MAX_JSON_DEPTH by default. */
   maxDepth?: number;
@@ -22,17 +25,17 @@ export interface JsonLimits {
  * JSON", "nests deeper than 100 levels", ...) and throws what it returns, so
  * each caller keeps its own error code and message prefix.
  */
-export function parseJson(text: string, fail: (why: string) => Error, limits: JsonLimits = {}): unknown {
+export function parseJson(text: string, fail: (why: string, problem: JsonProblem) => Error, limits: JsonLimits = {}): unknown {
   const maxDepth = limits.maxDepth ?? MAX_JSON_DEPTH;
   if (limits.maxLength !== undefined && text.length > limits.maxLength) {
-    throw fail(`is too large (${text.length} characters; the limit is ${limits.maxLength})`);
+    throw fail(`is too large (${text.length} characters; the limit is ${limits.maxLength})`, 'too-large');
   }
-  if (jsonDepthExceeds(text, maxDepth)) throw fail(`nests deeper than ${maxDepth} levels`);
+  if (jsonDepthExceeds(text, maxDepth)) throw fail(`nests deeper than ${maxDepth} levels`, 'too-deep');
   try {
     return JSON.parse(text);
   } catch {
     // V8's message quotes the text, which is untrusted: it is left out.
-    throw fail('is not JSON');
+    throw fail('is not JSON', 'not-json');
   }
 }
 

@@ -110,6 +110,11 @@ class Bytes {
   }
 }
 
+/** A key or certificate file (PEM), as text: FILE_READ_ERROR if it is not a small regular file. */
+export function readKeyFile(file: string, what: string): string {
+  return readInputTextSync(file, { what, maxBytes: MAX_SMALL_INPUT_BYTES, unreadableCode: 'FILE_READ_ERROR' });
+}
+
 function checkStat(file: string, st: fs.Stats, opts: InputFileOptions): void {
   if (!st.isFile()) {
     const kind = st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a named pipe' : st.isSocket() ? 'a socket' : 'a device or special file';

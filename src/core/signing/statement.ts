@@ -1,4 +1,5 @@
 import { FormatError, VerificationError } from '../errors';
+import { parseJson } from '../io/parseJson';
 import { DIGEST_LENGTH, isHashAlgorithm } from '../hashing/algorithm';
 import { Manifest, ResourceDescriptor, Serialization, engineOf, parseShardName, rootDigestOf } from '../manifest/manifest';
 
@@ -62,12 +63,7 @@ export function statementToJson(statement: Statement): string {
  * shape and that the subject digest matches the listed resources.
  */
 export function toManifest(payload: Buffer): Manifest {
-  let json: unknown;
-  try {
-    json = JSON.parse(payload.toString('utf8'));
-  } catch {
-    throw invalid('the signed payload is not JSON');
-  }
+  const json = parseJson(payload.toString('utf8'), (why) => invalid(`the signed payload ${why}`));
   const st = asObject(json, 'statement');
   if (st._type !== IN_TOTO_STATEMENT_TYPE) {
     throw invalid(`expected in-toto ${IN_TOTO_STATEMENT_TYPE} payload, but got ${describe(st._type)}`);
