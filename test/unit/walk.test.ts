@@ -249,3 +249,41 @@ describe('a file swapped between listing and hashing', () => {
     assert.deepEqual(results.map((r) => r.name).sort(), ['other.bin', 'w.bin']);
   });
 });
+
+describe('verification follows the ignore list the signature records', () => {
+  /** A .git/config whose fsmonitor runs a command as soon as git (or an editor) looks at the folder. */
+  function addGitConfig(model: string): void {
+    fs.mkdirSync(path.join(model, '.git'), { recursive: true });
+    fs.writeFileSync(path.join(model, '.git', 'config'), '[core]\n\tfsmonitor = touch /tmp/pwned\n');
+  }
+
+  it('signed with --no-ignore-git-paths: a .git/config added later is an extra file (it verified before)', async () => {
+    const keys = makeKeyPair();
+    for (const inside of [false, true]) {
+      const model = makeModel({ 'w.bin': 'w' });
+      const sig = inside ? path.join(model, 'model.sig') : path.join(tempDir(), 'model.sig');
+      const s = await runCli(['sign', 'key', model, '--signature', sig, '--private-key', keys.privateKey, '--no-ignore-git-paths']);
+      assert.equal(s.code, 0, s.stderr);
+      assert.deepEqual(readStatement(sig).predicate.serialization.ignore_paths, inside ? ['model.sig'] : []);
+      const verify = ['verify', 'key', model, '--signature', sig, '--public-key', keys.publicKey];
+      assert.equal((await runCli(verify)).code, 0);
+      addGitConfig(model);
+      const v = await runCli(verify);
+      assert.equal(v.code, 1, v.stderr);
+      assert.match(v.stderr, /^extra:\s+\.git\/config$/m);
+      // The verifier's own --ignore-paths still apply (as in the reference): a choice made at verify time.
+      const chosen = await runCli([...verify, '--ignore-paths', path.join(model, '.git')]);
+      assert.equal(chosen.code, 0, chosen.stderr);
+    }
+  });
+
+  it('signed with the default git paths: they are recorded, and a .git folder added later is left out', async () => {
+    const model = makeModel({ 'w.bin': 'w' });
+    const keys = makeKeyPair();
+    const sig = path.join(tempDir(), 'model.sig');
+    assert.equal((await runCli(['sign', 'key', model, '--signature', sig, '--private-key', keys.privateKey])).code, 0);
+    addGitConfig(model);
+    const v = await runCli(['verify', 'key', model, '--signature', sig, '--public-key', keys.publicKey, '--no-ignore-git-paths']);
+    assert.equal(v.code, 0, v.stderr);
+  });
+});
