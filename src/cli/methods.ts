@@ -40,7 +40,6 @@ export async function makeVerifier(method: SupportedMethod, p: Parsed): Promise<
   return { value: new CertificateVerifier({ roots }), warnings: [] };
 }
 
-
 /** dist/sigstore.js, loaded on first use (a path esbuild leaves alone); the sources directly under tsx. */
 function sigstoreMethod(): typeof import('./sigstoreMethod') {
   // Computed paths, so esbuild keeps the module out of dist/cli.js.

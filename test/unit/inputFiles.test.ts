@@ -7,7 +7,9 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
-import { FormatError, InputFileOptions, jsonDepthExceeds, pae, parseJson, readInputFile, readInputFileSync } from '../../src/core';
+import {
+  FormatError, InputFileOptions, ModelSigningError, jsonDepthExceeds, pae, parseJson, policyFilePath, readInputFile, readInputFileSync, readPolicyFile,
+} from '../../src/core';
 import { CliResult, makeKeyPair, makeModel, runCli, tempDir } from '../helpers/fixtures';
 import { IN_TOTO, ecKeys, sha256, statement, writeProvenance } from '../helpers/provenance';
 
@@ -161,6 +163,28 @@ describe('through the CLI: every input file and every JSON input', () => {
       assertOneLine(await runCli(['provenance', 'show', file, ...json]), /nests deeper than 100 levels/);
       assertOneLine(await runCli(['provenance', 'verify', '--provenance', file, '--public-key', publicKeyPath, '--model-path', model, ...json]), /nests deeper than 100 levels/);
     }
+  });
+});
+
+describe('the workspace policy file (read by the extension)', () => {
+  const policyIn = (write: (file: string) => void): string => {
+    const file = policyFilePath(tempDir());
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    write(file);
+    return file;
+  };
+  const rejectsWith = (file: string, code: string) => assert.rejects(readPolicyFile(file), (e: unknown) => e instanceof ModelSigningError && e.code === code);
+
+  it('a named pipe: POLICY_UNREADABLE at once (it used to block the extension host)', { skip: process.platform === 'win32', timeout: 60_000 }, async () => {
+    await rejectsWith(policyIn((f) => execFileSync('mkfifo', [f])), 'POLICY_UNREADABLE');
+  });
+
+  it('nested 100,000 deep: POLICY_INVALID before anything recurses into it', async () => {
+    await rejectsWith(policyIn((f) => fs.writeFileSync(f, `{"models":[],"$comment":${deepArray(100_000)}}`)), 'POLICY_INVALID');
+  });
+
+  it('a missing file is still no policy', async () => {
+    assert.equal(await readPolicyFile(policyFilePath(tempDir())), undefined);
   });
 });
 

@@ -2,6 +2,8 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FormatError, ModelSigningError, errnoCode, isModelSigningError } from '../errors';
+import { MAX_JSON_DEPTH, jsonDepthExceeds } from '../io/parseJson';
+import { InputFileErrorData, MAX_SMALL_INPUT_BYTES, readInputFileSync, readInputText } from '../io/readInputFile';
 import { writeFileAtomic } from '../signing/bundle';
 import { distinguishedName, fingerprint, parsePemCertificates } from '../signing/certificates';
 import { loadPublicKey, publicKeyHint } from '../signing/keys';
@@ -398,22 +400,28 @@ function policyCertificates(entry: PolicyEntry): Array<{ file: string; certs: Po
 
 function readReferenced(entry: PolicyEntry, abs: string, jsonPath: string, what: string): Buffer {
   try {
-    return fs.readFileSync(abs);
+    return readInputFileSync(abs, { what: `${what} file`, maxBytes: MAX_SMALL_INPUT_BYTES, unreadableCode: 'POLICY_UNREADABLE' });
   } catch (e) {
-    throw new ModelSigningError<PolicyErrorData>('POLICY_UNREADABLE', `${entry.source}: ${jsonPath}: cannot read the ${what} file '${abs}': ${errnoCode(e) ?? String(e)}`, { source: entry.source, jsonPath, file: abs }, e);
+    const why = (e as Error).message;
+    throw new ModelSigningError<PolicyErrorData>('POLICY_UNREADABLE', `${entry.source}: ${jsonPath}: ${why.charAt(0).toLowerCase()}${why.slice(1)}`, { source: entry.source, jsonPath, file: abs }, e);
   }
 }
 
 async function readText(file: string): Promise<string | undefined> {
   try {
-    return await fs.promises.readFile(file, 'utf8');
+    return await readInputText(file, { what: 'policy file', maxBytes: MAX_SMALL_INPUT_BYTES, unreadableCode: 'POLICY_UNREADABLE' });
   } catch (e) {
-    if (errnoCode(e) === 'ENOENT') return undefined;
-    throw new ModelSigningError<PolicyErrorData>('POLICY_UNREADABLE', `Cannot read the policy file '${file}': ${errnoCode(e) ?? String(e)}`, { source: file, jsonPath: '$' }, e);
+    const reason = isModelSigningError(e) ? (e.data as Partial<InputFileErrorData>).reason : undefined;
+    if (reason === 'ENOENT') return undefined;
+    throw new ModelSigningError<PolicyErrorData>('POLICY_UNREADABLE', (e as Error).message, { source: file, jsonPath: '$' }, e);
   }
 }
 
 function parseJson(text: string, source: string): unknown {
+  // Refused before parsing: the checks below recurse into the value.
+  if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) {
+    throw new FormatError<PolicyErrorData>('POLICY_INVALID', `${source}: the JSON nests deeper than ${MAX_JSON_DEPTH} levels`, { source, jsonPath: '$' });
+  }
   try {
     // A byte-order mark is not JSON, but editors write it.
     return JSON.parse(text.replace(/^\uFEFF/, ''));
