@@ -1,8 +1,7 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { SafeText, safeText } from '../core/display';
-import { ModelSigningError } from '../core/errors';
+import { readKeyFile } from '../core/io/readInputFile';
 import { CertificateSigner } from '../core/signing/certificateSigner';
 import { fingerprint, parsePemCertificates } from '../core/signing/certificates';
 import { KeySigner } from '../core/signing/keySigner';
@@ -27,21 +26,21 @@ export interface MethodSetup<T> {
 
 export async function makeSigner(method: SupportedMethod, p: Parsed): Promise<MethodSetup<Signer>> {
   if (method === 'sigstore') return sigstoreMethod().makeSigstoreSigner(p);
-  const privateKey = loadPrivateKey(readInput(p.strings['private-key']!, 'private key'), p.strings.password);
+  const privateKey = loadPrivateKey(readKeyFile(p.strings['private-key']!, 'private key'), p.strings.password);
   if (method === 'key') return { value: new KeySigner(privateKey), warnings: [] };
-  const leaf = parsePemCertificates(readInput(p.strings['signing-certificate']!, 'signing certificate'), p.strings['signing-certificate'])[0]!;
-  const chain = p.multis['certificate-chain']!.flatMap((f) => parsePemCertificates(readInput(f, 'certificate chain'), f));
+  const leaf = parsePemCertificates(readKeyFile(p.strings['signing-certificate']!, 'signing certificate'), p.strings['signing-certificate'])[0]!;
+  const chain = p.multis['certificate-chain']!.flatMap((f) => parsePemCertificates(readKeyFile(f, 'certificate chain'), f));
   return { value: new CertificateSigner(privateKey, leaf, chain), warnings: [] };
 }
 
 export async function makeVerifier(method: SupportedMethod, p: Parsed): Promise<MethodSetup<Verifier>> {
   if (method === 'sigstore') return sigstoreMethod().makeSigstoreVerifier(p);
-  if (method === 'key') return { value: new KeyVerifier(loadPublicKey(readInput(p.strings['public-key']!, 'public key'))), warnings: [] };
+  if (method === 'key') return { value: new KeyVerifier(loadPublicKey(readKeyFile(p.strings['public-key']!, 'public key'))), warnings: [] };
   const files = p.multis['certificate-chain']!;
   const publicCaStore = files.length === 0;
   const roots = publicCaStore
     ? tls.rootCertificates.flatMap((pem) => parsePemCertificates(pem, 'the Node.js CA store'))
-    : files.flatMap((f) => parsePemCertificates(readInput(f, 'certificate chain'), f));
+    : files.flatMap((f) => parsePemCertificates(readKeyFile(f, 'certificate chain'), f));
   if (p.flags['log-fingerprints']) roots.forEach((r) => err(safeText`[  init  ] sha256 Fingerprint: ${fingerprint(r)}\n`));
   return { value: new CertificateVerifier({ roots }), warnings: [], publicCaStore };
 }
@@ -56,14 +55,6 @@ export const PUBLIC_CA_WARNING = 'No --certificate-chain: the signing certificat
  */
 export function publicCaSignerLine(signer: Extract<SignerInfo, { method: 'certificate' }>): SafeText {
   return safeText`Accepted signer: ${signer.subject}, issued by ${signer.issuer} (SHA-256 ${signer.fingerprint})`;
-}
-
-export function readInput(file: string, what: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new ModelSigningError('FILE_READ_ERROR', `Cannot read the ${what} '${file}': ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { path: file }, e);
-  }
 }
 
 /** dist/sigstore.js, loaded on first use (a path esbuild leaves alone); the sources directly under tsx. */

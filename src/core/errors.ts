@@ -14,6 +14,10 @@ export type ErrorCode =
   | 'SYMLINK_CYCLE'
   | 'FILE_READ_ERROR'
   | 'FILE_CHANGED_WHILE_HASHING'
+  /** A listed file was swapped (another file, a link, a pipe) before it was opened for hashing. */
+  | 'FILE_REPLACED'
+  /** A file or folder name whose bytes are not valid UTF-8 (OMS names are UTF-8). */
+  | 'FILE_NAME_NOT_UTF8'
   | 'CANCELLED'
   // options given by the caller
   | 'INVALID_OPTION'

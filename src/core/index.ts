@@ -28,5 +28,7 @@ export * from './policy/policy';
 export * from './policy/precedence';
 export * from './formats/detectModelFormat';
 export * from './units';
+export * from './io/readInputFile';
+export * from './io/parseJson';
 export * from './sigstore';
 export * from './provenance';

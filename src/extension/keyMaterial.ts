@@ -1,6 +1,5 @@
-import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { ModelSigningError, loadPrivateKey } from '../core';
+import { ModelSigningError, loadPrivateKey, readKeyFile } from '../core';
 import type { KeyObject } from 'node:crypto';
 import { safeText } from '../core/display';
 import { notify } from './notify';
@@ -16,7 +15,7 @@ export async function pickFiles(title: string, many = false): Promise<string[] |
  * A password is kept in SecretStorage only when the user says so.
  */
 export async function loadKeyInteractively(file: string, secrets: vscode.SecretStorage, given?: string): Promise<KeyObject | undefined> {
-  const pem = fs.readFileSync(file, 'utf8');
+  const pem = readKeyFile(file, 'private key');
   const secretKey = `modelSigning.keyPassword:${file}`;
   const stored = given ?? (await secrets.get(secretKey));
   try {

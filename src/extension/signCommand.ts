@@ -10,6 +10,7 @@ import { STATE } from './constants';
 import { loadKeyInteractively, pickFiles } from './keyMaterial';
 import { ModelTarget, pickTarget } from './modelTarget';
 import { notify } from './notify';
+import { readKeyFile } from '../core/io/readInputFile';
 import { formatBytes } from '../core/units';
 import { withHashingProgress } from './progress';
 import { IdentitySource, chooseIdentitySource, identityProvider, trustConfigFromSettings } from './sigstoreIdentity';
@@ -96,6 +97,6 @@ async function makeSigner(method: SigningMethod, deps: SignDeps, args: SignModel
   const certFile = args.signingCertificate ?? (await pickFiles('Signing certificate (PEM)'))?.[0];
   if (!certFile) return undefined;
   const chainFiles = args.certificateChain ?? (await pickFiles('Certificate chain (PEM files; cancel for none)', true)) ?? [];
-  const chain = chainFiles.flatMap((f) => parsePemCertificates(fs.readFileSync(f, 'utf8'), f));
-  return { signer: new CertificateSigner(key, parsePemCertificates(fs.readFileSync(certFile, 'utf8'), certFile)[0]!, chain) };
+  const chain = chainFiles.flatMap((f) => parsePemCertificates(readKeyFile(f, 'certificate chain'), f));
+  return { signer: new CertificateSigner(key, parsePemCertificates(readKeyFile(certFile, 'signing certificate'), certFile)[0]!, chain) };
 }

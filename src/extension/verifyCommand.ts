@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import {
   Bundle, CertificateVerifier, HashPool, HashProgress, KeyVerifier, PolicyEntry, SigstoreVerifier, VerificationResult, Verifier, bundleKind,
   evaluatePolicy, isModelSigningError, modelGlob, parseShardName, loadPublicKey, parsePemCertificates, pinIdentity, policyCertificateRoots, policyFilePath,
-  publicKeyHint, readBundle, verifyModel,
+  publicKeyHint, readBundle, readKeyFile, verifyModel,
 } from '../core';
 import { SafeText, safeText } from '../core/display';
 import { pickFiles } from './keyMaterial';
@@ -121,17 +121,17 @@ async function chooseVerifier(deps: VerifyDeps, target: ModelTarget, bundle: Bun
     if (policyKey) return new KeyVerifier(policyKey);
     if (args.quiet) return known;
     const file = args.publicKey ?? (await pickFiles('Public key of the signer (PEM)'))?.[0];
-    return file ? new KeyVerifier(loadPublicKey(fs.readFileSync(file, 'utf8'))) : undefined;
+    return file ? new KeyVerifier(loadPublicKey(readKeyFile(file, 'public key'))) : undefined;
   }
   if (policy && policy.certificateRoots.length > 0) return new CertificateVerifier({ roots: policyCertificateRoots(policy) });
   if (args.quiet) return known;
   const roots = args.certificateRoots ?? (await pickFiles('Trusted root certificates (PEM)', true));
-  return roots?.length ? new CertificateVerifier({ roots: roots.flatMap((f) => parsePemCertificates(fs.readFileSync(f, 'utf8'), f)) }) : undefined;
+  return roots?.length ? new CertificateVerifier({ roots: roots.flatMap((f) => parsePemCertificates(readKeyFile(f, 'root certificate'), f)) }) : undefined;
 }
 
 /** The policy's public key whose hint the signature names (or its only key, for old bundles without a hint). */
 function policyKeyFor(policy: PolicyEntry, hint: string | undefined) {
-  const keys = policy.keys.map((k) => loadPublicKey(fs.readFileSync(path.resolve(policy.baseDir, k), 'utf8')));
+  const keys = policy.keys.map((k) => loadPublicKey(readKeyFile(path.resolve(policy.baseDir, k), 'public key')));
   return keys.find((k) => hint && publicKeyHint(k) === hint.toLowerCase()) ?? (keys.length === 1 && !hint ? keys[0] : undefined);
 }
 

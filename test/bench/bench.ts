@@ -329,7 +329,7 @@ function warmTasks(n: number): HashTask[] {
   return smallFileNames.slice(0, n).map((name) => {
     const p = path.join(dir, name);
     const st = fs.statSync(p);
-    return { name, path: p, start: 0, end: null, size: st.size, mtimeMs: st.mtimeMs };
+    return { name, path: p, start: 0, end: null, size: st.size, mtimeMs: st.mtimeMs, dev: st.dev, ino: st.ino, viaLink: false };
   });
 }
 

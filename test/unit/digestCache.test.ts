@@ -39,7 +39,7 @@ async function delta<T>(p: CachedHashPool, fn: () => Promise<T>): Promise<{ valu
 }
 
 const stamp: FileStamp = { dev: 1, ino: 2, size: 3, mtimeMs: 4.5, ctimeMs: 6.25 };
-const task = (p: string, start = 0, end: number | null = null): HashTask => ({ name: 'x', path: p, start, end, size: 3, mtimeMs: 4.5 });
+const task = (p: string, start = 0, end: number | null = null): HashTask => ({ name: 'x', path: p, start, end, size: 3, mtimeMs: 4.5, dev: 1, ino: 2, viaLink: false });
 const DIGEST = 'ab'.repeat(32);
 
 describe('the digest cache', () => {

@@ -98,7 +98,7 @@ describe('model-signing provenance verify', () => {
     const notProvenance = writeProvenance('x.json', '{"hello": "world"}');
     const cases: Array<[string[], RegExp]> = [
       [verifyArgs(notProvenance), /^Provenance verification failed with error: Invalid provenance \(.*\): not provenance/],
-      [verifyArgs(path.join(tempDir(), 'missing.jsonl')), /^Provenance verification failed with error: Cannot read provenance .*ENOENT/],
+      [verifyArgs(path.join(tempDir(), 'missing.jsonl')), /^Provenance verification failed with error: Cannot read the provenance file .*ENOENT/],
       [verifyArgs(GCB02, '--public-key', notProvenance), /^Provenance verification failed with error: Cannot read the public key: not a PEM public key/],
       [verifyArgs(MAVEN, '--trust-config', notProvenance), /^Provenance verification failed with error: '.*' is not a Sigstore ClientTrustConfig/],
       [verifyArgs(MAVEN, '--model-path', path.join(tempDir(), 'no-model')), /^Provenance verification failed with error: .*no-model/],

@@ -292,6 +292,16 @@ describe('tampered models fail through the CLI', () => {
     assertMismatch(rest, [/^missing: signme-1$/]);
   });
 
+  it('git files added to a reference model still verify: v1.1.0 records them, v1.0.1 records nothing (the defaults apply)', async () => {
+    for (const [folder, extra] of [['v1.1.0-elliptic-key', []], ['v1.0.1-elliptic-key', ['--ignore-paths', 'ignore-me']]] as const) {
+      const dir = copyVector(folder);
+      fs.mkdirSync(path.join(dir, '.git'));
+      fs.writeFileSync(path.join(dir, '.git', 'config'), '[core]\n\tfsmonitor = touch /tmp/pwned\n');
+      const r = await runCli(['verify', 'key', '--signature', path.join(dir, 'model.sig'), '--public-key', PUB_KEY, ...extra, dir], { cwd: dir });
+      assert.equal(r.code, 0, `${folder}: ${r.stderr}`);
+    }
+  });
+
   it('without --ignore-paths, the unrecorded ignore-me of v1.0.1 is an extra file', async () => {
     const v = byName('v1.0.1-certificate');
     const args = upstreamArgs({ ...v, needsIgnore: false });

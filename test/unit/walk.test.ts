@@ -1,9 +1,12 @@
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { HashingError, listModelFiles, resolveIgnorePaths } from '../../src/core';
-import { makeKeyPair, makeModel, readStatement, runCli, tempDir } from '../helpers/fixtures';
+import { HashingError, Serialization, hashListing, listModelFiles, resolveIgnorePaths } from '../../src/core';
+import { makeKeyPair, makeModel, pool, readStatement, runCli, tempDir } from '../helpers/fixtures';
+
+const hashPool = pool(2);
 
 async function names(model: string, options: Parameters<typeof listModelFiles>[1] = {}) {
   return (await listModelFiles(model, options)).files.map((f) => f.name);
@@ -155,6 +158,132 @@ describe('the signature file and the CLI walk', () => {
     const s = await runCli(['sign', 'key', model, '--signature', sig, '--private-key', keys.privateKey, '--allow_symlinks']);
     assert.equal(s.code, 0, s.stderr);
     const v = await runCli(['verify', 'key', model, '--signature', sig, '--public-key', keys.publicKey]);
+    assert.equal(v.code, 0, v.stderr);
+  });
+});
+
+describe('file names that are not UTF-8', () => {
+  /** `x\xff.txt`, a name no UTF-8 string can spell, written through a Buffer path. */
+  function addLatin1Name(model: string, content: string): void {
+    fs.writeFileSync(Buffer.concat([Buffer.from(path.join(model, 'x')), Buffer.from([0xff]), Buffer.from('.txt')]), content);
+  }
+
+  it('are refused, the bad byte shown escaped (not listed as their U+FFFD twin)', async () => {
+    const model = makeModel({ 'x\uFFFD.txt': 'twin', 'w.bin': 'w' });
+    addLatin1Name(model, 'unsigned');
+    await rejectsWithCode(listModelFiles(model), 'FILE_NAME_NOT_UTF8');
+    await assert.rejects(listModelFiles(model), (e: Error) => e.message.includes(String.raw`'x\xff.txt'`));
+  });
+
+  it('added beside a signed U+FFFD twin, it fails verification (it used to be never hashed)', async () => {
+    const model = makeModel({ 'x\uFFFD.txt': 'twin', 'w.bin': 'w' });
+    const keys = makeKeyPair();
+    const sig = path.join(tempDir(), 'model.sig');
+    const s = await runCli(['sign', 'key', model, '--signature', sig, '--private-key', keys.privateKey]);
+    assert.equal(s.code, 0, s.stderr);
+    addLatin1Name(model, 'unsigned');
+    for (const extra of [[], ['--ignore-unsigned-files']]) {
+      const v = await runCli(['verify', 'key', model, '--signature', sig, '--public-key', keys.publicKey, ...extra]);
+      assert.equal(v.code, 1, v.stderr);
+      assert.match(v.stderr, /^Verification failed with error: .*'x\\xff\.txt'.*UTF-8.*\n$/);
+    }
+  });
+
+  it('refused on sign and digest too, nothing written', async () => {
+    const model = makeModel({ 'sub/a.bin': 'a' });
+    addLatin1Name(path.join(model, 'sub'), 'x');
+    const sig = path.join(tempDir(), 'model.sig');
+    const s = await runCli(['sign', 'key', model, '--signature', sig, '--private-key', makeKeyPair().privateKey]);
+    assert.equal(s.code, 1);
+    assert.match(s.stderr, /'sub\/x\\xff\.txt'/);
+    assert.ok(!fs.existsSync(sig));
+    const d = await runCli(['digest', model]);
+    assert.equal(d.code, 1);
+    assert.match(d.stderr, /'sub\/x\\xff\.txt'/);
+  });
+});
+
+describe('a file swapped between listing and hashing', () => {
+  const FILES: Serialization = { method: 'files', hashType: 'sha256', allowSymlinks: false, ignorePaths: [] };
+
+  /** Lists the model, lets `swap` replace w.bin, then hashes what was listed. */
+  async function hashAfterSwap(swap: (file: string) => void): Promise<unknown> {
+    const model = makeModel({ 'w.bin': 'signed bytes', 'other.bin': 'o' });
+    const listing = await listModelFiles(model);
+    swap(path.join(model, 'w.bin'));
+    return hashListing(listing, FILES, { pool: hashPool });
+  }
+
+  /** Another file of the same size and mtime: size and mtime checks alone cannot tell. */
+  function sameStampReplacement(file: string, dir: string): string {
+    const st = fs.statSync(file);
+    const other = path.join(dir, 'evil.bin');
+    fs.writeFileSync(other, 'EVIL bytes!!');
+    assert.equal(fs.statSync(other).size, st.size);
+    fs.utimesSync(other, st.atime, st.mtime);
+    return other;
+  }
+
+  it('another file renamed over it (same size and mtime): FILE_REPLACED, not hashed', async () => {
+    await rejectsWithCode(hashAfterSwap((file) => fs.renameSync(sameStampReplacement(file, path.dirname(file)), file)), 'FILE_REPLACED');
+  });
+
+  it('a link to a file outside the model put in its place: FILE_REPLACED', async () => {
+    const outside = tempDir();
+    await rejectsWithCode(hashAfterSwap((file) => {
+      const target = sameStampReplacement(file, outside);
+      fs.rmSync(file);
+      fs.symlinkSync(target, file);
+    }), 'FILE_REPLACED');
+  });
+
+  it('a named pipe put in its place: FILE_REPLACED at once (opening it used to block the worker)', { skip: process.platform === 'win32', timeout: 60_000 }, async () => {
+    await rejectsWithCode(hashAfterSwap((file) => {
+      fs.rmSync(file);
+      execFileSync('mkfifo', [file]);
+    }), 'FILE_REPLACED');
+  });
+
+  it('the same file, untouched, hashes as before', async () => {
+    const results = (await hashAfterSwap(() => undefined)) as Array<{ name: string }>;
+    assert.deepEqual(results.map((r) => r.name).sort(), ['other.bin', 'w.bin']);
+  });
+});
+
+describe('verification follows the ignore list the signature records', () => {
+  /** A .git/config whose fsmonitor runs a command as soon as git (or an editor) looks at the folder. */
+  function addGitConfig(model: string): void {
+    fs.mkdirSync(path.join(model, '.git'), { recursive: true });
+    fs.writeFileSync(path.join(model, '.git', 'config'), '[core]\n\tfsmonitor = touch /tmp/pwned\n');
+  }
+
+  it('signed with --no-ignore-git-paths: a .git/config added later is an extra file (it verified before)', async () => {
+    const keys = makeKeyPair();
+    for (const inside of [false, true]) {
+      const model = makeModel({ 'w.bin': 'w' });
+      const sig = inside ? path.join(model, 'model.sig') : path.join(tempDir(), 'model.sig');
+      const s = await runCli(['sign', 'key', model, '--signature', sig, '--private-key', keys.privateKey, '--no-ignore-git-paths']);
+      assert.equal(s.code, 0, s.stderr);
+      assert.deepEqual(readStatement(sig).predicate.serialization.ignore_paths, inside ? ['model.sig'] : []);
+      const verify = ['verify', 'key', model, '--signature', sig, '--public-key', keys.publicKey];
+      assert.equal((await runCli(verify)).code, 0);
+      addGitConfig(model);
+      const v = await runCli(verify);
+      assert.equal(v.code, 1, v.stderr);
+      assert.match(v.stderr, /^extra:\s+\.git\/config$/m);
+      // The verifier's own --ignore-paths still apply (as in the reference): a choice made at verify time.
+      const chosen = await runCli([...verify, '--ignore-paths', path.join(model, '.git')]);
+      assert.equal(chosen.code, 0, chosen.stderr);
+    }
+  });
+
+  it('signed with the default git paths: they are recorded, and a .git folder added later is left out', async () => {
+    const model = makeModel({ 'w.bin': 'w' });
+    const keys = makeKeyPair();
+    const sig = path.join(tempDir(), 'model.sig');
+    assert.equal((await runCli(['sign', 'key', model, '--signature', sig, '--private-key', keys.privateKey])).code, 0);
+    addGitConfig(model);
+    const v = await runCli(['verify', 'key', model, '--signature', sig, '--public-key', keys.publicKey, '--no-ignore-git-paths']);
     assert.equal(v.code, 0, v.stderr);
   });
 });

@@ -3,6 +3,7 @@
 // (model.weights.h5, or model.weights.npz).
 import { readZipMember, type ZipListing } from './zip';
 import type { DetectContext, ModelFormat } from './types';
+import { parseJson } from '../io/parseJson';
 
 /** The small JSON members are read whole up to this size; past it, a prefix is searched instead. */
 const JSON_MEMBER_LIMIT = 1024 * 1024;
@@ -46,7 +47,7 @@ async function readJsonMember(ctx: DetectContext, entry: Parameters<typeof readZ
   if (!bytes) return undefined;
   const text = bytes.toString('utf8');
   try {
-    const value: unknown = JSON.parse(text);
+    const value: unknown = parseJson(text, (why) => new Error(why));
     if (value && typeof value === 'object' && !Array.isArray(value)) return { value: value as Record<string, unknown>, text: '' };
   } catch {
     // cut at the limit: fall back to searching the text

@@ -2,6 +2,7 @@
 // ({ name: { dtype, shape, data_offsets: [begin, end] }, …, "__metadata__"?: { … } }),
 // then the tensor data, with the offsets relative to its start.
 import type { DetectContext, ModelFormat } from './types';
+import { parseJson } from '../io/parseJson';
 
 /** The reference implementation refuses headers over 100 MB. */
 const MAX_HEADER = 100_000_000;
@@ -26,7 +27,7 @@ export async function detectSafetensors(ctx: DetectContext): Promise<ModelFormat
   if (bytes.length < n) return undefined;
   let header: unknown;
   try {
-    header = JSON.parse(bytes.toString('utf8'));
+    header = parseJson(bytes.toString('utf8'), (why) => new Error(why));
   } catch {
     return undefined;
   }

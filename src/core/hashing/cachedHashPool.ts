@@ -80,8 +80,9 @@ export class CachedHashPool implements HashPool {
     for (let i = 0; i < tasks.length; i++) {
       const task = tasks[i]!;
       const stamp = stamps.get(task.path);
-      // A file that moved since it was listed is a miss: the inner pool reports it as changed.
-      const usable = this.options.readCache !== false && stamp && stamp.size === task.size && stamp.mtimeMs === task.mtimeMs;
+      // A file that moved or was replaced since it was listed is a miss: the inner pool reports it.
+      const usable = this.options.readCache !== false && stamp && stamp.size === task.size && stamp.mtimeMs === task.mtimeMs
+        && stamp.dev === task.dev && stamp.ino === task.ino;
       const digest = usable ? this.cache.get(task, algorithm, stamp) : undefined;
       if (digest !== undefined) {
         results[i] = { name: task.name, digest };
@@ -119,7 +120,7 @@ export class CachedHashPool implements HashPool {
       if (!after.has(task.path)) after.set(task.path, statOrUndefined(task.path));
       const now = after.get(task.path);
       const storable = !r.changed && before !== undefined && now !== undefined && sameStamp(before, now)
-        && before.size === task.size && before.mtimeMs === task.mtimeMs && !this.isRacy(before, statTime);
+        && before.size === task.size && before.mtimeMs === task.mtimeMs && before.dev === task.dev && before.ino === task.ino && !this.isRacy(before, statTime);
       if (storable) this.cache.set(task, algorithm, before, r.digest);
       else this.stats.notStored++;
     }

@@ -17,6 +17,11 @@ export interface HashTask {
   /** Size and mtime seen when the model was listed: a change since then is reported. */
   size: number;
   mtimeMs: number;
+  /** Device and inode seen when listed: any other file found at `path` is reported, never hashed. */
+  dev: number;
+  ino: number;
+  /** Open through a link at `path` (an allowed link's own name); otherwise a link there is refused. */
+  viaLink: boolean;
 }
 
 export interface HashResult {
@@ -42,15 +47,28 @@ function createNodeHasher(algorithm: 'sha256' | 'blake2b'): StreamingHasher {
   return { update: (d) => void h.update(d), digest: () => h.digest() };
 }
 
-/** The synchronous body: one fstat after reading (a change since listing shows in size or mtime). */
+// O_NOFOLLOW: a file swapped for a link after listing fails to open (ELOOP). O_NONBLOCK:
+// one swapped for a FIFO opens at once instead of waiting for a writer. Neither
+// changes how a regular file is read; Windows has neither flag.
+const NO_FOLLOW = fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0) | (fs.constants.O_NONBLOCK ?? 0);
+const FOLLOW = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
+
+/**
+ * The synchronous body: the opened file must be the one listed (same device
+ * and inode, a regular file), and one fstat after reading catches a change
+ * since listing in size or mtime.
+ */
 export function hashFileRangeWith(task: HashTask, hasher: StreamingHasher, buffer: Buffer, onBytes?: (n: number, name: string) => void): HashResult {
   let fd: number;
   try {
-    fd = fs.openSync(task.path, 'r');
+    fd = fs.openSync(task.path, task.viaLink ? FOLLOW : NO_FOLLOW);
   } catch (e) {
-    throw readError(task, e);
+    throw errnoCode(e) === 'ELOOP' && !task.viaLink ? replaced(task, 'a link') : readError(task, e);
   }
   try {
+    const opened = fs.fstatSync(fd);
+    if (!opened.isFile()) throw replaced(task, 'not a regular file');
+    if (opened.ino !== task.ino || opened.dev !== task.dev) throw replaced(task, 'another file');
     const end = task.end ?? task.size;
     let pos = task.start;
     let short = false;
@@ -71,10 +89,14 @@ export function hashFileRangeWith(task: HashTask, hasher: StreamingHasher, buffe
     if (changed) result.changed = true;
     return result;
   } catch (e) {
-    throw readError(task, e);
+    throw e instanceof HashingError ? e : readError(task, e);
   } finally {
     fs.closeSync(fd);
   }
+}
+
+function replaced(task: HashTask, now: string): HashingError {
+  return new HashingError('FILE_REPLACED', `Cannot hash '${task.name}': it was replaced after the model was listed (now ${now})`, { path: task.name, now });
 }
 
 function readError(task: HashTask, e: unknown): HashingError {

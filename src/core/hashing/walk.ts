@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { HashingError, errnoCode, throwIfAborted } from '../errors';
+import { escapeFileNameBytes, utf8FileName } from './fileName';
 
 /** Entries listed between two yields to the event loop: ~1 ms of blocking calls. */
 const YIELD_EVERY = 256;
@@ -31,6 +32,11 @@ export interface ModelFile {
   path: string;
   size: number;
   mtimeMs: number;
+  /** Device and inode seen when listed: the file opened for hashing must be this one. */
+  dev: number;
+  ino: number;
+  /** The name is a link (allowed) to the file: it is opened through the link, else never through one. */
+  viaLink: boolean;
 }
 
 export interface ModelListing {
@@ -95,7 +101,7 @@ export async function listModelFiles(modelPath: string, options: WalkOptions = {
 
   if (rootIsFile) {
     const st = statOrThrow(root, '.');
-    return { root, isFile: true, files: [{ name: '.', path: root, size: st.size, mtimeMs: st.mtimeMs }], ignorePaths };
+    return { root, isFile: true, files: [listed('.', root, st, rootStat.isSymbolicLink())], ignorePaths };
   }
 
   const files: ModelFile[] = [];
@@ -110,9 +116,10 @@ export async function listModelFiles(modelPath: string, options: WalkOptions = {
   let sinceYield = 0;
   const walkDir = async (dirPath: string, prefix: string, ancestors: readonly string[]): Promise<void> => {
     throwIfAborted(options.signal);
-    let entries: fs.Dirent[];
+    // Names as bytes: a string listing would turn bytes that are not UTF-8 into U+FFFD.
+    let entries: fs.Dirent<Buffer>[];
     try {
-      entries = fs.readdirSync(dirPath, { withFileTypes: true });
+      entries = fs.readdirSync(dirPath, { withFileTypes: true, encoding: 'buffer' });
     } catch (e) {
       throw new HashingError('FILE_READ_ERROR', `Cannot read folder '${prefix || '.'}': ${errnoCode(e) ?? String(e)}`, { path: prefix || '.' }, e);
     }
@@ -122,9 +129,11 @@ export async function listModelFiles(modelPath: string, options: WalkOptions = {
         await new Promise<void>((r) => setImmediate(r));
         throwIfAborted(options.signal);
       }
-      const name = prefix ? `${prefix}/${entry.name}` : entry.name;
+      const base = utf8FileName(entry.name);
+      if (base === undefined) throw notUtf8(prefix, entry.name);
+      const name = prefix ? `${prefix}/${base}` : base;
       if (isIgnored(name, ignorePaths) || !wanted(name)) continue;
-      const entryPath = path.join(dirPath, entry.name);
+      const entryPath = path.join(dirPath, base);
       let kind: 'file' | 'dir' | 'link' | 'other' = entry.isFile() ? 'file' : entry.isDirectory() ? 'dir' : entry.isSymbolicLink() ? 'link' : 'other';
       if (kind === 'other' && !entry.isFIFO() && !entry.isSocket() && !entry.isBlockDevice() && !entry.isCharacterDevice()) {
         // DT_UNKNOWN on some file systems: ask lstat.
@@ -133,12 +142,11 @@ export async function listModelFiles(modelPath: string, options: WalkOptions = {
       }
       if (kind === 'other') throw specialFile(name);
       if (kind === 'dir') {
-        await walkDir(entryPath, name, [...ancestors, path.join(ancestors[ancestors.length - 1]!, entry.name)]);
+        await walkDir(entryPath, name, [...ancestors, path.join(ancestors[ancestors.length - 1]!, base)]);
         continue;
       }
       if (kind === 'file') {
-        const st = statOrThrow(entryPath, name);
-        files.push({ name, path: entryPath, size: st.size, mtimeMs: st.mtimeMs });
+        files.push(listed(name, entryPath, statOrThrow(entryPath, name), false));
         continue;
       }
       // A symbolic link.
@@ -149,7 +157,7 @@ export async function listModelFiles(modelPath: string, options: WalkOptions = {
       }
       const st = statOrThrow(entryPath, name);
       if (st.isFile()) {
-        files.push({ name, path: entryPath, size: st.size, mtimeMs: st.mtimeMs });
+        files.push(listed(name, entryPath, st, true));
       } else if (st.isDirectory()) {
         if (ancestors.includes(target)) {
           throw new HashingError('SYMLINK_CYCLE', `Cannot use '${name}': the link leads back to a folder that contains it`, { path: name, target });
@@ -183,6 +191,15 @@ export function compareNames(a: string, b: string): number {
 export function toPosix(p: string): string {
   const posix = p.split(path.sep).join('/');
   return path.posix.normalize(posix).replace(/\/+$/, '');
+}
+
+function listed(name: string, p: string, st: fs.Stats, viaLink: boolean): ModelFile {
+  return { name, path: p, size: st.size, mtimeMs: st.mtimeMs, dev: st.dev, ino: st.ino, viaLink };
+}
+
+function notUtf8(prefix: string, bytes: Buffer): HashingError {
+  const name = (prefix ? `${prefix}/` : '') + escapeFileNameBytes(bytes);
+  return new HashingError('FILE_NAME_NOT_UTF8', `Cannot use '${name}': its name is not valid UTF-8 (OMS names files in UTF-8)`, { path: name });
 }
 
 function realpathOr(p: string): string {

@@ -16,6 +16,12 @@ export interface Serialization {
   shardSize?: number;
   /** Relative POSIX paths left out when the model was hashed; a set, kept sorted. */
   ignorePaths: string[];
+  /**
+   * The signature states its ignore list, even an empty one: verification then
+   * leaves out exactly those paths. False for signatures that have no
+   * `ignore_paths` (the reference's before v1.0.1, and any it made with nothing ignored).
+   */
+  ignorePathsRecorded?: boolean;
 }
 
 /** One entry of `predicate.resources`: a file (`path`) or a shard (`path:start:end`). */

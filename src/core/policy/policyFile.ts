@@ -1,6 +1,7 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FormatError, ModelSigningError, errnoCode } from '../errors';
+import { FormatError, ModelSigningError, isModelSigningError } from '../errors';
+import { MAX_JSON_DEPTH, jsonDepthExceeds } from '../io/parseJson';
+import { InputFileErrorData, MAX_SMALL_INPUT_BYTES, readInputText } from '../io/readInputFile';
 import { compileGlob } from './glob';
 import { childPath, duplicateKey } from './jsonLocation';
 
@@ -191,15 +192,20 @@ export async function readPolicyFile(file: string, workspaceRoot = path.dirname(
 /** The text of a policy file; undefined if there is none. */
 export async function readPolicyText(file: string): Promise<string | undefined> {
   try {
-    return await fs.promises.readFile(file, 'utf8');
+    return await readInputText(file, { what: 'policy file', maxBytes: MAX_SMALL_INPUT_BYTES, unreadableCode: 'POLICY_UNREADABLE' });
   } catch (e) {
-    if (errnoCode(e) === 'ENOENT') return undefined;
-    throw new ModelSigningError<PolicyErrorData>('POLICY_UNREADABLE', `Cannot read the policy file '${file}': ${errnoCode(e) ?? String(e)}`, { source: file, jsonPath: '$' }, e);
+    const reason = isModelSigningError(e) ? (e.data as Partial<InputFileErrorData>).reason : undefined;
+    if (reason === 'ENOENT') return undefined;
+    throw new ModelSigningError<PolicyErrorData>('POLICY_UNREADABLE', (e as Error).message, { source: file, jsonPath: '$' }, e);
   }
 }
 
 /** JSON.parse, with a syntax error as POLICY_INVALID at `$` with its line and column, and a key written twice as one at that key. */
 export function parsePolicyJson(text: string, source: string): unknown {
+  // Refused before parsing: the checks below recurse into the value.
+  if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) {
+    throw new FormatError<PolicyErrorData>('POLICY_INVALID', `${source}: the JSON nests deeper than ${MAX_JSON_DEPTH} levels`, { source, jsonPath: '$' });
+  }
   try {
     // A byte-order mark is not JSON, but editors write it.
     const value: unknown = JSON.parse(text.replace(/^\uFEFF/, ''));

@@ -1,7 +1,7 @@
 import * as crypto from 'node:crypto';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FormatError, ModelSigningError, errnoCode, isModelSigningError } from '../errors';
+import { FormatError, ModelSigningError, isModelSigningError } from '../errors';
+import { MAX_SMALL_INPUT_BYTES, readInputFileSync } from '../io/readInputFile';
 import { distinguishedName, fingerprint, parsePemCertificates } from '../signing/certificates';
 import { loadPublicKey, publicKeyHint } from '../signing/keys';
 import { SignerInfo } from '../verifying/verifier';
@@ -146,9 +146,10 @@ function policyCertificates(entry: PolicyEntry): Array<{ file: string; certs: Po
 
 function readReferenced(entry: PolicyEntry, abs: string, jsonPath: string, what: string): Buffer {
   try {
-    return fs.readFileSync(abs);
+    return readInputFileSync(abs, { what: `${what} file`, maxBytes: MAX_SMALL_INPUT_BYTES, unreadableCode: 'POLICY_UNREADABLE' });
   } catch (e) {
-    throw new ModelSigningError<PolicyErrorData>('POLICY_UNREADABLE', `${entry.source}: ${jsonPath}: cannot read the ${what} file '${abs}': ${errnoCode(e) ?? String(e)}`, { source: entry.source, jsonPath, file: abs }, e);
+    const why = (e as Error).message;
+    throw new ModelSigningError<PolicyErrorData>('POLICY_UNREADABLE', `${entry.source}: ${jsonPath}: ${why.charAt(0).toLowerCase()}${why.slice(1)}`, { source: entry.source, jsonPath, file: abs }, e);
   }
 }
 

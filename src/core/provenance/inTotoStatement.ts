@@ -2,18 +2,14 @@
 // later step reads: `_type`, `subject[]` (name + digest set), `predicateType`
 // and a predicate (kept raw; summary.ts reads what it knows).
 import { FormatError } from '../errors';
+import { parseJson } from '../io/parseJson';
 import { IN_TOTO_STATEMENT_V01, IN_TOTO_STATEMENT_V1, InTotoStatement, Subject } from './types';
 
 const STATEMENT_TYPES: readonly string[] = [IN_TOTO_STATEMENT_V01, IN_TOTO_STATEMENT_V1];
 
 /** Parses and checks a statement; `where` names it in errors (`file.jsonl, line 3`). */
 export function parseInTotoStatement(payload: Buffer, where: string): InTotoStatement {
-  let json: unknown;
-  try {
-    json = JSON.parse(payload.toString('utf8'));
-  } catch {
-    throw invalid(where, 'the signed payload is not JSON');
-  }
+  const json = parseJson(payload.toString('utf8'), (why) => invalid(where, `the signed payload ${why}`));
   if (!isObject(json)) throw invalid(where, 'the signed payload is not a JSON object');
   if (typeof json._type !== 'string' || !STATEMENT_TYPES.includes(json._type)) {
     throw invalid(where, `the signed payload is not an in-toto Statement (_type ${JSON.stringify(json._type)})`);

@@ -8,8 +8,9 @@
 //  - `gcloud artifacts docker images describe --show-provenance --format json`
 //    output: one document per `provenance_summary.provenance[]` item.
 import * as crypto from 'node:crypto';
-import * as fs from 'node:fs';
-import { FormatError, ModelSigningError, errnoCode, throwIfAborted } from '../errors';
+import { FormatError, ModelSigningError, throwIfAborted } from '../errors';
+import { parseJson } from '../io/parseJson';
+import { readInputFile } from '../io/readInputFile';
 import { Bundle, DsseEnvelope, SIGSTORE_BUNDLE_MEDIA_TYPES, parseBundle } from '../signing/bundle';
 import { IN_TOTO_PAYLOAD_TYPE } from '../signing/dsse';
 import { isObject, parseInTotoStatement } from './inTotoStatement';
@@ -44,7 +45,7 @@ export function parseProvenanceText(text: string, file: string, options: ReadPro
   const body = text.replace(/^\uFEFF/, '');
   if (body.trim() === '') throw invalid(file, 'the file is empty');
   const docs: ProvenanceDocument[] = [];
-  const whole = tryJson(body);
+  const whole = tryJson(body, file);
   if (whole.ok) {
     collect(whole.value, file, file, docs);
   } else {
@@ -55,7 +56,7 @@ export function parseProvenanceText(text: string, file: string, options: ReadPro
       if (lines[i]!.trim() === '') continue;
       throwIfAborted(options.signal);
       const where = `${file}, line ${i + 1}`;
-      const line = tryJson(lines[i]!);
+      const line = tryJson(lines[i]!, where);
       if (!line.ok) throw invalid(where, seen === 0 && lines.filter((l) => l.trim()).length === 1 ? 'not JSON' : 'not JSON (expected one JSON object per line)');
       collect(line.value, file, where, docs);
       seen++;
@@ -255,32 +256,20 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 }
 
 async function readText(file: string): Promise<string> {
-  try {
-    const fh = await fs.promises.open(file, 'r');
-    try {
-      const st = await fh.stat();
-      if (!st.isFile()) throw new FormatError('PROVENANCE_UNREADABLE', `Cannot read provenance '${file}': not a file`, { path: file });
-      if (st.size > MAX_PROVENANCE_BYTES) {
-        throw new FormatError('PROVENANCE_INVALID', `Provenance file '${file}' is too large (${st.size} bytes; the limit is ${MAX_PROVENANCE_BYTES})`, { path: file, size: st.size });
-      }
-      const bytes = await fh.readFile();
-      const text = bytes.toString('utf8');
-      if (text.includes('\uFFFD') && !Buffer.from(text, 'utf8').equals(bytes)) throw invalid(file, 'the file is not UTF-8 text');
-      return text;
-    } finally {
-      await fh.close();
-    }
-  } catch (e) {
-    if (e instanceof ModelSigningError) throw e;
-    throw new FormatError('PROVENANCE_UNREADABLE', `Cannot read provenance '${file}': ${errnoCode(e) ?? String(e)}`, { path: file }, e);
-  }
+  const bytes = await readInputFile(file, { what: 'provenance file', maxBytes: MAX_PROVENANCE_BYTES, unreadableCode: 'PROVENANCE_UNREADABLE', tooLargeCode: 'PROVENANCE_INVALID' });
+  const text = bytes.toString('utf8');
+  if (text.includes('\uFFFD') && !Buffer.from(text, 'utf8').equals(bytes)) throw invalid(file, 'the file is not UTF-8 text');
+  return text;
 }
 
-function tryJson(text: string): { ok: true; value: unknown } | { ok: false } {
+/** Text that is not JSON may be JSON lines; text nested too deep is refused outright. */
+function tryJson(text: string, where: string): { ok: true; value: unknown } | { ok: false } {
+  const notJson = new Error('not JSON');
   try {
-    return { ok: true, value: JSON.parse(text) };
-  } catch {
-    return { ok: false };
+    return { ok: true, value: parseJson(text, (why, problem) => (problem === 'not-json' ? notJson : invalid(where, `the JSON ${why}`))) };
+  } catch (e) {
+    if (e === notJson) return { ok: false };
+    throw e;
   }
 }
 

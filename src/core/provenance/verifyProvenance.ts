@@ -4,8 +4,9 @@
 // (not provenance, no such file, a bad key) throw, verification failures do not.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ModelSigningError, errnoCode, throwIfAborted } from '../errors';
+import { throwIfAborted } from '../errors';
 import { HashPool, InlineHashPool, WorkerHashPool } from '../hashing/hashPool';
+import { readKeyFile } from '../io/readInputFile';
 import { bundleKind } from '../signing/bundle';
 import { loadPublicKey } from '../signing/keys';
 import { TrustConfig, resolveTrustConfig } from '../sigstore/trustConfig';
@@ -28,7 +29,7 @@ import { reportChecks, verdictOf } from './verdict';
 export async function verifyProvenance(file: string, options: VerifyProvenanceOptions = {}): Promise<ProvenanceReport[]> {
   const signal = options.signal;
   const documents = await readProvenanceFile(file, { signal });
-  const publicKey = options.publicKeyPath ? loadPublicKey(readKey(options.publicKeyPath)) : undefined;
+  const publicKey = options.publicKeyPath ? loadPublicKey(readKeyFile(options.publicKeyPath, 'public key')) : undefined;
   const { trustConfig, warnings } = await trustFor(documents, options);
   const model = options.modelPath ? await hashModel(file, options.modelPath, options) : undefined;
 
@@ -115,12 +116,4 @@ function poolFor(given?: HashPool): { pool: HashPool; dispose: () => Promise<voi
   const script = path.join(__dirname, 'hashWorker.js');
   const pool: HashPool = fs.existsSync(script) ? new WorkerHashPool({ workerScript: script }) : new InlineHashPool();
   return { pool, dispose: () => pool.dispose() };
-}
-
-function readKey(file: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new ModelSigningError('FILE_READ_ERROR', `Cannot read the public key '${file}': ${errnoCode(e) ?? String(e)}`, { path: file }, e);
-  }
 }

@@ -2,6 +2,8 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FormatError, ModelSigningError, errnoCode } from '../errors';
+import { parseJson } from '../io/parseJson';
+import { readInputText } from '../io/readInputFile';
 
 /** The media type the reference writes, and the only one its key and certificate verifiers take. */
 export const BUNDLE_V03_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
@@ -65,22 +67,7 @@ export function serializeBundle(bundle: Bundle): string {
 
 /** Reads and checks the shape of a signature file. */
 export async function readBundle(file: string): Promise<Bundle> {
-  let text: string;
-  try {
-    const fh = await fs.promises.open(file, 'r');
-    try {
-      const { size } = await fh.stat();
-      if (size > MAX_BUNDLE_BYTES) {
-        throw new FormatError('BUNDLE_INVALID', `Signature file '${file}' is too large (${size} bytes; the limit is ${MAX_BUNDLE_BYTES})`, { size });
-      }
-      text = await fh.readFile('utf8');
-    } finally {
-      await fh.close();
-    }
-  } catch (e) {
-    if (e instanceof ModelSigningError) throw e;
-    throw new FormatError('SIGNATURE_FILE_UNREADABLE', `Cannot read signature file '${file}': ${errnoCode(e) ?? String(e)}`, { path: file }, e);
-  }
+  const text = await readInputText(file, { what: 'signature file', maxBytes: MAX_BUNDLE_BYTES, unreadableCode: 'SIGNATURE_FILE_UNREADABLE', tooLargeCode: 'BUNDLE_INVALID' });
   return parseBundle(text);
 }
 
@@ -91,12 +78,7 @@ export async function readBundle(file: string): Promise<Bundle> {
  */
 export function parseBundle(text: string): Bundle {
   if (text.trim() === '') throw invalid('the signature file is empty');
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw invalid('the signature file is not JSON');
-  }
+  const json = parseJson(text, (why) => invalid(`the signature file ${why}`));
   const b = obj(json, 'bundle');
   if (typeof b.mediaType !== 'string' || !(SIGSTORE_BUNDLE_MEDIA_TYPES as readonly string[]).includes(b.mediaType)) {
     throw invalid(`unknown media type ${JSON.stringify(b.mediaType)}`);

@@ -25,7 +25,7 @@ export async function signModel(modelPath: string, options: SignModelOptions): P
   if (manifest.resources.length === 0) {
     throw new HashingError('EMPTY_MODEL', `Nothing to sign: the model '${modelPath}' has no file left after ignores`, { path: modelPath });
   }
-  const payload = Buffer.from(statementToJson(toStatement(manifest)), 'utf8');
+  const payload = Buffer.from(statementToJson(toStatement(manifest, { recordEmptyIgnorePaths: true })), 'utf8');
   const bundle = await options.signer.sign(payload, { signal: options.signal });
   // A cancel that lands while signing still leaves no file behind.
   throwIfAborted(options.signal);

@@ -1,4 +1,5 @@
 import { FormatError, VerificationError } from '../errors';
+import { parseJson } from '../io/parseJson';
 import { DIGEST_LENGTH, isHashAlgorithm } from '../hashing/algorithm';
 import { Manifest, ResourceDescriptor, Serialization, engineOf, parseShardName, rootDigestOf } from '../manifest/manifest';
 
@@ -31,11 +32,17 @@ export interface Statement {
   predicate: Record<string, unknown>;
 }
 
-export function toStatement(manifest: Manifest): Statement {
+/**
+ * The statement of a manifest. `recordEmptyIgnorePaths` writes `ignore_paths: []`
+ * when nothing was ignored (the reference omits it, and its verifier then adds
+ * its default git paths): what signModel does, so a model signed with nothing
+ * ignored is verified with nothing ignored.
+ */
+export function toStatement(manifest: Manifest, { recordEmptyIgnorePaths = false } = {}): Statement {
   const s = manifest.serialization;
   const serialization: Record<string, unknown> = { method: s.method, hash_type: s.hashType, allow_symlinks: s.allowSymlinks };
   if (s.method === 'shards') serialization.shard_size = s.shardSize;
-  if (s.ignorePaths.length > 0) serialization.ignore_paths = [...s.ignorePaths];
+  if (s.ignorePaths.length > 0 || recordEmptyIgnorePaths) serialization.ignore_paths = [...s.ignorePaths];
   return {
     _type: IN_TOTO_STATEMENT_TYPE,
     subject: [{ name: manifest.modelName, digest: { sha256: manifest.rootDigest() } }],
@@ -62,12 +69,7 @@ export function statementToJson(statement: Statement): string {
  * shape and that the subject digest matches the listed resources.
  */
 export function toManifest(payload: Buffer): Manifest {
-  let json: unknown;
-  try {
-    json = JSON.parse(payload.toString('utf8'));
-  } catch {
-    throw invalid('the signed payload is not JSON');
-  }
+  const json = parseJson(payload.toString('utf8'), (why) => invalid(`the signed payload ${why}`));
   const st = asObject(json, 'statement');
   if (st._type !== IN_TOTO_STATEMENT_TYPE) {
     throw invalid(`expected in-toto ${IN_TOTO_STATEMENT_TYPE} payload, but got ${describe(st._type)}`);
@@ -126,7 +128,7 @@ function toSerialization(o: Record<string, unknown>): Serialization {
     if (!list.every((p): p is string => typeof p === 'string')) throw invalid('ignore_paths must be a list of strings');
     ignorePaths = [...new Set(list)].sort();
   }
-  const serialization: Serialization = { method, hashType: o.hash_type, allowSymlinks, ignorePaths };
+  const serialization: Serialization = { method, hashType: o.hash_type, allowSymlinks, ignorePaths, ignorePathsRecorded: o.ignore_paths !== undefined };
   if (method === 'shards') {
     const size = o.shard_size;
     if (typeof size !== 'number' || !Number.isSafeInteger(size) || size <= 0) throw invalid('shards need a positive integral shard_size');

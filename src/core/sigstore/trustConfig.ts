@@ -3,6 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { SigningConfig, TrustedRoot } from '@sigstore/protobuf-specs';
 import { FormatError } from '../errors';
+import { parseJson } from '../io/parseJson';
+import { MAX_TRUST_CONFIG_BYTES, readInputTextSync } from '../io/readInputFile';
 
 export const CLIENT_TRUST_CONFIG_MEDIA_TYPE = 'application/vnd.dev.sigstore.clienttrustconfig.v0.1+json';
 export const PRODUCTION_TUF_MIRROR = 'https://tuf-repo-cdn.sigstore.dev';
@@ -27,12 +29,8 @@ export interface TrustConfig {
 
 /** Reads a ClientTrustConfig JSON file (`--trust-config`). */
 export function loadTrustConfig(file: string): TrustConfig {
-  let json: unknown;
-  try {
-    json = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new FormatError('TRUST_CONFIG_INVALID', `Cannot read the trust config '${file}': ${e instanceof SyntaxError ? 'not JSON' : ((e as NodeJS.ErrnoException).code ?? 'unreadable')}`, { path: file }, e);
-  }
+  const text = readInputTextSync(file, { what: 'trust config', maxBytes: MAX_TRUST_CONFIG_BYTES, unreadableCode: 'TRUST_CONFIG_INVALID' });
+  const json = parseJson(text, (why) => new FormatError('TRUST_CONFIG_INVALID', `The trust config '${file}' ${why}`, { path: file }));
   const o = json as Record<string, unknown>;
   if (typeof o !== 'object' || o === null || o.mediaType !== CLIENT_TRUST_CONFIG_MEDIA_TYPE) {
     throw new FormatError('TRUST_CONFIG_INVALID', `'${file}' is not a Sigstore ClientTrustConfig (${CLIENT_TRUST_CONFIG_MEDIA_TYPE})`, { path: file });
@@ -209,7 +207,8 @@ function embeddedRootExpiry(): Date | undefined {
 function readCachedRoot(cachePath: string): TrustConfig | undefined {
   const file = path.join(cachePath, REFRESHED_ROOT);
   try {
-    const trustedRoot = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+    const text = readInputTextSync(file, { what: 'refreshed trusted root', maxBytes: MAX_TRUST_CONFIG_BYTES, unreadableCode: 'TRUST_CONFIG_INVALID' });
+    const trustedRoot = parseJson(text, (why) => new FormatError('TRUST_CONFIG_INVALID', `The cached trusted root ${why}`)) as Record<string, unknown>;
     return checked({ trustedRoot, signingConfig: PRODUCTION_SIGNING_CONFIG, source: 'tuf', date: '', path: file });
   } catch {
     return undefined;

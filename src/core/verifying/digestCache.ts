@@ -4,6 +4,7 @@ import { ModelSigningError, errnoCode } from '../errors';
 import { DIGEST_LENGTH, HashAlgorithm, isHashAlgorithm } from '../hashing/algorithm';
 import { HashTask } from '../hashing/fileHasher';
 import { writeFileAtomic } from '../signing/bundle';
+import { parseJson } from '../io/parseJson';
 
 /** The version of the cache file's format; a file of any other version is ignored. */
 export const DIGEST_CACHE_VERSION = 1;
@@ -100,7 +101,7 @@ export class DigestCache {
     }
     let json: unknown;
     try {
-      json = JSON.parse(text);
+      json = parseJson(text, (why) => new Error(why));
     } catch {
       cache.loadStatus = 'corrupt';
       return cache;

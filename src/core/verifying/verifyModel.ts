@@ -16,6 +16,7 @@ export interface VerifyModelOptions {
   bundle?: Bundle;
   /** More paths to leave out, absolute or relative to the model root; the bundle's recorded ones always apply. */
   ignorePaths?: readonly string[];
+  /** Leave out the git paths (default true), for signatures that record no ignore list; a recorded list is followed exactly. */
   ignoreGitPaths?: boolean;
   /** Follow links even if the signer did not; the signer's setting always applies. */
   allowSymlinks?: boolean;
@@ -59,7 +60,9 @@ export async function verifyModel(modelPath: string, options: VerifyModelOptions
     : undefined;
   const listing = await listModelFiles(modelPath, {
     ignorePaths,
-    ignoreGitPaths: options.ignoreGitPaths ?? true,
+    // A recorded list is all the signer left out: the verifier's default git paths would let
+    // a `.git/config` (whose core.fsmonitor runs a command) be added to a model signed with them.
+    ignoreGitPaths: signed.ignorePathsRecorded ? false : (options.ignoreGitPaths ?? true),
     allowSymlinks: signed.allowSymlinks || (options.allowSymlinks ?? false),
     only,
     signal: options.signal,
