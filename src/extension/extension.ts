@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
+import type { CachedHashPoolOptions, CachedHashPoolStats } from '../core';
 import type { ModelCommands } from './commands';
 import { COMMANDS, VIEWS } from './constants';
 import { watchVerifiedModels } from './liveVerification';
@@ -16,8 +17,15 @@ import type { VerifyModelArgs } from './verifyCommand';
 export interface ModelSigningApi {
   readonly states: ModelStates;
   badgeText(): string;
-  /** How long activate() took, in milliseconds. */
+  /** How long activate() took, in milliseconds (`npm run bench` prints it; no test asserts a figure). */
   readonly activationMs: number;
+  /**
+   * The digest cache's options, read at each hash: the tests set `racyWindowMs: 0`, so what they just wrote
+   * may be cached, instead of sleeping past the window.
+   */
+  readonly digestCacheOptions: CachedHashPoolOptions;
+  /** What the live badge's re-verifications took from the digest cache and hashed, since activation. */
+  liveHashStats(): Promise<CachedHashPoolStats>;
 }
 
 // activate() only wires things up: no hashing, no network, and the core is
@@ -30,11 +38,12 @@ export function activate(context: vscode.ExtensionContext): ModelSigningApi {
   const badge = new VerificationBadge(states);
   const tree = new ManifestTreeProvider(states);
   let commands: ModelCommands | undefined;
+  const digestCacheOptions: CachedHashPoolOptions = {};
   const load = (): ModelCommands => {
     if (!commands) {
       // A path esbuild leaves alone: commands.js is its own bundle.
       const mod = require(path.join(__dirname, 'commands.js')) as typeof import('./commands');
-      commands = mod.createCommands(context, log, states, diagnostics);
+      commands = mod.createCommands(context, log, states, diagnostics, digestCacheOptions);
       context.subscriptions.push(commands);
     }
     return commands;
@@ -51,7 +60,8 @@ export function activate(context: vscode.ExtensionContext): ModelSigningApi {
     vscode.window.onDidChangeActiveTextEditor((editor) => followEditor(editor, states)),
   );
   followEditor(vscode.window.activeTextEditor, states);
-  return { states, badgeText: () => badge.text, activationMs: performance.now() - started };
+  const liveHashStats = () => load().liveHashStats();
+  return { states, badgeText: () => badge.text, activationMs: performance.now() - started, digestCacheOptions, liveHashStats };
 }
 
 export function deactivate(): void {}
