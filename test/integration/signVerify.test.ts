@@ -7,6 +7,7 @@
 import * as assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
@@ -22,7 +23,8 @@ let api: ModelSigningApi;
 /** Measurements from the real extension host, which `npm run bench` prints beside its own. */
 const measured: Record<string, number | string> = {};
 function record(values: Record<string, number>): void {
-  Object.assign(measured, values, { measuredAt: new Date().toISOString(), vscode: vscode.version });
+  // With the machine's load: the figures say as much about it as about the extension.
+  Object.assign(measured, values, { measuredAt: new Date().toISOString(), vscode: vscode.version, loadAverage: os.loadavg()[0], cpus: os.cpus().length });
   const ext = vscode.extensions.getExtension(`${publisher}.${name}`)!;
   const file = path.join(ext.extensionPath, 'test-output', 'extension-host.json');
   fs.mkdirSync(path.dirname(file), { recursive: true });
