@@ -90,11 +90,12 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless 
     // The dialog fills in its starting folder first; typing before that lands in the middle of it.
     await page.locator('.quick-input-list .monaco-list-row', { hasText: '..' }).first().waitFor();
     await page.waitForFunction(`document.querySelector('.quick-input-box input')?.value.startsWith('/')`);
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: basename(file) }).first().waitFor();
     // The dialog shows no sign of having taken in a typed path: OK until it closes, rather than sleep before OK.
     for (let attempt = 1; ; attempt++) {
       await pathBox.fill(file);
       await page.waitForFunction(`document.querySelector('.quick-input-box input')?.value === ${JSON.stringify(file)}`);
+      // The list shows the typed path's folder.
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: basename(file) }).first().waitFor();
       await page.locator('.quick-input-widget .monaco-button', { hasText: 'OK' }).first().click();
       try {
         await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 3000 });
