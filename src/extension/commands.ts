@@ -2,7 +2,7 @@
 // (hashing, Sigstore, X.509) is ~3 MB of code that activation should not pay for.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { CachedHashPool, DigestCache, WorkerHashPool } from '../core';
+import { CachedHashPool, CachedHashPoolOptions, CachedHashPoolStats, DigestCache, WorkerHashPool } from '../core';
 import { SETTINGS } from './constants';
 import { trustedSetting } from './trustedSettings';
 import { ModelStates } from './modelState';
@@ -24,9 +24,15 @@ export interface ModelCommands extends vscode.Disposable {
   watched(): Iterable<string>;
   /** Open Provenance: the viewer of a provenance file, checked against its model. */
   openProvenance(uri?: vscode.Uri, args?: unknown): Promise<ProvenancePanel | undefined>;
+  /** What the live badge's re-verifications took from the digest cache and hashed. */
+  liveHashStats(): Promise<CachedHashPoolStats>;
 }
 
-export function createCommands(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, states: ModelStates, diagnostics: vscode.DiagnosticCollection): ModelCommands {
+/**
+ * `cacheOptions` is read at each hash, so a change to it applies from the next one (the tests set
+ * `racyWindowMs: 0` rather than sleep past the window).
+ */
+export function createCommands(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, states: ModelStates, diagnostics: vscode.DiagnosticCollection, cacheOptions: CachedHashPoolOptions = {}): ModelCommands {
   // Low-priority workers: the extension host's event loop must stay responsive while a model is hashed.
   const pool = new WorkerHashPool({ workerScript: vscode.Uri.joinPath(context.extensionUri, 'dist', 'hashWorker.js').fsPath, niceness: 10 });
   // Digests of files already verified, keyed by path, size, mtime, inode and ctime, kept in the
@@ -35,8 +41,8 @@ export function createCommands(context: vscode.ExtensionContext, log: vscode.Log
   const cacheFile = path.join(context.globalStorageUri.fsPath, 'digest-cache.json');
   const pools = DigestCache.load(cacheFile).then((cache) => ({
     cache,
-    live: new CachedHashPool(pool, cache),
-    fresh: new CachedHashPool(pool, cache, { readCache: false }),
+    live: new CachedHashPool(pool, cache, cacheOptions),
+    fresh: new CachedHashPool(pool, cache, { readCache: false, get racyWindowMs() { return cacheOptions.racyWindowMs; } }),
   }));
   const saveCache = async () => (await pools).cache.save(cacheFile).catch((e: unknown) => log.warn(`Could not save the digest cache: ${e instanceof Error ? e.message : String(e)}`));
   const policyDiagnostics = vscode.languages.createDiagnosticCollection('model-signing-policy');
@@ -72,6 +78,7 @@ export function createCommands(context: vscode.ExtensionContext, log: vscode.Log
     },
     watched: () => deps.remembered.keys(),
     openProvenance: (uri, args) => openProvenanceCommand(context, log, uri, args),
+    liveHashStats: async () => ({ ...(await pools).live.stats }),
     dispose: () => {
       policies.dispose();
       policyDiagnostics.dispose();

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { safeText } from '../core/display';
+import type { CachedHashPoolOptions, CachedHashPoolStats } from '../core';
 import type { ModelCommands } from './commands';
 import { COMMANDS, VIEWS } from './constants';
 import { watchVerifiedModels } from './liveVerification';
@@ -23,6 +24,13 @@ export interface ModelSigningApi {
   manifestItems(): Promise<vscode.TreeItem[]>;
   /** How long activate() took, in milliseconds. */
   readonly activationMs: number;
+  /**
+   * The digest cache's options, read at each hash: the tests set `racyWindowMs: 0`, so what they just wrote
+   * may be cached, instead of sleeping past the window.
+   */
+  readonly digestCacheOptions: CachedHashPoolOptions;
+  /** What the live badge's re-verifications took from the digest cache and hashed, since activation. */
+  liveHashStats(): Promise<CachedHashPoolStats>;
 }
 
 // activate() only wires things up: no hashing, no network, and the core is
@@ -35,11 +43,12 @@ export function activate(context: vscode.ExtensionContext): ModelSigningApi {
   const badge = new VerificationBadge(states);
   const tree = new ManifestTreeProvider(states);
   let commands: ModelCommands | undefined;
+  const digestCacheOptions: CachedHashPoolOptions = {};
   const load = (): ModelCommands => {
     if (!commands) {
       // A path esbuild leaves alone: commands.js is its own bundle.
       const mod = require(path.join(__dirname, 'commands.js')) as typeof import('./commands');
-      commands = mod.createCommands(context, log, states, diagnostics);
+      commands = mod.createCommands(context, log, states, diagnostics, digestCacheOptions);
       context.subscriptions.push(commands);
     }
     return commands;
@@ -58,7 +67,8 @@ export function activate(context: vscode.ExtensionContext): ModelSigningApi {
     vscode.workspace.onDidGrantWorkspaceTrust(() => guard(log, async () => commands?.reverifyAll())),
   );
   followEditor(vscode.window.activeTextEditor, states);
-  return { states, badgeText: () => badge.text, badgeTooltip: () => badge.tooltip, manifestItems: () => tree.allItems(), activationMs: performance.now() - started };
+  const liveHashStats = () => load().liveHashStats();
+  return { states, badgeText: () => badge.text, badgeTooltip: () => badge.tooltip, manifestItems: () => tree.allItems(), activationMs: performance.now() - started, digestCacheOptions, liveHashStats };
 }
 
 export function deactivate(): void {}

@@ -546,14 +546,15 @@ async function main(): Promise<void> {
 
   section('Event-loop lag while the 2 GiB model is hashed (the extension\'s pool: worker threads at nice 10)');
   const lag = await eventLoopLag(BIG);
-  log(`  p50 ${lag.p50.toFixed(1)} ms  p99 ${lag.p99.toFixed(1)} ms  max ${lag.max.toFixed(1)} ms  (target: p99 < 20 ms; the integration suite measures the same in the real extension host)`);
+  log(`  p50 ${lag.p50.toFixed(1)} ms  p99 ${lag.p99.toFixed(1)} ms  max ${lag.max.toFixed(1)} ms  (goal: p99 < 20 ms on an idle machine; a figure, not a test: it depends on the load above)`);
 
   section('In the real extension host (code-server 4.96.4), as the integration suite last measured it');
   const host = path.join(__dirname, '..', '..', 'test-output', 'extension-host.json');
   if (fs.existsSync(host)) {
     const m = JSON.parse(fs.readFileSync(host, 'utf8')) as Record<string, number | string | undefined>;
     const ms = (v: number | string | undefined) => (typeof v === 'number' ? `${v.toFixed(1)} ms` : '?');
-    log(`  activate() ${ms(m['activationMs'])} (target < 50 ms); while 2 GiB is signed: lag p50 ${ms(m['lagP50Ms'])}, p99 ${ms(m['lagP99Ms'])} (target < 20 ms), max ${ms(m['lagMaxMs'])}`);
+    const load = typeof m['loadAverage'] === 'number' ? `, load average ${m['loadAverage'].toFixed(2)} on ${m['cpus'] ?? '?'} CPUs` : '';
+    log(`  activate() ${ms(m['activationMs'])} (goal < 50 ms); while 2 GiB is signed: lag p50 ${ms(m['lagP50Ms'])}, p99 ${ms(m['lagP99Ms'])} (goal < 20 ms), max ${ms(m['lagMaxMs'])}${load}`);
     log(`  badge flip after one small file of the 2 GiB model changed: ${ms(m['badgeFlip2GiBMs'])}   (VS Code ${m['vscode'] ?? '?'}, measured ${m['measuredAt'] ?? '?'} by npm run test:vscode)`);
   } else {
     log('  not measured yet: npm run test:vscode measures activation and lag inside the extension host and leaves them in test-output/extension-host.json');

@@ -163,7 +163,7 @@ export async function prepareProvenance(workspace: string, keyless: KeylessModel
 async function openFromExplorer(page: Page, workspaceName: string, file: string): Promise<void> {
   const folders = page.locator(`.pane-header[aria-label="Explorer Section: ${workspaceName}"]`);
   if ((await folders.getAttribute('aria-expanded')) !== 'true') await folders.click();
-  await page.locator(explorerRow(file)).waitFor({ timeout: 15_000 });
+  await page.locator(explorerRow(file)).waitFor({ timeout: 60_000 });
   await explorerMenu(page, file, 'Open Provenance');
 }
 
@@ -218,32 +218,34 @@ export async function provenanceViewer({ page, workspace, keyless, screenshotDir
   // A link opens only after a modal confirmation that shows the URL; cancelled here.
   await frame.locator('button.link[data-field="source"]').click();
   const dialog = page.locator('.monaco-dialog-box');
-  await dialog.waitFor({ timeout: 5000 });
+  await dialog.waitFor();
   expectIncludes('confirmation', (await dialog.textContent()) ?? '', `https://github.com/${REPO}`);
   await dialog.locator('.monaco-button', { hasText: 'Cancel' }).first().click();
-  await dialog.waitFor({ state: 'detached', timeout: 5000 });
+  await dialog.waitFor({ state: 'detached' });
 
   // A model file changed on disk: the viewer checks again and marks the subject.
   const config = join(workspace, PROVENANCE_MODEL, 'config.json');
   const original = readFileSync(config);
   writeFileSync(config, '{"hidden_size": 9}\n');
   try {
-    await frame.locator('tr.subject[data-mark="changed"]', { hasText: 'config.json' }).waitFor({ timeout: 10_000 });
+    await frame.locator('tr.subject[data-mark="changed"]', { hasText: 'config.json' }).waitFor();
   } finally {
     writeFileSync(config, original);
   }
-  await frame.locator('tr.subject[data-mark="file"]', { hasText: 'config.json' }).waitFor({ timeout: 10_000 });
+  await frame.locator('tr.subject[data-mark="file"]', { hasText: 'config.json' }).waitFor();
 
   // Expected Source and Builder… (slsa-verifier's --source-uri and --builder-id): naming the signer makes it pass.
   await frame.locator('button', { hasText: 'Expected Source and Builder' }).click();
-  for (const answer of [`github.com/${REPO}`, SIGNER]) {
+  // Each box is waited for by its title: Enter in the first must not land in the second before it is shown.
+  for (const [title, answer] of [['Expected source repository (1/2)', `github.com/${REPO}`], ['Expected builder (2/2)', SIGNER]] as const) {
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor();
     const box = page.locator('.quick-input-box input');
-    await box.waitFor();
     await box.fill(answer);
+    await page.waitForFunction(`document.querySelector('.quick-input-box input')?.value === ${JSON.stringify(answer)}`);
     await page.keyboard.press('Enter');
-    await page.waitForTimeout(300);
   }
-  await frame.locator('.verdict.ok', { hasText: 'passes every check' }).waitFor({ timeout: 10_000 });
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+  await frame.locator('.verdict.ok', { hasText: 'passes every check' }).waitFor();
   await clearNotifications(page);
   const passed = join(screenshotDir, 'provenance-verified.png');
   await page.screenshot({ path: passed });
@@ -252,7 +254,7 @@ export async function provenanceViewer({ page, workspace, keyless, screenshotDir
   // Closed and opened again, the panel remembers what was given for this file.
   const tab = page.locator('.tab', { hasText: `Provenance: ${PROVENANCE_FILE}` }).first();
   await tab.locator('.codicon-close').click();
-  await tab.waitFor({ state: 'detached', timeout: 5000 });
+  await tab.waitFor({ state: 'detached' });
   await openFromExplorer(page, workspaceName, PROVENANCE_FILE);
   await webviewContent(page).locator('.verdict.ok', { hasText: 'passes every check' }).waitFor({ timeout: 30_000 });
 }
@@ -297,9 +299,9 @@ export async function provenanceFromSignedModelView({ page, workspace, keyless }
   await explorerMenu(page, basename(model), 'Verify Model');
   const view = page.locator('.pane', { has: page.locator('.pane-header[aria-label="Signed Model Section"]') });
   const entry = view.locator('.monaco-list-row', { hasText: file }).first();
-  await entry.waitFor({ timeout: 15_000 });
+  await entry.waitFor({ timeout: 60_000 });
   await entry.click();
-  await page.locator('.tab', { hasText: `Provenance: ${file}` }).first().waitFor({ timeout: 15_000 });
+  await page.locator('.tab', { hasText: `Provenance: ${file}` }).first().waitFor({ timeout: 60_000 });
   const shown = await text(webviewContent(page), '[data-field="model"]');
   expectIncludes('the model the subjects are matched against', shown, model);
 }

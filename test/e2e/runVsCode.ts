@@ -8,14 +8,14 @@
 // directory (user data, extensions, XDG dirs, workspace), kept when something failed.
 //
 //   npm run test:vscode     # setup.sh (once), build, then this file
-// Environment: E2E_SUITE_TIMEOUT_MS (default 120000), CHROMIUM_PATH (default /usr/bin/chromium).
+// Environment: E2E_SUITE_TIMEOUT_MS (default 600000), CHROMIUM_PATH (default /usr/bin/chromium).
 // How and why: /work/shared/docs/vscode-e2e.md.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { format } from 'node:util';
 import { clickThrough, type StepCounts } from './clickThrough';
-import { START_MARKER } from '../integration/marker';
+import { INTEGRATION_SCRATCH, START_MARKER } from '../integration/marker';
 import { CODE_SERVER, Server, installVsix, machineSettingsFile, remoteUri, sleep, startServer, startedServers, stopServer, tail, workbenchUrl } from './codeServer';
 import { launchBrowser } from './playwright';
 import { KeylessModel, SIGNED_MODEL, SIGNER, prepareKeylessModel } from './keylessModel';
@@ -27,7 +27,8 @@ import { prepareRestrictedWorkspace, restrictedMode } from './restrictedMode';
 const ROOT = resolve(__dirname, '..', '..');
 const TESTS_ENTRY = join(ROOT, 'dist', 'test', 'integration', 'index.js');
 const SCREENSHOTS = join(ROOT, 'test-output', 'screenshots');
-const SUITE_TIMEOUT_MS = Number(process.env['E2E_SUITE_TIMEOUT_MS'] ?? 120_000);
+// Only ends a suite that hangs: a loaded 2-core machine takes minutes, and each test has its own timeout.
+const SUITE_TIMEOUT_MS = Number(process.env['E2E_SUITE_TIMEOUT_MS'] ?? 600_000);
 // The workbench asks the Open VSX gallery about extensions; offline that fails at once, harmlessly.
 const KNOWN_NOISE = /open-vsx\.org|\/gallery\/extensionquery/;
 
@@ -197,6 +198,8 @@ async function main(): Promise<number> {
     rmSync(run, { recursive: true, force: true });
   } else {
     if (server) console.log(`code-server log (tail):\n${tail(server.log, 15)}`);
+    // The suite's scratch models (gigabytes) go even then: kept runs must not fill /tmp.
+    rmSync(join(dirname(workspace), INTEGRATION_SCRATCH), { recursive: true, force: true });
     console.log(`kept ${run} (code-server.log, user data) for a look`);
   }
   console.log(`${totals.passed} passed, ${totals.failed} failed`);

@@ -29,7 +29,7 @@ export async function verifyWithInstalledVsix(page: Page, workbenchUrl: string, 
   // The title names the workspace, without the development host's mark: the .vsix is what runs.
   await page.waitForFunction(`document.title.includes('model-workspace') && !document.title.includes('[Extension Development Host]')`, undefined, { timeout: 30_000 });
   await explorerMenu(page, model, 'Verify Model');
-  await page.waitForFunction(badgeIncludes(`Verified · ${signer}`), undefined, { timeout: 20_000 });
+  await page.waitForFunction(badgeIncludes(`Verified · ${signer}`), undefined, { timeout: 60_000 });
   await page.screenshot({ path: screenshot });
 }
 

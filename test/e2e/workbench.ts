@@ -16,16 +16,26 @@ export async function explorerMenu(page: Page, row: string, label: string): Prom
   for (let attempt = 1; ; attempt++) {
     await page.click(explorerRow(row), { button: 'right' });
     try {
-      await item.waitFor({ timeout: 5000 });
+      await item.waitFor({ timeout: 10_000 });
       break;
     } catch (e) {
       if (attempt === 3) throw e;
       await page.keyboard.press('Escape');
     }
   }
-  await page.waitForTimeout(250); // the menu item listens for clicks only after 100 ms (vscode-e2e.md, pitfall 1)
-  await item.click();
-  await page.locator('.context-view .monaco-menu').waitFor({ state: 'detached', timeout: 5000 });
+  // The menu item listens for clicks only 100 ms after it appears (vscode-e2e.md, pitfall 1): a click that came too
+  // early leaves the menu open, so click until the menu is gone rather than sleep past those 100 ms.
+  const menu = page.locator('.context-view .monaco-menu');
+  for (let attempt = 1; ; attempt++) {
+    if (attempt > 1 && (await menu.count()) === 0) return; // the last click took after all
+    await item.click({ timeout: 5000 });
+    try {
+      await menu.waitFor({ state: 'detached', timeout: 2000 });
+      return;
+    } catch (e) {
+      if (attempt === 5) throw e;
+    }
+  }
 }
 
 /**
@@ -46,9 +56,9 @@ export async function clearAllNotifications(page: Page): Promise<void> {
   // Focus the workbench outside the webview (the Explorer's title), so F1 reaches it.
   await page.locator('.explorer-viewlet .title, .sidebar .composite.title').first().click();
   await page.keyboard.press('F1');
-  await page.locator('.quick-input-box input').fill('>Notifications: Clear All Notifications', { timeout: 5000 });
+  await page.locator('.quick-input-box input').fill('>Notifications: Clear All Notifications', { timeout: 10_000 });
   await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Clear All Notifications' }).first().waitFor();
   await page.keyboard.press('Enter');
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
-  await page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'detached', timeout: 5000 });
+  await page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'detached' });
 }

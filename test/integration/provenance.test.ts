@@ -67,7 +67,7 @@ async function makeProvenance(): Promise<Fixture> {
 }
 
 /** Resolves with the first view, from now on, that `check` accepts. */
-function nextView(panel: ProvenancePanel, what: string, check: (v: ProvenanceView) => boolean, ms = 10_000): Promise<ProvenanceView> {
+function nextView(panel: ProvenancePanel, what: string, check: (v: ProvenanceView) => boolean, ms = 30_000): Promise<ProvenanceView> {
   if (panel.delivered && check(panel.delivered)) return Promise.resolve(panel.delivered);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {

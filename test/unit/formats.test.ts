@@ -604,20 +604,17 @@ describe('not a model, or not readable', () => {
 });
 
 describe('reading only what is needed', () => {
-  it('a 256 MiB sparse file named .gguf that is not GGUF: a small prefix read, well under 100 ms', async () => {
+  it('a 256 MiB sparse file named .gguf that is not GGUF: only a small prefix is read', async () => {
     const file = path.join(tempDir(), 'model.gguf');
     const fd = fs.openSync(file, 'w');
     fs.writeSync(fd, Buffer.from('NOT GGUF'), 0, 8, 0);
     fs.ftruncateSync(fd, 256 * 1024 * 1024);
     fs.closeSync(fd);
     await detectModelFormat(writeFile('warm.txt', 'x')); // load the code paths once
-    const started = performance.now();
     const { result, bytes } = await countingReads(() => detectModelFormat(file));
-    const elapsed = performance.now() - started;
     assert.equal(result.kind, 'unknown');
     // The 64 KiB head, and one 8-byte probe for an HDF5 signature behind a 64 KiB user block.
     assert.ok(bytes <= 64 * 1024 + 8, `read ${bytes} bytes`);
-    assert.ok(elapsed < 100, `took ${elapsed.toFixed(1)} ms`);
   });
 
   it('a 256 MiB safetensors (sparse data) is described from its header alone', async () => {

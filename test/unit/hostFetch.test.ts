@@ -42,9 +42,8 @@ describe('hostFetch (make-fetch-happen on the host fetch)', () => {
   });
 
   it('gives up after the timeout', async () => {
-    const t0 = Date.now();
+    // The server answers after 2 s: a TimeoutError (not its late answer) is the timeout at work.
     await assert.rejects(hostFetch(`${base}/slow`, { timeout: 200 }), (e: Error) => e.name === 'TimeoutError');
-    assert.ok(Date.now() - t0 < 1500);
   });
 
   it('streams the body as async-iterable chunks, as tuf-js reads it', async () => {

@@ -228,11 +228,9 @@ describe('InteractiveLoginProvider against the stand-in OIDC provider', () => {
 
   it('times out with a typed error and closes the callback server', async () => {
     const url = deferred<string>();
-    const started = Date.now();
     const e = await rejection(login(issuer, { timeoutMs: 400, openUrl: (u) => url.resolve(u) }).getToken(), 'OIDC_LOGIN_FAILED');
     assert.equal(e.data.reason, 'timeout');
     assert.equal(e.data.timeoutMs, 400);
-    assert.ok(Date.now() - started < 5000);
     assert.ok(await refusesConnections(callbackPort(await url.promise)), 'the port no longer accepts connections');
   });
 

@@ -12,6 +12,8 @@ export interface CachedHashPoolOptions {
    * would leave every stat field as it was (git's "racy clean" problem).
    * Default: 100 ms, or 2,100 ms when the file's times are whole seconds
    * (a file system with coarse timestamps: FAT, HFS+, some network mounts).
+   * 0 turns the check off: for tests, which hash files they have just written
+   * and should not sleep to step out of the window.
    */
   racyWindowMs?: number;
   /** Stats between two yields to the event loop (default 256: about a millisecond). */
@@ -134,6 +136,8 @@ export class CachedHashPool implements HashPool {
 
   private isRacy(stamp: FileStamp, statTime: number): boolean {
     const window = this.options.racyWindowMs ?? (stamp.mtimeMs % 1000 === 0 && stamp.ctimeMs % 1000 === 0 ? COARSE_RACY_WINDOW_MS : FINE_RACY_WINDOW_MS);
+    // Off, rather than a window of 0, which would still call a file changed in the stat's millisecond racy.
+    if (window <= 0) return false;
     return Math.max(stamp.mtimeMs, stamp.ctimeMs) > statTime - window;
   }
 }
