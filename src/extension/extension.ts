@@ -22,7 +22,7 @@ export interface ModelSigningApi {
   /** The badge's tooltip, and every item of the Signed Model view as VS Code is given it (tests). */
   badgeTooltip(): string;
   manifestItems(): Promise<vscode.TreeItem[]>;
-  /** How long activate() took, in milliseconds. */
+  /** How long activate() took, in milliseconds (`npm run bench` prints it; no test asserts a figure). */
   readonly activationMs: number;
   /**
    * The digest cache's options, read at each hash: the tests set `racyWindowMs: 0`, so what they just wrote

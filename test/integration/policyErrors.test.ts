@@ -9,16 +9,11 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { name, publisher } from '../../package.json';
 import type { ModelSigningApi } from '../../src/extension/extension';
+import { waitFor } from './waitFor';
 
 let api: ModelSigningApi;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ms-policy-'));
 
-async function until(what: string, check: () => boolean): Promise<void> {
-  for (let i = 0; !check(); i++) {
-    if (i > 400) assert.fail(`${what} (badge: ${api.badgeText()})`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 suite('A broken verification policy', () => {
   const root = () => vscode.workspace.workspaceFolders![0]!.uri.fsPath;
@@ -73,16 +68,16 @@ suite('A broken verification policy', () => {
 
   test('an unknown key (a typo) is a policy error on that key, and fixing the file clears it', async () => {
     fs.writeFileSync(policyFile(), `{ "models": [\n  { "path": "policy-*", "sigstor": [] , "keyHints": ["${hint}"] }\n] }\n`);
-    await until('the policy file\'s problem names the typo', () => problems().length === 1 && flagged(problems()[0]!) === '"sigstor": []');
+    await waitFor('the policy file\'s problem names the typo', () => problems().length === 1 && flagged(problems()[0]!) === '"sigstor": []', { detail: () => `badge: ${api.badgeText()}` });
     assert.equal(await verify(), undefined);
     assert.equal(api.states.get(model())?.kind, 'policyError');
     fs.writeFileSync(policyFile(), JSON.stringify({ models: [{ path: 'policy-*', keyHints: [hint] }] }));
-    await until('the problem is gone once the file is fixed', () => problems().length === 0);
+    await waitFor('the problem is gone once the file is fixed', () => problems().length === 0, { detail: () => `badge: ${api.badgeText()}` });
     assert.equal((await verify())?.ok, true);
     assert.equal(api.states.get(model())?.kind, 'verified');
     // Broken again while the model shows Verified: it does not stay Verified.
     fs.writeFileSync(policyFile(), JSON.stringify({ models: [{ path: 'policy-*', keyHints: [hint] }], extra: true }));
-    await until('a policy error replaces Verified', () => api.states.get(model())?.kind === 'policyError');
+    await waitFor('a policy error replaces Verified', () => api.states.get(model())?.kind === 'policyError', { detail: () => `badge: ${api.badgeText()}` });
     fs.rmSync(policyFile());
   });
 

@@ -14,6 +14,7 @@ import * as vscode from 'vscode';
 import { name, publisher } from '../../package.json';
 import type { ModelSigningApi } from '../../src/extension/extension';
 import { INTEGRATION_SCRATCH } from './marker';
+import { waitFor } from './waitFor';
 
 const scratch = path.join(vscode.workspace.workspaceFolders![0]!.uri.fsPath, '..', INTEGRATION_SCRATCH);
 fs.mkdirSync(scratch, { recursive: true });
@@ -40,15 +41,6 @@ function keyPair(curve = 'P-256') {
   return { priv, pub };
 }
 
-/** Polls `check` until it holds; the deadline is generous, for a loaded machine: it only ends a test that hangs. */
-async function waitFor(what: string, check: () => boolean, ms = 30_000): Promise<number> {
-  const t0 = Date.now();
-  while (!check()) {
-    if (Date.now() - t0 > ms) assert.fail(`${what}: not within ${ms} ms (badge: ${api.badgeText()})`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return Date.now() - t0;
-}
 
 function workspaceModel(): string {
   const root = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
@@ -120,14 +112,14 @@ suite('Sign and verify in the editor', () => {
     const config = path.join(model, 'config.json');
     const original = fs.readFileSync(config);
     fs.writeFileSync(config, '{"hidden_size": 65}');
-    const took = await waitFor('Tampered', () => api.badgeText() === '$(warning) Tampered · 1 file');
+    const took = await waitFor('Tampered', () => api.badgeText() === '$(warning) Tampered · 1 file', { detail: () => `badge: ${api.badgeText()}` });
     console.log(`    badge flipped to Tampered ${took} ms after the write`);
     const problems = vscode.languages.getDiagnostics(vscode.Uri.file(config));
     assert.equal(problems.length, 1);
     assert.match(problems[0]!.message, /^Modified since it was signed/);
     fs.writeFileSync(config, original);
     // This model's own state: the badge may meanwhile show another model the live watchers re-verified.
-    await waitFor('Verified again', () => api.states.get(model)?.kind === 'verified');
+    await waitFor('Verified again', () => api.states.get(model)?.kind === 'verified', { detail: () => `badge: ${api.badgeText()}` });
     assert.equal(vscode.languages.getDiagnostics(vscode.Uri.file(config)).length, 0);
   });
 
@@ -224,7 +216,7 @@ suite('Sign and verify in the editor', () => {
     const before = await api.liveHashStats();
     const changed = '{"hidden_size": 8192}';
     fs.writeFileSync(path.join(big, 'config.json'), changed);
-    const took = await waitFor('Tampered on the 2 GiB model', () => api.badgeText() === '$(warning) Tampered · 1 file');
+    const took = await waitFor('Tampered on the 2 GiB model', () => api.badgeText() === '$(warning) Tampered · 1 file', { detail: () => `badge: ${api.badgeText()}` });
     const after = await api.liveHashStats();
     console.log(`    2 GiB model: badge flipped ${took} ms after one small file changed`);
     record({ badgeFlip2GiBMs: took });

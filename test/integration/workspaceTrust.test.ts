@@ -10,19 +10,13 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { name, publisher } from '../../package.json';
 import type { ModelSigningApi } from '../../src/extension/extension';
+import { waitFor } from './waitFor';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ms-trust-'));
 let api: ModelSigningApi;
 const root = () => vscode.workspace.workspaceFolders![0]!.uri.fsPath;
 const config = () => vscode.workspace.getConfiguration('modelSigning');
 
-async function until(what: string, check: () => boolean): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`${what}: not within 10 s`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /**
  * Writes the workspace's .vscode/settings.json as a cloned repository would, and waits until VS Code
@@ -36,7 +30,7 @@ async function writeWorkspaceSettings(settings: Record<string, unknown> | undefi
     fs.writeFileSync(file, JSON.stringify({ ...settings, 'modelSigning.verify.useDigestCache': false }, null, 2));
   }
   const marker = settings === undefined ? undefined : false;
-  await until('the workspace settings are read', () => config().inspect('verify.useDigestCache')?.workspaceValue === marker);
+  await waitFor('the workspace settings are read', () => config().inspect('verify.useDigestCache')?.workspaceValue === marker);
 }
 
 /** A model in the workspace signed with a fresh key; returns its path, public key and key hint. */
