@@ -12,7 +12,7 @@ import { OPEN_PROVENANCE_COMMAND } from './provenanceFiles';
 import { modelOfFile } from './modelTarget';
 import { escapingLog, notify } from './notify';
 import type { SignModelArgs } from './signCommand';
-import { VerificationBadge } from './verificationBadge';
+import { VerificationBadge, renderedBadge } from './verificationBadge';
 import type { VerifyModelArgs } from './verifyCommand';
 
 /** What the extension hands to tests and to other extensions. */
@@ -21,6 +21,8 @@ export interface ModelSigningApi {
   badgeText(): string;
   /** The badge's tooltip, and every item of the Signed Model view as VS Code is given it (tests). */
   badgeTooltip(): string;
+  /** What the badge shows when this model is the current one (the current one may change under a test's feet). */
+  badgeOf(modelPath: string): { text: string; tooltip: string } | undefined;
   manifestItems(): Promise<vscode.TreeItem[]>;
   /** How long activate() took, in milliseconds (`npm run bench` prints it; no test asserts a figure). */
   readonly activationMs: number;
@@ -68,7 +70,7 @@ export function activate(context: vscode.ExtensionContext): ModelSigningApi {
   );
   followEditor(vscode.window.activeTextEditor, states);
   const liveHashStats = () => load().liveHashStats();
-  return { states, badgeText: () => badge.text, badgeTooltip: () => badge.tooltip, manifestItems: () => tree.allItems(), activationMs: performance.now() - started, digestCacheOptions, liveHashStats };
+  return { states, badgeText: () => badge.text, badgeTooltip: () => badge.tooltip, badgeOf: (modelPath) => { const s = states.get(modelPath); return s && renderedBadge(s); }, manifestItems: () => tree.allItems(), activationMs: performance.now() - started, digestCacheOptions, liveHashStats };
 }
 
 export function deactivate(): void {}

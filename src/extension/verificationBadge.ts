@@ -30,10 +30,9 @@ export class VerificationBadge implements vscode.Disposable {
       this.item.hide();
       return;
     }
-    const name = state.target.modelPath.split(/[\\/]/).pop();
-    const { text, tooltip } = badgeOf(state, name);
-    this.item.text = String(text);
-    this.item.tooltip = String(tooltip);
+    const { text, tooltip } = renderedBadge(state);
+    this.item.text = text;
+    this.item.tooltip = tooltip;
     this.item.show();
   }
 
@@ -52,8 +51,15 @@ function statusBarText(text: string): string {
   return text.replace(/\$\(/g, '\\$(');
 }
 
-/** The badge's text and tooltip; the signer, the model's name and messages are escaped (no `$(icon)` from them either). */
-function badgeOf(state: ModelState, name: string | undefined): { text: SafeText; tooltip: SafeText } {
+/** The badge's text and tooltip for a model's state, as the status bar is given them. */
+export function renderedBadge(state: ModelState): { text: string; tooltip: string } {
+  const { text, tooltip } = badgeOf(state);
+  return { text: String(text), tooltip: String(tooltip) };
+}
+
+/** The badge's text and tooltip for a model's state; the signer, the model's name and messages are escaped (no `$(icon)` from them either). */
+function badgeOf(state: ModelState): { text: SafeText; tooltip: SafeText } {
+  const name = state.target.modelPath.split(/[\\/]/).pop();
   switch (state.kind) {
     case 'unsigned':
       return { text: safeText`$(circle-slash) Unsigned`, tooltip: safeText`${name} has no signature` };

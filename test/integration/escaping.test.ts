@@ -54,10 +54,10 @@ suite('Hostile names in the editor', () => {
     const labels = items.map((i) => (typeof i.label === 'object' ? i.label.label : i.label));
     for (const escaped of ['\\r\\x1b[2K\\x1b[1A\\x1b[2K\\rVerified\\x1b[K', 'model\\u202egnp.exe', 'csi\\x9b2Jnel\\x85']) assert.ok(labels.includes(escaped), `${escaped} in ${JSON.stringify(labels)}`);
 
-    assert.equal(api.badgeText(), '$(warning) Tampered · 2 files');
+    assert.equal(api.badgeOf(model)?.text, '$(warning) Tampered · 2 files');
     // Our own newline separates the policy line; no other control character.
-    assert.doesNotMatch(api.badgeTooltip().replace(/\n/g, ''), UNSAFE_CHARS);
-    assert.match(api.badgeTooltip(), /^hostile\\u202ecsi\\x9b2Jnel\\x85 differs/);
+    assert.doesNotMatch(api.badgeOf(model)!.tooltip.replace(/\n/g, ''), UNSAFE_CHARS);
+    assert.match(api.badgeOf(model)!.tooltip, /^hostile\\u202ecsi\\x9b2Jnel\\x85 differs/);
 
     const diagnostics = vscode.languages.getDiagnostics().filter(([u]) => u.fsPath.startsWith(model)).flatMap(([, ds]) => ds);
     assert.equal(diagnostics.length, 2);

@@ -58,7 +58,7 @@ suite('A broken verification policy', () => {
     fs.writeFileSync(policyFile(), `{\n  "models": [\n    { "path": "models\\\\llama-*", "keyHints": ["${hint}"] }\n  ]\n}\n`);
     assert.equal(await verify(), undefined);
     assert.equal(api.states.get(model())?.kind, 'policyError');
-    assert.equal(api.badgeText(), '$(error) Policy error');
+    assert.equal(api.badgeOf(model())?.text, '$(error) Policy error');
     const [d, ...more] = problems();
     assert.equal(more.length, 0);
     assert.equal(d!.severity, vscode.DiagnosticSeverity.Error);

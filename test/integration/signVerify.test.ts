@@ -140,7 +140,7 @@ suite('Sign and verify in the editor', () => {
       // The key named by the signature is not the policy's: nothing to verify with, and no dialog in a test,
       // so give the right public key and check the policy still refuses the signer.
       await vscode.commands.executeCommand('modelSigning.verifyModel', vscode.Uri.file(model), { publicKey: keys });
-      assert.equal(api.badgeText(), '$(error) Not verified');
+      assert.equal(api.badgeOf(model)?.text, '$(error) Not verified');
       assert.notEqual(signerHint, '0'.repeat(64));
     } finally {
       fs.rmSync(policyFile, { force: true });
@@ -157,7 +157,7 @@ suite('Sign and verify in the editor', () => {
     try {
       await config.update('verify.policy', [{ path: 'signed-*', keyHints: ['0'.repeat(64)] }], vscode.ConfigurationTarget.Workspace);
       await vscode.commands.executeCommand('modelSigning.verifyModel', vscode.Uri.file(model), { publicKey: keys });
-      assert.equal(api.badgeText(), '$(error) Not verified');
+      assert.equal(api.badgeOf(model)?.text, '$(error) Not verified');
       await config.update('verify.policy', [{ path: 'signed-*', keyHints: [signerHint] }], vscode.ConfigurationTarget.Workspace);
       const ok = await vscode.commands.executeCommand<{ ok: boolean }>('modelSigning.verifyModel', vscode.Uri.file(model), { publicKey: keys });
       assert.equal(ok?.ok, true);
@@ -166,7 +166,7 @@ suite('Sign and verify in the editor', () => {
       fs.mkdirSync(path.dirname(policyFile), { recursive: true });
       fs.writeFileSync(policyFile, JSON.stringify({ models: [{ path: 'signed-*', keyHints: ['1'.repeat(64)] }] }));
       await vscode.commands.executeCommand('modelSigning.verifyModel', vscode.Uri.file(model), { publicKey: keys });
-      assert.equal(api.badgeText(), '$(error) Not verified');
+      assert.equal(api.badgeOf(model)?.text, '$(error) Not verified');
     } finally {
       fs.rmSync(policyFile, { force: true });
       await config.update('verify.policy', undefined, vscode.ConfigurationTarget.Workspace);
@@ -178,7 +178,7 @@ suite('Sign and verify in the editor', () => {
     const other = keyPair('P-384');
     const result = await vscode.commands.executeCommand<{ ok: boolean } | undefined>('modelSigning.verifyModel', vscode.Uri.file(model), { publicKey: other.pub });
     assert.equal(result, undefined);
-    assert.equal(api.badgeText(), '$(error) Not verified');
+    assert.equal(api.badgeOf(model)?.text, '$(error) Not verified');
   });
 
   test('signs a 2 GiB model (event-loop lag recorded), and a small change re-hashes only that file', async function () {

@@ -82,8 +82,8 @@ suite('The workspace cannot choose its own trust', () => {
       assert.notEqual(config().get('sigstore.trustConfig'), forged.trustConfig, 'the workspace value is not the effective one');
       const result = await vscode.commands.executeCommand<{ ok: boolean } | undefined>('modelSigning.verifyModel', vscode.Uri.file(forged.model), { identity: forged.identity, issuer: forged.issuer });
       assert.equal(result, undefined, 'the forgery verified');
+      // The model's own state: the badge follows whichever model is current, which a background event may change.
       assert.equal(api.states.get(forged.model)?.kind, 'failed');
-      assert.equal(api.badgeText(), '$(error) Not verified');
     } finally {
       await writeWorkspaceSettings(undefined);
     }
