@@ -19,6 +19,15 @@ const common = {
   define: { __VERSION__: JSON.stringify(version) },
 };
 
+// Core's keyless method requires ./sigstoreStack on first use; in dist/cli.js that require goes to
+// dist/sigstore.js (which re-exports it), so the Sigstore stack stays out of the CLI's start path.
+const sigstoreApart = {
+  name: 'sigstore-apart',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/sigstoreStack$/ }, () => ({ path: './sigstore.js', external: true }));
+  },
+};
+
 const builds = [
   // Only the extension may import `vscode`: in the worker and the CLI an import of it fails the build.
   // The extension in two bundles: what activation needs, and the commands with the core, loaded on first use.
@@ -31,7 +40,7 @@ const builds = [
     alias: { 'make-fetch-happen': './src/extension/hostFetch.ts' },
   },
   { ...common, entryPoints: { hashWorker: 'src/worker/hashWorker.ts' }, outdir: 'dist' },
-  { ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+  { ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' }, plugins: [sigstoreApart] },
   // The CLI's keyless method, loaded by dist/cli.js when it is used.
   { ...common, entryPoints: { sigstore: 'src/cli/sigstoreMethod.ts' }, outdir: 'dist' },
   // `provenance verify|show`, also loaded by dist/cli.js only when used.

@@ -5,24 +5,23 @@ import * as path from 'node:path';
 import { safeText } from '../core/display';
 import { ModelSigningError, isModelSigningError } from '../core/errors';
 import type { WorkerHashPool } from '../core/hashing/hashPool';
+import { METHOD_IDS, MethodId, isMethodId } from '../core/methods/registry';
 import { attestModel } from '../core/provenance/attest';
 import type { ProvenanceOverrides } from '../core/provenance/attestStatement';
 import { isGitHubActions } from '../core/provenance/githubEnvironment';
 import { OptionSpecs, Parsed, UsageError, formatHelp, parseArgs, printHelp } from './args';
 import { makeSigner } from './methods';
-import { COMMON, SERIALIZATION, SIGN_OPTIONS, SupportedMethod } from './options';
+import { COMMON, SERIALIZATION, SIGN_OPTIONS } from './options';
 import { type ProgressLine, err, out, outJson } from './terminal';
 
 /** main.ts's one place where failures become a line on stderr and exit code 1. */
 export type CommandRunner = (prefix: string, task: (pool: WorkerHashPool, progress: ProgressLine) => Promise<number>, quiet?: boolean) => Promise<number>;
 
-const METHODS: readonly SupportedMethod[] = ['sigstore', 'key', 'certificate'];
-
 const ATTEST_OPTIONS: OptionSpecs = {
   output: { kind: 'string', required: true, metavar: 'PATH', help: 'Where to write the provenance (a Sigstore bundle, DSSE, in-toto Statement v1, SLSA v1).' },
   overwrite: { kind: 'flag', help: 'Replace the output file if it exists (default: refuse).' },
   'per-file': { kind: 'flag', help: 'Add one subject per file (path and sha256) besides the model\'s root digest.' },
-  method: { kind: 'string', metavar: '[sigstore|key|certificate]', default: 'sigstore', help: 'How to sign: keyless (in GitHub Actions with the job\'s token), a key, or a certificate.' },
+  method: { kind: 'string', metavar: `[${METHOD_IDS.join('|')}]`, default: 'sigstore', help: 'How to sign: keyless (in GitHub Actions with the job\'s token), a key, or a certificate.' },
   'source-uri': { kind: 'string', metavar: 'URI', help: 'The source repository (github.com/org/repo); outside GitHub Actions, or to override it.' },
   'source-ref': { kind: 'string', metavar: 'REF', help: 'The git ref built, in full (refs/heads/main, refs/tags/v1).' },
   'source-commit': { kind: 'string', metavar: 'SHA', help: 'The git commit built.' },
@@ -33,7 +32,7 @@ const ATTEST_OPTIONS: OptionSpecs = {
 };
 
 /** The signing flags of a method, as `sign` takes them, without what attest fixes (signature path, serialization). */
-function signingOptions(method: SupportedMethod): OptionSpecs {
+function signingOptions(method: MethodId): OptionSpecs {
   const fixed = new Set(['signature', ...Object.keys(SERIALIZATION), ...Object.keys(COMMON)]);
   return Object.fromEntries(Object.entries(SIGN_OPTIONS[method]).filter(([name]) => !fixed.has(name)));
 }
@@ -92,7 +91,7 @@ export async function attestCommand(argv: string[], run: CommandRunner): Promise
 }
 
 /** `--method X` / `--method=X` (also `--method_`…), read before parsing: the method decides which flags exist. */
-function methodOf(argv: readonly string[]): SupportedMethod {
+function methodOf(argv: readonly string[]): MethodId {
   let value: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i]!;
@@ -102,10 +101,10 @@ function methodOf(argv: readonly string[]): SupportedMethod {
     value = token.includes('=') ? token.slice(token.indexOf('=') + 1) : argv[i + 1];
   }
   if (value === undefined) return 'sigstore';
-  if (!(METHODS as readonly string[]).includes(value)) {
-    throw new UsageError(`Invalid value for '--method': '${value}' is not one of ${METHODS.map((m) => `'${m}'`).join(', ')}.`);
+  if (!isMethodId(value)) {
+    throw new UsageError(`Invalid value for '--method': '${value}' is not one of ${METHOD_IDS.map((m) => `'${m}'`).join(', ')}.`);
   }
-  return value as SupportedMethod;
+  return value;
 }
 
 function overrides(p: Parsed): ProvenanceOverrides {

@@ -5,6 +5,7 @@ import { HASH_ALGORITHMS, HashAlgorithm, isHashAlgorithm } from '../core/hashing
 import { WorkerHashPool } from '../core/hashing/hashPool';
 import type { SerializationMethod } from '../core/manifest/manifest';
 import { serializeModel } from '../core/manifest/serializer';
+import { METHOD_IDS } from '../core/methods/registry';
 import { signModel } from '../core/signing/signModel';
 import type { TrustConfig } from '../core/sigstore/trustConfig';
 import { VerificationResult, verifyModel } from '../core/verifying/verifyModel';
@@ -18,6 +19,9 @@ import { ProgressLine, err, out, outJson } from './terminal';
 declare const __VERSION__: string;
 const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
 
+/** The reference's default method first. */
+const METHOD_LIST = METHOD_IDS.map((m, i) => (i === 0 ? `${m} (default)` : m)).join(', ');
+
 const TOP_HELP = `Usage: model-signing [OPTIONS] COMMAND [ARGS]...
 
   Sign ML models and verify them, in the OpenSSF Model Signing (OMS) format.
@@ -30,8 +34,8 @@ Options:
 
 Commands:
   digest      Compute the digest of a model.
-  sign        Sign a model (methods: sigstore (default), key, certificate).
-  verify      Verify a model (methods: sigstore (default), key, certificate).
+  sign        Sign a model (methods: ${METHOD_LIST}).
+  verify      Verify a model (methods: ${METHOD_LIST}).
   attest      Write signed SLSA provenance for a model (in CI or locally).
   provenance  Verify or show SLSA provenance (verify, show).
 `;

@@ -2,17 +2,13 @@ import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { SafeText, safeText } from '../core/display';
 import { readKeyFile } from '../core/io/readInputFile';
-import { CertificateSigner } from '../core/signing/certificateSigner';
+import { MethodId, signingMethod } from '../core/methods/registry';
 import { fingerprint, parsePemCertificates } from '../core/signing/certificates';
-import { KeySigner } from '../core/signing/keySigner';
 import { loadPrivateKey, loadPublicKey } from '../core/signing/keys';
 import type { Signer } from '../core/signing/signer';
 import type { TrustConfig } from '../core/sigstore/trustConfig';
-import { CertificateVerifier } from '../core/verifying/certificateVerifier';
-import { KeyVerifier } from '../core/verifying/keyVerifier';
 import type { SignerInfo, Verifier } from '../core/verifying/verifier';
 import { Parsed } from './args';
-import { SupportedMethod } from './options';
 import { err } from './terminal';
 
 /** What a command needs from the options of its signing method. */
@@ -24,25 +20,25 @@ export interface MethodSetup<T> {
   publicCaStore?: boolean;
 }
 
-export async function makeSigner(method: SupportedMethod, p: Parsed): Promise<MethodSetup<Signer>> {
+export async function makeSigner(method: MethodId, p: Parsed): Promise<MethodSetup<Signer>> {
   if (method === 'sigstore') return sigstoreMethod().makeSigstoreSigner(p);
   const privateKey = loadPrivateKey(readKeyFile(p.strings['private-key']!, 'private key'), p.strings.password);
-  if (method === 'key') return { value: new KeySigner(privateKey), warnings: [] };
-  const leaf = parsePemCertificates(readKeyFile(p.strings['signing-certificate']!, 'signing certificate'), p.strings['signing-certificate'])[0]!;
-  const chain = p.multis['certificate-chain']!.flatMap((f) => parsePemCertificates(readKeyFile(f, 'certificate chain'), f));
-  return { value: new CertificateSigner(privateKey, leaf, chain), warnings: [] };
+  if (method === 'key') return { value: await signingMethod('key').makeSigner({ privateKey }), warnings: [] };
+  const signingCertificate = parsePemCertificates(readKeyFile(p.strings['signing-certificate']!, 'signing certificate'), p.strings['signing-certificate'])[0]!;
+  const certificateChain = p.multis['certificate-chain']!.flatMap((f) => parsePemCertificates(readKeyFile(f, 'certificate chain'), f));
+  return { value: await signingMethod('certificate').makeSigner({ privateKey, signingCertificate, certificateChain }), warnings: [] };
 }
 
-export async function makeVerifier(method: SupportedMethod, p: Parsed): Promise<MethodSetup<Verifier>> {
+export async function makeVerifier(method: MethodId, p: Parsed): Promise<MethodSetup<Verifier>> {
   if (method === 'sigstore') return sigstoreMethod().makeSigstoreVerifier(p);
-  if (method === 'key') return { value: new KeyVerifier(loadPublicKey(readKeyFile(p.strings['public-key']!, 'public key'))), warnings: [] };
+  if (method === 'key') return { value: await signingMethod('key').makeVerifier({ publicKey: loadPublicKey(readKeyFile(p.strings['public-key']!, 'public key')) }), warnings: [] };
   const files = p.multis['certificate-chain']!;
   const publicCaStore = files.length === 0;
   const roots = publicCaStore
     ? tls.rootCertificates.flatMap((pem) => parsePemCertificates(pem, 'the Node.js CA store'))
     : files.flatMap((f) => parsePemCertificates(readKeyFile(f, 'certificate chain'), f));
   if (p.flags['log-fingerprints']) roots.forEach((r) => err(safeText`[  init  ] sha256 Fingerprint: ${fingerprint(r)}\n`));
-  return { value: new CertificateVerifier({ roots }), warnings: [], publicCaStore };
+  return { value: await signingMethod('certificate').makeVerifier({ roots }), warnings: [], publicCaStore };
 }
 
 export const PUBLIC_CA_WARNING = 'No --certificate-chain: the signing certificate was checked against every public CA in the '

@@ -1,11 +1,12 @@
 import { DEFAULT_SHARD_SIZE } from '../core/manifest/manifest';
+import { MethodId, SIGNING_METHODS } from '../core/methods/registry';
+import type { MethodInput } from '../core/methods/signingMethod';
 import { OptionSpecs } from './args';
 
 // The reference CLI's options, command by command, plus this tool's additions.
 
 export const PKI_METHODS = ['sigstore', 'key', 'certificate', 'pkcs11-key', 'pkcs11-certificate'] as const;
 export type PkiMethod = (typeof PKI_METHODS)[number];
-export type SupportedMethod = 'sigstore' | 'key' | 'certificate';
 
 export const COMMON: OptionSpecs = {
   'ignore-paths': { kind: 'multi', metavar: 'PATH', help: 'File paths to ignore when signing or verifying.' },
@@ -30,27 +31,15 @@ const TRUST: OptionSpecs = {
   'trust-config': { kind: 'string', metavar: 'PATH', help: 'A Sigstore ClientTrustConfig JSON: trusted root and signing config of a private instance.' },
 };
 
-const PRIVATE_KEY: OptionSpecs = {
-  'private-key': { kind: 'string', required: true, metavar: 'PATH', help: 'Path to the private key, as a PEM-encoded file.' },
-  password: { kind: 'string', metavar: 'TEXT', help: 'Password for the key encryption, if any.' },
-};
-
-export const SIGN_OPTIONS: Record<SupportedMethod, OptionSpecs> = {
+/** The CLI's own flags beside a method's declared inputs: for keyless, how to log in and which instance to use. */
+const SIGN_EXTRAS: Partial<Record<MethodId, OptionSpecs>> = {
   sigstore: {
-    ...SIGN_COMMON,
     ...TRUST,
     'use-ambient-credentials': { kind: 'flag', help: 'Use the CI\'s identity token (GitHub Actions, SIGSTORE_ID_TOKEN).' },
     'identity-token': { kind: 'string', metavar: 'TOKEN', help: 'An OIDC identity token to sign with, instead of logging in.' },
     'oauth-force-oob': { kind: 'flag', help: 'Log in out of band: paste the code instead of a browser redirect.' },
     'client-id': { kind: 'string', metavar: 'ID', default: 'sigstore', help: 'OAuth client id for the login.' },
     'client-secret': { kind: 'string', metavar: 'SECRET', default: '', help: 'OAuth client secret for the login.' },
-  },
-  key: { ...SIGN_COMMON, ...PRIVATE_KEY },
-  certificate: {
-    ...SIGN_COMMON,
-    ...PRIVATE_KEY,
-    'signing-certificate': { kind: 'string', required: true, metavar: 'PATH', help: 'Path to the signing certificate, as a PEM-encoded file.' },
-    'certificate-chain': { kind: 'multi', metavar: 'PATH', help: 'Certificate chain to embed, as PEM files (leaf issuer first).' },
   },
 };
 
@@ -61,33 +50,26 @@ const VERIFY_COMMON: OptionSpecs = {
   json: { kind: 'flag', help: 'Print the full result as JSON on stdout.' },
 };
 
-export const VERIFY_OPTIONS: Record<SupportedMethod, OptionSpecs> = {
-  sigstore: {
-    ...VERIFY_COMMON,
-    identity: { kind: 'string', required: true, metavar: 'TEXT', help: 'The expected identity of the signer (email or workload URI), compared exactly.' },
-    'identity-provider': { kind: 'string', required: true, metavar: 'URL', help: 'The expected OIDC issuer of that identity, compared exactly.' },
-    ...TRUST,
-    'refresh-trust-root': { kind: 'flag', help: 'Update the production trusted root through TUF first (a failure is only a warning).' },
-  },
-  key: { ...VERIFY_COMMON, 'public-key': { kind: 'string', required: true, metavar: 'PATH', help: 'Path to the public key used for verification.' } },
-  certificate: {
-    ...VERIFY_COMMON,
-    'certificate-chain': { kind: 'multi', metavar: 'PATH', help: 'Trust anchors, as PEM files (default: the Mozilla CA store built into Node.js).' },
-    'log-fingerprints': { kind: 'flag', help: 'Log the SHA-256 fingerprints of the anchors and the signature\'s certificates.' },
-  },
+const VERIFY_EXTRAS: Partial<Record<MethodId, OptionSpecs>> = {
+  sigstore: { ...TRUST, 'refresh-trust-root': { kind: 'flag', help: 'Update the production trusted root through TUF first (a failure is only a warning).' } },
+  certificate: { 'log-fingerprints': { kind: 'flag', help: 'Log the SHA-256 fingerprints of the anchors and the signature\'s certificates.' } },
 };
+
+/** A method's declared inputs as flags: a file or text is a string, several files a repeatable option. */
+function inputFlags(inputs: readonly MethodInput[]): OptionSpecs {
+  return Object.fromEntries(inputs.map((i) => [i.flag, i.kind === 'files'
+    ? { kind: 'multi', metavar: i.metavar, help: i.help }
+    : { kind: 'string', ...(i.required ? { required: true } : {}), metavar: i.metavar, help: i.help }]));
+}
+
+function byMethod<T>(make: (m: (typeof SIGNING_METHODS)[number]) => T): Record<MethodId, T> {
+  return Object.fromEntries(SIGNING_METHODS.map((m) => [m.id, make(m)])) as Record<MethodId, T>;
+}
+
+export const SIGN_OPTIONS = byMethod<OptionSpecs>((m) => ({ ...SIGN_COMMON, ...inputFlags(m.inputs.sign), ...SIGN_EXTRAS[m.id] }));
+
+export const VERIFY_OPTIONS = byMethod<OptionSpecs>((m) => ({ ...VERIFY_COMMON, ...inputFlags(m.inputs.verify), ...VERIFY_EXTRAS[m.id] }));
 
 export const DIGEST_OPTIONS: OptionSpecs = { ...COMMON, ...SERIALIZATION };
 
-export const METHOD_HELP: Record<'sign' | 'verify', Record<SupportedMethod, string>> = {
-  sign: {
-    sigstore: 'Sign a model keylessly with Sigstore: a short-lived certificate for your identity, logged in Rekor.',
-    key: 'Sign a model with an elliptic-curve private key.',
-    certificate: 'Sign a model with a private key and its X.509 certificate chain.',
-  },
-  verify: {
-    sigstore: 'Verify a model signed keylessly with Sigstore, for an exact identity and issuer.',
-    key: 'Verify a model signed with a private key.',
-    certificate: 'Verify a model signed with an X.509 certificate chain.',
-  },
-};
+export const METHOD_HELP = { sign: byMethod((m) => m.help.sign), verify: byMethod((m) => m.help.verify) };

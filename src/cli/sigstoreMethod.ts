@@ -2,17 +2,25 @@
 // Sigstore stack is most of the CLI's code, and only `sign`/`verify sigstore` need it.
 import { spawn } from 'node:child_process';
 import * as readline from 'node:readline';
-import {
-  PRODUCTION_OIDC_ISSUER, SigstoreSigner, SigstoreVerifier, chooseIdentityProvider, oidcIssuerOf, resolveTrustConfig,
-} from '../core/sigstore';
+import { signingMethod } from '../core/methods/registry';
+import { PRODUCTION_OIDC_ISSUER, TrustConfig, chooseIdentityProvider, oidcIssuerOf, resolveTrustConfig } from '../core/sigstore';
 import { safeText } from '../core/display';
 import type { Signer } from '../core/signing/signer';
 import type { Verifier } from '../core/verifying/verifier';
 import type { Parsed } from './args';
-import type { MethodSetup } from './methods';
 import { err } from './terminal';
 
-export async function makeSigstoreSigner(p: Parsed): Promise<MethodSetup<Signer>> {
+// Core's keyless method loads the stack from here in dist/cli.js (esbuild.mjs points it at this bundle).
+export * from '../core/methods/sigstoreStack';
+
+/** methods.ts's MethodSetup, spelled out: methods.ts loads this module, not the other way round. */
+interface SigstoreSetup<T> {
+  value: T;
+  trust: TrustConfig;
+  warnings: string[];
+}
+
+export async function makeSigstoreSigner(p: Parsed): Promise<SigstoreSetup<Signer>> {
   const { config, warnings } = await resolveTrustConfig({ trustConfigPath: p.strings['trust-config'], useStaging: p.flags['use-staging'] });
   const identity = chooseIdentityProvider({
     identityToken: p.strings['identity-token'],
@@ -26,16 +34,16 @@ export async function makeSigstoreSigner(p: Parsed): Promise<MethodSetup<Signer>
       readCode: () => prompt('Enter verification code: '),
     },
   });
-  return { value: new SigstoreSigner({ trustConfig: config, identity }), trust: config, warnings };
+  return { value: await signingMethod('sigstore').makeSigner({ trustConfig: config, identity }), trust: config, warnings };
 }
 
-export async function makeSigstoreVerifier(p: Parsed): Promise<MethodSetup<Verifier>> {
+export async function makeSigstoreVerifier(p: Parsed): Promise<SigstoreSetup<Verifier>> {
   const { config, warnings } = await resolveTrustConfig({
     trustConfigPath: p.strings['trust-config'],
     useStaging: p.flags['use-staging'],
     refresh: p.flags['refresh-trust-root'],
   });
-  const verifier = new SigstoreVerifier({ trustConfig: config, identity: p.strings.identity!, issuer: p.strings['identity-provider']! });
+  const verifier = await signingMethod('sigstore').makeVerifier({ trustConfig: config, identity: p.strings.identity!, issuer: p.strings['identity-provider']! });
   return { value: verifier, trust: config, warnings };
 }
 

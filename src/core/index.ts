@@ -22,6 +22,8 @@ export * from './verifying/dsseSignature';
 export * from './verifying/keyVerifier';
 export * from './verifying/certificateVerifier';
 export * from './verifying/verifyModel';
+export * from './methods/signingMethod';
+export * from './methods/registry';
 export * from './verifying/digestCache';
 export * from './hashing/cachedHashPool';
 export * from './policy/policy';

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { ModelSigningError, loadPrivateKey, readKeyFile } from '../core';
+import { MethodInput, ModelSigningError, loadPrivateKey, readKeyFile } from '../core';
 import type { KeyObject } from 'node:crypto';
 import { safeText } from '../core/display';
 import { notify } from './notify';
@@ -8,6 +8,11 @@ import { notify } from './notify';
 export async function pickFiles(title: string, many = false): Promise<string[] | undefined> {
   const uris = await vscode.window.showOpenDialog({ title, canSelectFiles: true, canSelectFolders: false, canSelectMany: many, openLabel: 'Select' });
   return uris?.map((u) => u.fsPath);
+}
+
+/** Asks for a method's file input with its prompt. */
+export function pickInput(input: MethodInput): Promise<string[] | undefined> {
+  return pickFiles(input.prompt ?? input.help, input.kind === 'files');
 }
 
 /**

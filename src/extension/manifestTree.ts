@@ -6,7 +6,7 @@ import { COMMANDS } from './constants';
 import { ManifestNode, toManifestTree } from './manifestNodes';
 import { OPEN_PROVENANCE_COMMAND, provenanceFilesOf } from './provenanceFiles';
 import type { PolicyNote } from './modelPolicy';
-import { ModelState, ModelStates, describeSigner } from './modelState';
+import { ModelState, ModelStates } from './modelState';
 import { formatBytes } from '../core/units';
 import { SafeText, displayText, joinText, jsonText, safeText } from '../core/display';
 
@@ -125,7 +125,7 @@ function topLevel(state: ModelState, tree: ManifestNode | undefined): Item[] {
   const items: Item[] = [
     {
       type: 'info',
-      label: safeText`${describeSigner(signer)}`,
+      label: safeText`${state.signer}`,
       description: signer.method === 'sigstore' ? safeText`${signer.issuer}` : signer.method === 'certificate' ? safeText`issued by ${signer.issuer}` : safeText`public key`,
       tooltip: jsonText(signer, 2),
       icon: state.kind === 'verified' ? 'verified' : 'warning',

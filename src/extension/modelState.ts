@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { SignerInfo, VerificationResult } from '../core';
+import type { VerificationResult } from '../core';
 import type { PolicyNote } from './modelPolicy';
 import type { ModelTarget } from './modelTarget';
 
@@ -7,8 +7,9 @@ import type { ModelTarget } from './modelTarget';
 export type ModelState =
   | { kind: 'unsigned'; target: ModelTarget }
   | { kind: 'verifying'; target: ModelTarget; percent: number }
-  | { kind: 'verified'; target: ModelTarget; result: VerificationResult; policy?: PolicyNote }
-  | { kind: 'tampered'; target: ModelTarget; result: VerificationResult; policy?: PolicyNote }
+  // `signer` is the signer in one line, as its method words it (core's describeSigner, kept off the activation path).
+  | { kind: 'verified'; target: ModelTarget; result: VerificationResult; signer: string; policy?: PolicyNote }
+  | { kind: 'tampered'; target: ModelTarget; result: VerificationResult; signer: string; policy?: PolicyNote }
   | { kind: 'failed'; target: ModelTarget; message: string; policy?: PolicyNote }
   /** The policy that may govern the model is broken: not verified, not trust on first use. */
   | { kind: 'policyError'; target: ModelTarget; message: string };
@@ -48,18 +49,6 @@ export class ModelStates implements vscode.Disposable {
 
   dispose(): void {
     this.changed.dispose();
-  }
-}
-
-/** One line naming the signer. */
-export function describeSigner(signer: SignerInfo): string {
-  switch (signer.method) {
-    case 'sigstore':
-      return signer.identity;
-    case 'key':
-      return `key ${signer.keyHint.slice(0, 12)}…`;
-    case 'certificate':
-      return signer.subject;
   }
 }
 

@@ -1,13 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { createPublicKey } from 'node:crypto';
+import { KeyObject, createPublicKey } from 'node:crypto';
 import {
-  CertificateSigner, HashPool, KeySigner, KeyVerifier, ModelSigningError, Signer, SigstoreSigner, Verifier, listModelFiles, parsePemCertificates, signModel,
+  HashPool, MethodId, MethodInput, ModelSigningError, SIGNING_METHODS, Signer, Verifier, listModelFiles, parsePemCertificates, signModel, signingMethod,
 } from '../core';
 import { safeText } from '../core/display';
 import { STATE } from './constants';
-import { loadKeyInteractively, pickFiles } from './keyMaterial';
+import { loadKeyInteractively, pickInput } from './keyMaterial';
 import { ModelTarget, pickTarget } from './modelTarget';
 import { notify } from './notify';
 import { readKeyFile } from '../core/io/readInputFile';
@@ -15,11 +15,12 @@ import { formatBytes } from '../core/units';
 import { withHashingProgress } from './progress';
 import { IdentitySource, chooseIdentitySource, identityProvider, trustConfigFromSettings } from './sigstoreIdentity';
 
-export type SigningMethod = 'sigstore' | 'key' | 'certificate';
-
-/** Everything the Sign Model flow asks, given up front by callers that already know (tests, other extensions). */
+/**
+ * Everything the Sign Model flow asks, given up front by callers that already know (tests, other extensions).
+ * A method's file inputs are named as its declared inputs, in camelCase (`--private-key` is `privateKey`).
+ */
 export interface SignModelArgs {
-  method?: SigningMethod;
+  method?: MethodId;
   privateKey?: string;
   password?: string;
   signingCertificate?: string;
@@ -71,32 +72,48 @@ export async function signModelCommand(deps: SignDeps, uri?: vscode.Uri, args: S
   return true;
 }
 
-async function chooseMethod(context: vscode.ExtensionContext): Promise<SigningMethod | undefined> {
-  const last = context.workspaceState.get<SigningMethod>(STATE.signingMethod);
-  const items = [
-    { label: 'Sigstore (keyless)', description: 'a short-lived certificate for your identity, logged in Rekor', method: 'sigstore' as const },
-    { label: 'Private key', description: 'an EC key (P-256, P-384, P-521) in a PEM file', method: 'key' as const },
-    { label: 'Certificate', description: 'a private key with its X.509 certificate chain', method: 'certificate' as const },
-  ].sort((a, b) => Number(b.method === last) - Number(a.method === last));
+async function chooseMethod(context: vscode.ExtensionContext): Promise<MethodId | undefined> {
+  const last = context.workspaceState.get<MethodId>(STATE.signingMethod);
+  const items = SIGNING_METHODS.map((m) => ({ label: m.label, description: m.description, method: m.id }))
+    .sort((a, b) => Number(b.method === last) - Number(a.method === last));
   return (await vscode.window.showQuickPick(items, { title: 'Sign Model with', ignoreFocusOut: true }))?.method;
 }
 
 /** The signer, and for a key the verifier of what it signs, so the badge can show the result at once. */
-async function makeSigner(method: SigningMethod, deps: SignDeps, args: SignModelArgs): Promise<{ signer: Signer; verifier?: Verifier } | undefined> {
+async function makeSigner(method: MethodId, deps: SignDeps, args: SignModelArgs): Promise<{ signer: Signer; verifier?: Verifier } | undefined> {
   if (method === 'sigstore') {
     const trust = await trustConfigFromSettings();
     const source = args.identitySource ?? (await chooseIdentitySource());
     const identity = source && (await identityProvider(source, trust, args.identityToken));
-    return identity && { signer: new SigstoreSigner({ trustConfig: trust, identity }) };
+    return identity && { signer: await signingMethod('sigstore').makeSigner({ trustConfig: trust, identity }) };
   }
-  const keyFile = args.privateKey ?? (await pickFiles('Private key (PEM)'))?.[0];
-  if (!keyFile) return undefined;
-  const key = await loadKeyInteractively(keyFile, deps.context.secrets, args.password);
-  if (!key) return undefined;
-  if (method === 'key') return { signer: new KeySigner(key), verifier: new KeyVerifier(createPublicKey(key)) };
-  const certFile = args.signingCertificate ?? (await pickFiles('Signing certificate (PEM)'))?.[0];
-  if (!certFile) return undefined;
-  const chainFiles = args.certificateChain ?? (await pickFiles('Certificate chain (PEM files; cancel for none)', true)) ?? [];
-  const chain = chainFiles.flatMap((f) => parsePemCertificates(readKeyFile(f, 'certificate chain'), f));
-  return { signer: new CertificateSigner(key, parsePemCertificates(readKeyFile(certFile, 'signing certificate'), certFile)[0]!, chain) };
+  const inputs = await keyInputs(signingMethod(method).inputs.sign, deps, args);
+  if (!inputs) return undefined;
+  const { privateKey, files } = inputs;
+  if (method === 'key') return { signer: await signingMethod('key').makeSigner({ privateKey }), verifier: await signingMethod('key').makeVerifier({ publicKey: createPublicKey(privateKey) }) };
+  const pem = (key: string, what: string) => files[key]!.flatMap((f) => parsePemCertificates(readKeyFile(f, what), f));
+  return { signer: await signingMethod('certificate').makeSigner({ privateKey, signingCertificate: pem('signingCertificate', 'signing certificate')[0]!, certificateChain: pem('certificateChain', 'certificate chain') }) };
+}
+
+/**
+ * The private key and the other files a key-based method declares, from the arguments or asked for in the
+ * declared order; undefined when a required one is cancelled. The key's password is asked as soon as the key is chosen.
+ */
+async function keyInputs(inputs: readonly MethodInput[], deps: SignDeps, args: SignModelArgs): Promise<{ privateKey: KeyObject; files: Record<string, string[]> } | undefined> {
+  const given = args as Record<string, string | string[] | undefined>;
+  const files: Record<string, string[]> = {};
+  let privateKey: KeyObject | undefined;
+  for (const input of inputs) {
+    if (!input.prompt) continue;
+    const name = input.flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    const value = given[name];
+    const picked = value === undefined ? await pickInput(input) : [value].flat();
+    if (!picked?.length && input.required) return undefined;
+    files[name] = picked ?? [];
+    if (name === 'privateKey') {
+      privateKey = await loadKeyInteractively(files[name][0]!, deps.context.secrets, args.password);
+      if (!privateKey) return undefined;
+    }
+  }
+  return privateKey && { privateKey, files };
 }

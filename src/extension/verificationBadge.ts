@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { SafeText, joinText, safeText } from '../core/display';
 import { VIEWS } from './constants';
 import type { PolicyNote } from './modelPolicy';
-import { ModelState, ModelStates, describeSigner, problemCount } from './modelState';
+import { ModelState, ModelStates, problemCount } from './modelState';
 
 /** The status-bar badge: the verification state of the current model, at a glance. */
 export class VerificationBadge implements vscode.Disposable {
@@ -66,7 +66,7 @@ function badgeOf(state: ModelState): { text: SafeText; tooltip: SafeText } {
     case 'verifying':
       return { text: safeText`$(sync~spin) Verifying ${Math.floor(state.percent)}%`, tooltip: safeText`Verifying ${name}` };
     case 'verified':
-      return { text: safeText`$(verified) Verified · ${statusBarText(describeSigner(state.result.signer))}`, tooltip: withPolicy(safeText`${name}: every file matches its signature`, state.policy) };
+      return { text: safeText`$(verified) Verified · ${statusBarText(state.signer)}`, tooltip: withPolicy(safeText`${name}: every file matches its signature`, state.policy) };
     case 'tampered': {
       const n = problemCount(state.result);
       return { text: safeText`$(warning) Tampered · ${n} file${n === 1 ? '' : 's'}`, tooltip: withPolicy(safeText`${name} differs from its signature`, state.policy) };

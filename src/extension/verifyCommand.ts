@@ -2,15 +2,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
-  Bundle, CertificateVerifier, HashPool, HashProgress, KeyVerifier, PolicyEntry, SigstoreVerifier, VerificationResult, Verifier, bundleKind,
-  evaluatePolicy, isModelSigningError, modelGlob, parseShardName, loadPublicKey, parsePemCertificates, pinIdentity, policyCertificateRoots, policyFilePath,
-  publicKeyHint, readBundle, readKeyFile, verifyModel,
+  Bundle, HashPool, HashProgress, PolicyEntry, VerificationResult, Verifier, bundleKind, describeSigner, evaluatePolicy, isModelSigningError,
+  modelGlob, parseShardName, loadPublicKey, parsePemCertificates, pinIdentity, policyCertificateRoots, policyFilePath, publicKeyHint, readBundle, readKeyFile,
+  signingMethod, verifyModel,
 } from '../core';
 import { SafeText, safeText } from '../core/display';
-import { pickFiles } from './keyMaterial';
+import { pickInput } from './keyMaterial';
 import { NOT_TRUSTED, PolicyNote, policyFor } from './modelPolicy';
 import { isPolicyError, showPolicyProblem } from './policyProblems';
-import { ModelState, ModelStates, describeSigner, problemCount } from './modelState';
+import { ModelState, ModelStates, problemCount } from './modelState';
 import { ModelTarget, pickTarget } from './modelTarget';
 import { notify } from './notify';
 import { withHashingProgress } from './progress';
@@ -114,19 +114,21 @@ async function chooseVerifier(deps: VerifyDeps, target: ModelTarget, bundle: Bun
     // One identity given (or the policy's only one): checked exactly. Otherwise verify, then show who
     // signed (trust on first use) or check the policy's list.
     const rule = args.identity && args.issuer ? { identity: args.identity, issuer: args.issuer } : policy?.sigstore.length === 1 ? policy.sigstore[0] : undefined;
-    return new SigstoreVerifier({ trustConfig, identity: rule?.identity ?? '', issuer: rule?.issuer ?? '', anyIdentity: !rule });
+    return signingMethod('sigstore').makeVerifier({ trustConfig, identity: rule?.identity ?? '', issuer: rule?.issuer ?? '', anyIdentity: !rule });
   }
   if (kind === 'key') {
+    const method = signingMethod('key');
     const policyKey = policy && policyKeyFor(policy, bundle.verificationMaterial.publicKey?.hint);
-    if (policyKey) return new KeyVerifier(policyKey);
+    if (policyKey) return method.makeVerifier({ publicKey: policyKey });
     if (args.quiet) return known;
-    const file = args.publicKey ?? (await pickFiles('Public key of the signer (PEM)'))?.[0];
-    return file ? new KeyVerifier(loadPublicKey(readKeyFile(file, 'public key'))) : undefined;
+    const file = args.publicKey ?? (await pickInput(method.inputs.verify[0]!))?.[0];
+    return file ? method.makeVerifier({ publicKey: loadPublicKey(readKeyFile(file, 'public key')) }) : undefined;
   }
-  if (policy && policy.certificateRoots.length > 0) return new CertificateVerifier({ roots: policyCertificateRoots(policy) });
+  const method = signingMethod('certificate');
+  if (policy && policy.certificateRoots.length > 0) return method.makeVerifier({ roots: policyCertificateRoots(policy) });
   if (args.quiet) return known;
-  const roots = args.certificateRoots ?? (await pickFiles('Trusted root certificates (PEM)', true));
-  return roots?.length ? new CertificateVerifier({ roots: roots.flatMap((f) => parsePemCertificates(readKeyFile(f, 'root certificate'), f)) }) : undefined;
+  const roots = args.certificateRoots ?? (await pickInput(method.inputs.verify[0]!));
+  return roots?.length ? method.makeVerifier({ roots: roots.flatMap((f) => parsePemCertificates(readKeyFile(f, 'root certificate'), f)) }) : undefined;
 }
 
 /** The policy's public key whose hint the signature names (or its only key, for old bundles without a hint). */
@@ -155,7 +157,7 @@ async function offerPin(deps: VerifyDeps, target: ModelTarget, result: Verificat
 }
 
 function report(deps: VerifyDeps, target: ModelTarget, result: VerificationResult, policy: PolicyNote, set: (state: ModelState) => void, quiet = false): void {
-  set({ kind: result.ok ? 'verified' : 'tampered', target, result, policy });
+  set({ kind: result.ok ? 'verified' : 'tampered', target, result, signer: describeSigner(result.signer), policy });
   const name = path.basename(target.modelPath);
   // A shard names its file as the core parses it; a file name that merely ends in `:1:2` stays whole.
   const fileOf = (n: string) => (result.serialization.method === 'shards' ? parseShardName(n)?.path ?? n : n);

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ModelSigningError, errnoCode } from '../errors';
 import { writeFileAtomic } from '../signing/bundle';
+import { methodOfSigner } from '../methods/registry';
 import { SignerInfo } from '../verifying/verifier';
 import { compileGlob, escapeGlob, normalizeGlob, workspaceRelativePath } from './glob';
 import { PolicyEntry, parsePolicyJson, parsePolicy, readPolicyText } from './policyFile';
@@ -65,30 +66,5 @@ export async function pinIdentity(policyFile: string, modelGlob: string, signer:
 }
 
 function addSigner(raw: Record<string, unknown>, signer: SignerInfo): boolean {
-  const list = (key: string): unknown[] => {
-    if (raw[key] === undefined) raw[key] = [];
-    return raw[key] as unknown[];
-  };
-  switch (signer.method) {
-    case 'sigstore': {
-      const l = list('sigstore') as Array<Record<string, unknown>>;
-      if (l.some((r) => r.identity === signer.identity && r.issuer === signer.issuer)) return false;
-      l.push({ identity: signer.identity, issuer: signer.issuer });
-      return true;
-    }
-    case 'key': {
-      const l = list('keyHints') as string[];
-      const hint = signer.keyHint.toLowerCase();
-      if (l.some((h) => h.toLowerCase() === hint)) return false;
-      l.push(hint);
-      return true;
-    }
-    case 'certificate': {
-      const l = list('certificateFingerprints') as string[];
-      const fp = signer.fingerprint.toUpperCase();
-      if (l.some((f) => f.replace(/:/g, '').toUpperCase() === fp.replace(/:/g, ''))) return false;
-      l.push(fp);
-      return true;
-    }
-  }
+  return methodOfSigner(signer).pin(raw, signer);
 }

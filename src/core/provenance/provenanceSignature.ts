@@ -14,7 +14,7 @@ import { bundleFromJSON } from '@sigstore/bundle';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { PolicyError, VerificationError as SigstoreVerificationError, Verifier as SigstoreJsVerifier, toSignedEntity, toTrustMaterial } from '@sigstore/verify';
 import { ErrorCode, ModelSigningError } from '../errors';
-import { bundleKind } from '../signing/bundle';
+import { bundleKind } from '../methods/registry';
 import { verifyCertificateChain } from '../signing/certificates';
 import { pae } from '../signing/dsse';
 import { checkSupported, hashForKey, publicKeyHint, verifyBytes } from '../signing/keys';

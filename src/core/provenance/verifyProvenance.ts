@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { throwIfAborted } from '../errors';
 import { HashPool, InlineHashPool, WorkerHashPool } from '../hashing/hashPool';
 import { readKeyFile } from '../io/readInputFile';
-import { bundleKind } from '../signing/bundle';
+import { bundleKind } from '../methods/registry';
 import { loadPublicKey } from '../signing/keys';
 import { TrustConfig, resolveTrustConfig } from '../sigstore/trustConfig';
 import { readProvenanceFile } from './provenanceFile';

@@ -45,16 +45,6 @@ export interface Bundle {
   dsseEnvelope: DsseEnvelope;
 }
 
-/** Which signing method made a bundle, read from its verification material. */
-export type BundleKind = 'key' | 'certificate' | 'sigstore';
-
-export function bundleKind(bundle: Bundle): BundleKind {
-  const vm = bundle.verificationMaterial;
-  if (vm.publicKey) return 'key';
-  if (vm.certificate || (vm.tlogEntries?.length ?? 0) > 0) return 'sigstore';
-  return 'certificate';
-}
-
 /** The decoded statement bytes of a bundle. */
 export function bundlePayload(bundle: Bundle): Buffer {
   return Buffer.from(bundle.dsseEnvelope.payload, 'base64');

@@ -1,0 +1,48 @@
+import type * as crypto from 'node:crypto';
+import { keyFileHint } from '../policy/policyReferences';
+import { KeySigner } from '../signing/keySigner';
+import { KeyVerifier } from '../verifying/keyVerifier';
+import type { SignerInfo } from '../verifying/verifier';
+import { MethodInput, SigningMethod, rawList } from './signingMethod';
+
+/** The private key and its password: the key and certificate methods both sign with one. */
+export const PRIVATE_KEY_INPUTS: readonly MethodInput[] = [
+  { flag: 'private-key', kind: 'file', required: true, metavar: 'PATH', help: 'Path to the private key, as a PEM-encoded file.', prompt: 'Private key (PEM)' },
+  // Asked by the extension when the key needs it, and kept in its secret storage.
+  { flag: 'password', kind: 'text', required: false, metavar: 'TEXT', help: 'Password for the key encryption, if any.' },
+];
+
+type KeySignerInfo = Extract<SignerInfo, { method: 'key' }>;
+
+/** An elliptic-curve key pair: the reference's `use_elliptic_key_signer` (`_signing/sign_ec_key.py`). */
+export const KEY_METHOD: SigningMethod<'key', KeySignerInfo, { privateKey: crypto.KeyObject }, { publicKey: crypto.KeyObject }> = {
+  id: 'key',
+  label: 'Private key',
+  description: 'an EC key (P-256, P-384, P-521) in a PEM file',
+  help: { sign: 'Sign a model with an elliptic-curve private key.', verify: 'Verify a model signed with a private key.' },
+  inputs: {
+    sign: PRIVATE_KEY_INPUTS,
+    verify: [{ flag: 'public-key', kind: 'file', required: true, metavar: 'PATH', help: 'Path to the public key used for verification.', prompt: 'Public key of the signer (PEM)' }],
+  },
+  madeBundle: ({ verificationMaterial: vm }) => Boolean(vm.publicKey),
+  makeSigner: async ({ privateKey }) => new KeySigner(privateKey),
+  makeVerifier: async ({ publicKey }) => new KeyVerifier(publicKey),
+  describeSigner: (signer) => `key ${signer.keyHint.slice(0, 12)}…`,
+  evaluatePolicy(entry, signer, { pass, fail, accepted }) {
+    const who = `the key ${signer.keyHint.slice(0, 16)}…`;
+    if (entry.keyHints.length + entry.keys.length === 0) return fail(who, accepted);
+    const hint = signer.keyHint.toLowerCase();
+    if (entry.keyHints.includes(hint)) return pass(who);
+    const files = entry.keys.map((k, i) => ({ file: k, hint: keyFileHint(entry, k, i) }));
+    const match = files.find((f) => f.hint === hint);
+    if (match) return pass(`${who} (${match.file})`);
+    return fail(who, `the keys ${[...entry.keys, ...entry.keyHints.map((h) => `${h.slice(0, 16)}…`)].join(', ')}`);
+  },
+  pin(raw, signer) {
+    const l = rawList<string>(raw, 'keyHints');
+    const hint = signer.keyHint.toLowerCase();
+    if (l.some((h) => h.toLowerCase() === hint)) return false;
+    l.push(hint);
+    return true;
+  },
+};

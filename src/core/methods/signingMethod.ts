@@ -1,0 +1,70 @@
+import type { PolicyEntry } from '../policy/policyFile';
+import type { Bundle } from '../signing/bundle';
+import type { Signer } from '../signing/signer';
+import type { SignerInfo, Verifier } from '../verifying/verifier';
+
+/**
+ * One input a method needs from the user. The CLI makes a flag of it and the
+ * extension a prompt, so a new method declares its inputs once, here.
+ */
+export interface MethodInput {
+  /** The CLI's flag (`private-key`); the extension's argument is its camelCase (`privateKey`). */
+  flag: string;
+  /** A file, several files, or a line of text. */
+  kind: 'file' | 'files' | 'text';
+  /** Optional inputs may be left out (and a prompt cancelled). */
+  required: boolean;
+  /** The CLI's help line. */
+  help: string;
+  /** The CLI's placeholder. */
+  metavar: string;
+  /** The extension's prompt; inputs without one are asked some other way (settings, secret storage). */
+  prompt?: string;
+}
+
+/** What a policy entry says of a signer: accepted or not, in one sentence for the user. */
+export interface PolicyEvaluation {
+  ok: boolean;
+  reason: string;
+}
+
+/** How a method words the policy's verdict (the entry's name and source are the same for every method). */
+export interface PolicyVerdicts {
+  pass(who: string): PolicyEvaluation;
+  fail(who: string, accepts: string): PolicyEvaluation;
+  /** What the entry accepts, for a signer of a method it names nothing for. */
+  accepted: string;
+}
+
+/**
+ * A signing method, as the reference's `Config.use_*_signer` with one module
+ * per method: everything the core, the CLI and the extension need to know of
+ * it. `S` and `V` are what its signer and verifier are made from.
+ */
+export interface SigningMethod<Id extends string = string, Info extends SignerInfo = SignerInfo, S = never, V = never> {
+  id: Id;
+  /** For a picker: "Private key". */
+  label: string;
+  /** For a picker, beside the label. */
+  description: string;
+  /** One sentence per command, for `--help`. */
+  help: { sign: string; verify: string };
+  /** What the signer and the verifier need, in the order a shell asks for them. */
+  inputs: { sign: readonly MethodInput[]; verify: readonly MethodInput[] };
+  /** Whether a bundle was made with this method, from its verification material. */
+  madeBundle(bundle: Bundle): boolean;
+  makeSigner(inputs: S): Promise<Signer>;
+  makeVerifier(inputs: V): Promise<Verifier>;
+  /** One line naming the signer. */
+  describeSigner(signer: Info): string;
+  /** Whether a policy entry accepts the signer (read files it names may throw POLICY_* errors). */
+  evaluatePolicy(entry: PolicyEntry, signer: Info, verdicts: PolicyVerdicts): PolicyEvaluation;
+  /** Adds the signer to a policy entry as written in JSON; false if it was there already. */
+  pin(raw: Record<string, unknown>, signer: Info): boolean;
+}
+
+/** The list under `key` of a raw policy entry, made if missing. */
+export function rawList<T>(raw: Record<string, unknown>, key: string): T[] {
+  if (raw[key] === undefined) raw[key] = [];
+  return raw[key] as T[];
+}

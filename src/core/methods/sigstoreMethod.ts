@@ -1,0 +1,46 @@
+import type { SigstoreSignerOptions } from '../sigstore/sigstoreSigner';
+import type { SigstoreVerifierOptions } from '../sigstore/sigstoreVerifier';
+import type { SignerInfo } from '../verifying/verifier';
+import { SigningMethod, rawList } from './signingMethod';
+
+type SigstoreSignerInfo = Extract<SignerInfo, { method: 'sigstore' }>;
+
+/** Keyless: a short-lived Fulcio certificate for an OIDC identity, logged in Rekor (the reference's `use_sigstore_signer`). */
+export const SIGSTORE_METHOD: SigningMethod<'sigstore', SigstoreSignerInfo, SigstoreSignerOptions, SigstoreVerifierOptions> = {
+  id: 'sigstore',
+  label: 'Sigstore (keyless)',
+  description: 'a short-lived certificate for your identity, logged in Rekor',
+  help: {
+    sign: 'Sign a model keylessly with Sigstore: a short-lived certificate for your identity, logged in Rekor.',
+    verify: 'Verify a model signed keylessly with Sigstore, for an exact identity and issuer.',
+  },
+  inputs: {
+    // The identity comes from a login, a CI token or the editor's account: each shell asks its own way.
+    sign: [],
+    verify: [
+      { flag: 'identity', kind: 'text', required: true, metavar: 'TEXT', help: 'The expected identity of the signer (email or workload URI), compared exactly.' },
+      { flag: 'identity-provider', kind: 'text', required: true, metavar: 'URL', help: 'The expected OIDC issuer of that identity, compared exactly.' },
+    ],
+  },
+  // A Fulcio certificate, or an older bundle's chain with its log entries.
+  madeBundle: ({ verificationMaterial: vm }) => !vm.publicKey && (Boolean(vm.certificate) || (vm.tlogEntries?.length ?? 0) > 0),
+  makeSigner: async (options) => sigstoreStack().makeSigstoreSigner(options),
+  makeVerifier: async (options) => sigstoreStack().makeSigstoreVerifier(options),
+  describeSigner: (signer) => signer.identity,
+  evaluatePolicy(entry, signer, { pass, fail, accepted }) {
+    const who = `${signer.identity} (issuer ${signer.issuer})`;
+    if (entry.sigstore.some((r) => r.identity === signer.identity && r.issuer === signer.issuer)) return pass(who);
+    return fail(who, entry.sigstore.length > 0 ? entry.sigstore.map((r) => `${r.identity} (issuer ${r.issuer})`).join(', ') : accepted);
+  },
+  pin(raw, signer) {
+    const l = rawList<Record<string, unknown>>(raw, 'sigstore');
+    if (l.some((r) => r.identity === signer.identity && r.issuer === signer.issuer)) return false;
+    l.push({ identity: signer.identity, issuer: signer.issuer });
+    return true;
+  },
+};
+
+/** A plain require, so that the CLI's build can point it at dist/sigstore.js instead of bundling the stack. */
+function sigstoreStack(): typeof import('./sigstoreStack') {
+  return require('./sigstoreStack') as typeof import('./sigstoreStack');
+}
