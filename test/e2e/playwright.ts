@@ -14,6 +14,7 @@ export interface Locator {
   first(): Locator;
   locator(selector: string, options?: { hasText?: string | RegExp }): Locator;
   textContent(options?: { timeout?: number }): Promise<string | null>;
+  allInnerTexts(): Promise<string[]>;
   getAttribute(name: string, options?: { timeout?: number }): Promise<string | null>;
   fill(value: string, options?: { timeout?: number }): Promise<void>;
 }

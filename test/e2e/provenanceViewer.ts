@@ -297,9 +297,18 @@ export async function provenanceFromSignedModelView({ page, workspace, keyless }
   const folders = page.locator(`.pane-header[aria-label="Explorer Section: ${basename(workspace)}"]`);
   if ((await folders.getAttribute('aria-expanded')) !== 'true') await folders.click();
   await explorerMenu(page, basename(model), 'Verify Model');
-  const view = page.locator('.pane', { has: page.locator('.pane-header[aria-label="Signed Model Section"]') });
+  // The view's list renders only the rows it has room for: give it the Explorer's height, as the Verify step does.
+  if ((await folders.getAttribute('aria-expanded')) === 'true') await folders.click();
+  const header = page.locator('.pane-header[aria-label="Signed Model Section"]');
+  if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+  const view = page.locator('.pane', { has: header });
   const entry = view.locator('.monaco-list-row', { hasText: file }).first();
-  await entry.waitFor({ timeout: 60_000 });
+  try {
+    await entry.waitFor({ timeout: 60_000 });
+  } catch {
+    const rows = await view.locator('.monaco-list-row').allInnerTexts();
+    throw new Error(`no ${file} entry in the Signed Model view; it shows ${JSON.stringify(rows.map((r) => r.replace(/\s+/g, ' ')))}`);
+  }
   await entry.click();
   await page.locator('.tab', { hasText: `Provenance: ${file}` }).first().waitFor({ timeout: 60_000 });
   const shown = await text(webviewContent(page), '[data-field="model"]');
