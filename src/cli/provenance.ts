@@ -4,12 +4,12 @@
 // so main.ts's `instanceof UsageError` would not see them.
 import * as path from 'node:path';
 import { SafeText, joinText, jsonText, ownText, safeText } from '../core/display';
-import { readProvenanceFile } from '../core/provenance/provenanceFile';
-import { readCertificateClaims } from '../core/provenance/certificateClaims';
-import { summarizeProvenance } from '../core/provenance/summary';
+import { readProvenanceFile } from '../core/provenance/reading/provenanceFile';
+import { readCertificateClaims } from '../core/provenance/reading/certificateClaims';
+import { summarizeProvenance } from '../core/provenance/reading/summary';
 import type { PolicyCheck, ProvenanceDocument, ProvenanceReport, ProvenanceSummary, ReportCheck } from '../core/provenance/types';
-import { failedChecks, fileVerdict } from '../core/provenance/verdict';
-import { verifyProvenance } from '../core/provenance/verifyProvenance';
+import { failedChecks, fileVerdict } from '../core/provenance/verifying/verdict';
+import { verifyProvenance } from '../core/provenance/verifying/verifyProvenance';
 import { OptionSpecs, UsageError, formatHelp, parseArgs, printHelp, usage } from './args';
 import { printFailure } from './report';
 import { ProgressLine, err, lines, out, outJson } from './terminal';

@@ -19,14 +19,14 @@ import {
   BuilderId, GCB_BUILDER, GCB_BUILD_RESOURCE, GCB_V01_BUILDERS, GCB_V1_BUILD_TYPE, GITHUB_ATTESTATION_BUILD_TYPE, SLSA_GITHUB_BUILDERS,
   TRUSTED_BYOB_BUILDER_PREFIX, builderIdMismatch, isDelegator, isGcbBuilder, isSlsaGitHubBuilder, parseBuilderId, workflowRepository,
 } from './builderPolicy';
-import { isGitHubWorkflowCertificate, readCertificateClaims, splitWorkflowUri } from './certificateClaims';
+import { isGitHubWorkflowCertificate, readCertificateClaims, splitWorkflowUri } from '../reading/certificateClaims';
 import { branchOf, isReleaseTagRef, normaliseRepository, tagOf, versionedTagMismatch } from './gitRefs';
-import { isObject } from './inTotoStatement';
-import { refOf, repoOf, str } from './summary';
+import { isObject, obj, str } from '../json';
+import { refOf, repoOf } from '../reading/summary';
 import {
   CertificateClaims, PolicyCheck, ProvenanceDocument, ProvenancePolicy, ProvenanceSignatureCheck, ProvenanceSummary, SLSA_PROVENANCE_V01, SLSA_PROVENANCE_V02,
   SLSA_PROVENANCE_V1,
-} from './types';
+} from '../types';
 
 export interface PolicyInput {
   document: ProvenanceDocument;
@@ -535,8 +535,4 @@ function trusted(checks: PolicyCheck[]): boolean {
 function splitAt(uri: string): [string, string] {
   const at = uri.indexOf('@');
   return at < 0 ? [uri, ''] : [uri.slice(0, at), uri.slice(at + 1)];
-}
-
-function obj(v: unknown): Record<string, unknown> {
-  return isObject(v) ? v : {};
 }
