@@ -13,7 +13,7 @@ import { attestModel } from '../../src/core/provenance/attesting/attest';
 import type { ProvenancePolicy, ProvenanceReport, VerifyProvenanceOptions } from '../../src/core/provenance/types';
 import { fileVerdict } from '../../src/core/provenance/verifying/verdict';
 import { verifyProvenance } from '../../src/core/provenance/verifying/verifyProvenance';
-import { verifyOutput } from '../../src/cli/provenance';
+import { verifyOutput } from '../../src/cli/provenanceVerify';
 import { toProvenanceView } from '../../src/extension/provenanceView';
 import { makeKeyPair, makeModel, pool, tempDir } from '../helpers/fixtures';
 import { SLSA_VECTORS, multipleGcbProvenance } from '../helpers/provenance';
