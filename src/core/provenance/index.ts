@@ -5,7 +5,7 @@ export * from './reading/provenanceFile';
 export * from './reading/inTotoStatement';
 export * from './reading/summary';
 export * from './reading/certificateClaims';
-export * from './verifying/predicateClaims';
+export * from './reading/predicateClaims';
 export * from './verifying/gitRefs';
 export * from './verifying/builderPolicy';
 export * from './verifying/provenanceSignature';

@@ -2,7 +2,7 @@
 // predicate must not tell two stories.
 import { readCertificateClaims } from '../../reading/certificateClaims';
 import { CertificateClaims, PolicyCheck, ProvenanceDocument } from '../../types';
-import { certificateFacts, predicateFacts } from '../predicateClaims';
+import { certificateFacts, predicateFacts } from '../../reading/predicateClaims';
 
 /**
  * Every fact both the certificate (from GitHub's token) and the predicate

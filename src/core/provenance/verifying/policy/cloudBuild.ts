@@ -1,6 +1,6 @@
 // Google Cloud Build (its KMS key): GoogleHostedWorker v0.2/v0.3 (v0.1
 // predicates) or v1, with the source and tag as the signed predicate says.
-import { obj, str } from '../../json';
+import { CloudBuildFacts, readCloudBuildFacts } from '../../reading/builderFacts';
 import { PolicyCheck, ProvenanceDocument, ProvenancePolicy, SLSA_PROVENANCE_V01, SLSA_PROVENANCE_V1 } from '../../types';
 import { BuilderId, builderIdMismatch, GCB_BUILD_RESOURCE, GCB_BUILDER, GCB_V01_BUILDERS, GCB_V1_BUILD_TYPE, isGcbBuilder, parseBuilderId } from '../builderPolicy';
 import { versionedTagMismatch } from '../gitRefs';
@@ -8,7 +8,7 @@ import { PolicyInput, PolicyOutcome, SignerFamilyPolicy, trusted } from './famil
 
 function cloudBuild({ document, summary, signature }: PolicyInput, policy: ProvenancePolicy): PolicyOutcome {
   const checks: PolicyCheck[] = [];
-  const p = obj(document.statement.predicate);
+  const facts = readCloudBuildFacts(document.statement);
   const v01 = document.statement.predicateType === SLSA_PROVENANCE_V01;
   const v1 = document.statement.predicateType === SLSA_PROVENANCE_V1;
   const id = summary.builderId ?? '';
@@ -21,7 +21,7 @@ function cloudBuild({ document, summary, signature }: PolicyInput, policy: Prove
     const type = summary.buildType ?? '';
     if (builder?.version === 'v0.2' && type !== id) problems.push(`recipe type ${type} is not ${id}`);
     if (builder?.version === 'v0.3' && !/^https:\/\/cloudbuild\.googleapis\.com\/(CloudBuildYaml|CloudBuildSteps)@/.test(type)) problems.push(`recipe type ${type} is not CloudBuildYaml@… or CloudBuildSteps@…`);
-    const resource = obj(obj(p.recipe).arguments)['@type'];
+    const resource = facts.buildResourceType;
     if (resource !== GCB_BUILD_RESOURCE) problems.push(`recipe arguments are ${JSON.stringify(resource ?? null)}, not ${GCB_BUILD_RESOURCE}`);
   }
   if (v1) {
@@ -35,8 +35,8 @@ function cloudBuild({ document, summary, signature }: PolicyInput, policy: Prove
     checks.push({ name: 'builder-id', ok: !why, expected: policy.builderId, actual: id, message: why ? `builder id mismatch: ${why}` : `builder ${id} matches ${policy.builderId}` });
   }
 
-  if (policy.sourceUri) checks.push(cloudBuildSourceCheck(policy.sourceUri, document, builder));
-  const tag = cloudBuildTag(document);
+  if (policy.sourceUri) checks.push(cloudBuildSourceCheck(policy.sourceUri, facts, v1, builder));
+  const tag = cloudBuildTag(facts, v1);
   if (policy.sourceTag !== undefined) {
     const ok = tag.tag !== undefined && tag.tag === policy.sourceTag;
     checks.push({ name: 'source-tag', ok, expected: policy.sourceTag, ...(tag.tag !== undefined ? { actual: tag.tag } : {}), message: ok ? `tag ${tag.tag}` : `tag mismatch: ${tag.error ?? `expected ${policy.sourceTag}, got ${tag.tag}`}` });
@@ -70,22 +70,14 @@ function cloudBuild({ document, summary, signature }: PolicyInput, policy: Prove
 }
 
 /** slsa-verifier's Cloud Build source rule: v0.2 a prefix `<source>/commit/`, v0.3 exact (or `<source>#…`), v1 `<source>@ref`. */
-function cloudBuildSourceCheck(expectedUri: string, doc: ProvenanceDocument, builder: BuilderId | undefined): PolicyCheck {
-  const p = obj(doc.statement.predicate);
-  let uri: string | undefined;
-  if (doc.statement.predicateType === SLSA_PROVENANCE_V1) {
-    const cfg = obj(obj(obj(p.buildDefinition).externalParameters).buildConfigSource);
-    uri = str(cfg.repository) && str(cfg.ref) ? `${str(cfg.repository)}@${str(cfg.ref)}` : undefined;
-  } else {
-    const materials = Array.isArray(p.materials) ? p.materials : [];
-    uri = str(obj(materials[0]).uri);
-  }
+function cloudBuildSourceCheck(expectedUri: string, facts: CloudBuildFacts, v1: boolean, builder: BuilderId | undefined): PolicyCheck {
+  let uri = facts.sourceUri;
   if (!uri) return { name: 'source-uri', ok: false, expected: expectedUri, message: 'source mismatch: the predicate names no source' };
   uri = uri.replace(/^git\+/, '');
   let expected = expectedUri.trim().replace(/\/+$/, '');
   if (uri.startsWith('https://') && !expected.startsWith('https://')) expected = `https://${expected}`;
   let ok: boolean;
-  if (doc.statement.predicateType === SLSA_PROVENANCE_V1) {
+  if (v1) {
     const parts = uri.split('@');
     ok = parts.length === 2 && parts[0] === expected;
   } else if (builder?.version === 'v0.2') {
@@ -96,18 +88,11 @@ function cloudBuildSourceCheck(expectedUri: string, doc: ProvenanceDocument, bui
   return { name: 'source-uri', ok, expected, actual: uri, message: ok ? `source ${expected} (as the signed predicate says)` : `source mismatch: the predicate's source is ${uri}, not ${expected}` };
 }
 
-function cloudBuildTag(doc: ProvenanceDocument): { tag?: string; error?: string } {
-  const p = obj(doc.statement.predicate);
-  if (doc.statement.predicateType === SLSA_PROVENANCE_V1) {
-    const def = obj(p.buildDefinition);
-    const tag = str(obj(obj(def.internalParameters).systemSubstitutions).TAG_NAME);
-    if (!tag) return { error: 'the build has no TAG_NAME substitution' };
-    const configRef = str(obj(obj(def.externalParameters).buildConfigSource).ref);
-    if (configRef !== `refs/tags/${tag}`) return { error: `TAG_NAME ${tag} and the build config ref ${configRef} differ` };
-    return { tag };
-  }
-  const tag = str(obj(obj(obj(p.recipe).arguments).substitutions).TAG_NAME);
-  return tag ? { tag } : { error: 'the build has no TAG_NAME substitution' };
+function cloudBuildTag(facts: CloudBuildFacts, v1: boolean): { tag?: string; error?: string } {
+  const tag = facts.tagName;
+  if (!tag) return { error: 'the build has no TAG_NAME substitution' };
+  if (v1 && facts.configRef !== `refs/tags/${tag}`) return { error: `TAG_NAME ${tag} and the build config ref ${facts.configRef} differ` };
+  return { tag };
 }
 
 /** The occurrence is a BUILD, and its resourceUri and the image summary name one digest, a subject's. */

@@ -1,15 +1,15 @@
 // slsa-github-generator's reusable workflows (the certificate's SAN): trusted by
 // default at release tags; the BYOB delegators vouch for the builder the
 // predicate names. Refs and the source come from the predicate, as slsa-verifier reads them.
-import { isObject, obj, str } from '../../json';
+import { GeneratorFacts, GitHubRefEnvironment, readGeneratorFacts } from '../../reading/builderFacts';
 import { isGitHubWorkflowCertificate, splitWorkflowUri } from '../../reading/certificateClaims';
 import { refOf } from '../../reading/summary';
-import { CertificateClaims, PolicyCheck, ProvenanceDocument, ProvenancePolicy, ProvenanceSummary, SLSA_PROVENANCE_V02 } from '../../types';
+import { CertificateClaims, PolicyCheck, ProvenancePolicy, ProvenanceSummary, SLSA_PROVENANCE_V02 } from '../../types';
 import { BuilderId, builderIdMismatch, isDelegator, isSlsaGitHubBuilder, parseBuilderId, SLSA_GITHUB_BUILDERS, TRUSTED_BYOB_BUILDER_PREFIX } from '../builderPolicy';
 import { isReleaseTagRef, normaliseRepository } from '../gitRefs';
 import { certificateAgreement } from './certificateAgreement';
 import { PolicyInput, PolicyOutcome, SignerFamilyPolicy, sourceRequired, trusted } from './family';
-import { addRefChecks } from './refs';
+import { RefFacts, addRefChecks } from './refs';
 
 function slsaGitHubGenerator({ document, summary, signature }: PolicyInput, policy: ProvenancePolicy): PolicyOutcome {
   const cert = signature.certificate!;
@@ -58,11 +58,11 @@ function slsaGitHubGenerator({ document, summary, signature }: PolicyInput, poli
   // The predicate of a non-BYOB builder names that same builder.
   checks.push(certificateAgreement(document, cert, { compareBuilder: !byob }));
 
-  const source = predicateSource(document, summary, byob);
-  if (policy.sourceUri) checks.push(generatorSourceCheck(policy.sourceUri, cert, source, summary));
+  const facts = readGeneratorFacts(document.statement);
+  const byobBuildType = byob && summary.buildType === SLSA_GITHUB_BUILDERS[`${TRUSTED_BYOB_BUILDER_PREFIX}delegator_generic_slsa3.yml`]!.buildTypes[0];
+  if (policy.sourceUri) checks.push(generatorSourceCheck(policy.sourceUri, cert, { ...facts, byobBuildType }, summary));
   else checks.push(sourceRequired(cert.claims.sourceRepositoryUri, `slsa-github-generator's builders run for any repository`));
-  const refs = generatorRefs(document, byob);
-  addRefChecks(checks, policy, refs, 'the predicate');
+  addRefChecks(checks, policy, generatorRefs(facts, document.statement.predicateType === SLSA_PROVENANCE_V02, byob), 'the predicate');
 
   return {
     checks,
@@ -70,23 +70,6 @@ function slsaGitHubGenerator({ document, summary, signature }: PolicyInput, poli
     sourceFrom: 'certificate',
     ...(trusted(checks) ? { verifiedBuilderId: byob ? summary.builderId : san } : {}),
   };
-}
-
-/** The trigger and the source of generator provenance, as slsa-verifier reads them. */
-function predicateSource(doc: ProvenanceDocument, summary: ProvenanceSummary, byob: boolean): { trigger?: string; source?: string; byobBuildType: boolean } {
-  const p = obj(doc.statement.predicate);
-  const byobBuildType = byob && summary.buildType === SLSA_GITHUB_BUILDERS[`${TRUSTED_BYOB_BUILDER_PREFIX}delegator_generic_slsa3.yml`]!.buildTypes[0];
-  if (doc.statement.predicateType === SLSA_PROVENANCE_V02) {
-    const materials = Array.isArray(p.materials) ? p.materials : [];
-    return { trigger: str(obj(obj(p.invocation).configSource).uri), source: str(obj(materials[0]).uri), byobBuildType };
-  }
-  const def = obj(p.buildDefinition);
-  const deps = Array.isArray(def.resolvedDependencies) ? def.resolvedDependencies : [];
-  const workflowRef = str(obj(def.internalParameters).GITHUB_WORKFLOW_REF);
-  let trigger: string | undefined;
-  const m = /^([^/]+\/[^/]+)\/.*@(.+)$/.exec(workflowRef ?? '');
-  if (m) trigger = `git+https://github.com/${m[1]}@${m[2]}`;
-  return { trigger, source: str(obj(deps[0]).uri), byobBuildType };
 }
 
 /** `--source-uri` for generator provenance: the certificate's repository, then the predicate's trigger and source. */
@@ -110,46 +93,31 @@ function generatorSourceCheck(expectedUri: string, cert: CertificateClaims, p: {
 }
 
 /** The tag and branch of generator provenance, from the predicate (slsa-verifier's GetTag / GetBranch). */
-function generatorRefs(doc: ProvenanceDocument, byob: boolean): RefFacts {
-  const p = obj(doc.statement.predicate);
-  if (doc.statement.predicateType === SLSA_PROVENANCE_V02) return environmentRefs(obj(obj(p.invocation).environment), false);
-  const def = obj(p.buildDefinition);
-  if (byob) {
+function generatorRefs(facts: GeneratorFacts, v02: boolean, byob: boolean): RefFacts {
+  if (byob && !v02) {
     // BYOB: the source dependency's ref; for a tag, the branch comes from the event.
-    const deps = Array.isArray(def.resolvedDependencies) ? def.resolvedDependencies : [];
-    const ref = refOf(str(obj(deps[0]).uri));
+    const ref = refOf(facts.source);
     if (!ref) return { error: 'the predicate\'s source has no ref' };
     if (ref.startsWith('refs/heads/')) return { tag: '', branch: ref };
-    if (ref.startsWith('refs/tags/')) return { tag: ref, branch: environmentRefs(obj(def.internalParameters), true).branch, branchError: environmentRefs(obj(def.internalParameters), true).branchError };
+    if (ref.startsWith('refs/tags/')) {
+      const { branch, branchError } = environmentRefs(facts.environment);
+      return { tag: ref, branch, branchError };
+    }
     return { error: `unknown ref type of ${ref}` };
   }
-  return environmentRefs(obj(def.internalParameters), true);
+  return environmentRefs(facts.environment);
 }
 
-interface RefFacts {
-  /** A tag ref, or '' when the build was not of a tag. */
-  tag?: string;
-  /** A branch ref, or '' when not known. */
-  branch?: string;
-  branchError?: string;
-  error?: string;
-}
-
-/** `github_ref_type`/`github_ref` (v0.2) or `GITHUB_REF_TYPE`/`GITHUB_REF` (v1), and for tags the branch they were pushed from. */
-function environmentRefs(env: Record<string, unknown>, upper: boolean): RefFacts {
-  const get = (k: string) => env[upper ? k.toUpperCase() : k];
-  const refType = str(get('github_ref_type'));
-  const ref = str(get('github_ref')) ?? '';
-  if (refType === 'branch') return { tag: '', branch: ref };
-  if (refType !== 'tag') return { error: `unknown ref type ${JSON.stringify(refType ?? null)}` };
-  const baseRef = get('github_base_ref');
-  if (typeof baseRef === 'string' && baseRef !== '') return { tag: ref, branch: baseRef };
-  const payload = get('github_event_payload');
-  const event = str(get('github_event_name'));
-  if (!isObject(payload)) return { tag: ref, branchError: 'the predicate has no event payload' };
-  if (event === 'push') return { tag: ref, branch: typeof payload.base_ref === 'string' ? payload.base_ref : '' };
-  if (event === 'release') {
-    const target = str(obj(payload.release).target_commitish);
+/** The ref the environment records, and for tags the branch they were pushed from. */
+function environmentRefs(env: GitHubRefEnvironment): RefFacts {
+  const ref = env.ref ?? '';
+  if (env.refType === 'branch') return { tag: '', branch: ref };
+  if (env.refType !== 'tag') return { error: `unknown ref type ${JSON.stringify(env.refType ?? null)}` };
+  if (env.baseRef !== undefined) return { tag: ref, branch: env.baseRef };
+  if (!env.event) return { tag: ref, branchError: 'the predicate has no event payload' };
+  if (env.eventName === 'push') return { tag: ref, branch: env.event.baseRef };
+  if (env.eventName === 'release') {
+    const target = env.event.releaseTarget;
     return target ? { tag: ref, branch: `refs/heads/${target}` } : { tag: ref, branchError: 'the release event names no target branch' };
   }
   return { tag: ref, branch: '' };

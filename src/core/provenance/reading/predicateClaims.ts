@@ -3,7 +3,7 @@
 // build. The certificate's values come from GitHub's OIDC token (authenticated);
 // the predicate's are written by whoever signed. Every pair found is compared.
 import { isObject, obj, str } from '../json';
-import { repoOf, runOf } from '../reading/summary';
+import { repoOf, runOf } from './summary';
 import { CertificateClaims, InTotoStatement } from '../types';
 
 /** A certificate value a predicate field can be compared with (some derived from the raw claims). */
