@@ -1,21 +1,10 @@
 // The policy checks of one provenance document, with slsa-verifier's meaning
 // for `--source-uri`, `--source-tag`, `--source-versioned-tag`,
 // `--source-branch` and `--builder-id`. Which facts count depends on who signed:
-//  - slsa-github-generator's reusable workflows (certificate SAN): trusted by
-//    default at release tags; the BYOB delegators vouch for the builder the
-//    predicate names;
-//  - any other GitHub Actions workflow (GitHub artifact attestations, `attest`
-//    in CI): the signer and the source come from the certificate, never from
-//    the predicate; trusted when `--builder-id` names it, or when it is a
-//    workflow of the `--source-uri` repository itself (`gh attestation verify --repo`);
-//  - Cloud Build (its KMS key): GoogleHostedWorker v0.2/v0.3 (v0.1 predicates)
-//    or v1, with the source and tag as the signed predicate says;
-//  - anyone else (an email identity, a key): `--builder-id` names the signer
-//    (the SAN, or for a key its id or the builder the key vouches for), and the
-//    predicate's source is a claim of that signer.
+// each signer family (policy/) says which documents are its own and checks them.
 // Wherever the certificate and the predicate both state a fact, they must agree.
 import { cloudBuildPolicy } from './policy/cloudBuild';
-import { PolicyInput, PolicyOutcome, SignerFamilyPolicy, SignerKind } from './policy/family';
+import { PolicyInput, PolicyOutcome, SignerFacts, SignerFamilyPolicy, SignerKind } from './policy/family';
 import { gitHubWorkflowPolicy } from './policy/gitHubWorkflow';
 import { otherSignerPolicy } from './policy/otherSigner';
 import { slsaGitHubGeneratorPolicy } from './policy/slsaGitHubGenerator';
@@ -23,15 +12,15 @@ import { PolicyCheck, ProvenanceDocument, ProvenanceSignatureCheck, ProvenanceSu
 
 export type { PolicyInput, PolicyOutcome, SignerKind } from './policy/family';
 
-/** The signer families, asked in turn; the last takes any document. A new family is one module and one line here. */
-const FAMILIES: readonly SignerFamilyPolicy[] = [cloudBuildPolicy, slsaGitHubGeneratorPolicy, gitHubWorkflowPolicy, otherSignerPolicy];
+/** The signer families, asked in turn, before anyone else's. A new family is one module and one line here. */
+const FAMILIES: readonly SignerFamilyPolicy[] = [cloudBuildPolicy, slsaGitHubGeneratorPolicy, gitHubWorkflowPolicy];
 
-function familyOf(input: Pick<PolicyInput, 'document' | 'summary' | 'signature'>): { family: SignerFamilyPolicy; kind: SignerKind } {
+function familyOf(input: SignerFacts): { family: SignerFamilyPolicy; kind: SignerKind } {
   for (const family of FAMILIES) {
     const kind = family.signerKind(input);
     if (kind) return { family, kind };
   }
-  throw new Error('unreachable: the last signer family takes any document');
+  return { family: otherSignerPolicy, kind: otherSignerPolicy.signerKind(input) };
 }
 
 export function signerKind(document: ProvenanceDocument, summary: ProvenanceSummary, signature: ProvenanceSignatureCheck): SignerKind {

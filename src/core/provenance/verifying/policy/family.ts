@@ -31,6 +31,11 @@ export interface SignerFamilyPolicy {
 
 export type SignerFacts = Pick<PolicyInput, 'document' | 'summary' | 'signature'>;
 
+/** The family asked last, which takes every document the others leave. */
+export interface FallbackFamilyPolicy extends SignerFamilyPolicy {
+  signerKind(input: SignerFacts): SignerKind;
+}
+
 /** A failed source-uri check for a builder anyone can run: without an expected source, any repository's build would pass. */
 export function sourceRequired(actual: string | undefined, why: string): PolicyCheck {
   return { name: 'source-uri', ok: false, ...(actual ? { actual } : {}), message: `no expected source: ${why}, so give --source-uri (as slsa-verifier requires)${actual ? `; this was built from ${actual}` : ''}` };

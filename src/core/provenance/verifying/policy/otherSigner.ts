@@ -7,7 +7,7 @@ import { PolicyCheck, ProvenancePolicy } from '../../types';
 import { builderIdMismatch, parseBuilderId } from '../builderPolicy';
 import { normaliseRepository } from '../gitRefs';
 import { certificateAgreement } from './certificateAgreement';
-import { PolicyInput, PolicyOutcome, SignerFamilyPolicy, trusted } from './family';
+import { FallbackFamilyPolicy, PolicyInput, PolicyOutcome, trusted } from './family';
 import { addRefChecks, refFactsOf } from './refs';
 
 function otherSigner({ document, summary, signature }: PolicyInput, policy: ProvenancePolicy): PolicyOutcome {
@@ -67,7 +67,7 @@ function otherSigner({ document, summary, signature }: PolicyInput, policy: Prov
   return { checks, signer, sourceFrom: 'predicate', ...(trusted(checks) && verifiedBuilderId ? { verifiedBuilderId } : {}) };
 }
 
-export const otherSignerPolicy: SignerFamilyPolicy = {
+export const otherSignerPolicy: FallbackFamilyPolicy = {
   signerKind: ({ signature }) => (signature.certificate ? 'certificate' : 'key'),
   evaluate: otherSigner,
 };
