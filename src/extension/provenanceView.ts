@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { displayDeep, jsonText } from '../core/display';
 import type { ModelFormat } from '../core/formats/types';
 import type { PolicyCheck, ProvenanceReport, ReportCheck, ReportVerdict, SubjectMatch } from '../core/provenance/types';
-import { failedChecks, fileVerdict } from '../core/provenance/verdict';
+import { failedChecks, fileVerdict } from '../core/provenance/verifying/verdict';
 
 /** Text, and a URL when (and only when) it is http(s). */
 export interface LinkView {

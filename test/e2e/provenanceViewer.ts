@@ -6,7 +6,7 @@
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { InlineHashPool } from '../../src/core/hashing/hashPool';
-import { attestModel } from '../../src/core/provenance/attest';
+import { attestModel } from '../../src/core/provenance/attesting/attest';
 import { serializeBundle } from '../../src/core/signing/bundle';
 import { SigstoreSigner } from '../../src/core/sigstore/sigstoreSigner';
 import { StaticTokenProvider } from '../../src/core/sigstore/identityToken';

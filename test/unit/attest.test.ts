@@ -4,8 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { Bundle, KeySigner, ModelSigningError, Signer } from '../../src/core';
-import { attestModel } from '../../src/core/provenance/attest';
-import { GITHUB_WORKFLOW_BUILD_TYPE, LOCAL_BUILDER_ID, LOCAL_BUILD_TYPE, SlsaProvenanceV1 } from '../../src/core/provenance/attestStatement';
+import { attestModel } from '../../src/core/provenance/attesting/attest';
+import { GITHUB_WORKFLOW_BUILD_TYPE, LOCAL_BUILDER_ID, LOCAL_BUILD_TYPE, SlsaProvenanceV1 } from '../../src/core/provenance/attesting/attestStatement';
 import { makeModel, pool, runCli, sampleModel, tempDir } from '../helpers/fixtures';
 import { DEFAULT_RUN, githubEnv } from '../helpers/githubRun';
 

@@ -10,7 +10,7 @@ import { serializeModel } from '../../src/core/manifest/serializer';
 import {
   ProvenanceReport, VerifyProvenanceOptions, readProvenanceFile, summarizeProvenance, verifyProvenance,
 } from '../../src/core/provenance';
-import { attestModel } from '../../src/core/provenance/attest';
+import { attestModel } from '../../src/core/provenance/attesting/attest';
 import { KeySigner } from '../../src/core/signing/keySigner';
 import { TrustConfig, loadTrustConfig } from '../../src/core/sigstore/trustConfig';
 import { makeModel, pool, tempDir } from '../helpers/fixtures';

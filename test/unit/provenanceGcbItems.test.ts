@@ -3,8 +3,8 @@
 // not verify are skipped, not failed, in the core, the CLI (human and --json) and the viewer.
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { fileVerdict } from '../../src/core/provenance/verdict';
-import { verifyProvenance } from '../../src/core/provenance/verifyProvenance';
+import { fileVerdict } from '../../src/core/provenance/verifying/verdict';
+import { verifyProvenance } from '../../src/core/provenance/verifying/verifyProvenance';
 import { toProvenanceView } from '../../src/extension/provenanceView';
 import { runCli } from '../helpers/fixtures';
 import { SLSA_VECTORS, cloudBuildV01, ecKeys, gcloudOutput, multipleGcbProvenance, writeProvenance } from '../helpers/provenance';

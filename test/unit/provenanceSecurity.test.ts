@@ -9,7 +9,7 @@ import { FormatError } from '../../src/core/errors';
 import { serializeModel } from '../../src/core/manifest/serializer';
 import { ProvenanceReport, VerifyProvenanceOptions, readProvenanceFile, verifyProvenance } from '../../src/core/provenance';
 import { TrustConfig, loadTrustConfig } from '../../src/core/sigstore/trustConfig';
-import { checkProvenanceSignature } from '../../src/core/provenance/provenanceSignature';
+import { checkProvenanceSignature } from '../../src/core/provenance/verifying/provenanceSignature';
 import { makeModel, pool, runCli, tempDir } from '../helpers/fixtures';
 import { LocalSigstore, startLocalSigstoreWithTrustFile } from '../helpers/localSigstore';
 import {

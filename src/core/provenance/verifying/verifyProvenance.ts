@@ -4,18 +4,18 @@
 // (not provenance, no such file, a bad key) throw, verification failures do not.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { throwIfAborted } from '../errors';
-import { HashPool, InlineHashPool, WorkerHashPool } from '../hashing/hashPool';
-import { readKeyFile } from '../io/readInputFile';
-import { bundleKind } from '../methods/registry';
-import { loadPublicKey } from '../signing/keys';
-import { TrustConfig, resolveTrustConfig } from '../sigstore/trustConfig';
-import { readProvenanceFile } from './provenanceFile';
+import { throwIfAborted } from '../../errors';
+import { HashPool, InlineHashPool, WorkerHashPool } from '../../hashing/hashPool';
+import { readKeyFile } from '../../io/readInputFile';
+import { bundleKind } from '../../methods/registry';
+import { loadPublicKey } from '../../signing/keys';
+import { TrustConfig, resolveTrustConfig } from '../../sigstore/trustConfig';
+import { readProvenanceFile } from '../reading/provenanceFile';
 import { evaluateProvenancePolicy } from './provenancePolicy';
 import { checkProvenanceSignature } from './provenanceSignature';
 import { ModelDigests, hashModelForProvenance, matchSubjects, uncoveredFiles } from './subjects';
-import { summarizeProvenance } from './summary';
-import { ProvenanceDocument, ProvenanceReport, ProvenanceSignatureCheck, VerifyProvenanceOptions } from './types';
+import { summarizeProvenance } from '../reading/summary';
+import { ProvenanceDocument, ProvenanceReport, ProvenanceSignatureCheck, VerifyProvenanceOptions } from '../types';
 import { reportChecks, verdictOf } from './verdict';
 
 /**

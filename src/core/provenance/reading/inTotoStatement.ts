@@ -1,9 +1,10 @@
 // The in-toto Statement inside a DSSE payload, checked for the fields every
 // later step reads: `_type`, `subject[]` (name + digest set), `predicateType`
 // and a predicate (kept raw; summary.ts reads what it knows).
-import { FormatError } from '../errors';
-import { parseJson } from '../io/parseJson';
-import { IN_TOTO_STATEMENT_V01, IN_TOTO_STATEMENT_V1, InTotoStatement, Subject } from './types';
+import { FormatError } from '../../errors';
+import { parseJson } from '../../io/parseJson';
+import { isObject } from '../json';
+import { IN_TOTO_STATEMENT_V01, IN_TOTO_STATEMENT_V1, InTotoStatement, Subject } from '../types';
 
 const STATEMENT_TYPES: readonly string[] = [IN_TOTO_STATEMENT_V01, IN_TOTO_STATEMENT_V1];
 
@@ -36,10 +37,6 @@ function parseSubject(s: unknown, i: number, where: string): Subject {
     throw invalid(where, `subject ${i} (${JSON.stringify(name)}) has a sha256 digest that is not 64 hex digits`);
   }
   return { name, digest };
-}
-
-export function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function invalid(where: string, message: string): FormatError {

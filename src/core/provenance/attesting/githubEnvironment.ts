@@ -1,7 +1,7 @@
 // The facts of a GitHub Actions run, read from the variables the runner sets
 // for every step (https://docs.github.com/en/actions/reference/variables-reference),
 // as `attest` records them in a provenance predicate.
-import { FormatError } from '../errors';
+import { FormatError } from '../../errors';
 
 /** Environment variables, as `process.env` holds them; tests pass their own. */
 export type Environment = Record<string, string | undefined>;

@@ -2,9 +2,9 @@
 // the repository, ref, commit, workflow, trigger and run of a GitHub Actions
 // build. The certificate's values come from GitHub's OIDC token (authenticated);
 // the predicate's are written by whoever signed. Every pair found is compared.
-import { isObject } from './inTotoStatement';
-import { repoOf, runOf, str } from './summary';
-import { CertificateClaims, InTotoStatement } from './types';
+import { isObject, obj, str } from '../json';
+import { repoOf, runOf } from './summary';
+import { CertificateClaims, InTotoStatement } from '../types';
 
 /** A certificate value a predicate field can be compared with (some derived from the raw claims). */
 export type CertificateFact =
@@ -136,8 +136,4 @@ export function certificateFacts(c: CertificateClaims): Partial<Record<Certifica
     if (runIds.attempt) out.runAttempt = runIds.attempt;
   }
   return out;
-}
-
-function obj(v: unknown): Record<string, unknown> {
-  return isObject(v) ? v : {};
 }

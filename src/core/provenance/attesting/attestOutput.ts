@@ -2,8 +2,8 @@
 // file unless the caller allows it. Provenance is evidence, so replacing one by
 // accident (a second job writing the same name) must not happen silently.
 import * as fs from 'node:fs';
-import { ModelSigningError, errnoCode } from '../errors';
-import { writeFileAtomic } from '../signing/bundle';
+import { ModelSigningError, errnoCode } from '../../errors';
+import { writeFileAtomic } from '../../signing/bundle';
 
 /** Fails early, before any hashing, when the output is already there and may not be replaced. */
 export function checkOutputFree(file: string, overwrite: boolean): void {

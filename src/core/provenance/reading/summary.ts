@@ -3,10 +3,8 @@
 // `materials`) and v0.1 as Cloud Build writes it (`recipe`). Nothing here is
 // trusted: these are the predicate's claims, for display and for the policy to
 // compare with what the signature proves. Unknown predicates are kept raw.
-import { isObject } from './inTotoStatement';
-import { InTotoStatement, ProvenanceSummary, SLSA_PROVENANCE_V01, SLSA_PROVENANCE_V02, SLSA_PROVENANCE_V1 } from './types';
-
-type Json = Record<string, unknown>;
+import { JsonObject as Json, arr, isObject, obj, str } from '../json';
+import { InTotoStatement, ProvenanceSummary, SLSA_PROVENANCE_V01, SLSA_PROVENANCE_V02, SLSA_PROVENANCE_V1 } from '../types';
 
 /** Normalises the predicate of a statement; an unknown predicate type gives `unknownPredicate` and no facts. */
 export function summarizeProvenance(statement: Pick<InTotoStatement, 'predicateType' | 'predicate'>): ProvenanceSummary {
@@ -175,19 +173,6 @@ function descriptor(d: unknown): { uri?: string; name?: string; digest?: Record<
 
 function digestOf(d: Record<string, string> | undefined): string | undefined {
   return d ? (d.gitCommit ?? d.sha1 ?? d.sha256 ?? undefined) : undefined;
-}
-
-function obj(v: unknown): Json {
-  return isObject(v) ? v : {};
-}
-
-function arr(v: unknown): unknown[] {
-  return Array.isArray(v) ? v : [];
-}
-
-/** A non-empty string, or undefined. */
-export function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined;
 }
 
 function isUrl(v: string | undefined): v is string {

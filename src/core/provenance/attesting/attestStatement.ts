@@ -4,10 +4,10 @@
 // actions/attest-build-provenance writes (buildType
 // https://actions.github.io/buildtypes/workflow/v1), so tools that read GitHub
 // artifact attestations read ours; elsewhere it is this tool's local build type.
-import { FormatError } from '../errors';
-import type { Manifest } from '../manifest/manifest';
+import { FormatError } from '../../errors';
+import type { Manifest } from '../../manifest/manifest';
 import { Environment, GitHubRun, isGitHubActions, readGitHubRun } from './githubEnvironment';
-import { IN_TOTO_STATEMENT_V1, InTotoStatement, SLSA_PROVENANCE_V1, Subject } from './types';
+import { IN_TOTO_STATEMENT_V1, InTotoStatement, SLSA_PROVENANCE_V1, Subject } from '../types';
 
 /** GitHub's build type for a workflow run (https://github.com/actions/buildtypes/tree/main/workflow/v1). */
 export const GITHUB_WORKFLOW_BUILD_TYPE = 'https://actions.github.io/buildtypes/workflow/v1';

@@ -3,15 +3,15 @@
 // sha256, the default ignores); its root digest is the subject, and with
 // `perFile` every file's digest from the same manifest is one too.
 import * as path from 'node:path';
-import { HashingError, throwIfAborted } from '../errors';
-import type { Manifest } from '../manifest/manifest';
-import { SerializeOptions, serializeModel } from '../manifest/serializer';
-import { Bundle, serializeBundle } from '../signing/bundle';
-import type { Signer } from '../signing/signer';
+import { HashingError, throwIfAborted } from '../../errors';
+import type { Manifest } from '../../manifest/manifest';
+import { SerializeOptions, serializeModel } from '../../manifest/serializer';
+import { Bundle, serializeBundle } from '../../signing/bundle';
+import type { Signer } from '../../signing/signer';
 import { checkOutputFree, writeOutputAtomic } from './attestOutput';
 import { BuildContext, ProvenanceOverrides, buildContext, modelSubjects, provenancePredicate, provenanceStatement } from './attestStatement';
 import type { Environment } from './githubEnvironment';
-import type { InTotoStatement } from './types';
+import type { InTotoStatement } from '../types';
 
 export interface AttestOptions extends Omit<SerializeOptions, 'method' | 'hashAlgorithm' | 'shardSize'> {
   signer: Signer;

@@ -4,8 +4,8 @@
 // The deprecated .1.1–.1.6 values are raw bytes; .1.8 and later are DER UTF8Strings.
 import * as crypto from 'node:crypto';
 import * as asn1js from 'asn1js';
-import { FormatError } from '../errors';
-import { CertificateClaims } from './types';
+import { FormatError } from '../../errors';
+import { CertificateClaims } from '../types';
 
 const FULCIO_ARC = '1.3.6.1.4.1.57264.1.';
 

@@ -8,13 +8,14 @@
 //  - `gcloud artifacts docker images describe --show-provenance --format json`
 //    output: one document per `provenance_summary.provenance[]` item.
 import * as crypto from 'node:crypto';
-import { FormatError, ModelSigningError, throwIfAborted } from '../errors';
-import { parseJson } from '../io/parseJson';
-import { readInputFile } from '../io/readInputFile';
-import { Bundle, DsseEnvelope, SIGSTORE_BUNDLE_MEDIA_TYPES, parseBundle } from '../signing/bundle';
-import { IN_TOTO_PAYLOAD_TYPE } from '../signing/dsse';
-import { isObject, parseInTotoStatement } from './inTotoStatement';
-import { ProvenanceDocument } from './types';
+import { FormatError, ModelSigningError, throwIfAborted } from '../../errors';
+import { parseJson } from '../../io/parseJson';
+import { readInputFile } from '../../io/readInputFile';
+import { Bundle, DsseEnvelope, SIGSTORE_BUNDLE_MEDIA_TYPES, parseBundle } from '../../signing/bundle';
+import { IN_TOTO_PAYLOAD_TYPE } from '../../signing/dsse';
+import { isObject } from '../json';
+import { parseInTotoStatement } from './inTotoStatement';
+import { ProvenanceDocument } from '../types';
 
 /** Provenance files larger than this are refused before they are read. */
 export const MAX_PROVENANCE_BYTES = 64 << 20;

@@ -13,17 +13,17 @@ import * as crypto from 'node:crypto';
 import { bundleFromJSON } from '@sigstore/bundle';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { PolicyError, VerificationError as SigstoreVerificationError, Verifier as SigstoreJsVerifier, toSignedEntity, toTrustMaterial } from '@sigstore/verify';
-import { ErrorCode, ModelSigningError } from '../errors';
-import { bundleKind } from '../methods/registry';
-import { verifyCertificateChain } from '../signing/certificates';
-import { pae } from '../signing/dsse';
-import { checkSupported, hashForKey, publicKeyHint, verifyBytes } from '../signing/keys';
-import { classifySigstoreError } from '../sigstore/sigstoreVerifier';
-import type { TrustConfig } from '../sigstore/trustConfig';
-import { KeyVerifier } from '../verifying/keyVerifier';
-import { pemToDer, readCertificateClaims } from './certificateClaims';
-import { decodeBase64 } from './provenanceFile';
-import { CertificateClaims, ProvenanceDocument, ProvenanceSignatureCheck, SignatureStep } from './types';
+import { ErrorCode, ModelSigningError } from '../../errors';
+import { bundleKind } from '../../methods/registry';
+import { verifyCertificateChain } from '../../signing/certificates';
+import { pae } from '../../signing/dsse';
+import { checkSupported, hashForKey, publicKeyHint, verifyBytes } from '../../signing/keys';
+import { classifySigstoreError } from '../../sigstore/sigstoreVerifier';
+import type { TrustConfig } from '../../sigstore/trustConfig';
+import { KeyVerifier } from '../../verifying/keyVerifier';
+import { pemToDer, readCertificateClaims } from '../reading/certificateClaims';
+import { decodeBase64 } from '../reading/provenanceFile';
+import { CertificateClaims, ProvenanceDocument, ProvenanceSignatureCheck, SignatureStep } from '../types';
 
 export interface ProvenanceSignatureOptions {
   /** Sigstore trust material; needed for certificates. */

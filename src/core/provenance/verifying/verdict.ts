@@ -1,7 +1,7 @@
 // The verdict on a provenance statement, and on a whole file, made in this one
 // place from the list of checks that the CLI (human and --json) and the
 // provenance viewer show: no line can say FAIL while the verdict says OK.
-import type { PolicyCheck, ProvenanceSignatureCheck, ReportCheck, ReportVerdict, SubjectMatch } from './types';
+import type { PolicyCheck, ProvenanceSignatureCheck, ReportCheck, ReportVerdict, SubjectMatch } from '../types';
 
 export interface CheckInputs {
   signature: ProvenanceSignatureCheck;

@@ -5,13 +5,13 @@
 // it binds a file by name and digest (so a loader cannot be handed a renamed
 // file); a single file is matched by digest alone, as slsa-verifier does.
 import * as path from 'node:path';
-import { isModelSigningError, throwIfAborted } from '../errors';
-import { detectModelFormat } from '../formats/detectModelFormat';
-import type { HashPool } from '../hashing/hashPool';
-import { toPosix } from '../hashing/walk';
-import type { Manifest } from '../manifest/manifest';
-import { HashProgress, serializeModel } from '../manifest/serializer';
-import { Subject, SubjectMatch } from './types';
+import { isModelSigningError, throwIfAborted } from '../../errors';
+import { detectModelFormat } from '../../formats/detectModelFormat';
+import type { HashPool } from '../../hashing/hashPool';
+import { toPosix } from '../../hashing/walk';
+import type { Manifest } from '../../manifest/manifest';
+import { HashProgress, serializeModel } from '../../manifest/serializer';
+import { Subject, SubjectMatch } from '../types';
 
 /** The model as provenance sees it: each file's sha256 and the OMS root digest. */
 export interface ModelDigests {

@@ -1,0 +1,23 @@
+// Reading untrusted JSON without trusting its shape: a missing or mistyped field
+// reads as empty, so the normalisers can say "absent" rather than throw.
+
+export type JsonObject = Record<string, unknown>;
+
+export function isObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The object, or `{}` when it is not one. */
+export function obj(v: unknown): JsonObject {
+  return isObject(v) ? v : {};
+}
+
+/** The array, or `[]` when it is not one. */
+export function arr(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
+/** A non-empty string (a number as its text), or undefined. */
+export function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined;
+}
