@@ -12,7 +12,31 @@ function sources(dir: string): string[] {
 
 function imports(file: string): string[] {
   const text = fs.readFileSync(file, 'utf8');
-  return [...text.matchAll(/(?:from|import|require\()\s*['"]([^'"]+)['"]/g)].map((m) => m[1]!);
+  return [...text.matchAll(/(?:from|import|import\(|require\()\s*['"]([^'"]+)['"]/g)].map((m) => m[1]!);
+}
+
+const CORE = path.join(REPO, 'src/core');
+
+/**
+ * Core's parts, lowest first: each may import only itself and the parts before it.
+ * A file directly in src/core is a part of its own (errors.ts is `errors`).
+ */
+const CORE_ORDER = [
+  'display', 'units', 'errors', 'io', 'formats',
+  'hashing', 'manifest', 'signing', 'verifying', 'sigstore', 'policy', 'provenance', 'index',
+];
+
+function corePart(file: string): string {
+  return path.relative(CORE, file).split(path.sep)[0]!.replace(/\.ts$/, '');
+}
+
+/** The core files a core file imports (relative specifiers resolved to their .ts file). */
+function coreImports(file: string): string[] {
+  return imports(file)
+    .filter((spec) => spec.startsWith('.'))
+    .map((spec) => path.resolve(path.dirname(file), spec))
+    .map((target) => (fs.existsSync(`${target}.ts`) ? `${target}.ts` : path.join(target, 'index.ts')))
+    .filter((target) => target.startsWith(CORE + path.sep));
 }
 
 it('imports go one way: core knows nothing of vscode, the CLI or the extension; the worker only of core hashing', () => {
@@ -32,6 +56,31 @@ it('imports go one way: core knows nothing of vscode, the CLI or the extension; 
   for (const f of sources(path.join(REPO, 'src/cli'))) {
     for (const spec of imports(f)) assert.ok(!spec.includes('extension') && spec !== 'vscode', `${f} imports ${spec}`);
   }
+});
+
+it('inside core, imports go down the order of its parts', () => {
+  for (const f of sources(CORE)) {
+    const from = CORE_ORDER.indexOf(corePart(f));
+    assert.notEqual(from, -1, `${f}: add its part to CORE_ORDER`);
+    for (const target of coreImports(f)) {
+      assert.ok(fs.existsSync(target), `${f} imports ${target}, which is not there`);
+      const to = CORE_ORDER.indexOf(corePart(target));
+      assert.ok(to <= from, `${path.relative(CORE, f)} (${CORE_ORDER[from]}) imports ${path.relative(CORE, target)} (${CORE_ORDER[to]}), a later part`);
+    }
+  }
+});
+
+it('core has no import cycle', () => {
+  const graph = new Map(sources(CORE).map((f) => [f, coreImports(f)]));
+  const done = new Set<string>();
+  const visit = (f: string, trail: string[]): void => {
+    const at = trail.indexOf(f);
+    assert.equal(at, -1, `import cycle: ${trail.slice(at).concat(f).map((t) => path.relative(CORE, t)).join(' -> ')}`);
+    if (done.has(f)) return;
+    for (const target of graph.get(f) ?? []) visit(target, [...trail, f]);
+    done.add(f);
+  };
+  for (const f of graph.keys()) visit(f, []);
 });
 
 it('the CLI writes to the terminal only through terminal.ts, which takes SafeText (untrusted values escaped)', () => {
