@@ -1,6 +1,7 @@
 // The public API of the core: hashing, manifests, signing and verification.
 // Nothing here (or below) imports `vscode`.
 export * from './errors';
+export * from './abort';
 export * from './hashing/algorithm';
 export * from './hashing/walk';
 export * from './hashing/fileHasher';

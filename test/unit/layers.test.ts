@@ -22,7 +22,7 @@ const CORE = path.join(REPO, 'src/core');
  * A file directly in src/core is a part of its own (errors.ts is `errors`).
  */
 const CORE_ORDER = [
-  'display', 'units', 'errors', 'io', 'formats',
+  'display', 'units', 'errors', 'abort', 'lazyModule', 'io', 'formats',
   'hashing', 'manifest', 'signing', 'verifying', 'sigstore', 'policy', 'provenance', 'index',
 ];
 

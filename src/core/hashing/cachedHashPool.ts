@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { throwIfAborted } from '../errors';
+import { throwIfAborted } from '../abort';
 import { DigestCache, FileStamp, fileStamp, sameStamp } from './digestCache';
 import { HashAlgorithm } from './algorithm';
 import { HashResult, HashTask } from './fileHasher';

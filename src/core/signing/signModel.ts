@@ -1,5 +1,6 @@
 import * as path from 'node:path';
-import { HashingError, throwIfAborted } from '../errors';
+import { throwIfAborted } from '../abort';
+import { HashingError } from '../errors';
 import { writeFileAtomic } from '../io/atomicWrite';
 import { Manifest } from '../manifest/manifest';
 import { SerializeOptions, serializeModel } from '../manifest/serializer';

@@ -17,6 +17,7 @@
 //
 // The access token never reaches an error message, an error's data or a kept cause.
 import { decodeJwt } from 'jose';
+import { cancelledError, raceSignal, throwIfCancelled } from '../abort';
 import { FormatError, ModelSigningError } from '../errors';
 import { IdentityProvider, InteractiveLoginOptions, InteractiveLoginProvider, identityFromToken } from './identity';
 import { PRODUCTION_OIDC_ISSUER, TrustConfig, oidcIssuerOf } from './trustConfig';
@@ -335,7 +336,7 @@ export class GitHubSessionProvider implements IdentityProvider {
   }
 
   private networkError(e: unknown, endpoint: string, signal: AbortSignal | undefined, timeout: AbortSignal): ModelSigningError {
-    if (signal?.aborted) return new ModelSigningError('CANCELLED', 'Cancelled', { reason: 'cancelled' });
+    if (signal?.aborted) return cancelledError();
     if (timeout.aborted) {
       return new ModelSigningError('GITHUB_API_FAILED', `GitHub did not answer ${endpoint} within ${this.fetchTimeoutMs} ms`, { reason: 'timeout', endpoint, apiBase: this.apiBase, timeoutMs: this.fetchTimeoutMs });
     }
@@ -390,21 +391,4 @@ function federatedConnector(token: string): string | undefined {
 
 function sameUrl(a: string, b: string): boolean {
   return a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
-}
-
-function throwIfCancelled(signal?: AbortSignal): void {
-  if (signal?.aborted) throw new ModelSigningError('CANCELLED', 'Cancelled', { reason: 'cancelled' });
-}
-
-function raceSignal<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return p;
-  if (signal.aborted) return Promise.reject(new ModelSigningError('CANCELLED', 'Cancelled', { reason: 'cancelled' }));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new ModelSigningError('CANCELLED', 'Cancelled', { reason: 'cancelled' }));
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
-      (e: unknown) => { signal.removeEventListener('abort', onAbort); reject(e); },
-    );
-  });
 }

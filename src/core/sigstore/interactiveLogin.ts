@@ -5,8 +5,9 @@ import * as crypto from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type * as OidcClient from 'openid-client';
+import { raceSignal, throwIfCancelled } from '../abort';
 import { ModelSigningError } from '../errors';
-import { DEFAULT_OIDC_CLIENT_ID, IdentityProvider, checkToken, raceSignal, throwIfCancelled } from './identityToken';
+import { DEFAULT_OIDC_CLIENT_ID, IdentityProvider, checkToken } from './identityToken';
 
 export const OOB_REDIRECT_URI = 'urn:ietf:wg:oauth:2.0:oob';
 export const CALLBACK_PATH = '/auth/callback';
