@@ -10,6 +10,7 @@ const DEFAULT_FETCH_TIMEOUT_MS = 15_000;
 const GITHUB_API_VERSION = '2022-11-28';
 const USER_AGENT = 'model-signing-vscode';
 
+/** Who a session's token belongs to, and the email a certificate for it would carry. */
 export interface GitHubAccount {
   login: string;
   identity?: string;
