@@ -19,12 +19,16 @@ const CORE = path.join(REPO, 'src/core');
 
 /**
  * Core's parts, lowest first: each may import only itself and the parts before it.
- * A file directly in src/core is a part of its own (errors.ts is `errors`).
+ * A file directly in src/core is a part of its own (errors.ts is `errors`). Parts in
+ * one entry share a level: the signing methods read their policy entries and a policy
+ * matches signers by method, so those two may import each other (file by file, still
+ * without a cycle: see the next test).
  */
-const CORE_ORDER = [
+const CORE_ORDER: ReadonlyArray<string | readonly string[]> = [
   'display', 'units', 'errors', 'abort', 'lazyModule', 'io', 'formats',
-  'hashing', 'manifest', 'signing', 'verifying', 'sigstore', 'policy', 'provenance', 'index',
+  'hashing', 'manifest', 'signing', 'verifying', 'sigstore', ['methods', 'policy'], 'provenance', 'index',
 ];
+const LEVEL = new Map(CORE_ORDER.flatMap((entry, level) => [entry].flat().map((part) => [part, level] as const)));
 
 function corePart(file: string): string {
   return path.relative(CORE, file).split(path.sep)[0]!.replace(/\.ts$/, '');
@@ -60,12 +64,12 @@ it('imports go one way: core knows nothing of vscode, the CLI or the extension; 
 
 it('inside core, imports go down the order of its parts', () => {
   for (const f of sources(CORE)) {
-    const from = CORE_ORDER.indexOf(corePart(f));
-    assert.notEqual(from, -1, `${f}: add its part to CORE_ORDER`);
+    const from = LEVEL.get(corePart(f));
+    assert.ok(from !== undefined, `${f}: add its part to CORE_ORDER`);
     for (const target of coreImports(f)) {
       assert.ok(fs.existsSync(target), `${f} imports ${target}, which is not there`);
-      const to = CORE_ORDER.indexOf(corePart(target));
-      assert.ok(to <= from, `${path.relative(CORE, f)} (${CORE_ORDER[from]}) imports ${path.relative(CORE, target)} (${CORE_ORDER[to]}), a later part`);
+      const to = LEVEL.get(corePart(target))!;
+      assert.ok(to <= from, `${path.relative(CORE, f)} (${corePart(f)}) imports ${path.relative(CORE, target)} (${corePart(target)}), a later part`);
     }
   }
 });
