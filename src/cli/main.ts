@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { ownText, safeText } from '../core/display';
 import { HASH_ALGORITHMS, HashAlgorithm, isHashAlgorithm } from '../core/hashing/algorithm';
 import { WorkerHashPool } from '../core/hashing/hashPool';
+import { requireLazily } from '../core/lazyModule';
 import type { SerializationMethod } from '../core/manifest/manifest';
 import { serializeModel } from '../core/manifest/serializer';
 import { METHOD_IDS } from '../core/methods/registry';
@@ -218,8 +219,7 @@ async function run(prefix: string, task: (pool: WorkerHashPool, progress: Progre
 
 /** dist/provenance.js (it needs the Sigstore stack), loaded on first use by a path esbuild leaves alone; the sources under tsx. */
 function provenanceModule(): typeof import('./provenance') {
-  const file = __filename.endsWith('cli.js') ? 'provenance.js' : 'provenance';
-  return require(path.join(__dirname, file)) as typeof import('./provenance');
+  return requireLazily(__filename, 'provenance.js', 'provenance');
 }
 
 

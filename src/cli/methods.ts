@@ -1,7 +1,7 @@
-import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { SafeText, safeText } from '../core/display';
 import { readKeyFile } from '../core/io/readInputFile';
+import { requireLazily } from '../core/lazyModule';
 import { MethodId, signingMethod } from '../core/methods/registry';
 import { fingerprint, parsePemCertificates } from '../core/signing/certificates';
 import { loadPrivateKey, loadPublicKey } from '../core/signing/keys';
@@ -55,7 +55,5 @@ export function publicCaSignerLine(signer: Extract<SignerInfo, { method: 'certif
 
 /** dist/sigstore.js, loaded on first use (a path esbuild leaves alone); the sources directly under tsx. */
 function sigstoreMethod(): typeof import('./sigstoreMethod') {
-  // Computed paths, so esbuild keeps the module out of dist/cli.js.
-  const file = __filename.endsWith('cli.js') ? 'sigstore.js' : 'sigstoreMethod';
-  return require(path.join(__dirname, file)) as typeof import('./sigstoreMethod');
+  return requireLazily(__filename, 'sigstore.js', 'sigstoreMethod');
 }

@@ -95,11 +95,6 @@ export function isModelSigningError(e: unknown): e is ModelSigningError {
   return e instanceof ModelSigningError;
 }
 
-/** Throws CANCELLED if the signal has fired. */
-export function throwIfAborted(signal?: AbortSignal): void {
-  if (signal?.aborted) throw new HashingError('CANCELLED', 'Cancelled');
-}
-
 /** Node's errno code of a caught error, if any. */
 export function errnoCode(e: unknown): string | undefined {
   return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;

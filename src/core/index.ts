@@ -1,6 +1,7 @@
 // The public API of the core: hashing, manifests, signing and verification.
 // Nothing here (or below) imports `vscode`.
 export * from './errors';
+export * from './abort';
 export * from './hashing/algorithm';
 export * from './hashing/walk';
 export * from './hashing/fileHasher';
@@ -24,7 +25,7 @@ export * from './verifying/certificateVerifier';
 export * from './verifying/verifyModel';
 export * from './methods/signingMethod';
 export * from './methods/registry';
-export * from './verifying/digestCache';
+export * from './hashing/digestCache';
 export * from './hashing/cachedHashPool';
 export * from './policy/policy';
 export * from './policy/precedence';
@@ -32,5 +33,6 @@ export * from './formats/detectModelFormat';
 export * from './units';
 export * from './io/readInputFile';
 export * from './io/parseJson';
+export * from './io/atomicWrite';
 export * from './sigstore';
 export * from './provenance';

@@ -1,7 +1,7 @@
-import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { safeText } from '../core/display';
+import { requireLazily } from '../core/lazyModule';
 import type { CachedHashPoolOptions, CachedHashPoolStats } from '../core';
 import type { ModelCommands } from './commands';
 import { COMMANDS, VIEWS } from './constants';
@@ -48,8 +48,7 @@ export function activate(context: vscode.ExtensionContext): ModelSigningApi {
   const digestCacheOptions: CachedHashPoolOptions = {};
   const load = (): ModelCommands => {
     if (!commands) {
-      // A path esbuild leaves alone: commands.js is its own bundle.
-      const mod = require(path.join(__dirname, 'commands.js')) as typeof import('./commands');
+      const mod = requireLazily<typeof import('./commands')>(__filename, 'commands.js', 'commands');
       commands = mod.createCommands(context, log, states, diagnostics, digestCacheOptions);
       context.subscriptions.push(commands);
     }

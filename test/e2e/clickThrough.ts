@@ -1,6 +1,6 @@
 // The click-through: drives the web workbench (code-server) with the extension loaded in
 // development mode, the way a user would. Each step counts as passed or failed; a failed step
-// leaves a screenshot. Selectors and pitfalls: /work/shared/docs/vscode-e2e.md §4.
+// leaves a screenshot. Selectors and pitfalls: ../shared/docs/vscode-e2e.md §4.
 import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { join } from 'node:path';

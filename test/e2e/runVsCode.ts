@@ -9,7 +9,7 @@
 //
 //   npm run test:vscode     # setup.sh (once), build, then this file
 // Environment: E2E_SUITE_TIMEOUT_MS (default 600000), CHROMIUM_PATH (default /usr/bin/chromium).
-// How and why: /work/shared/docs/vscode-e2e.md.
+// How and why: ../shared/docs/vscode-e2e.md.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';

@@ -2,7 +2,7 @@
 # Installs what test/e2e/runVsCode.ts needs to run the extension in a real VS Code:
 # Debian packages (Chromium, the native-build toolchain, krb5 headers, ripgrep) and
 # test/e2e/harness (code-server 4.96.4 = VS Code 1.96.4 server + web workbench, and
-# playwright-core), following /work/shared/docs/vscode-e2e.md §2 and §7.
+# playwright-core), following ../shared/docs/vscode-e2e.md §2 and §7.
 #
 # Idempotent: does nothing when the packages are there and the harness was built
 # from the same lockfile for the same Node ABI. FORCE=1 rebuilds the harness.

@@ -1,5 +1,5 @@
 // Page helpers for the web workbench, shared by the click-through and the installed-.vsix check.
-// Selectors and pitfalls: /work/shared/docs/vscode-e2e.md §4.
+// Selectors and pitfalls: ../shared/docs/vscode-e2e.md §4.
 import type { Page } from './playwright';
 
 export const explorerRow = (name: string) => `.explorer-folders-view .monaco-list-row[aria-label="${name}"]`;

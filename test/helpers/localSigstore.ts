@@ -2,7 +2,7 @@
 // timestamp authority built from @sigstore/mock's handler factories, each behind
 // a real node:http server, plus the matching trusted root, signing config and
 // ClientTrustConfig, and a JWT minter for the mock Fulcio.
-// See /work/shared/docs/sigstore-offline.md (§3–§7) for why it is built this way.
+// See ../shared/docs/sigstore-offline.md (§3–§7) for why it is built this way.
 //
 // Test-only: @sigstore/mock pulls in nock, which patches node:http process-wide
 // when loaded; it is imported lazily here and nock is switched off right after.

@@ -12,7 +12,35 @@ function sources(dir: string): string[] {
 
 function imports(file: string): string[] {
   const text = fs.readFileSync(file, 'utf8');
-  return [...text.matchAll(/(?:from|import|require\()\s*['"]([^'"]+)['"]/g)].map((m) => m[1]!);
+  return [...text.matchAll(/(?:from|import|import\(|require\()\s*['"]([^'"]+)['"]/g)].map((m) => m[1]!);
+}
+
+const CORE = path.join(REPO, 'src/core');
+
+/**
+ * Core's parts, lowest first: each may import only itself and the parts before it.
+ * A file directly in src/core is a part of its own (errors.ts is `errors`). Parts in
+ * one entry share a level: the signing methods read their policy entries and a policy
+ * matches signers by method, so those two may import each other (file by file, still
+ * without a cycle: see the next test).
+ */
+const CORE_ORDER: ReadonlyArray<string | readonly string[]> = [
+  'display', 'units', 'errors', 'abort', 'lazyModule', 'io', 'formats',
+  'hashing', 'manifest', 'signing', 'verifying', 'sigstore', ['methods', 'policy'], 'provenance', 'index',
+];
+const LEVEL = new Map(CORE_ORDER.flatMap((entry, level) => [entry].flat().map((part) => [part, level] as const)));
+
+function corePart(file: string): string {
+  return path.relative(CORE, file).split(path.sep)[0]!.replace(/\.ts$/, '');
+}
+
+/** The core files a core file imports (relative specifiers resolved to their .ts file). */
+function coreImports(file: string): string[] {
+  return imports(file)
+    .filter((spec) => spec.startsWith('.'))
+    .map((spec) => path.resolve(path.dirname(file), spec))
+    .map((target) => (fs.existsSync(`${target}.ts`) ? `${target}.ts` : path.join(target, 'index.ts')))
+    .filter((target) => target.startsWith(CORE + path.sep));
 }
 
 it('imports go one way: core knows nothing of vscode, the CLI or the extension; the worker only of core hashing', () => {
@@ -32,6 +60,31 @@ it('imports go one way: core knows nothing of vscode, the CLI or the extension; 
   for (const f of sources(path.join(REPO, 'src/cli'))) {
     for (const spec of imports(f)) assert.ok(!spec.includes('extension') && spec !== 'vscode', `${f} imports ${spec}`);
   }
+});
+
+it('inside core, imports go down the order of its parts', () => {
+  for (const f of sources(CORE)) {
+    const from = LEVEL.get(corePart(f));
+    assert.ok(from !== undefined, `${f}: add its part to CORE_ORDER`);
+    for (const target of coreImports(f)) {
+      assert.ok(fs.existsSync(target), `${f} imports ${target}, which is not there`);
+      const to = LEVEL.get(corePart(target))!;
+      assert.ok(to <= from, `${path.relative(CORE, f)} (${corePart(f)}) imports ${path.relative(CORE, target)} (${corePart(target)}), a later part`);
+    }
+  }
+});
+
+it('core has no import cycle', () => {
+  const graph = new Map(sources(CORE).map((f) => [f, coreImports(f)]));
+  const done = new Set<string>();
+  const visit = (f: string, trail: string[]): void => {
+    const at = trail.indexOf(f);
+    assert.equal(at, -1, `import cycle: ${trail.slice(at).concat(f).map((t) => path.relative(CORE, t)).join(' -> ')}`);
+    if (done.has(f)) return;
+    for (const target of graph.get(f) ?? []) visit(target, [...trail, f]);
+    done.add(f);
+  };
+  for (const f of graph.keys()) visit(f, []);
 });
 
 it('the CLI writes to the terminal only through terminal.ts, which takes SafeText (untrusted values escaped)', () => {

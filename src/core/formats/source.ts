@@ -1,7 +1,8 @@
 // Random access to the bytes of one file, read in small bounded pieces: the
 // detectors never read a whole model, only the headers and directories they need.
 import * as fs from 'node:fs';
-import { HashingError, errnoCode, throwIfAborted } from '../errors';
+import { throwIfAborted } from '../abort';
+import { HashingError, errnoCode } from '../errors';
 
 export class ByteSource {
   private constructor(

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
-import { throwIfAborted } from '../errors';
-import { DigestCache, FileStamp, fileStamp, sameStamp } from '../verifying/digestCache';
+import { throwIfAborted } from '../abort';
+import { DigestCache, FileStamp, fileStamp, sameStamp } from './digestCache';
 import { HashAlgorithm } from './algorithm';
 import { HashResult, HashTask } from './fileHasher';
 import { HashJobOptions, HashPool } from './hashPool';

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { HashingError, ModelSigningError, throwIfAborted } from '../errors';
+import { throwIfAborted } from '../abort';
+import { HashingError, ModelSigningError } from '../errors';
 import { HashAlgorithm } from './algorithm';
 import { DEFAULT_CHUNK_SIZE, HashResult, HashTask, hashFileRange } from './fileHasher';
 

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { HashingError, errnoCode, throwIfAborted } from '../errors';
+import { throwIfAborted } from '../abort';
+import { HashingError, errnoCode } from '../errors';
 import { escapeFileNameBytes, utf8FileName } from './fileName';
 
 /** Entries listed between two yields to the event loop: ~1 ms of blocking calls. */

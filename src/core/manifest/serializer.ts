@@ -1,5 +1,6 @@
 import * as path from 'node:path';
-import { HashingError, throwIfAborted } from '../errors';
+import { throwIfAborted } from '../abort';
+import { HashingError } from '../errors';
 import { HashAlgorithm } from '../hashing/algorithm';
 import { HashTask } from '../hashing/fileHasher';
 import { HashPool } from '../hashing/hashPool';

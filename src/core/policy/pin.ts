@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ModelSigningError, errnoCode } from '../errors';
-import { writeFileAtomic } from '../signing/bundle';
+import { writeFileAtomic } from '../io/atomicWrite';
 import { methodOfSigner } from '../methods/registry';
 import { SignerInfo } from '../verifying/verifier';
 import { compileGlob, escapeGlob, normalizeGlob, workspaceRelativePath } from './glob';

@@ -1,8 +1,10 @@
 import * as path from 'node:path';
-import { HashingError, throwIfAborted } from '../errors';
+import { throwIfAborted } from '../abort';
+import { HashingError } from '../errors';
+import { writeFileAtomic } from '../io/atomicWrite';
 import { Manifest } from '../manifest/manifest';
 import { SerializeOptions, serializeModel } from '../manifest/serializer';
-import { Bundle, serializeBundle, writeFileAtomic } from './bundle';
+import { Bundle, serializeBundle } from './bundle';
 import { Signer } from './signer';
 import { statementToJson, toStatement } from './statement';
 

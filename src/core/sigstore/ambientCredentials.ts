@@ -1,5 +1,6 @@
+import { raceSignal, throwIfCancelled } from '../abort';
 import { ModelSigningError } from '../errors';
-import { DEFAULT_OIDC_CLIENT_ID, IdentityProvider, checkToken, raceSignal, throwIfCancelled } from './identityToken';
+import { DEFAULT_OIDC_CLIENT_ID, IdentityProvider, checkToken } from './identityToken';
 
 // ---------------------------------------------------------------------------
 // Ambient CI credentials

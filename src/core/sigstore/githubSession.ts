@@ -17,7 +17,9 @@
 //
 // The access token never reaches an error message, an error's data or a kept cause.
 import { decodeJwt } from 'jose';
+import { raceSignal, throwIfCancelled } from '../abort';
 import { FormatError, ModelSigningError } from '../errors';
+import { GitHubAccount, GitHubApi } from './githubApi';
 import { IdentityProvider, InteractiveLoginOptions, InteractiveLoginProvider, identityFromToken } from './identity';
 import { PRODUCTION_OIDC_ISSUER, TrustConfig, oidcIssuerOf } from './trustConfig';
 
@@ -28,10 +30,7 @@ import { PRODUCTION_OIDC_ISSUER, TrustConfig, oidcIssuerOf } from './trustConfig
  * signing config says its certificate authority takes GitHub access tokens.
  */
 export const GITHUB_OAUTH_ISSUER = 'https://github.com/login/oauth';
-export const DEFAULT_GITHUB_API_BASE = 'https://api.github.com';
-const DEFAULT_FETCH_TIMEOUT_MS = 15_000;
-const GITHUB_API_VERSION = '2022-11-28';
-const USER_AGENT = 'model-signing-vscode';
+export { DEFAULT_GITHUB_API_BASE } from './githubApi';
 
 /** What `vscode.authentication.getSession('github', ['user:email'])` yields (the part used here). */
 export interface GitHubSession {
@@ -97,15 +96,6 @@ export function acceptsGitHubTokens(config: TrustConfig): boolean {
   });
 }
 
-interface Account {
-  login: string;
-  identity?: string;
-  /** Where the identity comes from. */
-  source?: 'public-email' | 'primary-email';
-  /** Why there is none: the emails were listed without a primary verified one, or could not be listed (no user:email scope). */
-  missing?: 'no-primary-verified' | 'emails-not-visible';
-}
-
 /**
  * An IdentityProvider for the GitHub account of the editor's session: hands the
  * session's access token to a certificate authority that takes GitHub tokens,
@@ -117,8 +107,7 @@ export class GitHubSessionProvider implements IdentityProvider {
   readonly via: 'github-token' | 'sigstore-login';
   readonly #session: GitHubSession;
   readonly #options: GitHubSessionProviderOptions;
-  private readonly apiBase: string;
-  private readonly fetchTimeoutMs: number;
+  private readonly api: GitHubApi;
   private readonly connectorId: string;
   /** The Sigstore sign-in service ('sigstore-login'). */
   private readonly loginIssuer?: string;
@@ -141,8 +130,7 @@ export class GitHubSessionProvider implements IdentityProvider {
     }
     this.#session = { accessToken: session.accessToken.trim(), account: { ...session.account } };
     this.#options = { ...options };
-    this.apiBase = parseApiBase(options.apiBase ?? DEFAULT_GITHUB_API_BASE);
-    this.fetchTimeoutMs = options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS;
+    this.api = new GitHubApi(this.#session.accessToken, options);
     this.connectorId = options.connectorId || GITHUB_OAUTH_ISSUER;
     if (!options.trustConfig.signingConfig) {
       throw new FormatError('TRUST_CONFIG_INVALID', 'The trust config has no signing config: it names no Sigstore service to sign with');
@@ -167,7 +155,7 @@ export class GitHubSessionProvider implements IdentityProvider {
 
   /** Asks GitHub who the session belongs to and says what signing with it will do. */
   async preview(options: { signal?: AbortSignal } = {}): Promise<SigningIdentityPreview> {
-    return this.describe(await this.lookUp(options.signal));
+    return this.describe(await this.api.account(options.signal));
   }
 
   async getToken(options: { signal?: AbortSignal } = {}): Promise<string> {
@@ -201,7 +189,7 @@ export class GitHubSessionProvider implements IdentityProvider {
       answer = await raceSignal(Promise.resolve().then(() => this.#options.confirm({ ...preview })), signal);
     } catch (e) {
       if (e instanceof ModelSigningError) throw e;
-      throw new ModelSigningError('CANCELLED', `Signing as ${preview.identity ?? preview.account} was not confirmed: ${this.redact(e instanceof Error ? e.message : String(e))}`, { reason: 'confirm-failed' });
+      throw new ModelSigningError('CANCELLED', `Signing as ${preview.identity ?? preview.account} was not confirmed: ${this.api.redact(e instanceof Error ? e.message : String(e))}`, { reason: 'confirm-failed' });
     }
     if (answer !== true) {
       throw new ModelSigningError('CANCELLED', `Signing as ${preview.identity ?? preview.account} was not confirmed`, { reason: 'declined', account: preview.account, identity: preview.identity });
@@ -228,7 +216,7 @@ export class GitHubSessionProvider implements IdentityProvider {
     }
   }
 
-  private describe(a: Account): SigningIdentityPreview {
+  private describe(a: GitHubAccount): SigningIdentityPreview {
     const label = this.#session.account.label;
     const aka = label.toLowerCase() === a.login.toLowerCase() ? '' : ` (the editor shows this session as ${label})`;
     const whence = a.source === 'public-email' ? 'the public email of its GitHub profile' : 'its primary verified email on GitHub';
@@ -253,119 +241,6 @@ export class GitHubSessionProvider implements IdentityProvider {
     return { account: a.login, identity: a.identity, issuer: GITHUB_OAUTH_ISSUER, via: this.via, note };
   }
 
-  /**
-   * The login, and the email the certificate will carry, chosen as Dex's GitHub
-   * connector chooses it: the profile's public email if it has one, else the
-   * primary verified email.
-   */
-  private async lookUp(signal?: AbortSignal): Promise<Account> {
-    const [user, emails] = await Promise.all([
-      this.get('/user', signal, false),
-      this.get('/user/emails?per_page=100', signal, true),
-    ]);
-    const u = user as { login?: unknown; email?: unknown } | null;
-    if (typeof u !== 'object' || u === null || typeof u.login !== 'string' || u.login === '') {
-      throw new ModelSigningError('GITHUB_API_FAILED', 'GitHub answered GET /user without a login', { reason: 'malformed', endpoint: 'GET /user' });
-    }
-    if (typeof u.email === 'string' && u.email !== '') return { login: u.login, identity: u.email, source: 'public-email' };
-    if (emails === undefined) return { login: u.login, missing: 'emails-not-visible' };
-    if (!Array.isArray(emails)) {
-      throw new ModelSigningError('GITHUB_API_FAILED', 'GitHub answered GET /user/emails with something other than a list', { reason: 'malformed', endpoint: 'GET /user/emails' });
-    }
-    const primary = emails.find((e: unknown) => {
-      const x = e as { email?: unknown; primary?: unknown; verified?: unknown } | null;
-      return typeof x === 'object' && x !== null && x.primary === true && x.verified === true && typeof x.email === 'string' && x.email !== '';
-    }) as { email: string } | undefined;
-    return primary
-      ? { login: u.login, identity: primary.email, source: 'primary-email' }
-      : { login: u.login, missing: 'no-primary-verified' };
-  }
-
-  /**
-   * GET {apiBase}{path} with the session's token. Errors say the endpoint and
-   * the status, never the token nor the answer. `optional`: a 403 or 404 (no
-   * user:email scope) resolves to undefined.
-   */
-  private async get(path: string, signal: AbortSignal | undefined, optional: boolean): Promise<unknown> {
-    const endpoint = `GET ${path.split('?')[0]}`;
-    const timeout = AbortSignal.timeout(this.fetchTimeoutMs);
-    let res: Response;
-    try {
-      res = await fetch(`${this.apiBase}${path}`, {
-        headers: {
-          Authorization: `Bearer ${this.#session.accessToken}`,
-          Accept: 'application/vnd.github+json',
-          'X-GitHub-Api-Version': GITHUB_API_VERSION,
-          'User-Agent': USER_AGENT,
-        },
-        // A redirect could carry the token elsewhere: GitHub does not redirect these.
-        redirect: 'error',
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-      });
-    } catch (e) {
-      throw this.networkError(e, endpoint, signal, timeout);
-    }
-    if (res.status === 200) {
-      try {
-        return await res.json();
-      } catch (e) {
-        if (signal?.aborted || timeout.aborted) throw this.networkError(e, endpoint, signal, timeout);
-        throw new ModelSigningError('GITHUB_API_FAILED', `GitHub answered ${endpoint} with something other than JSON`, { reason: 'malformed', endpoint });
-      }
-    }
-    await res.body?.cancel().catch(() => undefined);
-    if ((res.status === 403 || res.status === 429) && res.headers.get('x-ratelimit-remaining') === '0') {
-      const reset = Number(res.headers.get('x-ratelimit-reset'));
-      const until = Number.isFinite(reset) && reset > 0 ? new Date(reset * 1000).toISOString() : undefined;
-      throw new ModelSigningError(
-        'GITHUB_API_FAILED',
-        `GitHub's API rate limit is exhausted (HTTP ${res.status} for ${endpoint})${until ? `: try again after ${until}` : ''}`,
-        { reason: 'rate-limited', status: res.status, endpoint, apiBase: this.apiBase, until },
-      );
-    }
-    if (optional && (res.status === 403 || res.status === 404)) return undefined;
-    if (res.status === 401) {
-      throw new ModelSigningError(
-        'GITHUB_API_FAILED',
-        `GitHub did not accept the editor's GitHub sign-in (HTTP 401 for ${endpoint}): sign in to GitHub again`,
-        { reason: 'unauthorized', status: 401, endpoint, apiBase: this.apiBase },
-      );
-    }
-    throw new ModelSigningError('GITHUB_API_FAILED', `GitHub answered ${endpoint} with HTTP ${res.status}`, { reason: 'http', status: res.status, endpoint, apiBase: this.apiBase });
-  }
-
-  private networkError(e: unknown, endpoint: string, signal: AbortSignal | undefined, timeout: AbortSignal): ModelSigningError {
-    if (signal?.aborted) return new ModelSigningError('CANCELLED', 'Cancelled', { reason: 'cancelled' });
-    if (timeout.aborted) {
-      return new ModelSigningError('GITHUB_API_FAILED', `GitHub did not answer ${endpoint} within ${this.fetchTimeoutMs} ms`, { reason: 'timeout', endpoint, apiBase: this.apiBase, timeoutMs: this.fetchTimeoutMs });
-    }
-    // undici's TypeError('fetch failed') keeps the reason (ECONNREFUSED, ENOTFOUND, …) in its cause.
-    const cause = (e as { cause?: { code?: unknown; message?: unknown } }).cause;
-    const why = typeof cause?.code === 'string' ? cause.code
-      : typeof cause?.message === 'string' ? this.redact(cause.message)
-      : e instanceof Error ? this.redact(e.message) : 'network error';
-    return new ModelSigningError('GITHUB_API_FAILED', `Could not reach GitHub at ${this.apiBase} (${endpoint}): ${why}`, { reason: 'network', endpoint, apiBase: this.apiBase, errno: typeof cause?.code === 'string' ? cause.code : undefined });
-  }
-
-  private redact(text: string): string {
-    const t = this.#session.accessToken;
-    return t.length >= 4 ? text.split(t).join('[redacted]') : text;
-  }
-}
-
-/** https, or http on a loopback host only: the token travels with every request. */
-function parseApiBase(base: string): string {
-  let url: URL;
-  try {
-    url = new URL(base);
-  } catch {
-    throw new ModelSigningError('INVALID_OPTION', `The GitHub API address is not a URL: ${base}`, { option: 'apiBase' });
-  }
-  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname.toLowerCase());
-  if (!(url.protocol === 'https:' || (url.protocol === 'http:' && loopback)) || url.username || url.password || url.search || url.hash) {
-    throw new ModelSigningError('INVALID_OPTION', `The GitHub API address must be an https URL (plain http only for 127.0.0.1, localhost and ::1), without credentials or query: ${url.origin}${url.pathname}`, { option: 'apiBase' });
-  }
-  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
 /** The certificate authority @sigstore/sign will pick: API v1, not ended, newest start. */
@@ -390,21 +265,4 @@ function federatedConnector(token: string): string | undefined {
 
 function sameUrl(a: string, b: string): boolean {
   return a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
-}
-
-function throwIfCancelled(signal?: AbortSignal): void {
-  if (signal?.aborted) throw new ModelSigningError('CANCELLED', 'Cancelled', { reason: 'cancelled' });
-}
-
-function raceSignal<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return p;
-  if (signal.aborted) return Promise.reject(new ModelSigningError('CANCELLED', 'Cancelled', { reason: 'cancelled' }));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new ModelSigningError('CANCELLED', 'Cancelled', { reason: 'cancelled' }));
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
-      (e: unknown) => { signal.removeEventListener('abort', onAbort); reject(e); },
-    );
-  });
 }

@@ -2,6 +2,7 @@
 // given outright, and reading a token's claims for display. Tokens never reach
 // an error message or an error's data.
 import { decodeJwt } from 'jose';
+import { throwIfCancelled } from '../abort';
 import { ModelSigningError } from '../errors';
 
 /** Anything that can hand out an OIDC identity token for Fulcio. */
@@ -85,28 +86,4 @@ export class StaticTokenProvider implements IdentityProvider {
   toJSON(): object {
     return { name: this.name };
   }
-}
-
-
-// ---------------------------------------------------------------------------
-// Small helpers
-// ---------------------------------------------------------------------------
-
-export function throwIfCancelled(signal?: AbortSignal): void {
-  if (signal?.aborted) throw new ModelSigningError('CANCELLED', 'Cancelled', { reason: 'cancelled' });
-}
-
-/** Rejects with the signal's reason (a typed error for our deadlines) as soon as it fires. */
-export function raceSignal<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return p;
-  const reasonOf = (s: AbortSignal): unknown => (s.reason instanceof ModelSigningError ? s.reason : new ModelSigningError('CANCELLED', 'Cancelled', { reason: 'cancelled' }));
-  if (signal.aborted) return Promise.reject(reasonOf(signal));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(reasonOf(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
-      (e: unknown) => { signal.removeEventListener('abort', onAbort); reject(e); },
-    );
-  });
 }

@@ -1,20 +1,18 @@
 // Interactive login: OAuth 2.0 authorization code with PKCE (S256), state and
 // nonce, by openid-client. The authorization code, the PKCE verifier, the client
-// secret and the ID token never reach an error message, data or kept cause.
-import * as crypto from 'node:crypto';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+// secret and the ID token never reach an error message, data or kept cause
+// (loginSecrets.ts).
 import type * as OidcClient from 'openid-client';
+import { raceSignal, throwIfCancelled } from '../abort';
 import { ModelSigningError } from '../errors';
-import { DEFAULT_OIDC_CLIENT_ID, IdentityProvider, checkToken, raceSignal, throwIfCancelled } from './identityToken';
+import { DEFAULT_OIDC_CLIENT_ID, IdentityProvider, checkToken } from './identityToken';
+import { CallbackServer, startCallbackServer } from './loginCallbackServer';
+import { Secrets, browserError, oauthError, unexpectedError } from './loginSecrets';
+
+export { CALLBACK_PATH } from './loginCallbackServer';
 
 export const OOB_REDIRECT_URI = 'urn:ietf:wg:oauth:2.0:oob';
-export const CALLBACK_PATH = '/auth/callback';
 const DEFAULT_LOGIN_TIMEOUT_MS = 5 * 60_000;
-
-// ---------------------------------------------------------------------------
-// Interactive login: OAuth 2.0 authorization code + PKCE, by openid-client
-// ---------------------------------------------------------------------------
 
 export interface InteractiveLoginOptions {
   /** e.g. https://oauth2.sigstore.dev/auth. Plain http only for a loopback host. */
@@ -248,205 +246,6 @@ function parseIssuer(issuer: string): URL {
     `The OIDC issuer must use https (plain http is allowed for 127.0.0.1, localhost and ::1 only): ${url.href}`,
     { option: 'issuer', issuer: url.href },
   );
-}
-
-// ---------------------------------------------------------------------------
-// The loopback callback server
-// ---------------------------------------------------------------------------
-
-interface CallbackServer {
-  redirectUri: string;
-  /** Resolves with the first request to the callback path that carries the expected state. */
-  callback: Promise<URL>;
-  /** Answers the browser that made the accepted callback. */
-  finish(ok: boolean, message: string): void;
-  /** Stops listening and drops every connection; resolves when the port is closed. */
-  close(): Promise<void>;
-}
-
-async function startCallbackServer(expectedState: string): Promise<CallbackServer> {
-  let redirectUri = '';
-  let accepted: http.ServerResponse | undefined;
-  let finished: Promise<void> = Promise.resolve();
-  let resolveCallback!: (u: URL) => void;
-  const callback = new Promise<URL>((resolve) => { resolveCallback = resolve; });
-
-  const server = http.createServer((req, res) => {
-    res.setHeader('Connection', 'close');
-    res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('Referrer-Policy', 'no-referrer');
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    let url: URL;
-    try {
-      url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    } catch {
-      return page(res, 400, 'Bad request', 'This address is not understood.');
-    }
-    if (url.pathname !== CALLBACK_PATH) return page(res, 404, 'Not found', 'Nothing here.');
-    if (req.method !== 'GET') return page(res, 405, 'Method not allowed', 'Only GET is answered here.');
-    if (accepted) return page(res, 409, 'Already signed in', 'This sign-in has already been handled. You can close this tab.');
-    const state = url.searchParams.get('state');
-    if (state === null || !sameString(state, expectedState)) {
-      // Not ours (a stale tab, or someone else's request): keep waiting for the real one.
-      return page(res, 400, 'Sign-in not recognised', 'This response does not belong to the sign-in in progress (state mismatch). Start the sign-in again from the application.');
-    }
-    accepted = res;
-    finished = new Promise((resolve) => res.once('close', () => resolve()));
-    // openid-client takes the redirect_uri for the exchange from this URL: rebuild it on ours.
-    const received = new URL(redirectUri);
-    received.search = url.search;
-    resolveCallback(received);
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  }).catch((e: unknown) => {
-    throw new ModelSigningError('OIDC_LOGIN_FAILED', `Could not listen on 127.0.0.1 for the sign-in callback: ${e instanceof Error ? e.message : String(e)}`, { reason: 'callback-server' }, e);
-  });
-  // `localhost` in the URL, as sigstore-python and cosign send it (the public-good
-  // OAuth client is registered for it); the listener itself is on 127.0.0.1 only.
-  redirectUri = `http://localhost:${(server.address() as AddressInfo).port}${CALLBACK_PATH}`;
-  let closing: Promise<void> | undefined;
-  return {
-    redirectUri,
-    callback,
-    finish(ok, message) {
-      if (accepted && !accepted.headersSent) page(accepted, ok ? 200 : 400, ok ? 'Signed in' : 'Sign-in failed', message);
-    },
-    close() {
-      closing ??= (async () => {
-        if (accepted && !accepted.writableEnded) page(accepted, 400, 'Sign-in failed', 'The sign-in was stopped.');
-        // Let the answer reach the browser before the sockets are dropped.
-        await Promise.race([finished, new Promise((r) => setTimeout(r, 1000).unref())]);
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
-      })();
-      return closing;
-    },
-  };
-}
-
-function page(res: http.ServerResponse, status: number, title: string, message: string): void {
-  const body = `<!doctype html>
-<html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:36em;margin:4em auto;padding:0 1em;color:#222}</style></head>
-<body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p></body></html>
-`;
-  res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
-  res.end(body);
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
-
-function sameString(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && crypto.timingSafeEqual(x, y);
-}
-
-// ---------------------------------------------------------------------------
-// Errors without secrets
-// ---------------------------------------------------------------------------
-
-const REDACTED = '[redacted]';
-
-/** The secret strings of one login, to be scrubbed from anything reported. */
-class Secrets {
-  private readonly values = new Set<string>();
-
-  constructor(...initial: Array<string | undefined>) {
-    initial.forEach((s) => this.add(s));
-  }
-
-  add<T extends string | undefined>(s: T): T {
-    if (s && s.length >= 4) this.values.add(s);
-    return s;
-  }
-
-  redact(text: string): string {
-    let out = text;
-    for (const s of this.values) out = out.split(s).join(REDACTED);
-    // Anything shaped like a JWT, whoever it belongs to.
-    return out.replace(/eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]*)?/g, REDACTED);
-  }
-
-  /** Whether any secret (or a JWT) appears in the error's text, properties or causes. */
-  carriedBy(e: unknown): boolean {
-    const seen = new Set<unknown>();
-    const strings: string[] = [];
-    const walk = (v: unknown, depth: number): void => {
-      if (depth > 6 || v === null || v === undefined || seen.has(v)) return;
-      if (typeof v === 'string') { strings.push(v); return; }
-      if (typeof v !== 'object') return;
-      seen.add(v);
-      if (v instanceof Error) {
-        strings.push(v.message, v.stack ?? '');
-        walk(v.cause, depth + 1);
-      }
-      if (Array.isArray(v)) { v.forEach((x) => walk(x, depth + 1)); return; }
-      for (const k of Object.keys(v)) {
-        try {
-          walk((v as Record<string, unknown>)[k], depth + 1);
-        } catch { /* a throwing getter */ }
-      }
-    };
-    walk(e, 0);
-    return strings.some((s) => this.redact(s) !== s);
-  }
-
-  /** The error itself when it carries no secret, else nothing. */
-  safeCause(e: unknown): unknown {
-    return this.carriedBy(e) ? undefined : e;
-  }
-}
-
-function oauthError(e: unknown, secrets: Secrets, reason: 'discovery' | 'exchange', what: string): ModelSigningError {
-  const err = e as { name?: unknown; code?: unknown; error?: unknown; error_description?: unknown; status?: unknown; cause?: unknown; message?: unknown };
-  const data: Record<string, unknown> = { reason };
-  let detail: string;
-  if (typeof err?.error === 'string') {
-    // ResponseBodyError (token endpoint) or AuthorizationResponseError (callback: e.g. access_denied).
-    data.error = secrets.redact(err.error);
-    if (typeof err.status === 'number') data.status = err.status;
-    const description = typeof err.error_description === 'string' ? secrets.redact(err.error_description) : undefined;
-    if (description) data.errorDescription = description;
-    if (err.name === 'AuthorizationResponseError') data.reason = err.error === 'access_denied' ? 'denied' : 'authorization';
-    detail = `the identity provider answered ${data.error}${description ? `: ${description}` : ''}`;
-  } else {
-    detail = typeof err?.message === 'string' ? secrets.redact(err.message) : secrets.redact(String(e));
-    // openid-client says which claim or attribute failed in its cause.
-    const which = failedClaim(err?.cause) ?? failedClaim((err?.cause as { cause?: unknown } | undefined)?.cause);
-    if (which) { data.claim = which; detail += ` (${which})`; }
-    const low = err?.cause instanceof Error ? secrets.redact(err.cause.message) : undefined;
-    if (low && !detail.includes(low) && low.length < 200) detail += `: ${low}`;
-  }
-  if (typeof err?.code === 'string') data.oauthCode = err.code;
-  return new ModelSigningError('OIDC_LOGIN_FAILED', `${what}: ${detail}`, data, secrets.safeCause(e));
-}
-
-/** The claim or attribute openid-client names in an error's cause ({claim, expected, …}). */
-function failedClaim(c: unknown): string | undefined {
-  if (typeof c !== 'object' || c === null) return undefined;
-  const { claim, attribute } = c as { claim?: unknown; attribute?: unknown };
-  return typeof claim === 'string' ? claim : typeof attribute === 'string' ? attribute : undefined;
-}
-
-function browserError(e: unknown, secrets: Secrets): ModelSigningError {
-  const msg = e instanceof Error ? e.message : String(e);
-  return new ModelSigningError('OIDC_LOGIN_FAILED', `Could not open the sign-in page: ${secrets.redact(msg)}`, { reason: 'browser' }, secrets.safeCause(e));
-}
-
-function unexpectedError(e: unknown, secrets: Secrets): ModelSigningError {
-  const msg = e instanceof Error ? e.message : String(e);
-  return new ModelSigningError('OIDC_LOGIN_FAILED', `The sign-in failed: ${secrets.redact(msg)}`, { reason: 'unexpected' }, secrets.safeCause(e));
 }
 
 function formatDuration(ms: number): string {

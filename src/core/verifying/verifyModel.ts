@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { throwIfAborted } from '../errors';
+import { throwIfAborted } from '../abort';
 import { HashPool } from '../hashing/hashPool';
 import { listModelFiles } from '../hashing/walk';
 import { Manifest, ManifestDiff, Serialization, diffManifests, isEmptyDiff, parseShardName } from '../manifest/manifest';

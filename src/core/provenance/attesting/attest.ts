@@ -3,7 +3,8 @@
 // sha256, the default ignores); its root digest is the subject, and with
 // `perFile` every file's digest from the same manifest is one too.
 import * as path from 'node:path';
-import { HashingError, throwIfAborted } from '../../errors';
+import { throwIfAborted } from '../../abort';
+import { HashingError } from '../../errors';
 import type { Manifest } from '../../manifest/manifest';
 import { SerializeOptions, serializeModel } from '../../manifest/serializer';
 import { Bundle, serializeBundle } from '../../signing/bundle';

@@ -3,7 +3,7 @@
 // accident (a second job writing the same name) must not happen silently.
 import * as fs from 'node:fs';
 import { ModelSigningError, errnoCode } from '../../errors';
-import { writeFileAtomic } from '../../signing/bundle';
+import { writeFileAtomic } from '../../io/atomicWrite';
 
 /** Fails early, before any hashing, when the output is already there and may not be replaced. */
 export function checkOutputFree(file: string, overwrite: boolean): void {
@@ -19,7 +19,7 @@ export function checkOutputFree(file: string, overwrite: boolean): void {
 }
 
 /**
- * Whole or not at all (bundle.ts's writeFileAtomic): renamed over the target when `overwrite`, otherwise
+ * Whole or not at all (io/atomicWrite.ts): renamed over the target when `overwrite`, otherwise
  * hard-linked, which fails if the name was taken meanwhile (no window between the check and the write).
  */
 export async function writeOutputAtomic(file: string, content: string, overwrite: boolean): Promise<void> {

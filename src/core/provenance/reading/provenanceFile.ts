@@ -8,7 +8,8 @@
 //  - `gcloud artifacts docker images describe --show-provenance --format json`
 //    output: one document per `provenance_summary.provenance[]` item.
 import * as crypto from 'node:crypto';
-import { FormatError, ModelSigningError, throwIfAborted } from '../../errors';
+import { throwIfAborted } from '../../abort';
+import { FormatError, ModelSigningError } from '../../errors';
 import { parseJson } from '../../io/parseJson';
 import { readInputFile } from '../../io/readInputFile';
 import { Bundle, DsseEnvelope, SIGSTORE_BUNDLE_MEDIA_TYPES, parseBundle } from '../../signing/bundle';

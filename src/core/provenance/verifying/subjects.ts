@@ -5,7 +5,8 @@
 // it binds a file by name and digest (so a loader cannot be handed a renamed
 // file); a single file is matched by digest alone, as slsa-verifier does.
 import * as path from 'node:path';
-import { isModelSigningError, throwIfAborted } from '../../errors';
+import { throwIfAborted } from '../../abort';
+import { isModelSigningError } from '../../errors';
 import { detectModelFormat } from '../../formats/detectModelFormat';
 import type { HashPool } from '../../hashing/hashPool';
 import { toPosix } from '../../hashing/walk';

@@ -4,7 +4,7 @@
 // (not provenance, no such file, a bad key) throw, verification failures do not.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { throwIfAborted } from '../../errors';
+import { throwIfAborted } from '../../abort';
 import { HashPool, InlineHashPool, WorkerHashPool } from '../../hashing/hashPool';
 import { readKeyFile } from '../../io/readInputFile';
 import { bundleKind } from '../../methods/registry';

@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ModelSigningError, errnoCode } from '../errors';
-import { DIGEST_LENGTH, HashAlgorithm, isHashAlgorithm } from '../hashing/algorithm';
-import { HashTask } from '../hashing/fileHasher';
-import { writeFileAtomic } from '../signing/bundle';
+import { writeFileAtomic } from '../io/atomicWrite';
 import { parseJson } from '../io/parseJson';
+import { DIGEST_LENGTH, HashAlgorithm, isHashAlgorithm } from './algorithm';
+import { HashTask } from './fileHasher';
 
 /** The version of the cache file's format; a file of any other version is ignored. */
 export const DIGEST_CACHE_VERSION = 1;
