@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
   Bundle, HashPool, HashProgress, PolicyEntry, VerificationResult, Verifier, bundleKind, describeSigner, evaluatePolicy, isModelSigningError,
-  modelGlob, parseShardName, loadPublicKey, parsePemCertificates, pinIdentity, policyCertificateRoots, policyFilePath, publicKeyHint, readBundle, readKeyFile,
+  modelGlob, parseShardName, loadPublicKey, parsePemCertificates, pinIdentity, policyCertificateRoots, policyFilePath, policyPublicKey, publicKeyHint, readBundle, readKeyFile,
   signingMethod, verifyModel,
 } from '../core';
 import { SafeText, safeText } from '../core/display';
@@ -133,7 +133,7 @@ async function chooseVerifier(deps: VerifyDeps, target: ModelTarget, bundle: Bun
 
 /** The policy's public key whose hint the signature names (or its only key, for old bundles without a hint). */
 function policyKeyFor(policy: PolicyEntry, hint: string | undefined) {
-  const keys = policy.keys.map((k) => loadPublicKey(readKeyFile(path.resolve(policy.baseDir, k), 'public key')));
+  const keys = policy.keys.map((k, i) => policyPublicKey(policy, k, i));
   return keys.find((k) => hint && publicKeyHint(k) === hint.toLowerCase()) ?? (keys.length === 1 && !hint ? keys[0] : undefined);
 }
 

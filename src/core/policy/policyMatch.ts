@@ -5,7 +5,7 @@ import { GlobOptions, compileGlob, globLiteralPrefix, workspaceRelativePath } fr
 import { Policy, PolicyEntry } from './policyFile';
 
 export type { PolicyEvaluation } from '../methods/signingMethod';
-export { policyCertificateRoots } from './policyReferences';
+export { policyCertificateRoots, policyPublicKey } from './policyReferences';
 
 /**
  * The entry that governs a model folder: among the entries whose glob matches

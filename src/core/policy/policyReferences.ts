@@ -8,16 +8,24 @@ import { PolicyEntry, PolicyErrorData } from './policyFile';
 
 // The key and certificate files a policy entry names, read when a signer is checked against it.
 
-/** The hint of the `i`th of an entry's `keys` files. */
-export function keyFileHint(entry: PolicyEntry, file: string, i: number): string {
+/**
+ * The `i`th of an entry's `keys` files as a public key. A file that cannot be read or is no key is a broken
+ * policy (POLICY_UNREADABLE, POLICY_INVALID), never "no key": the model is then a policy error, not unverified.
+ */
+export function policyPublicKey(entry: PolicyEntry, file: string, i: number): crypto.KeyObject {
   const abs = path.resolve(entry.baseDir, file);
   const jsonPath = `$.models[${entry.index}].keys[${i}]`;
   const pem = readReferenced(entry, abs, jsonPath, 'key');
   try {
-    return publicKeyHint(loadPublicKey(pem));
+    return loadPublicKey(pem);
   } catch (e) {
     throw new FormatError<PolicyErrorData>('POLICY_INVALID', `${entry.source}: ${jsonPath}: '${file}' is not a usable public key: ${e instanceof Error ? e.message : String(e)}`, { source: entry.source, jsonPath, file: abs }, e);
   }
+}
+
+/** The hint of the `i`th of an entry's `keys` files. */
+export function keyFileHint(entry: PolicyEntry, file: string, i: number): string {
+  return publicKeyHint(policyPublicKey(entry, file, i));
 }
 
 export interface PolicyCertificate {
