@@ -15,7 +15,7 @@ import { attestCommand } from './attest';
 import { PUBLIC_CA_WARNING, makeSigner, makeVerifier, publicCaSignerLine } from './methods';
 import { DIGEST_OPTIONS, METHOD_HELP, PKI_METHODS, PkiMethod, SIGN_OPTIONS, VERIFY_OPTIONS } from './options';
 import { describeFailure, printFailure, printMismatch, toJson } from './report';
-import { ProgressLine, err, out, outJson } from './terminal';
+import { ProgressLine, Terminal, err, out, outJson, terminal, withTerminal } from './terminal';
 
 declare const __VERSION__: string;
 const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
@@ -41,8 +41,23 @@ Commands:
   provenance  Verify or show SLSA provenance (verify, show).
 `;
 
-/** Runs the CLI and returns its exit code: 0 success, 1 failure, 2 usage error. */
-export async function main(argv: readonly string[]): Promise<number> {
+/**
+ * Runs the CLI and returns its exit code: 0 success, 1 failure, 2 usage error. It writes to
+ * `io` (default: the process's streams) and never exits the process, except on Ctrl-C.
+ */
+export function main(argv: readonly string[], io?: Terminal): Promise<number> {
+  const guarded = async () => {
+    try {
+      return await dispatch(argv);
+    } catch (e) {
+      err(safeText`model-signing: internal error: ${describeFailure(e)}\n`);
+      return 1;
+    }
+  };
+  return io ? withTerminal(io, guarded) : guarded();
+}
+
+async function dispatch(argv: readonly string[]): Promise<number> {
   let rest = [...argv];
   // Global options come before the command, as with click groups.
   while (rest[0]?.startsWith('-')) {
@@ -196,8 +211,8 @@ function oneArgument(p: Parsed, name: string): string {
 
 /** One place where failures become a line on stderr and exit code 1. */
 async function run(prefix: string, task: (pool: WorkerHashPool, progress: ProgressLine) => Promise<number>, quiet = false): Promise<number> {
-  const pool = new WorkerHashPool({ workerScript: path.join(__dirname, 'hashWorker.js'), eager: true });
-  const progress = new ProgressLine(quiet ? undefined : process.stderr);
+  const pool = new WorkerHashPool({ workerScript: bundled('hashWorker.js'), eager: true });
+  const progress = new ProgressLine(quiet ? undefined : terminal().stderr);
   const abort = () => {
     progress.done();
     err(safeText`${prefix}Cancelled\n`);
@@ -222,15 +237,14 @@ function provenanceModule(): typeof import('./provenance') {
   return requireLazily(__filename, 'provenance.js', 'provenance');
 }
 
+/** A file of dist/: beside this bundle, or (the sources run in process by the tests) in the built dist/. */
+function bundled(name: string): string {
+  return __filename.endsWith('cli.js') ? path.join(__dirname, name) : path.join(__dirname, '../../dist', name);
+}
+
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e) => {
-      err(safeText`model-signing: internal error: ${describeFailure(e)}\n`);
-      process.exitCode = 1;
-    },
-  );
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
 }

@@ -7,7 +7,7 @@ import { failedChecks, fileVerdict } from '../core/provenance/verifying/verdict'
 import { verifyProvenance } from '../core/provenance/verifying/verifyProvenance';
 import { OptionSpecs, UsageError, formatHelp, parseArgs, printHelp } from './args';
 import { fail, formatReport, listSome, reportJson } from './provenanceReport';
-import { ProgressLine, err, out } from './terminal';
+import { ProgressLine, err, out, terminal } from './terminal';
 
 const VERIFY_OPTIONS: OptionSpecs = {
   provenance: { kind: 'string', required: true, metavar: 'FILE', help: 'The provenance: a Sigstore bundle (or one per line), a DSSE envelope or .intoto.jsonl, or gcloud --show-provenance JSON.' },
@@ -37,7 +37,7 @@ export async function verifyCommand(argv: string[]): Promise<number> {
   }
   const json = p.flags.json!;
   const allowIncomplete = p.flags['allow-incomplete']!;
-  const progress = new ProgressLine(json ? undefined : process.stderr);
+  const progress = new ProgressLine(json ? undefined : terminal().stderr);
   let reports: ProvenanceReport[];
   try {
     reports = await verifyProvenance(p.strings.provenance!, {

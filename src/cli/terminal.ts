@@ -2,16 +2,44 @@
 // `safeText` tag builds by escaping whatever is interpolated: a file name, an identity or a
 // provenance field cannot move the cursor, clear the screen or reverse the text around it.
 // Only the progress line writes control sequences, and they are ours.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { SafeText, joinText, jsonText, safeText } from '../core/display';
 import type { HashProgress } from '../core/manifest/serializer';
 import { formatBytes } from '../core/units';
 
+/** Where one stream of the CLI goes: a process stream, or a test's buffer. */
+export interface TerminalStream {
+  write(text: string): unknown;
+  readonly isTTY?: boolean;
+  readonly columns?: number;
+}
+
+/** The CLI's two streams; `main` takes one so that a test can run it in process. */
+export interface Terminal {
+  readonly stdout: TerminalStream;
+  readonly stderr: TerminalStream;
+}
+
+const PROCESS_TERMINAL: Terminal = { stdout: process.stdout, stderr: process.stderr };
+// Per run, not a global: in-process runs may overlap, and each must get its own output.
+const current = new AsyncLocalStorage<Terminal>();
+
+/** Runs `task` with the CLI writing to `terminal`. */
+export function withTerminal<T>(terminal: Terminal, task: () => T): T {
+  return current.run(terminal, task);
+}
+
+/** The terminal of the run in progress: the process's streams unless `withTerminal` gave another. */
+export function terminal(): Terminal {
+  return current.getStore() ?? PROCESS_TERMINAL;
+}
+
 export function out(text: SafeText): void {
-  process.stdout.write(String(text));
+  terminal().stdout.write(String(text));
 }
 
 export function err(text: SafeText): void {
-  process.stderr.write(String(text));
+  terminal().stderr.write(String(text));
 }
 
 /** `--json`: exact JSON (names parse back as they are), with no raw control or bidi character. */
@@ -30,7 +58,7 @@ export class ProgressLine {
   private last = 0;
   private shown = false;
 
-  constructor(private readonly stream?: NodeJS.WriteStream) {}
+  constructor(private readonly stream?: TerminalStream) {}
 
   readonly update = (p: HashProgress): void => {
     if (!this.stream?.isTTY) return;

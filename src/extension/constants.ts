@@ -2,7 +2,6 @@
 export const COMMANDS = {
   signModel: 'modelSigning.signModel',
   verifyModel: 'modelSigning.verifyModel',
-  showManifest: 'modelSigning.showManifest',
   copyDigest: 'modelSigning.copyDigest',
 } as const;
 

@@ -9,9 +9,9 @@ export const OPEN_PROVENANCE_COMMAND = 'modelSigning.openProvenance';
  * The names provenance is written under: SLSA generic generator (`.intoto.jsonl`), GitHub
  * attestations and Sigstore bundles (`.sigstore`, `.sigstore.json`), the newer SLSA builders
  * (`.build.slsa`), Cloud Build and hand-named files (`*provenance*.json`, `.slsa.json`).
- * The Explorer menu's `when` clause in package.json says the same.
+ * The Explorer menu's `when` clause in package.json says the same (test/unit/contributions.test.ts checks).
  */
-const PROVENANCE_NAME = /(\.intoto\.jsonl|\.sigstore|\.sigstore\.json|\.build\.slsa|\.slsa\.json)$|provenance.*\.json$/i;
+export const PROVENANCE_NAME = /(\.intoto\.jsonl|\.sigstore|\.sigstore\.json|\.build\.slsa|\.slsa\.json)$|provenance.*\.json$/i;
 
 export function isProvenanceFile(name: string): boolean {
   return PROVENANCE_NAME.test(path.basename(name));

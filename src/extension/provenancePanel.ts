@@ -89,7 +89,7 @@ export class ProvenancePanel implements vscode.Disposable {
       this.deliveredEmitter,
       webview.onDidReceiveMessage((m: unknown) => void this.handleMessage(m)),
       this.panel.onDidDispose(() => this.dispose()),
-      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('modelSigning.sigstore.trustConfig') && this.schedule(0)),
+      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration(`${SETTINGS.section}.${SETTINGS.trustConfig}`) && this.schedule(0)),
     );
     this.watch();
     this.schedule(0);

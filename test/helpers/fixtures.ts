@@ -1,4 +1,4 @@
-// Shared test support: temp folders with real files, the built CLI run as a
+// Shared test support: temp folders with real files, the CLI run in process or as a
 // child process, the worker pool from dist/, and keys made on the fly.
 import { spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
@@ -61,8 +61,25 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the built CLI with real arguments, as a user would. */
-export function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+export interface RunCliOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Run dist/cli.js as a child process, as a user would (a terminal, the bundles, the exit code), not `main` in process. */
+  spawn?: boolean;
+}
+
+/**
+ * Runs the CLI with real arguments: `main` from the sources in this process (fast), or with
+ * `spawn: true` the built dist/cli.js as a child. Either way the same exit code and output.
+ */
+export function runCli(args: readonly string[], options: RunCliOptions = {}): Promise<CliResult> {
+  // Hashing workers inherit `--import tsx`, which Node resolves from the working directory:
+  // outside the clone they could not start, so such a run is spawned.
+  const outside = options.cwd !== undefined && path.relative(REPO, options.cwd).startsWith('..');
+  return options.spawn || outside ? spawnCli(args, options) : inProcess(() => runMain(args, options));
+}
+
+function spawnCli(args: readonly string[], options: RunCliOptions): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? REPO, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -72,6 +89,36 @@ export function runCli(args: readonly string[], options: { cwd?: string; env?: N
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
+}
+
+/** The working directory and environment are the process's: one in-process run at a time sets them. */
+let inProcessQueue: Promise<unknown> = Promise.resolve();
+
+function inProcess<T>(task: () => Promise<T>): Promise<T> {
+  const result = inProcessQueue.then(task);
+  inProcessQueue = result.catch(() => undefined);
+  return result;
+}
+
+async function runMain(args: readonly string[], options: RunCliOptions): Promise<CliResult> {
+  const { main } = await import('../../src/cli/main');
+  const saved = { cwd: process.cwd(), env: { ...process.env } };
+  let stdout = '';
+  let stderr = '';
+  try {
+    process.chdir(options.cwd ?? REPO);
+    // As spawn does: an undefined value leaves the variable out.
+    for (const [k, v] of Object.entries(options.env ?? {})) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    const code = await main(args, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } });
+    return { code, stdout, stderr };
+  } finally {
+    process.chdir(saved.cwd);
+    for (const k of Object.keys(process.env)) if (!(k in saved.env)) delete process.env[k];
+    Object.assign(process.env, saved.env);
+  }
 }
 
 export type Curve = 'P-256' | 'P-384' | 'P-521';

@@ -8,7 +8,7 @@ import { CLI, CliResult, makeKeyPair, readJson, readStatement, runCli, sampleMod
 import { DEFAULT_RUN, GH_ISSUER, githubClaims, githubEnv } from '../helpers/githubRun';
 import { DEFAULT_ISSUER, LocalSigstore, startLocalSigstoreWithTrustFile } from '../helpers/localSigstore';
 
-// `model-signing attest` as a user runs it: dist/cli.js in a child process, a
+// `model-signing attest` as a user runs it: real arguments (the CLI's main, in process), a
 // simulated GitHub Actions environment passed as real environment variables,
 // keyless signing against the local Sigstore, key signing with a fresh key.
 

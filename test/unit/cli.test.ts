@@ -6,18 +6,20 @@ import { ProgressLine } from '../../src/cli/terminal';
 import { makeKeyPair, makeModel, readStatement, runCli, sampleModel, tempDir } from '../helpers/fixtures';
 
 describe('model-signing CLI', () => {
+  // Most runs are in process; these spawn dist/cli.js, for the exit codes a shell sees.
   it('--help, --version and usage errors (exit 2)', async () => {
-    const help = await runCli(['--help']);
+    const help = await runCli(['--help'], { spawn: true });
     assert.equal(help.code, 0);
     assert.match(help.stdout, /Commands:\n\s+digest/);
-    assert.match((await runCli(['--version'])).stdout, /^model-signing, version \d+\.\d+\.\d+/);
+    assert.match((await runCli(['--version'], { spawn: true })).stdout, /^model-signing, version \d+\.\d+\.\d+/);
     assert.match((await runCli(['sign', 'key', '--help'])).stdout, /--private-key PATH/);
     for (const args of [['frobnicate'], ['verify', 'key', 'm', '--public-key', 'k'], ['sign', 'key', 'm'], ['digest'], ['digest', 'a', 'b'], ['digest', 'm', '--no-such-flag'], ['digest', 'm', '--hash-algorithm', 'md5'], ['digest', 'm', '--serialization', 'shards', '--shard-size', '0']]) {
       const r = await runCli(args);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, /^Usage: [\s\S]*\nError: .+\n$/);
     }
-    assert.equal((await runCli(['--log-level', 'DEBUG', 'digest', sampleModel()])).code, 0);
+    assert.equal((await runCli(['frobnicate'], { spawn: true })).code, 2);
+    assert.equal((await runCli(['--log-level', 'DEBUG', 'digest', sampleModel()], { spawn: true })).code, 0);
   });
 
   it('digest prints sha256:<root>, the same for every way of writing the flags', async () => {
@@ -87,7 +89,7 @@ describe('model-signing CLI', () => {
     fs.writeFileSync(path.join(model, 'f0'), 'This is file f0 in root.');
     fs.writeFileSync(path.join(model, 'd0/f01'), 'This is file f01 in d0.');
     fs.writeFileSync(path.join(model, 'd1/f12'), 'This is file f12 in d1.');
-    assert.equal((await runCli(['verify', 'key', model, '--signature', sig, '--public-key', keys.publicKey])).code, 1);
+    assert.equal((await runCli(['verify', 'key', model, '--signature', sig, '--public-key', keys.publicKey], { spawn: true })).code, 1);
     assert.equal((await runCli(['verify', 'key', model, '--signature', sig, '--public-key', keys.publicKey, '--ignore-unsigned-files'])).code, 0);
   });
 

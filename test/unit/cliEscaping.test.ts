@@ -1,5 +1,5 @@
 // Nothing an attacker names (file names in a model, provenance fields, arguments a script passes
-// through) can rewrite the terminal: the built CLI's raw stdout and stderr hold no control, escape
+// through) can rewrite the terminal: the CLI's raw stdout and stderr hold no control, escape
 // or bidi character, the escaped forms instead, and --json keeps the exact names.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';

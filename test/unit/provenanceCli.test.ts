@@ -1,4 +1,4 @@
-// `model-signing provenance verify|show` through the built CLI (run `npm run build` first):
+// `model-signing provenance verify|show` through the CLI's main (run `npm run build` first: it hashes on dist/'s worker):
 // exit codes, one-line errors, the human report and --json.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';

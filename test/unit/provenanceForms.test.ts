@@ -4,41 +4,27 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { FormatError } from '../../src/core/errors';
 import { serializeModel } from '../../src/core/manifest/serializer';
-import {
-  ProvenanceReport, VerifyProvenanceOptions, readProvenanceFile, summarizeProvenance, verifyProvenance,
-} from '../../src/core/provenance';
+import { ProvenanceReport, readProvenanceFile, summarizeProvenance } from '../../src/core/provenance';
 import { attestModel } from '../../src/core/provenance/attesting/attest';
 import { KeySigner } from '../../src/core/signing/keySigner';
-import { TrustConfig, loadTrustConfig } from '../../src/core/sigstore/trustConfig';
-import { makeModel, pool, tempDir } from '../helpers/fixtures';
-import { LocalSigstore, startLocalSigstore, startLocalSigstoreWithTrustFile } from '../helpers/localSigstore';
+import { makeModel, tempDir } from '../helpers/fixtures';
+import { startLocalSigstore } from '../helpers/localSigstore';
 import {
   GENERIC_GENERATOR, LOWPERMS_DELEGATOR, Subject, asBundleVersion, asIntotoLine, byobV1, cloudBuildV01, ecKeys, gcloudOutput, genericGeneratorV02,
   gitHubClaims, gitHubRun, githubWorkflowV1, keyEnvelope, sha256, signKeyless, statement, tinySafetensors, writeProvenance,
 } from '../helpers/provenance';
+import { provenanceSuite } from '../helpers/provenanceSuite';
 
-let sigstore: LocalSigstore;
-let trust: TrustConfig;
-const hashing = pool(2);
-
-before(async () => {
-  const started = await startLocalSigstoreWithTrustFile();
-  sigstore = started.sigstore;
-  trust = loadTrustConfig(started.trustConfigPath);
-});
-after(() => sigstore.stop());
+const suite = provenanceSuite();
+const { hashing, verify } = suite;
 
 const MODEL_FILES = { 'weights.safetensors': tinySafetensors(), 'config.json': '{"layers": 2}', 'tokenizer/vocab.txt': 'a\nb\n' };
 
 async function rootDigest(model: string): Promise<string> {
   return (await serializeModel(model, { pool: hashing })).rootDigest();
-}
-
-async function verify(file: string, options: VerifyProvenanceOptions = {}): Promise<ProvenanceReport[]> {
-  return verifyProvenance(file, { trustConfig: trust, pool: hashing, ...options });
 }
 
 const failing = (r: ProvenanceReport) => r.policy.filter((c) => !c.ok).map((c) => c.name);
@@ -56,14 +42,14 @@ describe('Sigstore bundles v0.1, v0.2, v0.3 from the local Sigstore', () => {
   it('GitHub workflow provenance (SLSA v1) verifies in each bundle version; a workflow of the --source-uri repository is trusted', async () => {
     const { model, subjects, root } = await modelWithSubjects();
     const run = gitHubRun({ ref: 'refs/heads/main' });
-    const bundle = await signKeyless(githubWorkflowV1(subjects, run), sigstore, trust, gitHubClaims(run));
+    const bundle = await signKeyless(githubWorkflowV1(subjects, run), suite.sigstore, suite.trust, gitHubClaims(run));
     for (const version of ['0.1', '0.2', '0.3'] as const) {
       const file = writeProvenance(`model.v${version}.sigstore.json`, asBundleVersion(bundle, version));
       const [r] = await verify(file, { modelPath: model, policy: { sourceUri: 'github.com/acme/models', sourceBranch: 'main' } });
       assert.equal(r!.document.bundle?.mediaType.includes(version === '0.3' ? 'v0.3' : `version=${version}`), true);
       assert.equal(r!.signature.status, 'verified', JSON.stringify(r!.signature.error));
       assert.equal(r!.signature.transparencyLog, 'present');
-      assert.equal(r!.signature.signedAt, sigstore.time.toISOString().replace(/\.\d+Z$/, '.000Z'));
+      assert.equal(r!.signature.signedAt, suite.sigstore.time.toISOString().replace(/\.\d+Z$/, '.000Z'));
       assert.equal(r!.ok, true, `v${version}: ${JSON.stringify(r!.policy)}`);
       assert.equal(r!.verifiedBuilderId, run.signer);
       assert.equal(r!.modelRootDigest, `sha256:${root}`);
@@ -82,7 +68,7 @@ describe('Sigstore bundles v0.1, v0.2, v0.3 from the local Sigstore', () => {
   it('without --builder-id or a matching --source-uri, another repository\'s workflow is not trusted; --builder-id trusts it', async () => {
     const { subjects } = await modelWithSubjects();
     const run = gitHubRun({ ref: 'refs/heads/main' });
-    const file = writeProvenance('p.sigstore.json', await signKeyless(githubWorkflowV1(subjects, run), sigstore, trust, gitHubClaims(run)));
+    const file = writeProvenance('p.sigstore.json', await signKeyless(githubWorkflowV1(subjects, run), suite.sigstore, suite.trust, gitHubClaims(run)));
     const [none] = await verify(file);
     assert.deepEqual(failing(none!), ['trusted-builder']);
     assert.match(none!.policy.find((c) => c.name === 'trusted-builder')!.message, /give --builder-id https:\/\/github\.com\/acme\/models\/\.github\/workflows\/train\.yml/);
@@ -98,7 +84,7 @@ describe('Sigstore bundles v0.1, v0.2, v0.3 from the local Sigstore', () => {
     const { subjects } = await modelWithSubjects();
     for (const [signerRef, ok] of [['refs/tags/v1.0.0', true], ['refs/heads/main', false]] as const) {
       const run = gitHubRun({ signer: `https://github.com/acme/builders/.github/workflows/build.yml@${signerRef}` });
-      const file = writeProvenance('p.sigstore.json', await signKeyless(githubWorkflowV1(subjects, run), sigstore, trust, gitHubClaims(run)));
+      const file = writeProvenance('p.sigstore.json', await signKeyless(githubWorkflowV1(subjects, run), suite.sigstore, suite.trust, gitHubClaims(run)));
       const [r] = await verify(file, { policy: { builderId: 'https://github.com/acme/builders/.github/workflows/build.yml', sourceUri: 'github.com/acme/models', sourceTag: 'v1.2.3' } });
       assert.equal(r!.ok, ok, `${signerRef}: ${JSON.stringify(r!.policy)}`);
       if (!ok) assert.match(r!.policy.find((c) => c.name === 'builder-id')!.message, /not at a release tag/);
@@ -109,7 +95,7 @@ describe('Sigstore bundles v0.1, v0.2, v0.3 from the local Sigstore', () => {
     const { subjects } = await modelWithSubjects();
     const claimed = gitHubRun({ repository: 'victim/models', ref: 'refs/tags/v9.0.0', signer: 'https://github.com/victim/release/.github/workflows/publish.yml@refs/tags/v1.0.0' });
     const actual = gitHubRun({ repository: 'mallory/tools', ref: 'refs/heads/main' });
-    const file = writeProvenance('p.sigstore.json', await signKeyless(githubWorkflowV1(subjects, claimed), sigstore, trust, gitHubClaims(actual)));
+    const file = writeProvenance('p.sigstore.json', await signKeyless(githubWorkflowV1(subjects, claimed), suite.sigstore, suite.trust, gitHubClaims(actual)));
     const [r] = await verify(file, { policy: { sourceUri: 'github.com/victim/models', builderId: 'https://github.com/victim/release/.github/workflows/publish.yml' } });
     assert.equal(r!.signature.status, 'verified');
     assert.deepEqual(failing(r!).sort(), ['builder-id', 'certificate-agrees', 'source-uri', 'trusted-builder']);
@@ -119,7 +105,7 @@ describe('Sigstore bundles v0.1, v0.2, v0.3 from the local Sigstore', () => {
   it('slsa-github-generator provenance (SLSA v0.2) from a generator certificate: trusted by default, tags and branch as slsa-verifier reads them', async () => {
     const { model, subjects } = await modelWithSubjects();
     const run = gitHubRun({ signer: `${GENERIC_GENERATOR}@refs/tags/v2.1.0` });
-    const file = writeProvenance('p.build.slsa', await signKeyless(genericGeneratorV02(subjects, run), sigstore, trust, gitHubClaims(run)));
+    const file = writeProvenance('p.build.slsa', await signKeyless(genericGeneratorV02(subjects, run), suite.sigstore, suite.trust, gitHubClaims(run)));
     const [r] = await verify(file, { modelPath: model, policy: { sourceUri: 'github.com/acme/models', sourceTag: 'v1.2.3', sourceVersionedTag: 'v1.2', sourceBranch: 'main' } });
     assert.equal(r!.summary.predicateType, 'https://slsa.dev/provenance/v0.2');
     assert.equal(r!.ok, true, JSON.stringify(r!.policy));
@@ -128,7 +114,7 @@ describe('Sigstore bundles v0.1, v0.2, v0.3 from the local Sigstore', () => {
     assert.deepEqual(failing(wrongTag!), ['source-versioned-tag']);
     // A generator run from a branch is not a release: untrusted.
     const branchRun = gitHubRun({ signer: `${GENERIC_GENERATOR}@refs/heads/main` });
-    const branchFile = writeProvenance('p.build.slsa', await signKeyless(genericGeneratorV02(subjects, branchRun), sigstore, trust, gitHubClaims(branchRun)));
+    const branchFile = writeProvenance('p.build.slsa', await signKeyless(genericGeneratorV02(subjects, branchRun), suite.sigstore, suite.trust, gitHubClaims(branchRun)));
     const [branch] = await verify(branchFile, { policy: { sourceUri: 'github.com/acme/models' } });
     assert.deepEqual(failing(branch!), ['trusted-builder']);
   });
@@ -137,7 +123,7 @@ describe('Sigstore bundles v0.1, v0.2, v0.3 from the local Sigstore', () => {
     const { subjects } = await modelWithSubjects();
     const run = gitHubRun({ ref: 'refs/heads/main', eventName: 'workflow_dispatch', signer: `${LOWPERMS_DELEGATOR}@refs/tags/v2.1.0` });
     const builder = 'https://github.com/acme/builders/.github/workflows/builder.yml@refs/tags/v3.0.0';
-    const file = writeProvenance('p.build.slsa', await signKeyless(byobV1(subjects, run, builder), sigstore, trust, gitHubClaims(run)));
+    const file = writeProvenance('p.build.slsa', await signKeyless(byobV1(subjects, run, builder), suite.sigstore, suite.trust, gitHubClaims(run)));
     const [named] = await verify(file, { policy: { sourceUri: 'github.com/acme/models', builderId: 'https://github.com/acme/builders/.github/workflows/builder.yml@v3.0.0', sourceBranch: 'main' } });
     assert.equal(named!.ok, true, JSON.stringify(named!.policy));
     assert.equal(named!.verifiedBuilderId, builder);
@@ -151,7 +137,7 @@ describe('.intoto.jsonl: the certificate in the signature, no log entry', () => 
   it('is incomplete (chain checked at the certificate\'s time), accepted only with allowIncomplete, never verified', async () => {
     const { model, subjects } = await modelWithSubjects();
     const run = gitHubRun({ signer: `${GENERIC_GENERATOR}@refs/tags/v2.1.0` });
-    const bundle = await signKeyless(genericGeneratorV02(subjects, run), sigstore, trust, gitHubClaims(run));
+    const bundle = await signKeyless(genericGeneratorV02(subjects, run), suite.sigstore, suite.trust, gitHubClaims(run));
     const file = writeProvenance('p.intoto.jsonl', `${asIntotoLine(bundle)}\n`);
     const [r] = await verify(file, { modelPath: model, policy: { sourceUri: 'github.com/acme/models' } });
     assert.equal(r!.document.form, 'dsse');
@@ -178,7 +164,7 @@ describe('.intoto.jsonl: the certificate in the signature, no log entry', () => 
   it('a bundle (v0.2 or v0.3) whose log entry and timestamp were removed is incomplete too, not verified', async () => {
     const { subjects } = await modelWithSubjects();
     const run = gitHubRun({ signer: `${GENERIC_GENERATOR}@refs/tags/v2.1.0` });
-    const bundle = await signKeyless(genericGeneratorV02(subjects, run), sigstore, trust, gitHubClaims(run));
+    const bundle = await signKeyless(genericGeneratorV02(subjects, run), suite.sigstore, suite.trust, gitHubClaims(run));
     for (const version of ['0.2', '0.3'] as const) {
       const b = asBundleVersion(bundle, version);
       const stripped = { ...b, verificationMaterial: { ...b.verificationMaterial, tlogEntries: [], timestampVerificationData: { rfc3161Timestamps: [] } } };
@@ -199,8 +185,8 @@ describe('.intoto.jsonl: the certificate in the signature, no log entry', () => 
   it('one envelope per line: one report each, in order', async () => {
     const { subjects } = await modelWithSubjects();
     const run = gitHubRun({ signer: `${GENERIC_GENERATOR}@refs/tags/v2.1.0` });
-    const a = await signKeyless(genericGeneratorV02(subjects.slice(0, 1), run), sigstore, trust, gitHubClaims(run));
-    const b = await signKeyless(genericGeneratorV02(subjects.slice(1), run), sigstore, trust, gitHubClaims(run));
+    const a = await signKeyless(genericGeneratorV02(subjects.slice(0, 1), run), suite.sigstore, suite.trust, gitHubClaims(run));
+    const b = await signKeyless(genericGeneratorV02(subjects.slice(1), run), suite.sigstore, suite.trust, gitHubClaims(run));
     const file = writeProvenance('p.intoto.jsonl', `${asIntotoLine(a)}\n\n${asIntotoLine(b)}\n`);
     const docs = await readProvenanceFile(file);
     assert.deepEqual(docs.map((d) => [d.index, d.statement.subject.length]), [[0, 1], [1, 3]]);

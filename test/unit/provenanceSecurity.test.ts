@@ -4,32 +4,19 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { FormatError } from '../../src/core/errors';
 import { serializeModel } from '../../src/core/manifest/serializer';
-import { ProvenanceReport, VerifyProvenanceOptions, readProvenanceFile, verifyProvenance } from '../../src/core/provenance';
-import { TrustConfig, loadTrustConfig } from '../../src/core/sigstore/trustConfig';
+import { ProvenanceReport, readProvenanceFile } from '../../src/core/provenance';
 import { checkProvenanceSignature } from '../../src/core/provenance/verifying/provenanceSignature';
-import { makeModel, pool, runCli, tempDir } from '../helpers/fixtures';
-import { LocalSigstore, startLocalSigstoreWithTrustFile } from '../helpers/localSigstore';
+import { makeModel, runCli, tempDir } from '../helpers/fixtures';
 import {
   GENERIC_GENERATOR, Subject, asBundleVersion, ecKeys, genericGeneratorV02, gitHubClaims, gitHubRun, githubWorkflowV1, keyEnvelope, sha256, signKeyless, statement, writeProvenance,
 } from '../helpers/provenance';
+import { provenanceSuite } from '../helpers/provenanceSuite';
 
-let sigstore: LocalSigstore;
-let trust: TrustConfig;
-const hashing = pool(2);
-
-before(async () => {
-  const started = await startLocalSigstoreWithTrustFile();
-  sigstore = started.sigstore;
-  trust = loadTrustConfig(started.trustConfigPath);
-});
-after(() => sigstore.stop());
-
-async function verify(file: string, options: VerifyProvenanceOptions = {}): Promise<ProvenanceReport[]> {
-  return verifyProvenance(file, { trustConfig: trust, pool: hashing, ...options });
-}
+const suite = provenanceSuite();
+const { hashing, verify } = suite;
 
 const MODEL_FILES = { 'weights.safetensors': 'genuine weights', 'config.json': '{"layers": 2}', 'tokenizer/vocab.txt': 'a\nb\n' };
 
@@ -37,12 +24,12 @@ describe('signature: the certificate whose claims are read is the one that signe
   it('a v0.2 bundle carrying an attacker\'s chain (verified) and a victim\'s generator certificate (read for the policy) is rejected', async () => {
     // The victim: genuine slsa-github-generator provenance of acme/models, signed through the builder's certificate.
     const victim = gitHubRun({ signer: `${GENERIC_GENERATOR}@refs/tags/v2.1.0` });
-    const genuine = await signKeyless(genericGeneratorV02([{ name: 'x', digest: { sha256: sha256('x') } }], victim), sigstore, trust, gitHubClaims(victim));
+    const genuine = await signKeyless(genericGeneratorV02([{ name: 'x', digest: { sha256: sha256('x') } }], victim), suite.sigstore, suite.trust, gitHubClaims(victim));
     // The attacker: a statement that copies the victim's claims but names evil weights, signed by the attacker's own workflow.
     const evilModel = makeModel({ 'weights.safetensors': 'evil weights' }, 'model');
     const mallory = gitHubRun({ repository: 'mallory/tools', ref: 'refs/heads/main' });
     const forged = genericGeneratorV02([{ name: 'weights.safetensors', digest: { sha256: sha256('evil weights') } }], victim);
-    const signed = asBundleVersion(await signKeyless(forged, sigstore, trust, gitHubClaims(mallory)), '0.2');
+    const signed = asBundleVersion(await signKeyless(forged, suite.sigstore, suite.trust, gitHubClaims(mallory)), '0.2');
     // Both kinds of certificate material in one bundle: Sigstore's parser takes the chain, a naive reader the `certificate`.
     const confused = { ...signed, verificationMaterial: { ...signed.verificationMaterial, certificate: { rawBytes: genuine.verificationMaterial.certificate!.rawBytes } } };
     const file = writeProvenance('p.sigstore.json', confused);
@@ -60,7 +47,7 @@ describe('signature: the certificate whose claims are read is the one that signe
 
   it('the reader refuses verification material with more than one of publicKey, x509CertificateChain and certificate', async () => {
     const run = gitHubRun({ ref: 'refs/heads/main' });
-    const bundle = await signKeyless(statement('https://slsa.dev/provenance/v1', [{ name: 'x', digest: { sha256: sha256('x') } }], {}), sigstore, trust, gitHubClaims(run));
+    const bundle = await signKeyless(statement('https://slsa.dev/provenance/v1', [{ name: 'x', digest: { sha256: sha256('x') } }], {}), suite.sigstore, suite.trust, gitHubClaims(run));
     const v02 = asBundleVersion(bundle, '0.2');
     for (const extra of [{ certificate: bundle.verificationMaterial.certificate }, { publicKey: { hint: 'ab'.repeat(32) } }]) {
       const file = writeProvenance('p.sigstore.json', { ...v02, verificationMaterial: { ...v02.verificationMaterial, ...extra } });
@@ -75,13 +62,13 @@ describe('signature: the certificate whose claims are read is the one that signe
 describe('signature: the signature layer holds on its own', () => {
   it('a document whose certificate is not the one Sigstore verified fails, even if a reader let it through', async () => {
     const victim = gitHubRun({ signer: `${GENERIC_GENERATOR}@refs/tags/v2.1.0` });
-    const genuine = await signKeyless(genericGeneratorV02([{ name: 'x', digest: { sha256: sha256('x') } }], victim), sigstore, trust, gitHubClaims(victim));
+    const genuine = await signKeyless(genericGeneratorV02([{ name: 'x', digest: { sha256: sha256('x') } }], victim), suite.sigstore, suite.trust, gitHubClaims(victim));
     const mallory = gitHubRun({ repository: 'mallory/tools', ref: 'refs/heads/main' });
-    const signed = await signKeyless(genericGeneratorV02([{ name: 'y', digest: { sha256: sha256('y') } }], victim), sigstore, trust, gitHubClaims(mallory));
+    const signed = await signKeyless(genericGeneratorV02([{ name: 'y', digest: { sha256: sha256('y') } }], victim), suite.sigstore, suite.trust, gitHubClaims(mallory));
     const [doc] = await readProvenanceFile(writeProvenance('p.sigstore.json', signed));
     const [victimDoc] = await readProvenanceFile(writeProvenance('v.sigstore.json', genuine));
-    assert.equal((await checkProvenanceSignature(doc!, { trustConfig: trust })).status, 'verified');
-    const swapped = await checkProvenanceSignature({ ...doc!, certificatePem: victimDoc!.certificatePem }, { trustConfig: trust });
+    assert.equal((await checkProvenanceSignature(doc!, { trustConfig: suite.trust })).status, 'verified');
+    const swapped = await checkProvenanceSignature({ ...doc!, certificatePem: victimDoc!.certificatePem }, { trustConfig: suite.trust });
     assert.equal(swapped.status, 'failed');
     assert.equal(swapped.error?.code, 'CERTIFICATE_INVALID');
   });
@@ -180,7 +167,7 @@ describe('policy: a builder that runs for any repository needs the expected sour
   it('slsa-github-generator provenance of the attacker\'s own repository is not ok without --source-uri', async () => {
     // Anyone can call the generic generator from their repository: a genuine, default-trusted builder certificate.
     const mallory = gitHubRun({ repository: 'mallory/tools', signer: `${GENERIC_GENERATOR}@refs/tags/v2.1.0` });
-    const file = writeProvenance('p.build.slsa', await signKeyless(genericGeneratorV02(subjects, mallory), sigstore, trust, gitHubClaims(mallory)));
+    const file = writeProvenance('p.build.slsa', await signKeyless(genericGeneratorV02(subjects, mallory), suite.sigstore, suite.trust, gitHubClaims(mallory)));
     const [r] = await verify(file);
     assert.equal(r!.signature.status, 'verified');
     assert.equal(r!.ok, false, JSON.stringify(r!.policy));
@@ -192,7 +179,7 @@ describe('policy: a builder that runs for any repository needs the expected sour
 
   it('a reusable workflow of another repository named by --builder-id is not ok without --source-uri', async () => {
     const mallory = gitHubRun({ repository: 'mallory/tools', signer: 'https://github.com/acme/builders/.github/workflows/build.yml@refs/tags/v1.0.0' });
-    const file = writeProvenance('p.sigstore.json', await signKeyless(githubWorkflowV1(subjects, mallory), sigstore, trust, gitHubClaims(mallory)));
+    const file = writeProvenance('p.sigstore.json', await signKeyless(githubWorkflowV1(subjects, mallory), suite.sigstore, suite.trust, gitHubClaims(mallory)));
     const builderId = 'https://github.com/acme/builders/.github/workflows/build.yml';
     const [r] = await verify(file, { policy: { builderId } });
     assert.equal(r!.ok, false, JSON.stringify(r!.policy));
@@ -202,7 +189,7 @@ describe('policy: a builder that runs for any repository needs the expected sour
 
   it('a repository\'s own workflow named by --builder-id needs no --source-uri: the workflow fixes the repository', async () => {
     const run = gitHubRun({ ref: 'refs/heads/main' });
-    const file = writeProvenance('p.sigstore.json', await signKeyless(githubWorkflowV1(subjects, run), sigstore, trust, gitHubClaims(run)));
+    const file = writeProvenance('p.sigstore.json', await signKeyless(githubWorkflowV1(subjects, run), suite.sigstore, suite.trust, gitHubClaims(run)));
     assert.equal((await verify(file, { policy: { builderId: 'https://github.com/acme/models/.github/workflows/train.yml' } }))[0]!.ok, true);
   });
 });
@@ -216,7 +203,7 @@ describe('policy: what is shown as the source is what is checked', () => {
       { name: 'dataset', digest: { sha256: sha256('data') } },
       { uri: 'git+https://github.com/mallory/models@refs/heads/main', digest: { gitCommit: run.sha } },
     ];
-    const file = writeProvenance('p.sigstore.json', await signKeyless(st, sigstore, trust, gitHubClaims(run)));
+    const file = writeProvenance('p.sigstore.json', await signKeyless(st, suite.sigstore, suite.trust, gitHubClaims(run)));
     const [r] = await verify(file, { policy: { builderId: 'https://github.com/acme/models/.github/workflows/train.yml' } });
     assert.equal(r!.summary.sourceUri, 'git+https://github.com/mallory/models@refs/heads/main');
     assert.equal(r!.ok, false);
@@ -244,7 +231,7 @@ describe('policy: what is reported as verified comes from the signature', () => 
   it('an email signer\'s predicate that names slsa-github-generator as its builder: the verified builder is the signer, not that claim', async () => {
     const claimed = `${GENERIC_GENERATOR}@refs/tags/v2.1.0`;
     const st = statement('https://slsa.dev/provenance/v1', [{ name: 'x', digest: { sha256: sha256('x') } }], { buildDefinition: { buildType: 'https://example.com/t' }, runDetails: { builder: { id: claimed } } });
-    const file = writeProvenance('p.sigstore.json', await signKeyless(st, sigstore, trust, { email: 'mallory@example.com' }));
+    const file = writeProvenance('p.sigstore.json', await signKeyless(st, suite.sigstore, suite.trust, { email: 'mallory@example.com' }));
     const [r] = await verify(file, { policy: { builderId: 'mallory@example.com' } });
     assert.equal(r!.signature.status, 'verified');
     assert.equal(r!.ok, true, JSON.stringify(r!.policy));

@@ -1,0 +1,94 @@
+// package.json's contributions against the code that uses them: VS Code does not complain
+// about a command contributed but never registered (the menu entry fails when clicked), a
+// setting read but not contributed (always undefined), or a `when` pattern that drifts.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { it } from 'node:test';
+import * as constants from '../../src/extension/constants';
+import { COMMANDS, SETTINGS, SIGNATURE_NAME, VIEWS } from '../../src/extension/constants';
+import { OPEN_PROVENANCE_COMMAND, PROVENANCE_NAME } from '../../src/extension/provenanceFiles';
+import { REPO } from '../helpers/fixtures';
+
+const manifest = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8'));
+const contributes = manifest.contributes;
+const EXTENSION = path.join(REPO, 'src/extension');
+
+/** The extension's sources, file name → text, constants.ts left out. */
+const sources = new Map(
+  fs.readdirSync(EXTENSION)
+    .filter((f) => f.endsWith('.ts') && f !== 'constants.ts')
+    .map((f) => [f, fs.readFileSync(path.join(EXTENSION, f), 'utf8')] as const),
+);
+const allSource = [...sources.values()].join('\n');
+
+/** What a registerCommand argument names, as the code writes it. */
+const COMMAND_EXPRESSIONS = new Map<string, string>([
+  ...Object.entries(COMMANDS).map(([k, v]) => [`COMMANDS.${k}`, v] as [string, string]),
+  ['OPEN_PROVENANCE_COMMAND', OPEN_PROVENANCE_COMMAND],
+]);
+
+function registeredCommands(): string[] {
+  const found = [...allSource.matchAll(/registerCommand\(\s*([^,\s)]+)/g)].map((m) => m[1]!);
+  assert.ok(found.length > 0, 'no registerCommand call found');
+  return found.map((expr) => {
+    const id = COMMAND_EXPRESSIONS.get(expr);
+    assert.ok(id, `registerCommand(${expr}): name the command by a constant of constants.ts or provenanceFiles.ts`);
+    return id;
+  });
+}
+
+/** Every command a menu, a view welcome or a when clause of package.json refers to. */
+function referencedCommands(): string[] {
+  const fromMenus = Object.values(contributes.menus as Record<string, { command: string }[]>).flat().map((m) => m.command);
+  const fromWelcome = (contributes.viewsWelcome as { contents: string }[]).flatMap((w) => [...w.contents.matchAll(/\(command:([\w.]+)\)/g)].map((m) => m[1]!));
+  return [...fromMenus, ...fromWelcome];
+}
+
+const sorted = (xs: Iterable<string>) => [...new Set(xs)].sort();
+
+it('every command registered is contributed, and every command contributed is registered', () => {
+  const contributed = (contributes.commands as { command: string }[]).map((c) => c.command);
+  assert.deepEqual(sorted(contributed), sorted(registeredCommands()));
+  assert.equal(contributed.length, new Set(contributed).size, 'a command contributed twice');
+  for (const c of referencedCommands()) assert.ok(contributed.includes(c), `package.json refers to ${c}, which is not contributed`);
+});
+
+it('the Explorer menu offers Open Provenance on exactly the names the code takes for provenance', () => {
+  const entry = contributes.menus['explorer/context'].find((m: { command: string }) => m.command === OPEN_PROVENANCE_COMMAND);
+  assert.ok(entry, 'Open Provenance is not in the Explorer menu');
+  assert.ok(
+    entry.when.includes(`resourceFilename =~ /${PROVENANCE_NAME.source}/${PROVENANCE_NAME.flags}`),
+    `the when clause ${entry.when} differs from provenanceFiles.ts's ${PROVENANCE_NAME}`,
+  );
+});
+
+it('every setting the code reads is contributed, and every contributed setting is read', () => {
+  const { section, ...keys } = SETTINGS;
+  const contributed = Object.keys(contributes.configuration.properties);
+  assert.deepEqual(sorted(contributed), sorted(Object.values(keys).map((k) => `${section}.${k}`)));
+  // Settings are read only through SETTINGS: no section or key spelled out elsewhere.
+  const literals = [...sources].flatMap(([file, text]) =>
+    [...text.matchAll(/getConfiguration\(\s*['"`]|['"`]modelSigning\.(sigstore|verify|github)\./g)].map((m) => `${file}: ${m[0]}`));
+  assert.deepEqual(literals, [], 'a setting named by a literal, not by SETTINGS');
+});
+
+it('views, and the activation on a signature file, match the code', () => {
+  const contributedViews = Object.values(contributes.views as Record<string, { id: string }[]>).flat().map((v) => v.id);
+  assert.deepEqual(sorted(contributedViews), sorted(Object.values(VIEWS)));
+  for (const w of contributes.viewsWelcome as { view: string }[]) assert.ok(contributedViews.includes(w.view), w.view);
+  assert.ok((manifest.activationEvents as string[]).includes(`workspaceContains:**/${SIGNATURE_NAME}`));
+});
+
+it('constants.ts holds no dead constant: each one is used by the extension', () => {
+  for (const [name, value] of Object.entries(constants)) {
+    if (typeof value === 'string') {
+      assert.match(allSource, new RegExp(`\\b${name}\\b`), `${name} is never used`);
+      continue;
+    }
+    for (const key of Object.keys(value)) {
+      // SETTINGS keys are also read through `keyof typeof SETTINGS` (trustedSettings.ts) but always named at the call.
+      assert.match(allSource, new RegExp(`\\b${name}\\.${key}\\b`), `${name}.${key} is never used`);
+    }
+  }
+});
