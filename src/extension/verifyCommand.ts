@@ -56,7 +56,7 @@ export async function verifyTarget(deps: VerifyDeps, target: ModelTarget, args: 
     const bundle = await readBundle(target.signaturePath);
     const { entry: policy, note } = await policyFor(target.modelPath);
     // The policy file read without error: clear its Problems entry.
-    if (note.kind !== 'untrusted') clearPolicyProblem(deps, target);
+    if (note.kind !== 'untrusted') showModelPolicyProblem(deps, target);
     const verifier = await chooseVerifier(deps, target, bundle, policy, args);
     if (!verifier) return undefined;
     set({ kind: 'verifying', target, percent: 0 });
@@ -83,8 +83,7 @@ export async function verifyTarget(deps: VerifyDeps, target: ModelTarget, args: 
     const message = isModelSigningError(e) ? e.message : e instanceof Error ? e.message : String(e);
     if (isPolicyError(e)) {
       set({ kind: 'policyError', target, message });
-      const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(target.modelPath));
-      if (folder) showPolicyProblem(deps.policyDiagnostics, folder.uri.fsPath, e);
+      showModelPolicyProblem(deps, target, e);
       deps.log.error(`${target.modelPath}: not verified, the verification policy is broken: ${message}`);
       if (!args.quiet) void notify.error(safeText`${path.basename(target.modelPath)} is not verified: the verification policy is broken. ${message}`);
       return undefined;
@@ -100,9 +99,10 @@ export async function verifyTarget(deps: VerifyDeps, target: ModelTarget, args: 
   }
 }
 
-function clearPolicyProblem(deps: VerifyDeps, target: ModelTarget): void {
+/** The Problems entry of the policy file of the model's workspace folder: the error, or none. */
+function showModelPolicyProblem(deps: VerifyDeps, target: ModelTarget, error?: Parameters<typeof showPolicyProblem>[2]): void {
   const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(target.modelPath));
-  if (folder) showPolicyProblem(deps.policyDiagnostics, folder.uri.fsPath);
+  if (folder) showPolicyProblem(deps.policyDiagnostics, folder.uri.fsPath, error);
 }
 
 async function chooseVerifier(deps: VerifyDeps, target: ModelTarget, bundle: Bundle, policy: PolicyEntry | undefined, args: VerifyModelArgs): Promise<Verifier | undefined> {
