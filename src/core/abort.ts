@@ -19,14 +19,19 @@ export function throwIfCancelled(signal?: AbortSignal): void {
 /** Rejects with the signal's reason (a typed error for our deadlines) or cancelledError() as soon as it fires. */
 export function raceSignal<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
   if (!signal) return p;
-  const reasonOf = (s: AbortSignal): unknown => (s.reason instanceof ModelSigningError ? s.reason : cancelledError());
+  const reasonOf = (s: AbortSignal): ModelSigningError => {
+    const reason: unknown = s.reason;
+    return reason instanceof ModelSigningError ? (reason as ModelSigningError) : cancelledError();
+  };
   if (signal.aborted) return Promise.reject(reasonOf(signal));
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(reasonOf(signal));
     signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
-      (e: unknown) => { signal.removeEventListener('abort', onAbort); reject(e); },
-    );
+    p.finally(() => signal.removeEventListener('abort', onAbort)).then(resolve, reject);
   });
+}
+
+/** Runs `work` now, as the body of an async function would: its result or its throw as a promise. */
+export function settle<T>(work: () => T): Promise<T> {
+  return new Promise<T>((resolve) => resolve(work()));
 }

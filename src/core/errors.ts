@@ -97,5 +97,5 @@ export function isModelSigningError(e: unknown): e is ModelSigningError {
 
 /** Node's errno code of a caught error, if any. */
 export function errnoCode(e: unknown): string | undefined {
-  return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
+  return typeof e === 'object' && e !== null && 'code' in e ? String(e.code) : undefined;
 }

@@ -1,6 +1,7 @@
 // Parts of the program that are their own bundle in dist/ (the Sigstore stack,
 // provenance, the extension's commands), loaded on first use so that what
 // starts first stays small.
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 
 /**
@@ -10,5 +11,5 @@ import * as path from 'node:path';
  */
 export function requireLazily<T>(callerFile: string, bundle: string, source: string): T {
   const file = callerFile.endsWith('.js') ? bundle : source;
-  return require(path.join(path.dirname(callerFile), file)) as T;
+  return createRequire(callerFile)(path.join(path.dirname(callerFile), file)) as T;
 }

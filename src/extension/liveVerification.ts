@@ -30,7 +30,7 @@ export function watchVerifiedModels(states: ModelStates, watched: () => string[]
   return vscode.Disposable.from(subscription, {
     dispose: () => {
       timers.forEach(clearTimeout);
-      watchers.forEach((w) => w.dispose());
+      for (const w of watchers.values()) w.dispose();
     },
   });
 }

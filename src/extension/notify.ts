@@ -37,8 +37,9 @@ export function escapingLog(channel: vscode.LogOutputChannel): vscode.LogOutputC
     get(target, key) {
       const value = Reflect.get(target, key, target) as unknown;
       if (typeof value !== 'function') return value;
-      if (!LEVELS.has(key)) return value.bind(target);
-      return (message: unknown, ...args: unknown[]) => value.call(target, message instanceof Error ? displayText(message.message) : displayText(String(message)), ...args);
+      const method = value as (...args: unknown[]) => unknown;
+      if (!LEVELS.has(key)) return method.bind(target);
+      return (message: unknown, ...args: unknown[]) => method.call(target, message instanceof Error ? displayText(message.message) : displayText(String(message)), ...args);
     },
   });
 }

@@ -22,7 +22,8 @@ export class VerificationBadge implements vscode.Disposable {
   }
 
   get tooltip(): string {
-    return String(this.item.tooltip ?? '');
+    const tooltip = this.item.tooltip;
+    return typeof tooltip === 'string' ? tooltip : (tooltip?.value ?? '');
   }
 
   private render(state: ModelState | undefined): void {

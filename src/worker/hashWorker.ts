@@ -34,7 +34,10 @@ const onBytes = (n: number, name: string) => {
   }
 };
 
-port.on('message', async (m: ToWorker) => {
+port.on('message', (m: ToWorker) => void hashTasks(m));
+
+/** Hashes one batch and posts its results, or the error that stopped it: it never rejects. */
+async function hashTasks(m: ToWorker): Promise<void> {
   try {
     const results = [];
     for (const task of m.tasks) results.push(await hashFileRange(task, m.algorithm, buffer, onBytes));
@@ -45,4 +48,4 @@ port.on('message', async (m: ToWorker) => {
     if (isModelSigningError(e)) post({ type: 'error', code: e.code, message: e.message, data: e.data });
     else post({ type: 'error', code: 'FILE_READ_ERROR', message: String(e), data: {} });
   }
-});
+}

@@ -71,7 +71,7 @@ function readMetadata(buf: Buffer, start: number, count: number, wide: boolean):
       if (value === undefined) break;
       out.set(key, value);
     } else if (SIZES[type] !== undefined) {
-      const size = SIZES[type]!;
+      const size = SIZES[type];
       if (p + size > buf.length) break;
       const value = scalar(buf, p, type);
       if (value !== undefined) out.set(key, value);

@@ -92,7 +92,7 @@ const CLASS_NAME_FIRST = /^\{\s*"class_name"\s*:\s*"([A-Za-z_][\w.]*)"/;
 function globalHeapStrings(buf: Buffer, superblockVersion: number | undefined): string[] {
   // Size of lengths: byte 14 of a version 0/1 superblock, byte 10 of version 2/3 (8 from h5py).
   const sizeAt = superblockVersion === undefined ? -1 : superblockVersion <= 1 ? 14 : 10;
-  const lengthSize = sizeAt >= 0 && buf[sizeAt] !== undefined && [2, 4, 8].includes(buf[sizeAt]!) ? buf[sizeAt]! : 8;
+  const lengthSize = sizeAt >= 0 && buf[sizeAt] !== undefined && [2, 4, 8].includes(buf[sizeAt]) ? buf[sizeAt] : 8;
   const readLength = (p: number): number => (lengthSize === 8 ? Number(buf.readBigUInt64LE(p)) : lengthSize === 4 ? buf.readUInt32LE(p) : buf.readUInt16LE(p));
   const out: string[] = [];
   const magic = Buffer.from('GCOL', 'latin1');

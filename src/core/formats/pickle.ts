@@ -85,7 +85,7 @@ export function walkPickle(buf: Buffer, start = 0, maxOps = 1_000_000): PickleWa
       if (decidesRoot) root = ROOTS[op];
       if (op === 0x94) remember(memo, nextMemo++, recent); // MEMOIZE
     } else if (FIXED[op] !== undefined) {
-      const size = FIXED[op]!;
+      const size = FIXED[op];
       if (p + size > buf.length) break;
       const arg = size === 1 ? buf[p]! : size === 2 ? buf.readUInt16LE(p) : size === 4 ? buf.readUInt32LE(p) : 0;
       if (op === 0x71 || op === 0x72) {
@@ -103,7 +103,7 @@ export function walkPickle(buf: Buffer, start = 0, maxOps = 1_000_000): PickleWa
       if (op === 0x70 && /^\d+$/.test(a.text)) remember(memo, Number(a.text), recent);
       if (op === 0x67 && /^\d+$/.test(a.text)) pushed = memo.get(Number(a.text)) ?? null;
     } else if (COUNTED[op] !== undefined) {
-      const size = COUNTED[op]!;
+      const size = COUNTED[op];
       if (p + size > buf.length) break;
       const n = size === 1 ? buf[p]! : size === 4 ? buf.readUInt32LE(p) : Number(buf.readBigUInt64LE(p));
       p += size;

@@ -75,7 +75,7 @@ export class CachedHashPool implements HashPool {
     const statTime = Date.now();
     const stamps = await statAll(tasks, options.signal, this.options.yieldEvery ?? 256);
 
-    const results: Array<HashResult | undefined> = new Array(tasks.length);
+    const results = new Array<HashResult | undefined>(tasks.length);
     const missIndex: number[] = [];
     let cachedBytes = 0;
     let lastHit = '';

@@ -114,7 +114,7 @@ export class WorkerHashPool implements HashPool {
       let active = 0;
       let settled = false;
       const listeners: Array<() => void> = [];
-      const finish = (err?: unknown) => {
+      const finish = (err?: HashingError) => {
         if (settled) return;
         settled = true;
         listeners.forEach((off) => off());

@@ -1,4 +1,5 @@
 import * as crypto from 'node:crypto';
+import { settle } from '../abort';
 import { FormatError } from '../errors';
 import { Bundle } from './bundle';
 import { parseCertificate } from './certificates';
@@ -18,8 +19,8 @@ export class CertificateSigner implements Signer {
     }
   }
 
-  async sign(payload: Buffer): Promise<Bundle> {
+  sign(payload: Buffer): Promise<Bundle> {
     const certificates = [this.signingCertificate, ...this.chain].map((der) => ({ rawBytes: der.toString('base64') }));
-    return dsseBundle(this.privateKey, payload, { x509CertificateChain: { certificates }, tlogEntries: [] });
+    return settle(() => dsseBundle(this.privateKey, payload, { x509CertificateChain: { certificates }, tlogEntries: [] }));
   }
 }

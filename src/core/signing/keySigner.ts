@@ -1,4 +1,5 @@
 import * as crypto from 'node:crypto';
+import { settle } from '../abort';
 import { Bundle } from './bundle';
 import { publicKeyHint } from './keys';
 import { Signer, dsseBundle } from './signer';
@@ -7,7 +8,7 @@ import { Signer, dsseBundle } from './signer';
 export class KeySigner implements Signer {
   constructor(private readonly privateKey: crypto.KeyObject) {}
 
-  async sign(payload: Buffer): Promise<Bundle> {
-    return dsseBundle(this.privateKey, payload, { publicKey: { hint: publicKeyHint(this.privateKey) }, tlogEntries: [] });
+  sign(payload: Buffer): Promise<Bundle> {
+    return settle(() => dsseBundle(this.privateKey, payload, { publicKey: { hint: publicKeyHint(this.privateKey) }, tlogEntries: [] }));
   }
 }

@@ -66,7 +66,7 @@ export function hashForKey(key: crypto.KeyObject): 'sha256' | 'sha384' | 'sha512
  */
 export function publicKeyHint(key: crypto.KeyObject): string {
   const pub = key.type === 'private' ? crypto.createPublicKey(key) : key;
-  return sha256Hex(pub.export({ type: 'spki', format: 'pem' }) as string);
+  return sha256Hex(pub.export({ type: 'spki', format: 'pem' }));
 }
 
 export function signBytes(key: crypto.KeyObject, data: Buffer, hash = hashForKey(key)): Buffer {

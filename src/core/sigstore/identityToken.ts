@@ -2,7 +2,7 @@
 // given outright, and reading a token's claims for display. Tokens never reach
 // an error message or an error's data.
 import { decodeJwt } from 'jose';
-import { throwIfCancelled } from '../abort';
+import { settle, throwIfCancelled } from '../abort';
 import { ModelSigningError } from '../errors';
 
 /** Anything that can hand out an OIDC identity token for Fulcio. */
@@ -44,7 +44,7 @@ function decodeClaims(token: string): Record<string, unknown> {
     throw new ModelSigningError('IDENTITY_TOKEN_INVALID', 'The identity token is empty', { reason: 'empty' });
   }
   try {
-    return decodeJwt(token.trim()) as Record<string, unknown>;
+    return decodeJwt(token.trim());
   } catch {
     // jose's messages do not quote the token, but nothing of it is kept either.
     throw new ModelSigningError('IDENTITY_TOKEN_INVALID', 'The identity token is not a well-formed JWT (expected three base64url parts with a JSON claims set)', { reason: 'malformed' });
@@ -77,9 +77,11 @@ export class StaticTokenProvider implements IdentityProvider {
     this.#token = token.trim();
   }
 
-  async getToken(options: { signal?: AbortSignal } = {}): Promise<string> {
-    throwIfCancelled(options.signal);
-    return checkToken(this.#token, 'the command line');
+  getToken(options: { signal?: AbortSignal } = {}): Promise<string> {
+    return settle(() => {
+      throwIfCancelled(options.signal);
+      return checkToken(this.#token, 'the command line');
+    });
   }
 
   /** Never prints the token. */

@@ -61,12 +61,13 @@ export function oauthError(e: unknown, secrets: Secrets, reason: 'discovery' | '
   let detail: string;
   if (typeof err?.error === 'string') {
     // ResponseBodyError (token endpoint) or AuthorizationResponseError (callback: e.g. access_denied).
-    data.error = secrets.redact(err.error);
+    const error = secrets.redact(err.error);
+    data.error = error;
     if (typeof err.status === 'number') data.status = err.status;
     const description = typeof err.error_description === 'string' ? secrets.redact(err.error_description) : undefined;
     if (description) data.errorDescription = description;
     if (err.name === 'AuthorizationResponseError') data.reason = err.error === 'access_denied' ? 'denied' : 'authorization';
-    detail = `the identity provider answered ${data.error}${description ? `: ${description}` : ''}`;
+    detail = `the identity provider answered ${error}${description ? `: ${description}` : ''}`;
   } else {
     detail = typeof err?.message === 'string' ? secrets.redact(err.message) : secrets.redact(String(e));
     // openid-client says which claim or attribute failed in its cause.

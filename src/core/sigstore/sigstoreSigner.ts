@@ -72,7 +72,7 @@ export class SigstoreSigner implements Signer {
         const signer = new FulcioCredentialSigner({ fulcioURL: fulcio.url!, credential: { token: credential.token, subject: credential.subject }, timeoutMs: timeout, signal });
         return new DSSEBundleBuilder({ signer, witnesses: witnessesFor(signingConfig, timeout) });
       }
-      getToken = async () => credential.token;
+      getToken = () => Promise.resolve(credential.token);
     }
     return bundleBuilderFromSigningConfig({
       signingConfig: SigningConfig.fromJSON(signingConfig),

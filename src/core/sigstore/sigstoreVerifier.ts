@@ -1,6 +1,7 @@
 import { bundleFromJSON } from '@sigstore/bundle';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { PolicyError, VerificationError as SigstoreVerificationError, Verifier as SigstoreJsVerifier, toSignedEntity, toTrustMaterial } from '@sigstore/verify';
+import { settle } from '../abort';
 import { ErrorCode, FormatError, VerificationError } from '../errors';
 import { Bundle, bundlePayload } from '../signing/bundle';
 import { IN_TOTO_PAYLOAD_TYPE } from '../signing/dsse';
@@ -39,7 +40,11 @@ export class SigstoreVerifier implements Verifier {
     this.verifier = new SigstoreJsVerifier(toTrustMaterial(TrustedRoot.fromJSON(options.trustConfig.trustedRoot)));
   }
 
-  async verify(bundle: Bundle): Promise<VerifiedSignature> {
+  verify(bundle: Bundle): Promise<VerifiedSignature> {
+    return settle(() => this.check(bundle));
+  }
+
+  private check(bundle: Bundle): VerifiedSignature {
     if (bundle.dsseEnvelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
       throw new FormatError('PAYLOAD_INVALID', `Expected DSSE payload ${IN_TOTO_PAYLOAD_TYPE}, but got ${bundle.dsseEnvelope.payloadType}`);
     }

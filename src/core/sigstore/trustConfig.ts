@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { SigningConfig, TrustedRoot } from '@sigstore/protobuf-specs';
+import seeds from '@sigstore/tuf/seeds.json';
 import { FormatError } from '../errors';
 import { parseJson } from '../io/parseJson';
 import { MAX_TRUST_CONFIG_BYTES, readInputTextSync } from '../io/readInputFile';
@@ -186,15 +187,14 @@ export async function resolveTrustConfig(choice: TrustConfigChoice = {}): Promis
   const cached = readCachedRoot(cachePath);
   if (cached) return { config: cached, warnings };
   if (stale && !attempt) {
-    warnings.push(`The built-in Sigstore trusted root's TUF metadata expired on ${expires!.toISOString().slice(0, 10)}; run once with network access and --refresh-trust-root to update it`);
+    warnings.push(`The built-in Sigstore trusted root's TUF metadata expired on ${expires.toISOString().slice(0, 10)}; run once with network access and --refresh-trust-root to update it`);
   }
   return { config: productionTrustConfig(), warnings };
 }
 
 /** The TUF seed @sigstore/tuf ships for the production repository: base64 root.json and targets. */
 function embeddedSeed(): { 'root.json'?: string; targets?: Record<string, string> } {
-  const seeds = require('@sigstore/tuf/seeds.json') as Record<string, { 'root.json'?: string; targets?: Record<string, string> }>;
-  return seeds[PRODUCTION_TUF_MIRROR] ?? {};
+  return (seeds as Record<string, { 'root.json'?: string; targets?: Record<string, string> }>)[PRODUCTION_TUF_MIRROR] ?? {};
 }
 
 function embeddedRootExpiry(): Date | undefined {

@@ -1,4 +1,5 @@
 import * as crypto from 'node:crypto';
+import { settle } from '../abort';
 import { FormatError, VerificationError } from '../errors';
 import { BUNDLE_V03_MEDIA_TYPE, Bundle } from '../signing/bundle';
 import { publicKeyHint } from '../signing/keys';
@@ -13,7 +14,11 @@ export class KeyVerifier implements Verifier {
     this.hint = publicKeyHint(publicKey);
   }
 
-  async verify(bundle: Bundle): Promise<VerifiedSignature> {
+  verify(bundle: Bundle): Promise<VerifiedSignature> {
+    return settle(() => this.check(bundle));
+  }
+
+  private check(bundle: Bundle): VerifiedSignature {
     checkMediaType(bundle);
     const pk = bundle.verificationMaterial.publicKey;
     if (!pk) throw new VerificationError('KEY_MISMATCH', 'The signature was not made with a key: it has no publicKey (try verify certificate or sigstore)');
