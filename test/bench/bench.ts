@@ -374,7 +374,8 @@ async function chunkSizes(sizes: readonly number[]): Promise<Array<{ size: numbe
 
 // ---------------------------------------------------------------- hash engines
 
-interface Engine { name: string; bytes: number; run: (data: Buffer) => Promise<unknown> }
+/** `run` returns the digest: at once, or a promise of it from the engines that load a WebAssembly module. */
+interface Engine { name: string; bytes: number; run: (data: Buffer) => Uint8Array | Promise<Uint8Array> }
 
 async function engines(): Promise<Array<{ name: string; bytes: number; mbps: number }>> {
   // @noble/hashes is ESM-only; a dynamic import works from this CommonJS script.
@@ -383,8 +384,8 @@ async function engines(): Promise<Array<{ name: string; bytes: number; mbps: num
   const CHUNK = MiB;
   const chunks = (data: Buffer) => Array.from({ length: Math.ceil(data.length / CHUNK) }, (_, i) => data.subarray(i * CHUNK, (i + 1) * CHUNK));
   const list: Engine[] = [
-    { name: 'node:crypto sha256', bytes: 256 * MiB, run: async (d) => chunks(d).reduce((h, c) => h.update(c), crypto.createHash('sha256')).digest() },
-    { name: 'node:crypto blake2b512', bytes: 256 * MiB, run: async (d) => chunks(d).reduce((h, c) => h.update(c), crypto.createHash('blake2b512')).digest() },
+    { name: 'node:crypto sha256', bytes: 256 * MiB, run: (d) => chunks(d).reduce((h, c) => h.update(c), crypto.createHash('sha256')).digest() },
+    { name: 'node:crypto blake2b512', bytes: 256 * MiB, run: (d) => chunks(d).reduce((h, c) => h.update(c), crypto.createHash('blake2b512')).digest() },
     {
       name: 'hash-wasm blake3',
       bytes: 256 * MiB,
@@ -398,7 +399,7 @@ async function engines(): Promise<Array<{ name: string; bytes: number; mbps: num
     {
       name: '@noble/hashes blake3',
       bytes: 32 * MiB,
-      run: async (d) => {
+      run: (d) => {
         const h = nobleBlake3.create({});
         for (const c of chunks(d)) h.update(c);
         return h.digest();
@@ -407,7 +408,7 @@ async function engines(): Promise<Array<{ name: string; bytes: number; mbps: num
     {
       name: '@noble/hashes sha256',
       bytes: 256 * MiB,
-      run: async (d) => {
+      run: (d) => {
         const h = nobleSha256.create();
         for (const c of chunks(d)) h.update(c);
         return h.digest();

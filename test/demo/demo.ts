@@ -18,8 +18,8 @@ function run(title: string, args: string[]): Promise<number> {
   process.stdout.write(`\n$ model-signing ${shown(args.join(' '))}   # ${title}\n`);
   return new Promise((done) => {
     const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.on('data', (d) => process.stdout.write(d));
-    child.stderr.on('data', (d) => process.stdout.write(d));
+    child.stdout.on('data', (d: Buffer) => process.stdout.write(d));
+    child.stderr.on('data', (d: Buffer) => process.stdout.write(d));
     child.on('close', (code) => {
       process.stdout.write(`(exit code ${code})\n`);
       done(code ?? -1);

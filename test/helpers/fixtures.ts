@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after } from 'node:test';
-import { WorkerHashPool } from '../../src/core';
+import { Bundle, InTotoStatement, ResourceDescriptor, SlsaProvenanceV1, Statement, WorkerHashPool } from '../../src/core';
 
 export const REPO = path.resolve(__dirname, '../..');
 /** The reference vectors, beside the clone as in CI; MODEL_SIGNING_TEST_VECTORS points elsewhere (a git worktree of the clone). */
@@ -135,12 +135,43 @@ export function makeKeyPair(curve: Curve = 'P-256', password?: string): { privat
   return { privateKey: path.join(dir, 'key.pem'), publicKey: path.join(dir, 'key.pub'), dir };
 }
 
-/** Reads a signature file as JSON. */
-export function readJson(file: string): any {
-  return JSON.parse(fs.readFileSync(file, 'utf8'));
+/** The predicate of a model signature as written (src/core's Statement leaves it unknown until it checks it). */
+export interface SignaturePredicate {
+  serialization: { method: string; hash_type: string; allow_symlinks: boolean; shard_size?: number; ignore_paths?: string[] };
+  resources: ResourceDescriptor[];
 }
 
+/** The statement of a model signature, its predicate typed. */
+export type SignedStatement = Omit<Statement, 'predicate'> & { predicate: SignaturePredicate };
+
+/** Reads a signature file as JSON, unchecked: tests read the bundles they wrote (and break). */
+export function readJson(file: string): Bundle {
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as Bundle;
+}
+
+/** The statement of a provenance file `attest` wrote. */
+export type ProvenanceStatement = Omit<InTotoStatement, 'predicate'> & { predicate: SlsaProvenanceV1 };
+
 /** The statement inside a signature file. */
-export function readStatement(sigFile: string): any {
-  return JSON.parse(Buffer.from(readJson(sigFile).dsseEnvelope.payload, 'base64').toString('utf8'));
+export function readStatement(sigFile: string): SignedStatement {
+  return payloadJson(sigFile) as SignedStatement;
+}
+
+/** The statement inside a provenance file `attest` wrote. */
+export function readProvenanceStatement(file: string): ProvenanceStatement {
+  return payloadJson(file) as ProvenanceStatement;
+}
+
+function payloadJson(file: string): unknown {
+  return JSON.parse(Buffer.from(readJson(file).dsseEnvelope.payload, 'base64').toString('utf8'));
+}
+
+/** Gives a field a value its type does not allow: the defect a test feeds in on purpose. */
+export function setField<T extends object>(target: T, key: keyof T & string, value: unknown): void {
+  Reflect.set(target, key, value);
+}
+
+/** Deletes a field its type requires: the defect a test feeds in on purpose. */
+export function dropField<T extends object>(target: T, key: keyof T & string): void {
+  Reflect.deleteProperty(target, key);
 }

@@ -50,7 +50,7 @@ export interface GitHubApi {
 const DOCS = 'https://docs.github.com/rest';
 
 export async function startGitHubApi(opts: { accounts?: GitHubAccount[] } = {}): Promise<GitHubApi> {
-  const state: GitHubApi = { apiBase: '', accounts: [...(opts.accounts ?? [])], requests: [], stop: async () => undefined };
+  const state: GitHubApi = { apiBase: '', accounts: [...(opts.accounts ?? [])], requests: [], stop: () => Promise.resolve() };
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');

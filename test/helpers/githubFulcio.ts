@@ -70,7 +70,7 @@ export async function startGitHubFulcio(opts: { sigstore: LocalSigstore; githubA
     }
     let json: { credentials?: { oidcIdentityToken?: unknown }; publicKeyRequest?: { publicKey?: { content?: unknown }; proofOfPossession?: unknown } };
     try {
-      json = JSON.parse(body);
+      json = JSON.parse(body) as typeof json;
     } catch {
       return refuse({ method, path: pathname, credential: 'none', status: 0 }, 400, 'the request is not JSON');
     }
@@ -131,7 +131,9 @@ export async function startGitHubFulcio(opts: { sigstore: LocalSigstore; githubA
         .then(({ status, type, body }) => {
           res.writeHead(status, { 'Content-Type': type });
           res.end(body);
-        });
+        })
+        // The answer could not be written (the client went away): drop the connection.
+        .catch((e: unknown) => res.destroy(e instanceof Error ? e : new Error(String(e))));
     });
   });
   await new Promise<void>((resolve, reject) => {

@@ -105,9 +105,9 @@ export async function startLocalSigstore(options: LocalSigstoreOptions = {}): Pr
 
   try {
     // Routes are filled in once the services exist; the Rekor URL must be known first.
-    let fulcioRoute: Route = async () => undefined;
-    let rekorRoute: Route = async () => undefined;
-    let tsaRoute: Route = async () => undefined;
+    let fulcioRoute: Route = () => Promise.resolve(undefined);
+    let rekorRoute: Route = () => Promise.resolve(undefined);
+    let tsaRoute: Route = () => Promise.resolve(undefined);
     const fulcioURL = await listen(servers, (m, p, b) => fulcioRoute(m, p, b));
     const rekorURL = await listen(servers, (m, p, b) => rekorRoute(m, p, b));
     const tsaBaseURL = await listen(servers, (m, p, b) => tsaRoute(m, p, b));
@@ -230,7 +230,7 @@ export async function startLocalSigstore(options: LocalSigstoreOptions = {}): Pr
         exp: now + 600,
         ...extra,
       };
-      return new jose.SignJWT(payload as import('jose').JWTPayload)
+      return new jose.SignJWT(payload)
         .setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid: 'local-sigstore' })
         .sign(tokenKey.privateKey);
     };
@@ -269,7 +269,9 @@ async function listen(servers: http.Server[], route: Route): Promise<string> {
         .then(({ statusCode, response, contentType }) => {
           res.writeHead(statusCode, { 'content-type': contentType || 'text/plain' });
           res.end(typeof response === 'string' ? response : toBuffer(response));
-        });
+        })
+        // The answer could not be written (the client went away): drop the connection.
+        .catch((e: unknown) => res.destroy(e instanceof Error ? e : new Error(String(e))));
     });
   });
   servers.push(server);
@@ -288,7 +290,7 @@ async function listen(servers: http.Server[], route: Route): Promise<string> {
 function canonicalRekorEntry(body: string): string {
   let e: { kind?: string; apiVersion?: string; spec?: { proposedContent?: { envelope: string; verifiers: string[] } } };
   try {
-    e = JSON.parse(body);
+    e = JSON.parse(body) as typeof e;
   } catch {
     return body; // the mock answers 400
   }

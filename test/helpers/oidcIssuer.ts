@@ -91,7 +91,7 @@ export async function startOidcIssuer(opts: OidcIssuerOptions = {}): Promise<Oid
     requests: [],
     tokenRequests: 0,
     misbehave: {},
-    stop: async () => undefined,
+    stop: () => Promise.resolve(),
     mintToken: (claims = {}) => sign(privateKey, {
       iss: issuer, aud: clientId, sub: 'test-subject', iat: now(), exp: now() + 600, ...claims,
     }),

@@ -52,7 +52,7 @@ async function caCert(name: string, keys: CryptoKeyPair, issuer: { name: string;
 
 /** Makes root, intermediate and a leaf in a temp folder. */
 export async function makePki(options: LeafOptions = {}, rootName = 'test-root'): Promise<TestPki> {
-  const gen = (curve = 'P-256') => webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: curve }, true, ['sign', 'verify']) as Promise<CryptoKeyPair>;
+  const gen = (curve = 'P-256') => webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: curve }, true, ['sign', 'verify']);
   const rootKeys = await gen();
   const intKeys = await gen();
   const leafCurve = options.curve ?? 'P-256';

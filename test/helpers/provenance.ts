@@ -275,18 +275,33 @@ export function tinySafetensors(): Buffer {
   return Buffer.concat([len, Buffer.from(json), Buffer.alloc(8, 1)]);
 }
 
+/** What the tests read and edit of gcloud's `--show-provenance` JSON (slsa-verifier's Cloud Build files). */
+export interface GcloudProvenance {
+  provenance_summary: {
+    provenance: Array<{
+      resourceUri: string;
+      build: { intotoStatement: { slsaProvenance: { materials: Array<{ uri: string }> } } };
+      envelope: { payload: string; signatures: Array<{ keyid?: string; sig: string }> };
+    }>;
+  };
+}
+
+export function readGcloudProvenance(file: string): GcloudProvenance {
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as GcloudProvenance;
+}
+
 /**
  * slsa-verifier's Cloud Build files with several provenance items, made from the single-item
  * `gcloud-container-github.json` as slsa-verifier made its own: the one item three times, the
  * last byte of the signature flipped in every item but those listed as valid.
  */
 export function multipleGcbProvenance(singleItemFile: string, validItems: readonly number[]): string {
-  const doc = JSON.parse(fs.readFileSync(singleItemFile, 'utf8'));
-  const [item] = doc.provenance_summary.provenance;
+  const doc = readGcloudProvenance(singleItemFile);
+  const item = doc.provenance_summary.provenance[0]!;
   doc.provenance_summary.provenance = [0, 1, 2].map((i) => {
     const copy = structuredClone(item);
     if (!validItems.includes(i)) {
-      const sig = copy.envelope.signatures[0];
+      const sig = copy.envelope.signatures[0]!;
       const der = Buffer.from(sig.sig, 'base64url');
       der[der.length - 1]! ^= 0x01;
       sig.sig = der.toString('base64url');

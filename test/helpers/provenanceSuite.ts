@@ -13,7 +13,7 @@ export interface ProvenanceSuite {
   trust: TrustConfig;
   readonly hashing: WorkerHashPool;
   /** verifyProvenance against the local Sigstore, hashing on the suite's pool. */
-  verify(file: string, options?: VerifyProvenanceOptions): Promise<ProvenanceReport[]>;
+  verify: (file: string, options?: VerifyProvenanceOptions) => Promise<ProvenanceReport[]>;
 }
 
 export function provenanceSuite(): ProvenanceSuite {

@@ -58,7 +58,7 @@ interface CertSpec {
   criticalKeyId?: boolean;
 }
 
-const newKeys = () => webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']) as Promise<CryptoKeyPair>;
+const newKeys = () => webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
 let serial = 1;
 
 async function issue(spec: CertSpec): Promise<Cert> {

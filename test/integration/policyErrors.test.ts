@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import { name, publisher } from '../../package.json';
 import type { ModelSigningApi } from '../../src/extension/extension';
 import { waitFor } from './waitFor';
+import { keyHintOf } from './signature';
 
 let api: ModelSigningApi;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ms-policy-'));
@@ -40,7 +41,7 @@ suite('A broken verification policy', () => {
     fs.writeFileSync(privateKey, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
     fs.writeFileSync(publicKey, pair.publicKey.export({ type: 'spki', format: 'pem' }));
     assert.equal(await vscode.commands.executeCommand('modelSigning.signModel', vscode.Uri.file(model()), { method: 'key', privateKey, skipConfirmation: true, overwrite: true }), true);
-    hint = JSON.parse(fs.readFileSync(path.join(model(), 'model.sig'), 'utf8')).verificationMaterial.publicKey.hint;
+    hint = keyHintOf(model());
   });
 
   suiteTeardown(async () => {

@@ -12,6 +12,7 @@ import { KeySigner } from '../../src/core/signing/keySigner';
 import { serializeBundle } from '../../src/core/signing/bundle';
 import type { ProvenancePanel } from '../../src/extension/provenancePanel';
 import type { ProvenanceView, SubjectView } from '../../src/extension/provenanceView';
+import type { ProvenanceStatement } from '../helpers/fixtures';
 
 const HOSTILE_BUILDER = '<img src=x onerror=alert(1)>';
 const HOSTILE_SUBJECT = '<script>alert(1)</script>';
@@ -140,7 +141,7 @@ suite('Provenance viewer', () => {
     assert.equal(st.dependencies.length, 1);
     assert.equal(st.dependencies[0]!.label.url, 'https://github.com/acme/trainer');
     assert.deepEqual(st.dependencies[0]!.digests, [`gitCommit:${'c0ffee'.padEnd(40, '0')}`]);
-    const statement = JSON.parse(st.rawStatement);
+    const statement = JSON.parse(st.rawStatement) as ProvenanceStatement;
     assert.deepEqual(st.subjects.map((s) => s.name), statement.subject.map((s: { name: string }) => s.name));
     for (const [f, content] of Object.entries(fixture.files)) {
       const s = subject(view, f)!;

@@ -15,6 +15,7 @@ import { name, publisher } from '../../package.json';
 import type { ModelSigningApi } from '../../src/extension/extension';
 import { INTEGRATION_SCRATCH } from './marker';
 import { waitFor } from './waitFor';
+import { keyHintOf, readSignature } from './signature';
 
 const scratch = path.join(vscode.workspace.workspaceFolders![0]!.uri.fsPath, '..', INTEGRATION_SCRATCH);
 fs.mkdirSync(scratch, { recursive: true });
@@ -100,8 +101,7 @@ suite('Sign and verify in the editor', () => {
     });
     assert.equal(signed, true);
     console.log(`    keyless signing took ${Date.now() - t0} ms`);
-    const sig = JSON.parse(fs.readFileSync(path.join(model, 'model.sig'), 'utf8'));
-    assert.equal(sig.verificationMaterial.tlogEntries.length, 1);
+    assert.equal(readSignature(model).verificationMaterial.tlogEntries?.length, 1);
     const result = await vscode.commands.executeCommand<{ ok: boolean }>('modelSigning.verifyModel', uri, { identity: signer.identity, issuer: signer.issuer });
     assert.equal(result?.ok, true);
     assert.equal(api.badgeText(), `$(verified) Verified · ${signer.identity}`);
@@ -128,8 +128,7 @@ suite('Sign and verify in the editor', () => {
     const model = path.join(root, 'signed-model');
     const policyFile = path.join(root, '.vscode', 'model-signing.json');
     fs.mkdirSync(path.dirname(policyFile), { recursive: true });
-    const sig = JSON.parse(fs.readFileSync(path.join(model, 'model.sig'), 'utf8'));
-    const signerHint: string = sig.verificationMaterial.publicKey.hint;
+    const signerHint = keyHintOf(model);
     try {
       const keys = path.join(tmp, 'key-P-256.pub');
       fs.writeFileSync(policyFile, JSON.stringify({ models: [{ path: 'signed-model', keys: [keys] }] }));
@@ -150,7 +149,7 @@ suite('Sign and verify in the editor', () => {
   test('the policy setting (modelSigning.verify.policy) decides too, and the file wins where both name the model', async () => {
     const root = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
     const model = path.join(root, 'signed-model');
-    const signerHint: string = JSON.parse(fs.readFileSync(path.join(model, 'model.sig'), 'utf8')).verificationMaterial.publicKey.hint;
+    const signerHint = keyHintOf(model);
     const keys = path.join(tmp, 'key-P-256.pub');
     const config = vscode.workspace.getConfiguration('modelSigning');
     const policyFile = path.join(root, '.vscode', 'model-signing.json');

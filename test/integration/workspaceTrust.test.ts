@@ -11,6 +11,7 @@ import * as vscode from 'vscode';
 import { name, publisher } from '../../package.json';
 import type { ModelSigningApi } from '../../src/extension/extension';
 import { waitFor } from './waitFor';
+import { keyHintOf } from './signature';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ms-trust-'));
 let api: ModelSigningApi;
@@ -45,7 +46,7 @@ async function keySignedModel(): Promise<{ model: string; pub: string; hint: str
   fs.writeFileSync(pub, publicKey.export({ type: 'spki', format: 'pem' }));
   const signed = await vscode.commands.executeCommand<boolean>('modelSigning.signModel', vscode.Uri.file(model), { method: 'key', privateKey: priv, skipConfirmation: true, overwrite: true });
   assert.equal(signed, true);
-  const hint: string = JSON.parse(fs.readFileSync(path.join(model, 'model.sig'), 'utf8')).verificationMaterial.publicKey.hint;
+  const hint = keyHintOf(model);
   return { model, pub, hint };
 }
 

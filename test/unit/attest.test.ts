@@ -254,7 +254,7 @@ describe('attest: writing the file', () => {
     const cancel = new AbortController();
     const cancelling: Signer = { sign: async (payload, o) => { const b = await signer.sign(payload, o); cancel.abort(); return b; } };
     assert.equal(await codeOf(attestModel(sampleModel(), { signer: cancelling, pool: hashPool, environment: {}, output: path.join(dir, 'p.json'), signal: cancel.signal })), 'CANCELLED');
-    const failing: Signer = { sign: async () => { throw new ModelSigningError('SIGNING_SERVICE_FAILED', 'down'); } };
+    const failing: Signer = { sign: () => Promise.reject(new ModelSigningError('SIGNING_SERVICE_FAILED', 'down')) };
     assert.equal(await codeOf(attestModel(sampleModel(), { signer: failing, pool: hashPool, environment: {}, output: path.join(dir, 'p.json') })), 'SIGNING_SERVICE_FAILED');
     assert.deepEqual(fs.readdirSync(dir), []);
   });

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SigstoreVerifier, loadTrustConfig } from '../../src/core';
-import { CLI, CliResult, makeKeyPair, readJson, readStatement, runCli, sampleModel, tempDir } from '../helpers/fixtures';
+import { CLI, CliResult, ProvenanceStatement, makeKeyPair, readJson, readProvenanceStatement, runCli, sampleModel, tempDir } from '../helpers/fixtures';
 import { DEFAULT_RUN, GH_ISSUER, githubClaims, githubEnv } from '../helpers/githubRun';
 import { DEFAULT_ISSUER, LocalSigstore, startLocalSigstoreWithTrustFile } from '../helpers/localSigstore';
 
@@ -24,7 +24,7 @@ after(() => sigstore.stop());
 /** The CLI without any GitHub Actions variable of the machine running the tests. */
 function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   const clean = Object.fromEntries(Object.keys(process.env).filter((k) => /^(GITHUB_|RUNNER_|ACTIONS_)|^SIGSTORE_ID_TOKEN$/.test(k)).map((k) => [k, undefined]));
-  return runCli(args, { env: { ...clean, MODEL_SIGNING_TUF_MIRROR: 'http://127.0.0.1:9', ...env } as NodeJS.ProcessEnv });
+  return runCli(args, { env: { ...clean, MODEL_SIGNING_TUF_MIRROR: 'http://127.0.0.1:9', ...env } });
 }
 
 function oneLineError(r: CliResult, pattern: RegExp, what: string): void {
@@ -41,18 +41,18 @@ describe('model-signing attest', () => {
     const out = path.join(tempDir(), 'model.intoto.sigstore');
     const r = await cli(['attest', model, '--output', out, '--method', 'key', '--private-key', key.privateKey, '--per-file', '--json'], githubEnv());
     assert.equal(r.code, 0, r.stderr);
-    const printed = JSON.parse(r.stdout);
+    const printed = JSON.parse(r.stdout) as { output: string; origin: string; statement: ProvenanceStatement };
     assert.equal(printed.output, out);
     assert.equal(printed.origin, 'github-actions');
-    assert.deepEqual(printed.statement, readStatement(out));
+    assert.deepEqual(printed.statement, readProvenanceStatement(out));
     const p = printed.statement.predicate;
     assert.equal(p.buildDefinition.buildType, 'https://actions.github.io/buildtypes/workflow/v1');
     assert.deepEqual(p.buildDefinition.resolvedDependencies, [{ uri: `git+https://github.com/${DEFAULT_RUN.repository}@${DEFAULT_RUN.ref}`, digest: { gitCommit: DEFAULT_RUN.sha } }]);
     assert.equal(printed.statement.subject.length, 11);
     // The key bundle names its key by hint, as `sign key` does, and verifies with `verify key`'s key loader.
-    assert.ok(readJson(out).verificationMaterial.publicKey.hint);
+    assert.ok(readJson(out).verificationMaterial.publicKey?.hint);
     const digest = await cli(['digest', model]);
-    assert.equal(`sha256:${printed.statement.subject[0].digest.sha256}\n`, digest.stdout);
+    assert.equal(`sha256:${printed.statement.subject[0]!.digest.sha256}\n`, digest.stdout);
   });
 
   it('flags describe the build outside Actions; the summary line names the file and the root digest', async () => {
@@ -63,7 +63,7 @@ describe('model-signing attest', () => {
     assert.equal(r.code, 0, r.stderr);
     const digest = await cli(['digest', model]);
     assert.equal(r.stdout, `Provenance written to ${out}: 1 subject, model my-model ${digest.stdout}`);
-    const st = readStatement(out);
+    const st = readProvenanceStatement(out);
     assert.equal(st.predicate.buildDefinition.buildType, 'https://github.com/model-signing/model-signing-vscode/buildtypes/local/v1');
     assert.deepEqual(st.predicate.buildDefinition.resolvedDependencies, [{ uri: 'git+https://github.com/acme/models@refs/heads/main', digest: { gitCommit: 'a'.repeat(40) } }]);
     assert.deepEqual(st.predicate.runDetails.builder, { id: 'https://ci.example.com/builder' });
@@ -78,10 +78,10 @@ describe('model-signing attest', () => {
     assert.equal(r.code, 0, r.stderr);
     const bundle = readJson(out);
     assert.ok(!fs.readFileSync(out, 'utf8').includes(token), 'the token is in the bundle');
-    assert.equal(bundle.verificationMaterial.tlogEntries.length, 1);
+    assert.equal(bundle.verificationMaterial.tlogEntries?.length, 1);
     const verified = await new SigstoreVerifier({ trustConfig: loadTrustConfig(trust), identity: claims.sub!, issuer: GH_ISSUER }).verify(bundle);
     assert.deepEqual(verified.signer, { method: 'sigstore', identity: claims.sub, issuer: GH_ISSUER });
-    assert.deepEqual(JSON.parse(verified.payload.toString('utf8')), readStatement(out));
+    assert.deepEqual(JSON.parse(verified.payload.toString('utf8')), readProvenanceStatement(out));
     // Another identity is refused: the check above is a real one.
     await assert.rejects(new SigstoreVerifier({ trustConfig: loadTrustConfig(trust), identity: 'https://github.com/acme/other/.github/workflows/x.yml@refs/heads/main', issuer: GH_ISSUER }).verify(bundle));
   });

@@ -8,10 +8,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import {
-  ErrorCode, FormatError, HashingError, KeySigner, KeyVerifier, ModelSigningError, VerificationError,
+  Bundle, ErrorCode, FormatError, HashingError, KeySigner, KeyVerifier, ModelSigningError, VerificationError,
   MAX_BUNDLE_BYTES, loadPrivateKey, loadPublicKey, readBundle, rootDigestOf, serializeBundle, signModel, verifyModel,
 } from '../../src/core';
-import { CliResult, makeKeyPair, makeModel, pool, readJson, readStatement, runCli, sampleModel, tempDir } from '../helpers/fixtures';
+import {
+  CliResult, SignedStatement, dropField, makeKeyPair, makeModel, pool, readJson, readStatement, runCli, sampleModel, setField, tempDir,
+} from '../helpers/fixtures';
+
+/** An error class the checks expect, e.g. FormatError. */
+type ErrorClass = new (...args: never[]) => ModelSigningError;
 
 const VERIFY_PREFIX = 'Verification failed with error: ';
 const SIGN_PREFIX = 'Signing failed with error: ';
@@ -42,10 +47,10 @@ function assertUsageError(r: CliResult, mention: RegExp): void {
 }
 
 /** A rejection of the given class with the given code; never a message check. */
-async function assertRejectsWith(p: Promise<unknown>, cls: new (...args: any[]) => ModelSigningError, code: ErrorCode): Promise<void> {
+async function assertRejectsWith(p: Promise<unknown>, cls: ErrorClass, code: ErrorCode): Promise<void> {
   await assert.rejects(p, (e: unknown) => {
     assert.ok(e instanceof cls, `expected ${cls.name}, got ${e instanceof Error ? `${e.constructor.name}: ${e.message}` : String(e)}`);
-    assert.equal((e as ModelSigningError).code, code, `expected ${code}, got ${(e as ModelSigningError).code}: ${(e as Error).message}`);
+    assert.equal((e).code, code, `expected ${code}, got ${(e).code}: ${(e as Error).message}`);
     return true;
   });
 }
@@ -95,22 +100,22 @@ function verifyApi(sig: string, modelPath = model) {
 }
 
 /** Runs a broken signature through the CLI (exit 1, one line) and the API (class and code). */
-async function expectBroken(content: string | Buffer, cls: new (...args: any[]) => ModelSigningError, codes: ErrorCode | ErrorCode[]): Promise<void> {
+async function expectBroken(content: string | Buffer, cls: ErrorClass, codes: ErrorCode | ErrorCode[]): Promise<void> {
   const sig = writeSig(content);
   const before = fs.readFileSync(sig);
   assertOneLineFailure(await verifyCli(sig), VERIFY_PREFIX);
   const allowed = Array.isArray(codes) ? codes : [codes];
   await assert.rejects(verifyApi(sig), (e: unknown) => {
     assert.ok(e instanceof cls, `expected ${cls.name}, got ${e instanceof Error ? `${e.constructor.name} ${(e as ModelSigningError).code}: ${e.message}` : String(e)}`);
-    assert.ok(allowed.includes((e as ModelSigningError).code), `expected ${allowed.join('|')}, got ${(e as ModelSigningError).code}: ${(e as Error).message}`);
+    assert.ok(allowed.includes((e).code), `expected ${allowed.join('|')}, got ${(e).code}: ${(e as Error).message}`);
     return true;
   });
   // Verifying never touches the signature file.
   assert.deepEqual(fs.readFileSync(sig), before);
 }
 
-function bundle(): any {
-  return JSON.parse(validText);
+function bundle(): Bundle {
+  return JSON.parse(validText) as Bundle;
 }
 
 describe('a valid signature verifies (the baseline every case below breaks)', () => {
@@ -134,18 +139,18 @@ describe('broken signature files: exit 1, one line, BUNDLE_INVALID', () => {
     ['a JSON string', () => JSON.stringify('model.sig')],
     ['JSON null', () => 'null'],
     ['wrong mediaType', () => JSON.stringify({ ...bundle(), mediaType: 'application/json' })],
-    ['mediaType missing', () => { const b = bundle(); delete b.mediaType; return JSON.stringify(b); }],
+    ['mediaType missing', () => { const b = bundle(); dropField(b, 'mediaType'); return JSON.stringify(b); }],
     ['an older Sigstore mediaType (key bundles need v0.3)', () => JSON.stringify({ ...bundle(), mediaType: 'application/vnd.dev.sigstore.bundle+json;version=0.1' })],
-    ['missing dsseEnvelope', () => { const b = bundle(); delete b.dsseEnvelope; return JSON.stringify(b); }],
+    ['missing dsseEnvelope', () => { const b = bundle(); dropField(b, 'dsseEnvelope'); return JSON.stringify(b); }],
     ['dsseEnvelope is a string', () => JSON.stringify({ ...bundle(), dsseEnvelope: 'x' })],
-    ['missing verificationMaterial', () => { const b = bundle(); delete b.verificationMaterial; return JSON.stringify(b); }],
+    ['missing verificationMaterial', () => { const b = bundle(); dropField(b, 'verificationMaterial'); return JSON.stringify(b); }],
     ['verificationMaterial without key or certificate', () => JSON.stringify({ ...bundle(), verificationMaterial: { tlogEntries: [] } })],
     ['payload not base64', () => { const b = bundle(); b.dsseEnvelope.payload = '%%% not base64 %%%'; return JSON.stringify(b); }],
     ['payload empty', () => { const b = bundle(); b.dsseEnvelope.payload = ''; return JSON.stringify(b); }],
-    ['payload a number', () => { const b = bundle(); b.dsseEnvelope.payload = 42; return JSON.stringify(b); }],
+    ['payload a number', () => { const b = bundle(); setField(b.dsseEnvelope, 'payload', 42); return JSON.stringify(b); }],
     ['no signatures', () => { const b = bundle(); b.dsseEnvelope.signatures = []; return JSON.stringify(b); }],
-    ['signatures not a list', () => { const b = bundle(); b.dsseEnvelope.signatures = { sig: 'AAAA' }; return JSON.stringify(b); }],
-    ['sig not base64', () => { const b = bundle(); b.dsseEnvelope.signatures[0].sig = 'not base64!'; return JSON.stringify(b); }],
+    ['signatures not a list', () => { const b = bundle(); setField(b.dsseEnvelope, 'signatures', { sig: 'AAAA' }); return JSON.stringify(b); }],
+    ['sig not base64', () => { const b = bundle(); b.dsseEnvelope.signatures[0]!.sig = 'not base64!'; return JSON.stringify(b); }],
   ];
   for (const [name, make] of cases) {
     it(name, async () => {
@@ -165,7 +170,7 @@ describe('signature-level tampering: exit 1, one line', () => {
   it('payload re-encoded with an edit (the signature no longer matches)', async () => {
     const b = bundle();
     const st = readStatement(validSig);
-    st.subject[0].name = 'someone-else';
+    st.subject[0]!.name = 'someone-else';
     b.dsseEnvelope.payload = Buffer.from(JSON.stringify(st, null, 2)).toString('base64');
     await expectBroken(JSON.stringify(b), VerificationError, 'SIGNATURE_INVALID');
   });
@@ -173,17 +178,17 @@ describe('signature-level tampering: exit 1, one line', () => {
   it('payload re-encoded with a changed file digest (the signature no longer matches)', async () => {
     const b = bundle();
     const st = readStatement(validSig);
-    st.predicate.resources[0].digest = '0'.repeat(64);
-    st.subject[0].digest.sha256 = rootDigestOf(st.predicate.resources);
+    st.predicate.resources[0]!.digest = '0'.repeat(64);
+    st.subject[0]!.digest.sha256 = rootDigestOf(st.predicate.resources);
     b.dsseEnvelope.payload = Buffer.from(JSON.stringify(st, null, 2)).toString('base64');
     await expectBroken(JSON.stringify(b), VerificationError, 'SIGNATURE_INVALID');
   });
 
   it('one flipped bit in the signature', async () => {
     const b = bundle();
-    const sig = Buffer.from(b.dsseEnvelope.signatures[0].sig, 'base64');
+    const sig = Buffer.from(b.dsseEnvelope.signatures[0]!.sig, 'base64');
     sig[sig.length - 1] = sig[sig.length - 1]! ^ 1;
-    b.dsseEnvelope.signatures[0].sig = sig.toString('base64');
+    b.dsseEnvelope.signatures[0]!.sig = sig.toString('base64');
     await expectBroken(JSON.stringify(b), VerificationError, 'SIGNATURE_INVALID');
   });
 
@@ -197,7 +202,7 @@ describe('signature-level tampering: exit 1, one line', () => {
 
   it('the hint removed and verified with another key: the crypto still fails', async () => {
     const b = bundle();
-    delete b.verificationMaterial.publicKey.hint;
+    delete b.verificationMaterial.publicKey!.hint;
     const sig = writeSig(JSON.stringify(b));
     const other = makeKeyPair('P-256');
     const r = await runCli(['verify', 'key', model, '--signature', sig, '--public-key', other.publicKey]);
@@ -231,11 +236,11 @@ describe('signed payloads that describe something invalid: exit 1, one line, PAY
   }
 
   /** The real statement with one defect; the subject digest is recomputed so nothing else is wrong. */
-  async function signedStatement(edit: (st: any) => void, { recomputeRoot = true } = {}): Promise<string> {
+  async function signedStatement(edit: (st: SignedStatement) => void, { recomputeRoot = true } = {}): Promise<string> {
     const st = readStatement(validSig);
     edit(st);
     const resources = st.predicate?.resources;
-    if (recomputeRoot && Array.isArray(st.subject) && Array.isArray(resources) && resources.every((r: any) => typeof r?.digest === 'string')) {
+    if (recomputeRoot && Array.isArray(st.subject) && Array.isArray(resources) && resources.every((r) => typeof r?.digest === 'string')) {
       for (const s of st.subject) if (s?.digest && 'sha256' in s.digest) s.digest.sha256 = rootDigestOf(st.predicate.resources);
     }
     return signedFile(Buffer.from(JSON.stringify(st)));
@@ -248,34 +253,34 @@ describe('signed payloads that describe something invalid: exit 1, one line, PAY
     assert.equal((await verifyApi(sig)).ok, true);
   });
 
-  const cases: Array<[string, (st: any) => void]> = [
+  const cases: Array<[string, (st: SignedStatement) => void]> = [
     ['wrong _type', (st) => (st._type = 'https://in-toto.io/Statement/v0.1')],
-    ['_type missing', (st) => delete st._type],
+    ['_type missing', (st) => dropField(st, '_type')],
     ['wrong predicateType', (st) => (st.predicateType = 'https://slsa.dev/provenance/v1')],
     ['zero subjects', (st) => (st.subject = [])],
-    ['two subjects', (st) => st.subject.push({ ...st.subject[0], name: 'second' })],
-    ['subject not a list', (st) => (st.subject = st.subject[0])],
-    ['subject without a sha256 digest', (st) => (st.subject[0].digest = { sha512: 'ab'.repeat(64) })],
-    ['predicate missing', (st) => delete st.predicate],
+    ['two subjects', (st) => st.subject.push({ ...st.subject[0]!, name: 'second' })],
+    ['subject not a list', (st) => setField(st, 'subject', st.subject[0])],
+    ['subject without a sha256 digest', (st) => (st.subject[0]!.digest = { sha512: 'ab'.repeat(64) })],
+    ['predicate missing', (st) => dropField(st, 'predicate')],
     ['empty resources', (st) => (st.predicate.resources = [])],
-    ['resources not a list', (st) => (st.predicate.resources = {})],
-    ['resource name "..": escapes the model', (st) => (st.predicate.resources[0].name = '..')],
-    ['resource name with a ".." component', (st) => (st.predicate.resources[0].name = 'd0/../../etc/passwd')],
-    ['resource name with a leading /', (st) => (st.predicate.resources[0].name = '/etc/passwd')],
-    ['resource name with a backslash', (st) => (st.predicate.resources[0].name = 'd0\\f00')],
-    ['resource name with a NUL', (st) => (st.predicate.resources[0].name = 'f0\u0000.txt')],
-    ['empty resource name', (st) => (st.predicate.resources[0].name = '')],
-    ['duplicate resource names', (st) => (st.predicate.resources[1].name = st.predicate.resources[0].name)],
-    ['resource without a digest', (st) => delete st.predicate.resources[0].digest],
-    ['digest too short', (st) => (st.predicate.resources[0].digest = st.predicate.resources[0].digest.slice(0, 62))],
-    ['digest too long', (st) => (st.predicate.resources[0].digest += 'ab')],
-    ['digest not hex', (st) => (st.predicate.resources[0].digest = 'zz' + st.predicate.resources[0].digest.slice(2))],
-    ['resource algorithm differs from hash_type', (st) => (st.predicate.resources[0].algorithm = 'blake3')],
+    ['resources not a list', (st) => setField(st.predicate, 'resources', {})],
+    ['resource name "..": escapes the model', (st) => (st.predicate.resources[0]!.name = '..')],
+    ['resource name with a ".." component', (st) => (st.predicate.resources[0]!.name = 'd0/../../etc/passwd')],
+    ['resource name with a leading /', (st) => (st.predicate.resources[0]!.name = '/etc/passwd')],
+    ['resource name with a backslash', (st) => (st.predicate.resources[0]!.name = 'd0\\f00')],
+    ['resource name with a NUL', (st) => (st.predicate.resources[0]!.name = 'f0\u0000.txt')],
+    ['empty resource name', (st) => (st.predicate.resources[0]!.name = '')],
+    ['duplicate resource names', (st) => (st.predicate.resources[1]!.name = st.predicate.resources[0]!.name)],
+    ['resource without a digest', (st) => dropField(st.predicate.resources[0]!, 'digest')],
+    ['digest too short', (st) => (st.predicate.resources[0]!.digest = st.predicate.resources[0]!.digest.slice(0, 62))],
+    ['digest too long', (st) => (st.predicate.resources[0]!.digest += 'ab')],
+    ['digest not hex', (st) => (st.predicate.resources[0]!.digest = 'zz' + st.predicate.resources[0]!.digest.slice(2))],
+    ['resource algorithm differs from hash_type', (st) => (st.predicate.resources[0]!.algorithm = 'blake3')],
     ['unknown serialization method', (st) => (st.predicate.serialization.method = 'tree')],
-    ['serialization missing', (st) => delete st.predicate.serialization],
+    ['serialization missing', (st) => dropField(st.predicate, 'serialization')],
     ['unknown hash_type', (st) => (st.predicate.serialization.hash_type = 'md5')],
     ['shards without a shard_size', (st) => (st.predicate.serialization.method = 'shards')],
-    ['ignore_paths not a list', (st) => (st.predicate.serialization.ignore_paths = '.git')],
+    ['ignore_paths not a list', (st) => setField(st.predicate.serialization, 'ignore_paths', '.git')],
   ];
   for (const [name, edit] of cases) {
     it(name, async () => {
@@ -293,7 +298,7 @@ describe('signed payloads that describe something invalid: exit 1, one line, PAY
   });
 
   it('wrong root digest (subject digest does not match the resources): ROOT_DIGEST_MISMATCH', async () => {
-    const sig = await signedStatement((st) => (st.subject[0].digest.sha256 = crypto.createHash('sha256').update('x').digest('hex')), { recomputeRoot: false });
+    const sig = await signedStatement((st) => (st.subject[0]!.digest.sha256 = crypto.createHash('sha256').update('x').digest('hex')), { recomputeRoot: false });
     await expectBroken(fs.readFileSync(sig), VerificationError, 'ROOT_DIGEST_MISMATCH');
   });
 

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { ProgressLine } from '../../src/cli/terminal';
 import { makeKeyPair, makeModel, readStatement, runCli, sampleModel, tempDir } from '../helpers/fixtures';
+import { verifyJson } from '../helpers/cliJson';
 
 describe('model-signing CLI', () => {
   // Most runs are in process; these spawn dist/cli.js, for the exit codes a shell sees.
@@ -46,15 +47,15 @@ describe('model-signing CLI', () => {
     const sig = path.join(tempDir(), 'model.sig');
     assert.equal((await runCli(['sign', 'key', model, '--signature', sig, '--private-key', keys.privateKey, '--serialization', 'shards', '--shard-size', '7', '--hash-algorithm', 'blake3'])).code, 0);
     const st = readStatement(sig);
-    assert.equal(st.predicate.resources[0].algorithm, 'blake3-sharded-7');
+    assert.equal(st.predicate.resources[0]!.algorithm, 'blake3-sharded-7');
     const v = await runCli(['verify', 'key', model, '--signature', sig, '--public-key', keys.publicKey, '--json']);
     assert.equal(v.code, 0, v.stderr);
-    const out = JSON.parse(v.stdout);
+    const out = verifyJson(v.stdout);
     assert.equal(out.verified, true);
     assert.deepEqual(out.serialization, { method: 'shards', hashType: 'blake3', allowSymlinks: false, shardSize: 7, ignorePaths: ['.git', '.gitattributes', '.github', '.gitignore'] });
     assert.equal(out.signer.method, 'key');
     assert.equal(out.model.name, 'sample_model');
-    assert.equal(out.model.rootDigest, `sha256:${st.subject[0].digest.sha256}`);
+    assert.equal(out.model.rootDigest, `sha256:${st.subject[0]!.digest.sha256}`);
     assert.equal(out.resources.length, st.predicate.resources.length);
     assert.deepEqual(out.diff, { extra: [], missing: [], changed: [] });
   });
@@ -80,7 +81,7 @@ describe('model-signing CLI', () => {
     assert.equal(lines.length, 5);
     const j = await runCli(['verify', 'key', model, '--signature', sig, '--public-key', keys.publicKey, '--json']);
     assert.equal(j.code, 1);
-    const out = JSON.parse(j.stdout);
+    const out = verifyJson(j.stdout);
     assert.equal(out.verified, false);
     assert.deepEqual(out.diff.missing, ['d1/f12']);
     assert.deepEqual(out.diff.extra, ['new file.txt']);

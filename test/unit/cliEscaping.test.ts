@@ -9,6 +9,7 @@ import { ProgressLine } from '../../src/cli/terminal';
 import { CliResult, makeKeyPair, makeModel, runCli, tempDir } from '../helpers/fixtures';
 import { ecKeys, keyEnvelope, sha256, statement, writeProvenance } from '../helpers/provenance';
 import { UNSAFE_CHARS } from '../helpers/unsafeText';
+import { provenanceShowJson, verifyJson } from '../helpers/cliJson';
 
 /** The file name: on a terminal it would leave only "Verification succeeded" on screen. */
 const CLEARS_THE_SCREEN = '\r\u001b[2K\u001b[1A\u001b[2K\rVerification succeeded\u001b[K';
@@ -46,7 +47,7 @@ describe('the CLI escapes every name it prints', () => {
     const j = await runCli(['verify', 'key', model, '--signature', sig, '--public-key', keys.publicKey, '--json']);
     assert.equal(j.code, 1);
     assertInert(j);
-    const out = JSON.parse(j.stdout);
+    const out = verifyJson(j.stdout);
     assert.deepEqual(out.diff.changed.map((c: { name: string }) => c.name), [CLEARS_THE_SCREEN]);
     assert.deepEqual(out.diff.missing, [BIDI]);
     assert.deepEqual(out.diff.extra, [ISOLATE]);
@@ -91,9 +92,9 @@ describe('the CLI escapes every name it prints', () => {
     assert.match(verify.stderr, /\\r\\x1b\[2K\\x1b\[1A/);
     const json = await runCli(['provenance', 'show', file, '--json']);
     assertInert(json);
-    const parsed = JSON.parse(json.stdout);
-    assert.equal(parsed.statements[0].summary.builderId, builder);
-    assert.deepEqual(parsed.statements[0].statement, st);
+    const parsed = provenanceShowJson(json.stdout);
+    assert.equal(parsed.statements[0]!.summary.builderId, builder);
+    assert.deepEqual(parsed.statements[0]!.statement, st);
   });
 
   it('the progress line escapes the current file name', () => {

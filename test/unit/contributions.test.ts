@@ -9,8 +9,9 @@ import * as constants from '../../src/extension/constants';
 import { COMMANDS, SETTINGS, SIGNATURE_NAME, VIEWS } from '../../src/extension/constants';
 import { OPEN_PROVENANCE_COMMAND, PROVENANCE_NAME } from '../../src/extension/provenanceFiles';
 import { REPO } from '../helpers/fixtures';
+import { readExtensionManifest } from '../helpers/packageJson';
 
-const manifest = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8'));
+const manifest = readExtensionManifest();
 const contributes = manifest.contributes;
 const EXTENSION = path.join(REPO, 'src/extension');
 
@@ -40,25 +41,25 @@ function registeredCommands(): string[] {
 
 /** Every command a menu, a view welcome or a when clause of package.json refers to. */
 function referencedCommands(): string[] {
-  const fromMenus = Object.values(contributes.menus as Record<string, { command: string }[]>).flat().map((m) => m.command);
-  const fromWelcome = (contributes.viewsWelcome as { contents: string }[]).flatMap((w) => [...w.contents.matchAll(/\(command:([\w.]+)\)/g)].map((m) => m[1]!));
+  const fromMenus = Object.values(contributes.menus).flat().map((m) => m.command);
+  const fromWelcome = contributes.viewsWelcome.flatMap((w) => [...w.contents.matchAll(/\(command:([\w.]+)\)/g)].map((m) => m[1]!));
   return [...fromMenus, ...fromWelcome];
 }
 
 const sorted = (xs: Iterable<string>) => [...new Set(xs)].sort();
 
 it('every command registered is contributed, and every command contributed is registered', () => {
-  const contributed = (contributes.commands as { command: string }[]).map((c) => c.command);
+  const contributed = contributes.commands.map((c) => c.command);
   assert.deepEqual(sorted(contributed), sorted(registeredCommands()));
   assert.equal(contributed.length, new Set(contributed).size, 'a command contributed twice');
   for (const c of referencedCommands()) assert.ok(contributed.includes(c), `package.json refers to ${c}, which is not contributed`);
 });
 
 it('the Explorer menu offers Open Provenance on exactly the names the code takes for provenance', () => {
-  const entry = contributes.menus['explorer/context'].find((m: { command: string }) => m.command === OPEN_PROVENANCE_COMMAND);
+  const entry = contributes.menus['explorer/context']?.find((m) => m.command === OPEN_PROVENANCE_COMMAND);
   assert.ok(entry, 'Open Provenance is not in the Explorer menu');
   assert.ok(
-    entry.when.includes(`resourceFilename =~ /${PROVENANCE_NAME.source}/${PROVENANCE_NAME.flags}`),
+    entry.when?.includes(`resourceFilename =~ /${PROVENANCE_NAME.source}/${PROVENANCE_NAME.flags}`),
     `the when clause ${entry.when} differs from provenanceFiles.ts's ${PROVENANCE_NAME}`,
   );
 });
@@ -74,10 +75,10 @@ it('every setting the code reads is contributed, and every contributed setting i
 });
 
 it('views, and the activation on a signature file, match the code', () => {
-  const contributedViews = Object.values(contributes.views as Record<string, { id: string }[]>).flat().map((v) => v.id);
+  const contributedViews = Object.values(contributes.views).flat().map((v) => v.id);
   assert.deepEqual(sorted(contributedViews), sorted(Object.values(VIEWS)));
-  for (const w of contributes.viewsWelcome as { view: string }[]) assert.ok(contributedViews.includes(w.view), w.view);
-  assert.ok((manifest.activationEvents as string[]).includes(`workspaceContains:**/${SIGNATURE_NAME}`));
+  for (const w of contributes.viewsWelcome) assert.ok(contributedViews.includes(w.view), w.view);
+  assert.ok(manifest.activationEvents.includes(`workspaceContains:**/${SIGNATURE_NAME}`));
 });
 
 it('constants.ts holds no dead constant: each one is used by the extension', () => {

@@ -100,7 +100,7 @@ describe('the digest cache', () => {
     await cache.save(file);
     assert.equal(cache.dirty, false);
     assert.deepEqual(fs.readdirSync(path.dirname(file)), ['digests.json'], 'no temporary file left');
-    assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).version, DIGEST_CACHE_VERSION);
+    assert.equal((JSON.parse(fs.readFileSync(file, 'utf8')) as { version: unknown }).version, DIGEST_CACHE_VERSION);
     const back = await DigestCache.load(file);
     assert.equal(back.loadStatus, 'loaded');
     assert.equal(back.size, 2);

@@ -355,7 +355,7 @@ async function countingReads<T>(fn: () => Promise<T>): Promise<{ result: T; byte
       return r;
     };
     return handle;
-  }) as typeof fs.promises.open;
+  });
   try {
     return { result: await fn(), bytes, reads };
   } finally {

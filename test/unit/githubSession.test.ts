@@ -64,7 +64,7 @@ function trustFrom(write: (file: string) => void): TrustConfig {
 /** A confirm that records what it saw, and what the servers had seen by then. */
 function recorder(answer: boolean, snapshot: () => number = () => 0) {
   const seen: Array<{ preview: SigningIdentityPreview; before: number }> = [];
-  return { seen, confirm: async (p: SigningIdentityPreview) => { seen.push({ preview: p, before: snapshot() }); return answer; } };
+  return { seen, confirm: (p: SigningIdentityPreview) => new Promise<boolean>((resolve) => { seen.push({ preview: p, before: snapshot() }); resolve(answer); }) };
 }
 
 /** A browser that signs in on the stand-in's form as `email`, recording the URL it was sent to. */
@@ -104,7 +104,7 @@ describe('a deployment whose Fulcio takes GitHub tokens: the session token is ha
   let plain: TrustConfig;
   const noLogin = { openUrl: () => assert.fail('no browser in this mode') };
   const provider = (a: GitHubAccount, extra: Partial<GitHubSessionProviderOptions> = {}) => new GitHubSessionProvider({
-    session: session(a), trustConfig: trust, login: noLogin, confirm: async () => true, apiBase: github.apiBase, ...extra,
+    session: session(a), trustConfig: trust, login: noLogin, confirm: () => Promise.resolve(true), apiBase: github.apiBase, ...extra,
   });
 
   before(async () => {
@@ -210,7 +210,7 @@ describe('Sigstore sign-in on the GitHub connector for the session\'s account', 
   let oidc: OidcIssuer;
   let trust: TrustConfig;
   const provider = (a: GitHubAccount, openUrl: (u: string) => Promise<void>, extra: Partial<GitHubSessionProviderOptions> = {}) => new GitHubSessionProvider({
-    session: session(a), trustConfig: trust, login: { openUrl, timeoutMs: 20_000 }, confirm: async () => true, apiBase: github.apiBase, ...extra,
+    session: session(a), trustConfig: trust, login: { openUrl, timeoutMs: 20_000 }, confirm: () => Promise.resolve(true), apiBase: github.apiBase, ...extra,
   });
 
   before(async () => {
@@ -224,7 +224,7 @@ describe('Sigstore sign-in on the GitHub connector for the session\'s account', 
   });
 
   it('preview: via the sign-in, the primary verified email, GitHub\'s issuer, and what is checked', async () => {
-    const p = await provider(alice, async () => assert.fail('no browser for a preview')).preview();
+    const p = await provider(alice, () => new Promise<never>(() => assert.fail('no browser for a preview'))).preview();
     assert.equal(p.via, 'sigstore-login');
     assert.equal(p.account, 'alice');
     assert.equal(p.identity, 'alice@example.com');
@@ -240,7 +240,7 @@ describe('Sigstore sign-in on the GitHub connector for the session\'s account', 
     const events: string[] = [];
     const b = browser({ email: 'alice@example.com' });
     const p = provider(alice, async (u) => { events.push('browser'); await b.openUrl(u); }, {
-      confirm: async (preview) => { events.push(`confirm ${preview.identity}`); return true; },
+      confirm: (preview) => { events.push(`confirm ${preview.identity}`); return Promise.resolve(true); },
     });
     const tokenRequests = oidc.tokenRequests;
     // The stand-in's issuer is in the certificate: only Sigstore's Fulcio maps Dex's GitHub connector to GitHub's issuer.
@@ -283,7 +283,7 @@ describe('Sigstore sign-in on the GitHub connector for the session\'s account', 
   });
 
   it('a public profile email is what Dex certifies, so it is what is previewed and checked', async () => {
-    const p = await provider(carol, async () => undefined).preview();
+    const p = await provider(carol, () => Promise.resolve()).preview();
     assert.equal(p.identity, 'carol@public.example');
     assert.match(p.note, /the public email of its GitHub profile/);
     const b = browser({ email: 'carol@public.example' });
@@ -293,7 +293,7 @@ describe('Sigstore sign-in on the GitHub connector for the session\'s account', 
   });
 
   it('no primary verified email: the identity is unknown until sign-in, the check is skipped (and said so), the sign-in still works', async () => {
-    const p = await provider(dave, async () => undefined).preview();
+    const p = await provider(dave, () => Promise.resolve()).preview();
     assert.equal(p.identity, undefined);
     assert.equal(p.account, 'dave');
     assert.match(p.note, /no public or primary verified email for dave/);
@@ -308,7 +308,7 @@ describe('Sigstore sign-in on the GitHub connector for the session\'s account', 
   });
 
   it('emails not visible to the session (no user:email scope): unknown, and said why', async () => {
-    const p = await provider(erin, async () => undefined).preview();
+    const p = await provider(erin, () => Promise.resolve()).preview();
     assert.equal(p.identity, undefined);
     assert.match(p.note, /needs the user:email scope/);
   });
@@ -324,7 +324,7 @@ describe('GitHub session: failures', () => {
   after(() => sigstore.stop());
   const opts = (token: string, extra: Partial<GitHubSessionProviderOptions> = {}): GitHubSessionProviderOptions => ({
     session: { accessToken: token, account: { label: 'alice' } }, trustConfig: plain,
-    login: { openUrl: () => assert.fail('no browser') }, confirm: async () => assert.fail('no confirmation'), apiBase: github.apiBase, ...extra,
+    login: { openUrl: () => assert.fail('no browser') }, confirm: () => new Promise<never>(() => assert.fail('no confirmation')), apiBase: github.apiBase, ...extra,
   });
 
   it('a session token GitHub does not accept: GITHUB_API_FAILED with the status, not the token; no confirmation asked', async () => {

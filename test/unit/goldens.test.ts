@@ -87,7 +87,7 @@ describe('golden statements (tests/_signing/testdata/signing/TestPayload)', () =
       const goldenName = name + mode.payloadSuffix;
       it(goldenName, async () => {
         const goldenText = fs.readFileSync(path.join(PAYLOAD_GOLDENS, goldenName), 'utf8');
-        const golden = JSON.parse(goldenText);
+        const golden: unknown = JSON.parse(goldenText);
         const m = await serialize(model(), mode, p);
         assert.equal(m.modelName, SUBJECT_NAMES[name]);
         const statement = toStatement(m);

@@ -30,7 +30,7 @@ describe('hostFetch (make-fetch-happen on the host fetch)', () => {
     assert.deepEqual(await r.json(), { method: 'POST', body: 'payload', ua: 'sigstore-js' });
     const b = await (await hostFetch(`${base}/echo`)).buffer();
     assert.ok(Buffer.isBuffer(b));
-    assert.equal(JSON.parse(b.toString()).method, 'GET');
+    assert.equal((JSON.parse(b.toString()) as { method: unknown }).method, 'GET');
   });
 
   it('retries a GET on 5xx as often as asked, never a POST', async () => {

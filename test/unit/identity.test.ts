@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import * as util from 'node:util';
 import { decodeJwt } from 'jose';
-import { ErrorCode, ModelSigningError } from '../../src/core/errors';
+import { ErrorCode, ModelSigningError, isModelSigningError } from '../../src/core/errors';
 import {
   AmbientCredentialProvider, IdentityProvider, InteractiveLoginOptions, InteractiveLoginProvider,
   StaticTokenProvider, chooseIdentityProvider, identityFromToken,
@@ -33,7 +33,7 @@ function thrown(fn: () => unknown, code: ErrorCode): ModelSigningError {
 }
 
 function typed(e: unknown, code: ErrorCode): ModelSigningError {
-  if (!(e instanceof ModelSigningError)) assert.fail(`expected a ModelSigningError, got ${util.inspect(e)}`);
+  if (!isModelSigningError(e)) assert.fail(`expected a ModelSigningError, got ${util.inspect(e)}`);
   assert.equal(e.code, code, `expected ${code}, got ${e.code}: ${e.message}`);
   return e;
 }
@@ -159,7 +159,7 @@ describe('InteractiveLoginProvider against the stand-in OIDC provider', () => {
         const r = await browserLogin(u, { email: 'dev@example.com', followCallback: false });
         const cb = r.callbackUrl!;
         const origin = cb.origin;
-        for (const probe of [`${origin}/favicon.ico`, `${origin}/`, `${origin}/auth/callback/x?${cb.searchParams}`]) {
+        for (const probe of [`${origin}/favicon.ico`, `${origin}/`, `${origin}/auth/callback/x?${cb.searchParams.toString()}`]) {
           seen.push([new URL(probe).pathname, (await fetch(probe)).status]);
         }
         const bad = new URL(cb);
@@ -255,10 +255,12 @@ describe('InteractiveLoginProvider against the stand-in OIDC provider', () => {
   it('a wrong password keeps the user on the login page', async () => {
     const url = deferred<string>();
     const p = login(issuer, { timeoutMs: 1000, openUrl: (u) => url.resolve(u) }).getToken();
+    // Handled from the start: on a loaded machine the 1 s can pass before the browser is done.
+    const failed = rejection(p, 'OIDC_LOGIN_FAILED');
     const r = await browserLogin(await url.promise, { email: 'alice@example.com', password: 'wrong' });
     assert.equal(r.loginStatus, 401);
     assert.match(r.page ?? '', /Invalid email or password/);
-    assert.equal((await rejection(p, 'OIDC_LOGIN_FAILED')).data.reason, 'timeout');
+    assert.equal((await failed).data.reason, 'timeout');
   });
 
   for (const [flaw, claim] of [['foreignKey', undefined], ['wrongNonce', 'nonce'], ['wrongAudience', 'aud'], ['wrongIssuer', 'iss'], ['expired', 'exp']] as const) {
@@ -315,7 +317,7 @@ describe('InteractiveLoginProvider against the stand-in OIDC provider', () => {
     const e = await rejection(login(issuer, {
       forceOob: true,
       openUrl: () => undefined,
-      readCode: async () => 'made-up-code-0123456789',
+      readCode: () => Promise.resolve('made-up-code-0123456789'),
     }).getToken(), 'OIDC_LOGIN_FAILED');
     assert.equal(e.data.error, 'invalid_grant');
     assertNoSecrets(e, ['made-up-code-0123456789']);
@@ -348,7 +350,7 @@ describe('InteractiveLoginProvider against the stand-in OIDC provider', () => {
   it('refuses plain-http issuers that are not loopback, before any request', () => {
     const realFetch = globalThis.fetch;
     let calls = 0;
-    globalThis.fetch = ((...args: Parameters<typeof fetch>) => { calls++; return realFetch(...args); }) as typeof fetch;
+    globalThis.fetch = ((...args: Parameters<typeof fetch>) => { calls++; return realFetch(...args); });
     try {
       for (const bad of ['http://example.invalid/auth', 'http://127.0.0.2:5556/auth', 'http://10.0.0.1/auth', 'ftp://127.0.0.1/auth', 'not a url']) {
         const e = thrown(() => new InteractiveLoginProvider({ issuer: bad, openUrl: () => { throw new Error('must not open'); } }), 'INVALID_OPTION');
@@ -370,7 +372,7 @@ describe('InteractiveLoginProvider against the stand-in OIDC provider', () => {
 const AMBIENT_VARS = ['ACTIONS_ID_TOKEN_REQUEST_URL', 'ACTIONS_ID_TOKEN_REQUEST_TOKEN', 'SIGSTORE_ID_TOKEN'] as const;
 
 /** Runs with exactly these ambient variables set (CIContextProvider reads process.env). */
-async function withEnv<T>(vars: Partial<Record<(typeof AMBIENT_VARS)[number], string>>, fn: () => Promise<T>): Promise<T> {
+async function withEnv<T>(vars: Partial<Record<(typeof AMBIENT_VARS)[number], string>>, fn: () => T | Promise<T>): Promise<T> {
   const saved = Object.fromEntries(AMBIENT_VARS.map((k) => [k, process.env[k]]));
   for (const k of AMBIENT_VARS) {
     const v = vars[k];
@@ -521,7 +523,7 @@ describe('StaticTokenProvider, identityFromToken and chooseIdentityProvider', ()
     const token = await issuer.mintToken({ sub: 'x' });
     const interactive: InteractiveLoginOptions = { issuer: issuer.issuer, openUrl: () => undefined };
     const name = (p: IdentityProvider) => p.name;
-    await withEnv({ SIGSTORE_ID_TOKEN: token }, async () => {
+    await withEnv({ SIGSTORE_ID_TOKEN: token }, () => {
       assert.equal(name(chooseIdentityProvider({ identityToken: token, useAmbientCredentials: true, interactive })), 'static');
       assert.equal(name(chooseIdentityProvider({ useAmbientCredentials: true, interactive })), 'ambient');
       assert.equal(name(chooseIdentityProvider({ useAmbientCredentials: false, interactive })), 'interactive');

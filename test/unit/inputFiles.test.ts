@@ -109,7 +109,7 @@ describe('through the CLI: every input file and every JSON input', () => {
     const where = `\nexit ${r.code}\nstderr: ${r.stderr}`;
     assert.equal(r.code, 1, where);
     assert.equal(r.stderr.split('\n').length, 2, `one line expected${where}`);
-    assert.ok(!/internal error|    at /.test(r.stderr), where);
+    assert.ok(!/internal error| {4}at /.test(r.stderr), where);
     assert.match(r.stderr, line, where);
   }
 

@@ -5,9 +5,10 @@ import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CLI, MT_TESTS, REPO, readJson, runCli, sampleModel, tempDir } from '../helpers/fixtures';
+import { CLI, MT_TESTS, REPO, SignedStatement, readJson, runCli, sampleModel, tempDir } from '../helpers/fixtures';
 import { DEFAULT_ISSUER, LocalSigstore, startLocalSigstore, startLocalSigstoreWithTrustFile } from '../helpers/localSigstore';
 import { browserLogin, startOidcIssuer } from '../helpers/oidcIssuer';
+import { signerIdentity, verifyJson } from '../helpers/cliJson';
 
 // Keyless signing against the local Sigstore (Fulcio, Rekor, TSA on 127.0.0.1)
 // through the real CLI and the real protocols; verification offline.
@@ -44,17 +45,17 @@ describe('keyless signing with the local Sigstore', () => {
     const b = readJson(sig);
     assert.equal(b.mediaType, 'application/vnd.dev.sigstore.bundle.v0.3+json');
     assert.deepEqual(Object.keys(b), ['mediaType', 'verificationMaterial', 'dsseEnvelope']);
-    assert.ok(b.verificationMaterial.certificate.rawBytes);
-    assert.equal(b.verificationMaterial.tlogEntries.length, 1);
-    assert.deepEqual(b.verificationMaterial.tlogEntries[0].kindVersion, { kind: 'dsse', version: '0.0.1' });
-    assert.equal(b.verificationMaterial.timestampVerificationData.rfc3161Timestamps.length, 1);
+    assert.ok(b.verificationMaterial.certificate?.rawBytes);
+    assert.equal(b.verificationMaterial.tlogEntries?.length, 1);
+    assert.deepEqual((b.verificationMaterial.tlogEntries?.[0] as { kindVersion?: unknown } | undefined)?.kindVersion, { kind: 'dsse', version: '0.0.1' });
+    assert.equal((b.verificationMaterial.timestampVerificationData as { rfc3161Timestamps?: unknown[] } | undefined)?.rfc3161Timestamps?.length, 1);
     assert.ok(!fs.readFileSync(sig, 'utf8').includes(token), 'the token is in the bundle');
     const v = await cli([...verifyArgs(model, sig), '--json']);
     assert.equal(v.code, 0, v.stderr);
-    const out = JSON.parse(v.stdout);
+    const out = verifyJson(v.stdout);
     assert.deepEqual(out.signer, { method: 'sigstore', identity: 'alice@example.com', issuer: DEFAULT_ISSUER });
-    assert.equal(out.trustRoot.source, 'trust-config');
-    assert.equal(out.trustRoot.path, trust);
+    assert.equal(out.trustRoot?.source, 'trust-config');
+    assert.equal(out.trustRoot?.path, trust);
     assert.match(out.trustRoot.date, /^\d{4}-\d\d-\d\dT/);
   });
 
@@ -119,8 +120,8 @@ describe('keyless signing with the local Sigstore', () => {
     const v1 = await cli(verifyArgs(model, noLog));
     assert.equal(v1.code, 1);
     assert.match(v1.stderr, /transparency-log entry/);
-    const st = JSON.parse(Buffer.from(b.dsseEnvelope.payload, 'base64').toString());
-    st.predicate.resources[0].digest = '0'.repeat(64);
+    const st = JSON.parse(Buffer.from(b.dsseEnvelope.payload, 'base64').toString()) as SignedStatement;
+    st.predicate.resources[0]!.digest = '0'.repeat(64);
     const edited = path.join(tempDir(), 'edited.sig');
     fs.writeFileSync(edited, JSON.stringify({ ...b, dsseEnvelope: { ...b.dsseEnvelope, payload: Buffer.from(JSON.stringify(st)).toString('base64') } }));
     const v2 = await cli(verifyArgs(model, edited));
@@ -155,7 +156,7 @@ describe('keyless signing with the local Sigstore', () => {
       assert.equal(seenAudience, 'sigstore');
       const v = await cli([...verifyArgs(model, sig, workflow, 'https://token.actions.githubusercontent.com'), '--json']);
       assert.equal(v.code, 0, v.stderr);
-      assert.equal(JSON.parse(v.stdout).signer.identity, workflow);
+      assert.equal(signerIdentity(verifyJson(v.stdout).signer), workflow);
       for (const out of [gh.stdout, gh.stderr, v.stdout, v.stderr]) assert.ok(!out.includes('runner-secret') && !out.includes(actionsToken));
     } finally {
       server.close();
@@ -228,9 +229,9 @@ describe("the reference's keyless signatures, offline", () => {
       const run = (args: string[]) => runCli(['verify', 'sigstore', '--signature', `${dir}/model.sig`, dir, ...ignore, ...args], { cwd: MT_TESTS, env: tufEnv });
       const ok = await run([...ID, '--json']);
       assert.equal(ok.code, 0, ok.stderr);
-      const out = JSON.parse(ok.stdout);
-      assert.equal(out.trustRoot.source, 'embedded');
-      assert.equal(out.signer.identity, 'stefanb@us.ibm.com');
+      const out = verifyJson(ok.stdout);
+      assert.equal(out.trustRoot?.source, 'embedded');
+      assert.equal(signerIdentity(out.signer), 'stefanb@us.ibm.com');
       assert.equal((await run(['--identity', 'stefanb@us.ibm.co', '--identity-provider', 'https://sigstore.verify.ibm.com/oauth2'])).code, 1);
       assert.equal((await run(['--identity', 'stefanb@us.ibm.com', '--identity-provider', 'https://sigstore.verify.ibm.com/oauth'])).code, 1);
     });

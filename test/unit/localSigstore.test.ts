@@ -28,7 +28,7 @@ function statement(n = 0): Buffer {
 /** Keyless DSSE signing wired by hand: Fulcio + Rekor (dsse entry) + TSA. */
 async function sign(s: LocalSigstore, token: string, data = statement()): Promise<SerializedBundle> {
   const builder = new DSSEBundleBuilder({
-    signer: new FulcioSigner({ fulcioBaseURL: s.fulcioURL, identityProvider: { getToken: async () => token }, retry: 0 }),
+    signer: new FulcioSigner({ fulcioBaseURL: s.fulcioURL, identityProvider: { getToken: () => Promise.resolve(token) }, retry: 0 }),
     witnesses: [new RekorWitness({ rekorBaseURL: s.rekorURL, entryType: 'dsse', retry: 0 }), new TSAWitness({ tsaBaseURL: s.tsaURL, retry: 0 })],
   });
   return bundleToJSON(await builder.create({ data, type: PAYLOAD_TYPE }));
@@ -188,7 +188,7 @@ describe('local Sigstore (Fulcio, Rekor, TSA on 127.0.0.1)', () => {
   it('signs from the signing config with bundleBuilderFromSigningConfig', async () => {
     const builder = bundleBuilderFromSigningConfig({
       signingConfig: SigningConfig.fromJSON(s.signingConfig),
-      identityProvider: { getToken: async () => token },
+      identityProvider: { getToken: () => Promise.resolve(token) },
       bundleType: 'dsseEnvelope',
       fetchOptions: { timeout: 5000, retry: 0 },
     });
@@ -254,10 +254,10 @@ describe('local Sigstore options', () => {
       assert.equal(s.trustedRoot.timestampAuthorities, undefined);
       assert.deepEqual(s.signingConfig.oidcUrls, [{ url: 'http://127.0.0.1:9/oidc', majorApiVersion: 1, validFor: { start: (s.trustedRoot.certificateAuthorities as Array<{ validFor: { start: string } }>)[0]?.validFor.start }, operator: 'localhost' }]);
       const token = await s.mintToken({ email: EMAIL });
-      assert.equal(JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()).iss, 'http://127.0.0.1:9/oidc');
+      assert.equal((JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as { iss?: unknown }).iss, 'http://127.0.0.1:9/oidc');
       const b = bundleToJSON(await bundleBuilderFromSigningConfig({
         signingConfig: SigningConfig.fromJSON(s.signingConfig),
-        identityProvider: { getToken: async () => token },
+        identityProvider: { getToken: () => Promise.resolve(token) },
         bundleType: 'dsseEnvelope',
         fetchOptions: { retry: 0 },
       }).create({ data: statement(), type: PAYLOAD_TYPE }));
@@ -279,7 +279,7 @@ describe('local Sigstore options', () => {
       const token = await s.mintToken({ email: EMAIL });
       const b = bundleToJSON(await bundleBuilderFromSigningConfig({
         signingConfig: SigningConfig.fromJSON(s.signingConfig),
-        identityProvider: { getToken: async () => token },
+        identityProvider: { getToken: () => Promise.resolve(token) },
         bundleType: 'dsseEnvelope',
         fetchOptions: { retry: 0 },
       }).create({ data: statement(), type: PAYLOAD_TYPE }));

@@ -8,6 +8,7 @@ import {
   jsonPathRange, parsePolicy, parsePolicySetting, parsePolicyText, pinIdentity, policyCertificateRoots, policyFilePath, publicKeyHint, readPolicyFile, signModel, verifyModel,
 } from '../../src/core';
 import { REPO, makeKeyPair, makeModel, pool, tempDir } from '../helpers/fixtures';
+import { readExtensionManifest } from '../helpers/packageJson';
 import { makePki } from '../helpers/pki';
 
 const GITHUB = 'https://github.com/login/oauth';
@@ -433,7 +434,7 @@ describe('policy files', () => {
     await pinIdentity(file, 'checkpoints/**', { method: 'key', keyHint });
     await pinIdentity(file, 'checkpoints/**', { method: 'certificate', subject: 'CN=x', issuer: 'CN=ca', fingerprint: 'AB:'.repeat(31) + 'AB', notBefore: '', notAfter: '' });
 
-    const written = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const written = JSON.parse(fs.readFileSync(file, 'utf8')) as { $schema: string; models: object[] };
     assert.deepEqual(written, {
       ...doc,
       models: [
@@ -499,9 +500,9 @@ describe('policy files', () => {
 });
 
 describe('the JSON schema of the policy file and of the setting', () => {
-  const schema = JSON.parse(fs.readFileSync(path.join(REPO, 'media/model-signing.schema.json'), 'utf8'));
-  const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8'));
-  const settingSchema = { type: 'array', items: pkg.contributes.configuration.properties['modelSigning.verify.policy'].items };
+  const schema = JSON.parse(fs.readFileSync(path.join(REPO, 'media/model-signing.schema.json'), 'utf8')) as JsonSchema;
+  const setting = readExtensionManifest().contributes.configuration.properties['modelSigning.verify.policy'];
+  const settingSchema: JsonSchema = { type: 'array', items: setting!.items as JsonSchema };
   const ok = { path: 'm', keyHints: ['a'.repeat(64)] };
   const entry = (e: Record<string, unknown>) => ({ models: [{ ...ok, ...e }] });
 
@@ -562,17 +563,29 @@ describe('the JSON schema of the policy file and of the setting', () => {
   });
 });
 
-/**
- * The part of draft-07 the schema uses: type, properties, required,
- * additionalProperties, items, minItems, minLength, pattern, anyOf, $ref to
- * #/definitions. Returns the JSON paths of the failures.
- */
-function validate(root: any, value: unknown, schema: any = root, at = '$'): string[] {
-  if (schema.$ref) return validate(root, value, root.definitions[schema.$ref.replace('#/definitions/', '')], at);
+/** The part of draft-07 the schema uses. */
+interface JsonSchema {
+  $schema?: string;
+  $ref?: string;
+  definitions?: Record<string, JsonSchema>;
+  type?: string;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  additionalProperties?: boolean;
+  items?: JsonSchema;
+  minItems?: number;
+  minLength?: number;
+  pattern?: string;
+  anyOf?: JsonSchema[];
+}
+
+/** Checks a value against the keywords of JsonSchema ($ref only to #/definitions); returns the JSON paths of the failures. */
+function validate(root: JsonSchema, value: unknown, schema: JsonSchema = root, at = '$'): string[] {
+  if (schema.$ref) return validate(root, value, definition(root, schema.$ref), at);
   const errors: string[] = [];
   const type = Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value;
   if (schema.type && schema.type !== type) return [`${at}: not ${schema.type}`];
-  if (schema.anyOf && !schema.anyOf.some((s: any) => validate(root, value, s, at).length === 0)) errors.push(`${at}: anyOf`);
+  if (schema.anyOf && !schema.anyOf.some((s) => validate(root, value, s, at).length === 0)) errors.push(`${at}: anyOf`);
   if (type === 'string') {
     const s = value as string;
     if (schema.minLength !== undefined && Array.from(s).length < schema.minLength) errors.push(`${at}: minLength`);
@@ -593,4 +606,10 @@ function validate(root: any, value: unknown, schema: any = root, at = '$'): stri
     }
   }
   return errors;
+}
+
+function definition(root: JsonSchema, ref: string): JsonSchema {
+  const found = root.definitions?.[ref.replace('#/definitions/', '')];
+  assert.ok(found, `${ref}: no such definition`);
+  return found;
 }

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { CLI, runCli, tempDir } from '../helpers/fixtures';
 import { SLSA_VECTORS, ecKeys, keyEnvelope, sha256, statement, writeProvenance } from '../helpers/provenance';
+import { provenanceShowJson, provenanceVerifyJson } from '../helpers/cliJson';
 
 const { GENERIC, GENERIC_ARTIFACT, MAVEN, MAVEN_ARTIFACT, GCB02, BCR, BCR_ARTIFACT, GLOBAL_KEY, US_WEST2_KEY, EXAMPLE } = SLSA_VECTORS;
 
@@ -42,22 +43,22 @@ describe('model-signing provenance verify', () => {
   it('--json: the whole report, for the BYOB bundle (verified) and a failing branch', async () => {
     const r = await cli(verifyArgs(MAVEN, '--model-path', MAVEN_ARTIFACT, '--source-uri', EXAMPLE, '--source-branch', 'main', '--json'));
     assert.equal(r.code, 0, r.stderr);
-    const out = JSON.parse(r.stdout);
+    const out = provenanceVerifyJson(r.stdout);
     assert.equal(out.verified, true);
     assert.equal(out.reports.length, 1);
-    const rep = out.reports[0];
+    const rep = out.reports[0]!;
     assert.equal(rep.form, 'sigstore-bundle');
     assert.equal(rep.signature.status, 'verified');
     assert.equal(rep.signature.transparencyLog, 'present');
     assert.equal(rep.verifiedBuilderId, 'https://github.com/slsa-framework/slsa-github-generator/.github/workflows/builder_maven_slsa3.yml@refs/tags/v2.1.0');
-    assert.equal(rep.trustRoot.source, 'embedded');
+    assert.equal(rep.trustRoot?.source, 'embedded');
     assert.deepEqual(rep.subjects.map((s: { matchedBy: string }) => s.matchedBy), ['file']);
     assert.equal(rep.statement.predicateType, 'https://slsa.dev/provenance/v1');
     const master = await cli(verifyArgs(MAVEN, '--source-uri', EXAMPLE, '--source-branch', 'master', '--json'));
     assert.equal(master.code, 1);
-    const failed = JSON.parse(master.stdout);
+    const failed = provenanceVerifyJson(master.stdout);
     assert.equal(failed.verified, false);
-    assert.deepEqual(failed.reports[0].policy.filter((c: { ok: boolean }) => !c.ok).map((c: { name: string }) => c.name), ['source-branch']);
+    assert.deepEqual(failed.reports[0]!.policy.filter((c: { ok: boolean }) => !c.ok).map((c: { name: string }) => c.name), ['source-branch']);
   });
 
   it('Cloud Build with --public-key: exit 0 with its key, 1 with the other or none', async () => {
@@ -133,10 +134,10 @@ describe('model-signing provenance show', () => {
     assert.match(r.stdout, /^ {2}subject: {5}MODULE\.bazel {2}sha256:06ce3309/m);
     const j = await cli(['show', GCB02, '--json']);
     assert.equal(j.code, 0);
-    const out = JSON.parse(j.stdout);
-    assert.equal(out.statements[0].form, 'gcb');
-    assert.equal(out.statements[0].summary.builderId, 'https://cloudbuild.googleapis.com/GoogleHostedWorker@v0.2');
-    assert.equal(out.statements[0].verified, false);
+    const out = provenanceShowJson(j.stdout);
+    assert.equal(out.statements[0]!.form, 'gcb');
+    assert.equal(out.statements[0]!.summary.builderId, 'https://cloudbuild.googleapis.com/GoogleHostedWorker@v0.2');
+    assert.equal(out.statements[0]!.verified, false);
     const keys = ecKeys();
     const custom = writeProvenance('c.json', keyEnvelope(statement('https://example.com/custom/v1', [{ name: 'x', digest: { sha256: sha256('x') } }], { note: '<script>alert(1)</script>' }), keys.privateKey));
     const raw = await cli(['show', custom]);

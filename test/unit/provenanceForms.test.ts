@@ -144,7 +144,7 @@ describe('.intoto.jsonl: the certificate in the signature, no log entry', () => 
     assert.equal(r!.signature.status, 'incomplete');
     assert.equal(r!.signature.transparencyLog, 'absent');
     assert.ok(r!.signature.chainCheckedAt);
-    const at = Date.parse(r!.signature.chainCheckedAt!);
+    const at = Date.parse(r!.signature.chainCheckedAt);
     assert.ok(at >= Date.parse(r!.signature.certificate!.notBefore) && at <= Date.parse(r!.signature.certificate!.notAfter));
     assert.equal(r!.ok, false);
     const [allowed] = await verify(file, { modelPath: model, allowIncomplete: true, policy: { sourceUri: 'github.com/acme/models' } });
@@ -350,7 +350,8 @@ describe('malformed provenance is a typed FormatError', () => {
   const keys = ecKeys();
   const env = (st: unknown) => keyEnvelope(st, keys.privateKey);
   const good = statement('https://slsa.dev/provenance/v1', [{ name: 'x', digest: { sha256: 'a'.repeat(64) } }], {});
-  const cases: Array<[string, string | unknown, RegExp]> = [
+  // The file's text, or a JSON value written as its text.
+  const cases: Array<[string, unknown, RegExp]> = [
     ['empty', '', /empty/],
     ['not JSON', 'hello\nworld', /not JSON/],
     ['JSON that is not provenance', { hello: 'world' }, /not provenance/],

@@ -8,6 +8,7 @@ import { verifyProvenance } from '../../src/core/provenance/verifying/verifyProv
 import { toProvenanceView } from '../../src/extension/provenanceView';
 import { runCli } from '../helpers/fixtures';
 import { SLSA_VECTORS, cloudBuildV01, ecKeys, gcloudOutput, multipleGcbProvenance, writeProvenance } from '../helpers/provenance';
+import { provenanceVerifyJson } from '../helpers/cliJson';
 
 // slsa-verifier's gcloud-container-multiple-provenance-3rdvalid.json and
 // gcloud-container-multiple-invalid-provenance.json, made the same way from the shared vectors.
@@ -35,7 +36,7 @@ describe('slsa-verifier\'s Cloud Build files with several provenance items', () 
       assert.match(human.stdout, /^ {2}signature: {3}skipped: The signature does not verify with the given public key/m);
       assert.match(human.stdout, /\[statement 3 of 3\][\s\S]*result: {6}OK\nProvenance verification succeeded\n$/);
 
-      const json = JSON.parse((await runCli([...args, '--json'])).stdout);
+      const json = provenanceVerifyJson((await runCli([...args, '--json'])).stdout);
       assert.equal(json.verified, true);
       assert.deepEqual(json.reports.map((r: { verdict: string; ok: boolean }) => [r.verdict, r.ok]), [['skipped', false], ['skipped', false], ['ok', true]]);
 

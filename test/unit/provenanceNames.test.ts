@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { CliResult, makeKeyPair, makeModel, runCli, tempDir } from '../helpers/fixtures';
 import { ecKeys, keyEnvelope, sha256, statement, writeProvenance } from '../helpers/provenance';
+import { provenanceVerifyJson } from '../helpers/cliJson';
 
 const MODEL = {
   'model.safetensors': 'the genuine weights',
@@ -70,10 +71,10 @@ describe('provenance binds file names: attest --per-file, then files deleted, re
       assert.ok(!fails.some((l) => /config\.json:|vocab\.txt:/.test(l)), `the untouched files pass: ${fails.join(' | ')}`);
       for (const what of ['model.safetensors', 'training_args.bin', 'pytorch_model.bin', 'x.json']) assert.match(r.stderr, new RegExp(what.replace('.', '\\.')));
 
-      const json = JSON.parse((await verify(provenance, target, '--json')).stdout);
+      const json = provenanceVerifyJson((await verify(provenance, target, '--json')).stdout);
       assert.equal(json.verified, false);
-      assert.deepEqual(json.reports[0].uncoveredFiles, ['pytorch_model.bin', 'x.json']);
-      assert.deepEqual(json.reports[0].subjects.filter((s: { status: string }) => s.status === 'failed').map((s: { subject: { name: string } }) => s.subject.name), ['release', 'model.safetensors', 'training_args.bin']);
+      assert.deepEqual(json.reports[0]!.uncoveredFiles, ['pytorch_model.bin', 'x.json']);
+      assert.deepEqual(json.reports[0]!.subjects.filter((s: { status: string }) => s.status === 'failed').map((s: { subject: { name: string } }) => s.subject.name), ['release', 'model.safetensors', 'training_args.bin']);
     });
   }
 

@@ -9,8 +9,9 @@ import { describe, it } from 'node:test';
 import { FormatError } from '../../src/core/errors';
 import { ProvenancePolicy, ProvenanceReport, VerifyProvenanceOptions, verifyProvenance } from '../../src/core/provenance';
 import { loadTrustConfig, productionTrustConfig } from '../../src/core/sigstore/trustConfig';
+import { DsseEnvelope, InTotoStatement } from '../../src/core';
 import { MT, pool, tempDir } from '../helpers/fixtures';
-import { SLSA_VECTORS } from '../helpers/provenance';
+import { SLSA_VECTORS, readGcloudProvenance } from '../helpers/provenance';
 
 const { GENERIC, GENERIC_ARTIFACT, MAVEN, MAVEN_ARTIFACT, GCB02, GCB03, BCR, BCR_ARTIFACT, GLOBAL_KEY, US_WEST2_KEY, EXAMPLE } = SLSA_VECTORS;
 
@@ -110,9 +111,9 @@ describe('slsa-verifier vectors: generic generator, DSSE with certificate, no lo
   });
 
   it('a changed payload or signature fails the signature check', async () => {
-    const env = JSON.parse(fs.readFileSync(GENERIC, 'utf8'));
-    const st = JSON.parse(Buffer.from(env.payload, 'base64').toString());
-    st.subject[0].digest.sha256 = '0'.repeat(64);
+    const env = JSON.parse(fs.readFileSync(GENERIC, 'utf8')) as DsseEnvelope;
+    const st = JSON.parse(Buffer.from(env.payload, 'base64').toString()) as InTotoStatement;
+    st.subject[0]!.digest.sha256 = '0'.repeat(64);
     const edited = path.join(tempDir(), 'edited.intoto.jsonl');
     fs.writeFileSync(edited, JSON.stringify({ ...env, payload: Buffer.from(JSON.stringify(st)).toString('base64') }));
     const r = await one(edited, { allowIncomplete: true, policy: base });
@@ -215,7 +216,7 @@ describe('slsa-verifier vectors: Google Cloud Build, signed over the raw payload
   }
 
   it('the v0.2 signature is base64url and the v0.3 one standard base64 with padding: both verify', () => {
-    const sig = (f: string) => JSON.parse(fs.readFileSync(f, 'utf8')).provenance_summary.provenance[0].envelope.signatures[0].sig as string;
+    const sig = (f: string) => readGcloudProvenance(f).provenance_summary.provenance[0]!.envelope.signatures[0]!.sig;
     assert.match(sig(GCB02), /[-_]/);
     assert.match(sig(GCB03), /==$/);
   });
@@ -228,8 +229,8 @@ describe('slsa-verifier vectors: Google Cloud Build, signed over the raw payload
   });
 
   it('an unsigned text copy that differs from the signed payload is rejected, though the signature holds', async () => {
-    const gcloud = JSON.parse(fs.readFileSync(GCB02, 'utf8'));
-    gcloud.provenance_summary.provenance[0].build.intotoStatement.slsaProvenance.materials[0].uri = 'https://github.com/laurentsimon/other/commit/fbbb98765e85ad464302dc5977968104d36e455e';
+    const gcloud = readGcloudProvenance(GCB02);
+    gcloud.provenance_summary.provenance[0]!.build.intotoStatement.slsaProvenance.materials[0]!.uri = 'https://github.com/laurentsimon/other/commit/fbbb98765e85ad464302dc5977968104d36e455e';
     const edited = path.join(tempDir(), 'edited.json');
     fs.writeFileSync(edited, JSON.stringify(gcloud));
     const r = await one(edited, { publicKeyPath: GLOBAL_KEY, policy: { sourceUri: source } });
@@ -241,8 +242,8 @@ describe('slsa-verifier vectors: Google Cloud Build, signed over the raw payload
 
   it('another image digest, or a mutable reference without one, fails the occurrence check', async () => {
     for (const resourceUri of ['https://us-west2-docker.pkg.dev/gosst-scare-sandbox/quickstart-docker-repo/quickstart-image@sha256:' + 'f'.repeat(64), 'https://us-west2-docker.pkg.dev/gosst-scare-sandbox/quickstart-docker-repo/quickstart-image:v14']) {
-      const gcloud = JSON.parse(fs.readFileSync(GCB02, 'utf8'));
-      gcloud.provenance_summary.provenance[0].resourceUri = resourceUri;
+      const gcloud = readGcloudProvenance(GCB02);
+      gcloud.provenance_summary.provenance[0]!.resourceUri = resourceUri;
       const edited = path.join(tempDir(), 'edited.json');
       fs.writeFileSync(edited, JSON.stringify(gcloud));
       const r = await one(edited, { publicKeyPath: GLOBAL_KEY, policy: { sourceUri: source } });

@@ -17,6 +17,7 @@ import { verifyOutput } from '../../src/cli/provenanceVerify';
 import { toProvenanceView } from '../../src/extension/provenanceView';
 import { makeKeyPair, makeModel, pool, tempDir } from '../helpers/fixtures';
 import { SLSA_VECTORS, multipleGcbProvenance } from '../helpers/provenance';
+import { provenanceVerifyJson } from '../helpers/cliJson';
 
 const hashPool = pool();
 const key = makeKeyPair('P-256');
@@ -58,7 +59,7 @@ function assertInvariant(reports: ProvenanceReport[], allowIncomplete: boolean, 
     if (/\bFAIL/.test(block)) assert.doesNotMatch(block, /^ {2}result: +OK$/m, `${label}: a FAIL line in a statement whose result is OK:\n${block}`);
   }
 
-  const json = JSON.parse(printed(reports, true, allowIncomplete).stdout);
+  const json = provenanceVerifyJson(printed(reports, true, allowIncomplete).stdout);
   assert.equal(json.verified, human.code === 0, label);
   for (const r of json.reports) {
     const failing = r.checks.filter((c: { status: string }) => c.status === 'fail');

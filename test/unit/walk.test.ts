@@ -116,7 +116,7 @@ describe('the signature file and the CLI walk', () => {
     assert.equal(s.code, 0, s.stderr);
     const st = readStatement(sig);
     assert.deepEqual(st.predicate.resources.map((r: { name: string }) => r.name), ['sub/x', 'w.bin']);
-    assert.ok(st.predicate.serialization.ignore_paths.includes('sub/model.sig'));
+    assert.ok(st.predicate.serialization.ignore_paths!.includes('sub/model.sig'));
     // Re-signing over the old signature gives the same manifest: the signature never signs itself.
     assert.equal((await runCli(['sign', 'key', model, '--signature', sig, '--private-key', keys.privateKey])).code, 0);
     const v = await runCli(['verify', 'key', model, '--signature', sig, '--public-key', keys.publicKey]);
@@ -131,7 +131,7 @@ describe('the signature file and the CLI walk', () => {
     assert.ok(fs.existsSync(path.join(model, 'model.sig')));
     const st = readStatement(path.join(model, 'model.sig'));
     assert.deepEqual(st.predicate.resources.map((r: { name: string }) => r.name), ['w.bin']);
-    assert.equal(st.subject[0].name, 'model');
+    assert.equal(st.subject[0]!.name, 'model');
     const v = await runCli(['verify', 'key', '.', '--signature', 'model.sig', '--public-key', keys.publicKey], { cwd: model });
     assert.equal(v.code, 0, v.stderr);
   });
@@ -142,7 +142,7 @@ describe('the signature file and the CLI walk', () => {
     const sig = path.join(tempDir(), 'model.sig');
     const s = await runCli(['sign', 'key', 'model', '--signature', sig, '--private-key', keys.privateKey, '--ignore-paths', 'model/logs'], { cwd: path.dirname(model) });
     assert.equal(s.code, 0, s.stderr);
-    assert.ok(readStatement(sig).predicate.serialization.ignore_paths.includes('logs'));
+    assert.ok(readStatement(sig).predicate.serialization.ignore_paths!.includes('logs'));
     fs.writeFileSync(path.join(model, 'logs/new.txt'), 'more logs');
     const v = await runCli(['verify', 'key', model, '--signature', sig, '--public-key', keys.publicKey]);
     assert.equal(v.code, 0, v.stderr);
