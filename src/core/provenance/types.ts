@@ -12,11 +12,7 @@ export const SLSA_PROVENANCE_V01 = 'https://slsa.dev/provenance/v0.1';
 export const IN_TOTO_STATEMENT_V01 = 'https://in-toto.io/Statement/v0.1';
 export const IN_TOTO_STATEMENT_V1 = 'https://in-toto.io/Statement/v1';
 
-/**
- * How a statement reached us: the name of the reader that read it
- * (reading/forms/), e.g. 'sigstore-bundle', 'dsse', 'gcb'. Data for the JSON
- * output; decisions read the typed fields the reader fills in instead.
- */
+/** The name of the reader (reading/forms/) that read a statement: 'sigstore-bundle', 'dsse', 'gcb'. Shown only; nothing decides on it. */
 export type ProvenanceForm = string;
 
 /** The ways a key may have signed a DSSE envelope: over the DSSE PAE, or (Cloud Build's regional keys) over the raw payload. */
@@ -91,10 +87,7 @@ export interface ProvenanceDocument {
   label: ProvenanceLabel;
   /** How a public key's signature over it is checked. */
   keySignature: KeySignatureRules;
-  /**
-   * One of the file's alternative provenances of one artifact (gcloud lists every provenance of the image):
-   * when its signature fails while another alternative's verifies, it is skipped, not failed.
-   */
+  /** One of several provenances of one artifact (gcloud lists all of an image's): skipped, not failed, when its signature fails and another's verifies. */
   alternative: boolean;
   /** The DSSE payload bytes (decoded from standard or URL-safe base64). */
   payload: Buffer;
