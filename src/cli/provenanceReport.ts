@@ -42,8 +42,7 @@ export function formatReport(r: ProvenanceReport, count: number, allowIncomplete
 }
 
 export function header(d: ProvenanceDocument, count: number): SafeText {
-  const form = d.form === 'sigstore-bundle' ? safeText`Sigstore bundle ${d.bundle?.mediaType ?? ''}` : d.form === 'gcb' ? 'Cloud Build (gcloud --show-provenance)' : 'DSSE envelope';
-  return safeText`Provenance ${d.file}${count > 1 ? ` [statement ${d.index + 1} of ${count}]` : ''}: ${form}`;
+  return safeText`Provenance ${d.file}${count > 1 ? ` [statement ${d.index + 1} of ${count}]` : ''}: ${d.label.formDetail}`;
 }
 
 export function summaryLines(s: ProvenanceSummary, signer: SafeText | undefined, builder: SafeText | undefined, sourceFrom?: 'certificate' | 'predicate'): SafeText[] {

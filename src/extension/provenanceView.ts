@@ -189,14 +189,15 @@ function statementView(report: ProvenanceReport, position: number, total: number
   const subjectChecks = report.checks.filter((c) => c.kind === 'subject');
   const doc = report.document;
   const sum = report.summary;
-  const where = doc.form === 'gcb' ? ` (Cloud Build item ${doc.index + 1})` : total > 1 ? ` (line ${doc.index + 1})` : '';
+  const place = doc.label.position;
+  const where = place.always || total > 1 ? ` (${place.noun} ${doc.index + 1})` : '';
   const view: StatementView = {
     heading: total > 1 ? `Statement ${position + 1} of ${total}${where}` : `Statement${where}`,
     verdict: report.verdict,
     ok: report.verdict === 'ok',
     problems: failedChecks(report.checks),
     warnings: report.warnings ?? [],
-    form: { 'sigstore-bundle': 'Sigstore bundle', dsse: 'DSSE envelope', gcb: 'Google Cloud Build provenance' }[doc.form] ?? doc.form,
+    form: doc.label.form,
     predicateType: sum.predicateType,
     statementType: doc.statement._type,
     unknownPredicate: sum.unknownPredicate === true,

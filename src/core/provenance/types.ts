@@ -12,14 +12,33 @@ export const SLSA_PROVENANCE_V01 = 'https://slsa.dev/provenance/v0.1';
 export const IN_TOTO_STATEMENT_V01 = 'https://in-toto.io/Statement/v0.1';
 export const IN_TOTO_STATEMENT_V1 = 'https://in-toto.io/Statement/v1';
 
-/** How a statement reached us. */
-export type ProvenanceForm =
-  /** A Sigstore bundle (v0.1–v0.3) holding a DSSE envelope: `*.sigstore`, `*.build.slsa`, `gh attestation download` lines. */
-  | 'sigstore-bundle'
-  /** A bare DSSE envelope; with `signatures[].cert` (PEM) as the SLSA generic generator's `.intoto.jsonl` writes it. */
-  | 'dsse'
-  /** One item of `provenance_summary.provenance[]` from `gcloud artifacts docker images describe --show-provenance`. */
-  | 'gcb';
+/** The name of the reader (reading/forms/) that read a statement: 'sigstore-bundle', 'dsse', 'gcb'. Shown only; nothing decides on it. */
+export type ProvenanceForm = string;
+
+/** The ways a key may have signed a DSSE envelope: over the DSSE PAE, or (Cloud Build's regional keys) over the raw payload. */
+export type SignatureScheme = 'dsse-signature' | 'raw-signature';
+
+/** How a key signature over a statement is checked and named; its reader decides, from the form. */
+export interface KeySignatureRules {
+  /** What is said when no public key is given (before ": give its public key …"). */
+  keyRequired: string;
+  /** For each of the envelope's signatures, in order: the schemes to try, first to last. */
+  schemes: SignatureScheme[][];
+  /** What names a verified signer: its `keyid` (a KMS key name, shown only) or the given key's own hint (a DSSE keyid is not signed). */
+  signerName: 'keyid' | 'public-key';
+  /** The step a signature no key verifies is reported under. */
+  failedStep: SignatureScheme;
+}
+
+/** How people are told what a statement is and where it sits in its file (the CLI report, the viewer). */
+export interface ProvenanceLabel {
+  /** The form in a few words: 'Sigstore bundle', 'DSSE envelope', 'Google Cloud Build provenance'. */
+  form: string;
+  /** The form with its detail, as the CLI report's header says it (a bundle's media type). */
+  formDetail: string;
+  /** What a position in the file is called ('line', 'Cloud Build item'), and whether it is said for a file's only statement. */
+  position: { noun: string; always: boolean };
+}
 
 /** An in-toto statement's subject. */
 export interface Subject {
@@ -35,6 +54,21 @@ export interface InTotoStatement {
   predicate: unknown;
 }
 
+/** Cloud Build's occurrence: its KMS key name (`keyid`) and region, and what gcloud printed beside the envelope. */
+export interface CloudBuildOccurrence {
+  keyId: string;
+  region?: string;
+  /** Whether `build.intotoStatement` (or `inTotoSlsaProvenanceV1`), the unsigned text copy, equals the signed statement; absent when there is no copy. */
+  unsignedStatementMatches?: boolean;
+  /** The occurrence's `kind` (Cloud Build writes `BUILD`). */
+  kind?: string;
+  /** The occurrence's `resourceUri` (`…@sha256:<hex>`). */
+  resourceUri?: string;
+  /** `image_summary.digest` and `fully_qualified_digest` of the gcloud output. */
+  imageDigest?: string;
+  fullyQualifiedDigest?: string;
+}
+
 /** One signed statement found in a provenance file. */
 export interface ProvenanceDocument {
   form: ProvenanceForm;
@@ -43,24 +77,18 @@ export interface ProvenanceDocument {
   /** 0-based position within the file (line of a `.jsonl`, item of a GCB list); 0 otherwise. */
   index: number;
   envelope: DsseEnvelope;
-  /** Present for the 'sigstore-bundle' form. */
+  /** Present when the statement came in a Sigstore bundle. */
   bundle?: Bundle;
   /** PEM of the signing certificate when the envelope carries one (`signatures[].cert`) or the bundle does. */
   certificatePem?: string;
-  /** The GCB KMS key name (`keyid`) and its region, for the 'gcb' form. */
-  gcb?: {
-    keyId: string;
-    region?: string;
-    /** Whether `build.intotoStatement` (or `inTotoSlsaProvenanceV1`), the unsigned text copy, equals the signed statement; absent when there is no copy. */
-    unsignedStatementMatches?: boolean;
-    /** The occurrence's `kind` (Cloud Build writes `BUILD`). */
-    kind?: string;
-    /** The occurrence's `resourceUri` (`…@sha256:<hex>`). */
-    resourceUri?: string;
-    /** `image_summary.digest` and `fully_qualified_digest` of the gcloud output. */
-    imageDigest?: string;
-    fullyQualifiedDigest?: string;
-  };
+  /** Cloud Build's occurrence, when the statement came from gcloud. */
+  gcb?: CloudBuildOccurrence;
+  /** Said of it in reports and the viewer. */
+  label: ProvenanceLabel;
+  /** How a public key's signature over it is checked. */
+  keySignature: KeySignatureRules;
+  /** One of several provenances of one artifact (gcloud lists all of an image's): skipped, not failed, when its signature fails and another's verifies. */
+  alternative: boolean;
   /** The DSSE payload bytes (decoded from standard or URL-safe base64). */
   payload: Buffer;
   statement: InTotoStatement;

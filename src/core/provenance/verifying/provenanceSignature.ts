@@ -1,38 +1,15 @@
-// Checking the signature on one provenance document, offline:
-//  - a Sigstore bundle with a log entry: @sigstore/verify with our trusted root
-//    (Fulcio chain at the log or timestamp time, SCT, Rekor SET/proof and body,
-//    DSSE signature), as sigstoreVerifier.ts does for model signatures;
-//  - a Fulcio certificate with no log entry (`.intoto.jsonl`'s `signatures[].cert`):
-//    the DSSE signature with the certificate's key and its chain to the trusted
-//    root's Fulcio CAs at a moment inside the certificate's own validity. Nothing
-//    proves when the signature was made, so the status is 'incomplete', never
-//    'verified': slsa-verifier looks the entry up in Rekor for that, online;
-//  - a public key: DSSE over the PAE, or for Cloud Build's regional KMS keys
-//    ECDSA over the raw payload (its `sig` may be base64url).
-import * as crypto from 'node:crypto';
-import { bundleFromJSON } from '@sigstore/bundle';
-import { TrustedRoot } from '@sigstore/protobuf-specs';
-import { PolicyError, VerificationError as SigstoreVerificationError, Verifier as SigstoreJsVerifier, toSignedEntity, toTrustMaterial } from '@sigstore/verify';
-import { ErrorCode, ModelSigningError } from '../../errors';
+// Checking the signature on one provenance document, offline: keyless
+// (keylessSignature.ts: a Sigstore bundle, or a Fulcio certificate with no log
+// entry) or with a public key (keySignature.ts, by the schemes the document's
+// reader named).
 import { bundleKind } from '../../methods/registry';
-import { verifyCertificateChain } from '../../signing/certificates';
-import { pae } from '../../signing/dsse';
-import { checkSupported, hashForKey, publicKeyHint, verifyBytes } from '../../signing/keys';
-import { classifySigstoreError } from '../../sigstore/sigstoreVerifier';
-import type { TrustConfig } from '../../sigstore/trustConfig';
-import { KeyVerifier } from '../../verifying/keyVerifier';
-import { pemToDer, readCertificateClaims } from '../reading/certificateClaims';
-import { decodeBase64 } from '../reading/provenanceFile';
-import { CertificateClaims, ProvenanceDocument, ProvenanceSignatureCheck, SignatureStep } from '../types';
+import { readCertificateClaims } from '../reading/certificateClaims';
+import { CertificateClaims, ProvenanceDocument, ProvenanceSignatureCheck } from '../types';
+import { checkCertificateWithoutLog, checkSigstoreBundle } from './keylessSignature';
+import { checkKeyBundle, checkWithKey } from './keySignature';
+import { ProvenanceSignatureOptions, failed } from './signatureResult';
 
-export interface ProvenanceSignatureOptions {
-  /** Sigstore trust material; needed for certificates. */
-  trustConfig?: TrustConfig;
-  /** For key-signed provenance (Cloud Build's KMS key, `attest` with a key). */
-  publicKey?: crypto.KeyObject;
-}
-
-const GCB_REGIONAL_KEY = /^projects\/verified-builder\/locations\/[^/]+\/keyRings\/attestor\/cryptoKeys\/builtByGCB\/cryptoKeyVersions\/1$/;
+export type { ProvenanceSignatureOptions } from './signatureResult';
 
 /** Checks the signature of one document; never throws for a bad signature (status 'failed' says why). */
 export async function checkProvenanceSignature(doc: ProvenanceDocument, options: ProvenanceSignatureOptions): Promise<ProvenanceSignatureCheck> {
@@ -45,7 +22,7 @@ export async function checkProvenanceSignature(doc: ProvenanceDocument, options:
     }
   }
   if (certificate) delete certificate.conflicts;
-  if (doc.form === 'sigstore-bundle' && doc.bundle) {
+  if (doc.bundle) {
     if (bundleKind(doc.bundle) === 'key') return checkKeyBundle(doc, options);
     // With log or timestamp evidence, Sigstore's full check; a certificate alone proves no time.
     const vm = doc.bundle.verificationMaterial;
@@ -55,230 +32,4 @@ export async function checkProvenanceSignature(doc: ProvenanceDocument, options:
   }
   if (certificate) return checkCertificateWithoutLog(doc, certificate, options);
   return checkWithKey(doc, options);
-}
-
-/** A keyless bundle: everything @sigstore/verify checks, against our trusted root. */
-function checkSigstoreBundle(doc: ProvenanceDocument, certificate: CertificateClaims, options: ProvenanceSignatureOptions): ProvenanceSignatureCheck {
-  const tlogEntries = (doc.bundle!.verificationMaterial.tlogEntries ?? []) as Array<Record<string, unknown>>;
-  const transparencyLog = tlogEntries.length > 0 ? 'present' : 'absent';
-  if (!options.trustConfig) return failed('sigstore', missingTrust(), [], certificate, transparencyLog);
-  try {
-    const entity = toSignedEntity(bundleFromJSON(doc.bundle));
-    verifierFor(options.trustConfig).verify(entity);
-    // The claims the policy reads must be those of the certificate Sigstore just verified.
-    if (entity.key.$case !== 'certificate' || !entity.key.certificate.root.toDER().equals(pemToDer(doc.certificatePem ?? ''))) {
-      throw new ModelSigningError('CERTIFICATE_INVALID', 'The certificate read for the signer is not the one the signature was verified with');
-    }
-    const times: Date[] = [];
-    for (const t of entity.timestamps) {
-      if (t.$case === 'timestamp-authority') times.push(t.timestamp.signingTime);
-      else if (t.tlogEntry.inclusionPromise) times.push(new Date(Number(t.tlogEntry.integratedTime) * 1000));
-    }
-    const signedAt = times.sort((a, b) => a.getTime() - b.getTime())[0]?.toISOString();
-    const tsa = entity.timestamps.filter((t) => t.$case === 'timestamp-authority').length;
-    const logDetail = tlogEntries.map((e) => {
-      const evidence = [e.inclusionPromise ? 'inclusion promise' : '', e.inclusionProof ? 'inclusion proof' : ''].filter(Boolean).join(' and ');
-      return `Rekor entry ${String(e.logIndex ?? '?')} (${evidence || 'no inclusion evidence'})`;
-    }).join('; ');
-    return {
-      status: 'verified',
-      method: 'sigstore',
-      certificate,
-      transparencyLog,
-      ...(signedAt ? { signedAt } : {}),
-      steps: [
-        { name: 'dsse-signature', status: 'ok' },
-        { name: 'certificate-chain', status: 'ok', detail: `chains to the trusted root at ${signedAt ?? 'the log time'}` },
-        { name: 'transparency-log', status: tlogEntries.length > 0 ? 'ok' : 'absent', ...(logDetail ? { detail: logDetail } : {}) },
-        { name: 'timestamp', status: tsa > 0 ? 'ok' : 'absent', ...(tsa > 0 ? { detail: `${tsa} RFC 3161 timestamp(s)` } : {}) },
-        { name: 'signing-time', status: 'ok', detail: `signed at ${signedAt ?? '?'}, inside the certificate's validity ${certificate.notBefore} – ${certificate.notAfter}` },
-      ],
-    };
-  } catch (e) {
-    const error = sigstoreError(e);
-    return { status: 'failed', method: 'sigstore', certificate, transparencyLog, error, steps: [{ name: stepOf(error.code), status: 'failed', detail: error.message }] };
-  }
-}
-
-/**
- * A Fulcio certificate with no log entry and no timestamp. The signature and
- * the chain are checked; the time is not provable, so at best 'incomplete'.
- */
-async function checkCertificateWithoutLog(doc: ProvenanceDocument, certificate: CertificateClaims, options: ProvenanceSignatureOptions): Promise<ProvenanceSignatureCheck> {
-  const steps: SignatureStep[] = [];
-  const base = { method: 'sigstore' as const, certificate, transparencyLog: 'absent' as const };
-  const leafDer = pemToDer(doc.certificatePem!);
-  const leaf = new crypto.X509Certificate(leafDer);
-  const signed = pae(doc.envelope.payloadType, doc.payload);
-  if (!doc.envelope.signatures.some((s) => verifyBytes(leaf.publicKey, signed, decodeSigOrEmpty(s.sig), hashForKey(leaf.publicKey)))) {
-    const error = { code: 'SIGNATURE_INVALID', message: "The DSSE signature does not verify with the signing certificate's key" };
-    return { status: 'failed', ...base, error, steps: [{ name: 'dsse-signature', status: 'failed', detail: error.message }] };
-  }
-  steps.push({ name: 'dsse-signature', status: 'ok', detail: "over the DSSE PAE, with the certificate's key" });
-  if (!options.trustConfig) return failed('sigstore', missingTrust(), steps, certificate);
-  const chain = await chainToFulcio(leafDer, leaf, options.trustConfig);
-  if ('error' in chain) {
-    steps.push({ name: 'certificate-chain', status: 'failed', detail: chain.error.message });
-    return { status: 'failed', ...base, error: chain.error, steps };
-  }
-  steps.push({ name: 'certificate-chain', status: 'ok', detail: `chains to the trusted root's Fulcio CA at ${chain.at}, inside the certificate's validity ${certificate.notBefore} – ${certificate.notAfter}` });
-  steps.push({ name: 'transparency-log', status: 'absent', detail: 'no log entry in the file' });
-  steps.push({ name: 'timestamp', status: 'absent' });
-  steps.push({ name: 'signing-time', status: 'absent', detail: 'nothing proves the signature was made while the certificate was valid (an online Rekor lookup would)' });
-  return { status: 'incomplete', ...base, chainCheckedAt: chain.at, steps };
-}
-
-/**
- * The path leaf → a Fulcio CA of the trusted root, validated with PKI.js at
- * the earliest moment when the leaf, the CA's certificates and its validFor
- * range are all valid: the certificate's own time, not today.
- */
-async function chainToFulcio(leafDer: Buffer, leaf: crypto.X509Certificate, trust: TrustConfig): Promise<{ at: string } | { error: { code: string; message: string } }> {
-  const cas = (trust.trustedRoot.certificateAuthorities ?? []) as Array<{ certChain?: { certificates?: Array<{ rawBytes?: string }> }; validFor?: { start?: string; end?: string } }>;
-  const reasons: string[] = [];
-  for (const ca of cas) {
-    const ders = (ca.certChain?.certificates ?? []).map((c) => Buffer.from(c.rawBytes ?? '', 'base64')).filter((d) => d.length > 0);
-    if (ders.length === 0) continue;
-    let certs: crypto.X509Certificate[];
-    try {
-      certs = ders.map((d) => new crypto.X509Certificate(d));
-    } catch {
-      continue;
-    }
-    if (!certs.some((c) => leaf.checkIssued(c))) continue;
-    const starts = [Date.parse(leaf.validFrom), ...certs.map((c) => Date.parse(c.validFrom)), Date.parse(ca.validFor?.start ?? '') || -Infinity];
-    const ends = [Date.parse(leaf.validTo), ...certs.map((c) => Date.parse(c.validTo)), Date.parse(ca.validFor?.end ?? '') || Infinity];
-    const at = Math.max(...starts);
-    if (at > Math.min(...ends)) {
-      reasons.push('the CA was not valid while the certificate was');
-      continue;
-    }
-    try {
-      // The trusted root lists a CA's chain intermediate first, root last.
-      await verifyCertificateChain(leafDer, ders.slice(0, -1), ders.slice(-1), { at: new Date(at) });
-      return { at: new Date(at).toISOString() };
-    } catch (e) {
-      reasons.push(e instanceof Error ? e.message : String(e));
-    }
-  }
-  return { error: { code: 'CERTIFICATE_CHAIN_INVALID', message: `The signing certificate does not chain to a Fulcio CA of the trusted root${reasons.length ? `: ${reasons[0]}` : ''}` } };
-}
-
-/** A bundle made with a key (`attest` with `--method key`): the key must be given. */
-async function checkKeyBundle(doc: ProvenanceDocument, options: ProvenanceSignatureOptions): Promise<ProvenanceSignatureCheck> {
-  const transparencyLog = (doc.bundle!.verificationMaterial.tlogEntries?.length ?? 0) > 0 ? 'present' : 'absent';
-  if (!options.publicKey) return failed('key', keyRequired('This provenance is signed with a key'), [], undefined, transparencyLog);
-  try {
-    await new KeyVerifier(options.publicKey).verify(doc.bundle!);
-  } catch (e) {
-    return failed('key', e, [], undefined, transparencyLog);
-  }
-  return {
-    status: 'verified',
-    method: 'key',
-    keyId: publicKeyHint(options.publicKey),
-    transparencyLog,
-    steps: [{ name: 'public-key', status: 'ok', detail: 'the given public key' }, { name: 'dsse-signature', status: 'ok' }],
-  };
-}
-
-/** A bare envelope or Cloud Build's: the given key over the PAE, or (Cloud Build's regional keys) over the raw payload. */
-function checkWithKey(doc: ProvenanceDocument, options: ProvenanceSignatureOptions): ProvenanceSignatureCheck {
-  const keyIds = doc.envelope.signatures.map((s) => s.keyid).filter((k): k is string => !!k);
-  const keyId = doc.gcb?.keyId || keyIds[0];
-  if (!options.publicKey) {
-    const what = doc.form === 'gcb' ? `This Cloud Build provenance is signed by the Cloud KMS key ${keyId || '(unnamed)'}` : 'This DSSE envelope carries no certificate';
-    return failed('key', keyRequired(what), [], undefined, 'absent', keyId);
-  }
-  const key = options.publicKey;
-  try {
-    checkSupported(key);
-  } catch (e) {
-    return failed('key', e, [], undefined, 'absent', keyId);
-  }
-  const hash = hashForKey(key);
-  for (const s of doc.envelope.signatures) {
-    let sig: Buffer;
-    try {
-      sig = decodeSig(s.sig);
-    } catch {
-      continue;
-    }
-    // Cloud Build's regional keys sign the payload bytes themselves (a legacy scheme); everything else signs the PAE.
-    const rawFirst = doc.form === 'gcb' && (!s.keyid || GCB_REGIONAL_KEY.test(s.keyid));
-    const schemes: Array<['raw-signature' | 'dsse-signature', Buffer]> = [['dsse-signature', pae(doc.envelope.payloadType, doc.payload)]];
-    if (doc.form === 'gcb') schemes[rawFirst ? 'unshift' : 'push'](['raw-signature', doc.payload]);
-    for (const [name, data] of schemes) {
-      if (verifyBytes(key, data, sig, hash)) {
-        return {
-          status: 'verified',
-          method: 'key',
-          // A DSSE keyid is not signed: only Cloud Build's KMS key name is shown (its policy never reads it); else the key's own hint.
-          keyId: doc.form === 'gcb' ? s.keyid || keyId || publicKeyHint(key) : publicKeyHint(key),
-          transparencyLog: 'absent',
-          steps: [
-            { name: 'public-key', status: 'ok', detail: 'the given public key' },
-            { name, status: 'ok', detail: name === 'raw-signature' ? 'ECDSA over the raw payload (Cloud Build regional key)' : 'over the DSSE PAE' },
-          ],
-        };
-      }
-    }
-  }
-  const error = { code: 'SIGNATURE_INVALID', message: `The signature does not verify with the given public key${keyId ? ` (the envelope names ${keyId})` : ''}` };
-  return { status: 'failed', method: 'key', ...(keyId ? { keyId } : {}), transparencyLog: 'absent', error, steps: [{ name: doc.form === 'gcb' ? 'raw-signature' : 'dsse-signature', status: 'failed', detail: error.message }] };
-}
-
-const verifiers = new WeakMap<TrustConfig, SigstoreJsVerifier>();
-
-function verifierFor(trust: TrustConfig): SigstoreJsVerifier {
-  let v = verifiers.get(trust);
-  if (!v) {
-    v = new SigstoreJsVerifier(toTrustMaterial(TrustedRoot.fromJSON(trust.trustedRoot)));
-    verifiers.set(trust, v);
-  }
-  return v;
-}
-
-/** Standard or URL-safe base64 (Cloud Build writes both). */
-function decodeSig(sig: string): Buffer {
-  return decodeBase64(sig, 'signature', 'signature');
-}
-
-function sigstoreError(e: unknown): { code: ErrorCode; message: string } {
-  if (e instanceof SigstoreVerificationError) {
-    const { code, detail } = classifySigstoreError(e);
-    return { code, message: `Sigstore verification failed (${e.code}): ${e.message}${detail}` };
-  }
-  if (e instanceof PolicyError) return { code: 'IDENTITY_MISMATCH', message: e.message };
-  if (e instanceof ModelSigningError) return { code: e.code, message: e.message };
-  if (e instanceof Error && e.name === 'ValidationError') return { code: 'BUNDLE_INVALID', message: `Invalid Sigstore bundle: ${e.message}` };
-  return { code: 'SIGNATURE_INVALID', message: `Sigstore verification failed: ${e instanceof Error ? e.message : String(e)}` };
-}
-
-function stepOf(code: string): SignatureStep['name'] {
-  if (code === 'TLOG_INVALID') return 'transparency-log';
-  if (code === 'TIMESTAMP_INVALID') return 'timestamp';
-  if (code === 'CERTIFICATE_CHAIN_INVALID') return 'certificate-chain';
-  return 'dsse-signature';
-}
-
-function failed(method: 'sigstore' | 'key', e: unknown, steps: SignatureStep[], certificate?: CertificateClaims, transparencyLog: 'present' | 'absent' = 'absent', keyId?: string): ProvenanceSignatureCheck {
-  const error = e instanceof ModelSigningError ? { code: e.code, message: e.message } : { code: 'SIGNATURE_INVALID', message: e instanceof Error ? e.message : String(e) };
-  return { status: 'failed', method, ...(certificate ? { certificate } : {}), ...(keyId ? { keyId } : {}), transparencyLog, error, steps };
-}
-
-function keyRequired(what: string): ModelSigningError {
-  return new ModelSigningError('PUBLIC_KEY_REQUIRED', `${what}: give its public key (--public-key) to check the signature`);
-}
-
-function missingTrust(): ModelSigningError {
-  return new ModelSigningError('TRUST_CONFIG_INVALID', 'No Sigstore trusted root to check the certificate against');
-}
-
-function decodeSigOrEmpty(sig: string): Buffer {
-  try {
-    return decodeSig(sig);
-  } catch {
-    return Buffer.alloc(0);
-  }
 }

@@ -38,7 +38,7 @@ export async function verifyProvenance(file: string, options: VerifyProvenanceOp
     throwIfAborted(signal);
     signatures.push(await checkProvenanceSignature(document, { trustConfig, publicKey }));
   }
-  const skipped = cloudBuildItemsToSkip(documents, signatures);
+  const skipped = alternativesToSkip(documents, signatures);
 
   const reports: ProvenanceReport[] = [];
   for (const [i, document] of documents.entries()) {
@@ -72,14 +72,14 @@ export async function verifyProvenance(file: string, options: VerifyProvenanceOp
 }
 
 /**
- * The Cloud Build items to leave out: those whose signature fails while another item's verifies
+ * The alternatives to leave out: those whose signature fails while another alternative's verifies
  * (`gcloud --show-provenance` lists every provenance of the image; slsa-verifier goes on to the
  * next item when one does not verify). With none verifying, none is skipped and each fails.
  */
-function cloudBuildItemsToSkip(documents: readonly ProvenanceDocument[], signatures: readonly ProvenanceSignatureCheck[]): Set<number> {
-  const gcb = documents.flatMap((d, i) => (d.form === 'gcb' ? [i] : []));
-  if (!gcb.some((i) => signatures[i]!.status === 'verified')) return new Set();
-  return new Set(gcb.filter((i) => signatures[i]!.status === 'failed'));
+function alternativesToSkip(documents: readonly ProvenanceDocument[], signatures: readonly ProvenanceSignatureCheck[]): Set<number> {
+  const alternatives = documents.flatMap((d, i) => (d.alternative ? [i] : []));
+  if (!alternatives.some((i) => signatures[i]!.status === 'verified')) return new Set();
+  return new Set(alternatives.filter((i) => signatures[i]!.status === 'failed'));
 }
 
 /** The Sigstore trusted root, resolved only when a statement is signed with a certificate. */

@@ -1,7 +1,7 @@
 // Google Cloud Build (its KMS key): GoogleHostedWorker v0.2/v0.3 (v0.1
 // predicates) or v1, with the source and tag as the signed predicate says.
 import { CloudBuildFacts, readCloudBuildFacts } from '../../reading/builderFacts';
-import { PolicyCheck, ProvenanceDocument, ProvenancePolicy, SLSA_PROVENANCE_V01, SLSA_PROVENANCE_V1 } from '../../types';
+import { CloudBuildOccurrence, PolicyCheck, ProvenanceDocument, ProvenancePolicy, SLSA_PROVENANCE_V01, SLSA_PROVENANCE_V1 } from '../../types';
 import { BuilderId, builderIdMismatch, GCB_BUILD_RESOURCE, GCB_BUILDER, GCB_V01_BUILDERS, GCB_V1_BUILD_TYPE, isGcbBuilder, parseBuilderId } from '../builderPolicy';
 import { versionedTagMismatch } from '../gitRefs';
 import { PolicyInput, PolicyOutcome, SignerFamilyPolicy, trusted } from './family';
@@ -49,9 +49,10 @@ function cloudBuild({ document, summary, signature }: PolicyInput, policy: Prove
     checks.push({ name: 'source-branch', ok: false, expected: policy.sourceBranch, message: 'Cloud Build provenance does not record the branch: branch verification is not supported' });
   }
 
+  // What gcloud printed beside the signed statement, when it came from gcloud.
   const gcb = document.gcb;
-  if (document.form === 'gcb') {
-    const matches = gcb?.unsignedStatementMatches;
+  if (gcb) {
+    const matches = gcb.unsignedStatementMatches;
     checks.push({
       name: 'unsigned-statement',
       ok: matches === true,
@@ -59,7 +60,7 @@ function cloudBuild({ document, summary, signature }: PolicyInput, policy: Prove
         ? 'the unsigned text copy of the statement equals the signed one'
         : matches === false ? 'the unsigned text copy of the statement (build.intotoStatement) differs from the signed payload' : 'the gcloud output has no unsigned copy of the statement to compare with the signed one',
     });
-    checks.push(cloudBuildMetadata(document));
+    checks.push(cloudBuildMetadata(document, gcb));
   }
   return {
     checks,
@@ -96,8 +97,7 @@ function cloudBuildTag(facts: CloudBuildFacts, v1: boolean): { tag?: string; err
 }
 
 /** The occurrence is a BUILD, and its resourceUri and the image summary name one digest, a subject's. */
-function cloudBuildMetadata(doc: ProvenanceDocument): PolicyCheck {
-  const g = doc.gcb ?? { keyId: '' };
+function cloudBuildMetadata(doc: ProvenanceDocument, g: CloudBuildOccurrence): PolicyCheck {
   const subjects = new Set(doc.statement.subject.map((s) => s.digest.sha256?.toLowerCase()).filter(Boolean));
   const problems: string[] = [];
   if (g.kind !== 'BUILD') problems.push(`kind is ${JSON.stringify(g.kind ?? null)}, not BUILD`);
@@ -111,6 +111,6 @@ function cloudBuildMetadata(doc: ProvenanceDocument): PolicyCheck {
 
 export const cloudBuildPolicy: SignerFamilyPolicy = {
   // Its key signs the gcloud output; a key given for a Cloud Build builder's provenance counts too.
-  signerKind: ({ document, summary, signature }) => (document.form === 'gcb' || (signature.method === 'key' && isGcbBuilder(summary.builderId)) ? 'cloud-build' : undefined),
+  signerKind: ({ document, summary, signature }) => (document.gcb !== undefined || (signature.method === 'key' && isGcbBuilder(summary.builderId)) ? 'cloud-build' : undefined),
   evaluate: cloudBuild,
 };
