@@ -25,6 +25,8 @@ export * from './verifying/certificateVerifier';
 export * from './verifying/verifyModel';
 export * from './methods/signingMethod';
 export * from './methods/registry';
+export * from './methods/policyVerdict';
+export * from './methods/pinSigner';
 export * from './hashing/digestCache';
 export * from './hashing/cachedHashPool';
 export * from './policy/policy';
