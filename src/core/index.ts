@@ -25,6 +25,7 @@ export * from './verifying/certificateVerifier';
 export * from './verifying/verifyModel';
 export * from './methods/signingMethod';
 export * from './methods/registry';
+export * from './methods/methodInputs';
 export * from './methods/policyVerdict';
 export * from './methods/pinSigner';
 export * from './hashing/digestCache';
