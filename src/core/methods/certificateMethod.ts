@@ -37,6 +37,7 @@ export const CERTIFICATE_METHOD: SigningMethod<'certificate', CertificateSignerI
   makeSigner: async (i) => new CertificateSigner(i.privateKey, i.signingCertificate, i.certificateChain),
   makeVerifier: async (options) => new CertificateVerifier(options),
   describeSigner: (signer) => signer.subject,
+  policyAccepts: (entry) => (entry.certificateRoots.length || entry.certificateFingerprints.length ? 'certificates' : undefined),
   evaluatePolicy(entry, signer, { pass, fail, accepted }) {
     const who = `the certificate '${signer.subject}' issued by '${signer.issuer}'`;
     if (entry.certificateFingerprints.length + entry.certificateRoots.length === 0) return fail(who, accepted);

@@ -30,6 +30,7 @@ export const KEY_METHOD: SigningMethod<'key', KeySignerInfo, { privateKey: crypt
   makeSigner: async ({ privateKey }) => new KeySigner(privateKey),
   makeVerifier: async ({ publicKey }) => new KeyVerifier(publicKey),
   describeSigner: (signer) => `key ${signer.keyHint.slice(0, 12)}…`,
+  policyAccepts: (entry) => (entry.keys.length || entry.keyHints.length ? 'keys' : undefined),
   evaluatePolicy(entry, signer, { pass, fail, accepted }) {
     const who = `the key ${signer.keyHint.slice(0, 16)}…`;
     if (entry.keyHints.length + entry.keys.length === 0) return fail(who, accepted);

@@ -1,6 +1,6 @@
 import type { PolicyEntry } from '../policy/policyFile';
 import type { SignerInfo } from '../verifying/verifier';
-import { methodOfSigner } from './registry';
+import { SIGNING_METHODS, methodOfSigner } from './registry';
 import type { PolicyEvaluation } from './signingMethod';
 
 /**
@@ -35,9 +35,6 @@ export function evaluatePolicy(entry: PolicyEntry, signer: SignerInfo): PolicyEv
 }
 
 function describeAccepted(entry: PolicyEntry): string {
-  const kinds: string[] = [];
-  if (entry.sigstore.length) kinds.push('Sigstore identities');
-  if (entry.keys.length || entry.keyHints.length) kinds.push('keys');
-  if (entry.certificateRoots.length || entry.certificateFingerprints.length) kinds.push('certificates');
+  const kinds = SIGNING_METHODS.map((m) => m.policyAccepts(entry)).filter(Boolean);
   return `signatures made with ${kinds.join(' or ')}`;
 }

@@ -66,6 +66,8 @@ export interface SigningMethod<Id extends string = string, Info extends SignerIn
   makeVerifier(inputs: V): Promise<Verifier>;
   /** One line naming the signer. */
   describeSigner(signer: Info): string;
+  /** What the entry accepts of this method ("keys"), for a signer of another; undefined if it names none. */
+  policyAccepts(entry: PolicyEntry): string | undefined;
   /** Whether a policy entry accepts the signer (read files it names may throw POLICY_* errors). */
   evaluatePolicy(entry: PolicyEntry, signer: Info, verdicts: PolicyVerdicts): PolicyEvaluation;
   /** What a policy entry gives the verifier of a bundle, so that nothing is asked; undefined if it names none. */

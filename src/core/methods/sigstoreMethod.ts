@@ -27,6 +27,7 @@ export const SIGSTORE_METHOD: SigningMethod<'sigstore', SigstoreSignerInfo, Sigs
   makeSigner: async (options) => sigstoreStack().makeSigstoreSigner(options),
   makeVerifier: async (options) => sigstoreStack().makeSigstoreVerifier(options),
   describeSigner: (signer) => signer.identity,
+  policyAccepts: (entry) => (entry.sigstore.length ? 'Sigstore identities' : undefined),
   evaluatePolicy(entry, signer, { pass, fail, accepted }) {
     const who = `${signer.identity} (issuer ${signer.issuer})`;
     if (entry.sigstore.some((r) => r.identity === signer.identity && r.issuer === signer.issuer)) return pass(who);
