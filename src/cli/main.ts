@@ -6,14 +6,14 @@ import { WorkerHashPool } from '../core/hashing/hashPool';
 import { requireLazily } from '../core/lazyModule';
 import type { SerializationMethod } from '../core/manifest/manifest';
 import { serializeModel } from '../core/manifest/serializer';
-import { METHOD_IDS } from '../core/methods/registry';
+import { METHOD_IDS, isMethodId } from '../core/methods/registry';
 import { signModel } from '../core/signing/signModel';
 import type { TrustConfig } from '../core/sigstore/trustConfig';
 import { VerificationResult, verifyModel } from '../core/verifying/verifyModel';
 import { Parsed, UsageError, formatHelp, parseArgs, printHelp, usage } from './args';
 import { attestCommand } from './attest';
-import { PUBLIC_CA_WARNING, makeSigner, makeVerifier, publicCaSignerLine } from './methods';
-import { DIGEST_OPTIONS, METHOD_HELP, PKI_METHODS, PkiMethod, SIGN_OPTIONS, VERIFY_OPTIONS } from './options';
+import { makeSigner, makeVerifier } from './methods';
+import { DIGEST_OPTIONS, METHOD_HELP, REFERENCE_METHODS, SIGN_OPTIONS, VERIFY_OPTIONS } from './options';
 import { describeFailure, printFailure, printMismatch, toJson } from './report';
 import { ProgressLine, Terminal, err, out, outJson, terminal, withTerminal } from './terminal';
 
@@ -118,7 +118,7 @@ async function digestCommand(argv: string[]): Promise<number> {
 
 async function signCommand(argv: string[]): Promise<number> {
   const method = pkiMethod(argv);
-  if (method === 'pkcs11-key' || method === 'pkcs11-certificate') return unsupported('Signing');
+  if (!isMethodId(method)) return unsupported('Signing');
   const specs = SIGN_OPTIONS[method];
   const p = parseArgs(argv, specs);
   if (p.help) return printHelp(formatHelp(`model-signing sign ${method} [OPTIONS] MODEL_PATH`, METHOD_HELP.sign[method], specs));
@@ -136,14 +136,14 @@ async function signCommand(argv: string[]): Promise<number> {
 
 async function verifyCommand(argv: string[]): Promise<number> {
   const method = pkiMethod(argv);
-  if (method === 'pkcs11-key' || method === 'pkcs11-certificate') return unsupported('Verification');
+  if (!isMethodId(method)) return unsupported('Verification');
   const specs = VERIFY_OPTIONS[method];
   const p = parseArgs(argv, specs);
   if (p.help) return printHelp(formatHelp(`model-signing verify ${method} [OPTIONS] MODEL_PATH`, METHOD_HELP.verify[method], specs));
   const modelPath = oneArgument(p, 'MODEL_PATH');
   const json = p.flags.json!;
   return run('Verification failed with error: ', async (pool, progress) => {
-    const { value: verifier, trust, warnings, publicCaStore } = await makeVerifier(method, p);
+    const { value: verifier, trust, warnings, afterVerify } = await makeVerifier(method, p);
     const result = await verifyModel(modelPath, {
       ...walkSettings(p),
       verifier,
@@ -153,13 +153,8 @@ async function verifyCommand(argv: string[]): Promise<number> {
       onProgress: progress.update,
     });
     progress.done();
-    if (p.flags['log-fingerprints'] && result.signer.method === 'certificate') {
-      err(safeText`[ verify ] sha256 Fingerprint: ${result.signer.fingerprint}\n`);
-    }
-    // Only what was accepted needs the warning: a failure stays one line.
-    const publicCa = publicCaStore && result.ok;
-    if (publicCa && !json && result.signer.method === 'certificate') err(safeText`${publicCaSignerLine(result.signer)}\n`);
-    return report({ ...result, warnings: [...warnings, ...result.warnings, ...(publicCa ? [PUBLIC_CA_WARNING] : [])] }, json, trust);
+    const more = afterVerify?.(result, json) ?? [];
+    return report({ ...result, warnings: [...warnings, ...result.warnings, ...more] }, json, trust);
   }, json);
 }
 
@@ -175,8 +170,8 @@ function report(result: VerificationResult, json: boolean, trust?: TrustConfig):
 }
 
 /** The PKI method named right after the command (as click resolves it), or the reference's default: sigstore. */
-function pkiMethod(argv: string[]): PkiMethod {
-  return (PKI_METHODS as readonly string[]).includes(argv[0] ?? '') ? (argv.shift() as PkiMethod) : 'sigstore';
+function pkiMethod(argv: string[]): string {
+  return isMethodId(argv[0]) || REFERENCE_METHODS.includes(argv[0] ?? '') ? argv.shift()! : 'sigstore';
 }
 
 function unsupported(what: string): number {

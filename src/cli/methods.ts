@@ -2,12 +2,14 @@ import * as tls from 'node:tls';
 import { SafeText, safeText } from '../core/display';
 import { readKeyFile } from '../core/io/readInputFile';
 import { requireLazily } from '../core/lazyModule';
+import { InputValues, signerFromInputs, verifierFromInputs } from '../core/methods/methodInputs';
 import { MethodId, signingMethod } from '../core/methods/registry';
+import type { MethodInput } from '../core/methods/signingMethod';
 import { fingerprint, parsePemCertificates } from '../core/signing/certificates';
-import { loadPrivateKey, loadPublicKey } from '../core/signing/keys';
 import type { Signer } from '../core/signing/signer';
 import type { TrustConfig } from '../core/sigstore/trustConfig';
 import type { SignerInfo, Verifier } from '../core/verifying/verifier';
+import type { VerificationResult } from '../core/verifying/verifyModel';
 import { Parsed } from './args';
 import { err } from './terminal';
 
@@ -16,29 +18,57 @@ export interface MethodSetup<T> {
   value: T;
   trust?: TrustConfig;
   warnings: string[];
-  /** verify certificate with no --certificate-chain: the trust anchors are every public CA. */
-  publicCaStore?: boolean;
+  /** After a verification: what the method prints of it, and the warnings it adds. */
+  afterVerify?: (result: VerificationResult, json: boolean) => string[];
 }
 
+// A method is built from the flags of its declared inputs; these are the ones the CLI builds its own way.
+
+/** Keyless signing logs in: the login's flags are the CLI's own (options.ts). */
+const OWN_SIGNERS: Partial<Record<MethodId, (p: Parsed) => Promise<MethodSetup<Signer>>>> = {
+  sigstore: (p) => sigstoreMethod().makeSigstoreSigner(p),
+};
+
+const OWN_VERIFIERS: Partial<Record<MethodId, (p: Parsed) => Promise<MethodSetup<Verifier>>>> = {
+  sigstore: (p) => sigstoreMethod().makeSigstoreVerifier(p),
+  certificate: certificateVerifier,
+};
+
 export async function makeSigner(method: MethodId, p: Parsed): Promise<MethodSetup<Signer>> {
-  if (method === 'sigstore') return sigstoreMethod().makeSigstoreSigner(p);
-  const privateKey = loadPrivateKey(readKeyFile(p.strings['private-key']!, 'private key'), p.strings.password);
-  if (method === 'key') return { value: await signingMethod('key').makeSigner({ privateKey }), warnings: [] };
-  const signingCertificate = parsePemCertificates(readKeyFile(p.strings['signing-certificate']!, 'signing certificate'), p.strings['signing-certificate'])[0]!;
-  const certificateChain = p.multis['certificate-chain']!.flatMap((f) => parsePemCertificates(readKeyFile(f, 'certificate chain'), f));
-  return { value: await signingMethod('certificate').makeSigner({ privateKey, signingCertificate, certificateChain }), warnings: [] };
+  const own = OWN_SIGNERS[method];
+  if (own) return own(p);
+  return { value: await signerFromInputs(method, flagValues(signingMethod(method).inputs.sign, p)), warnings: [] };
 }
 
 export async function makeVerifier(method: MethodId, p: Parsed): Promise<MethodSetup<Verifier>> {
-  if (method === 'sigstore') return sigstoreMethod().makeSigstoreVerifier(p);
-  if (method === 'key') return { value: await signingMethod('key').makeVerifier({ publicKey: loadPublicKey(readKeyFile(p.strings['public-key']!, 'public key')) }), warnings: [] };
+  const own = OWN_VERIFIERS[method];
+  if (own) return own(p);
+  return { value: await verifierFromInputs(method, flagValues(signingMethod(method).inputs.verify, p)), warnings: [] };
+}
+
+/** The values of a method's input flags, by input name. */
+function flagValues(inputs: readonly MethodInput[], p: Parsed): InputValues {
+  return Object.fromEntries(inputs.map((i) => [i.name, i.kind === 'certificates' ? p.multis[i.flag] : p.strings[i.flag]]));
+}
+
+/** With no --certificate-chain, the trust anchors are every public CA (as the reference), with a warning when it passes. */
+async function certificateVerifier(p: Parsed): Promise<MethodSetup<Verifier>> {
   const files = p.multis['certificate-chain']!;
   const publicCaStore = files.length === 0;
   const roots = publicCaStore
     ? tls.rootCertificates.flatMap((pem) => parsePemCertificates(pem, 'the Node.js CA store'))
     : files.flatMap((f) => parsePemCertificates(readKeyFile(f, 'certificate chain'), f));
-  if (p.flags['log-fingerprints']) roots.forEach((r) => err(safeText`[  init  ] sha256 Fingerprint: ${fingerprint(r)}\n`));
-  return { value: await signingMethod('certificate').makeVerifier({ roots }), warnings: [], publicCaStore };
+  const logFingerprints = p.flags['log-fingerprints'];
+  if (logFingerprints) roots.forEach((r) => err(safeText`[  init  ] sha256 Fingerprint: ${fingerprint(r)}\n`));
+  const afterVerify = (result: VerificationResult, json: boolean): string[] => {
+    if (result.signer.method !== 'certificate') return [];
+    if (logFingerprints) err(safeText`[ verify ] sha256 Fingerprint: ${result.signer.fingerprint}\n`);
+    // Only what was accepted needs the warning: a failure stays one line.
+    if (!publicCaStore || !result.ok) return [];
+    if (!json) err(safeText`${publicCaSignerLine(result.signer)}\n`);
+    return [PUBLIC_CA_WARNING];
+  };
+  return { value: await signingMethod('certificate').makeVerifier({ roots }), warnings: [], afterVerify };
 }
 
 export const PUBLIC_CA_WARNING = 'No --certificate-chain: the signing certificate was checked against every public CA in the '

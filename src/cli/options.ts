@@ -5,8 +5,8 @@ import { OptionSpecs } from './args';
 
 // The reference CLI's options, command by command, plus this tool's additions.
 
-export const PKI_METHODS = ['sigstore', 'key', 'certificate', 'pkcs11-key', 'pkcs11-certificate'] as const;
-export type PkiMethod = (typeof PKI_METHODS)[number];
+/** The reference CLI's method names: one that core has not registered (a PKCS #11 token) is recognised, then refused. */
+export const REFERENCE_METHODS: readonly string[] = ['sigstore', 'key', 'certificate', 'pkcs11-key', 'pkcs11-certificate'];
 
 export const COMMON: OptionSpecs = {
   'ignore-paths': { kind: 'multi', metavar: 'PATH', help: 'File paths to ignore when signing or verifying.' },
@@ -55,9 +55,9 @@ const VERIFY_EXTRAS: Partial<Record<MethodId, OptionSpecs>> = {
   certificate: { 'log-fingerprints': { kind: 'flag', help: 'Log the SHA-256 fingerprints of the anchors and the signature\'s certificates.' } },
 };
 
-/** A method's declared inputs as flags: a file or text is a string, several files a repeatable option. */
+/** A method's declared inputs as flags: several files are a repeatable option, anything else a string. */
 function inputFlags(inputs: readonly MethodInput[]): OptionSpecs {
-  return Object.fromEntries(inputs.map((i) => [i.flag, i.kind === 'files'
+  return Object.fromEntries(inputs.map((i) => [i.flag, i.kind === 'certificates'
     ? { kind: 'multi', metavar: i.metavar, help: i.help }
     : { kind: 'string', ...(i.required ? { required: true } : {}), metavar: i.metavar, help: i.help }]));
 }

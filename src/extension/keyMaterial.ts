@@ -10,9 +10,12 @@ export async function pickFiles(title: string, many = false): Promise<string[] |
   return uris?.map((u) => u.fsPath);
 }
 
-/** Asks for a method's file input with its prompt. */
-export function pickInput(input: MethodInput): Promise<string[] | undefined> {
-  return pickFiles(input.prompt ?? input.help, input.kind === 'files');
+/** Asks for a method's input with its prompt: a file or files, or a line of text (hidden if secret). */
+export async function pickInput(input: MethodInput): Promise<string[] | undefined> {
+  const title = input.prompt ?? input.help;
+  if (input.kind !== 'text' && input.kind !== 'secret') return pickFiles(title, input.kind === 'certificates');
+  const text = await vscode.window.showInputBox({ title, password: input.kind === 'secret', ignoreFocusOut: true });
+  return text === undefined ? undefined : [text];
 }
 
 /**

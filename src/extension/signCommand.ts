@@ -3,14 +3,14 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { KeyObject, createPublicKey } from 'node:crypto';
 import {
-  HashPool, MethodId, MethodInput, ModelSigningError, SIGNING_METHODS, Signer, Verifier, listModelFiles, parsePemCertificates, signModel, signingMethod,
+  HashPool, InputValues, MethodId, MethodInput, ModelSigningError, SIGNING_METHODS, Signer, Verifier, listModelFiles, signModel, signerFromInputs,
+  signingMethod, verifierFromInputs,
 } from '../core';
 import { safeText } from '../core/display';
 import { STATE } from './constants';
 import { loadKeyInteractively, pickInput } from './keyMaterial';
 import { ModelTarget, pickTarget } from './modelTarget';
 import { notify } from './notify';
-import { readKeyFile } from '../core/io/readInputFile';
 import { formatBytes } from '../core/units';
 import { withHashingProgress } from './progress';
 import { IdentitySource, chooseIdentitySource, identityProvider, trustConfigFromSettings } from './sigstoreIdentity';
@@ -79,41 +79,54 @@ async function chooseMethod(context: vscode.ExtensionContext): Promise<MethodId 
   return (await vscode.window.showQuickPick(items, { title: 'Sign Model with', ignoreFocusOut: true }))?.method;
 }
 
-/** The signer, and for a key the verifier of what it signs, so the badge can show the result at once. */
-async function makeSigner(method: MethodId, deps: SignDeps, args: SignModelArgs): Promise<{ signer: Signer; verifier?: Verifier } | undefined> {
-  if (method === 'sigstore') {
+type MadeSigner = { signer: Signer; verifier?: Verifier };
+
+/** Keyless signing asks for an identity, not files: the one method the extension collects its own way. */
+const OWN_SIGNERS: Partial<Record<MethodId, (deps: SignDeps, args: SignModelArgs) => Promise<MadeSigner | undefined>>> = {
+  sigstore: async (_deps, args) => {
     const trust = await trustConfigFromSettings();
     const source = args.identitySource ?? (await chooseIdentitySource());
     const identity = source && (await identityProvider(source, trust, args.identityToken));
     return identity && { signer: await signingMethod('sigstore').makeSigner({ trustConfig: trust, identity }) };
-  }
-  const inputs = await keyInputs(signingMethod(method).inputs.sign, deps, args);
-  if (!inputs) return undefined;
-  const { privateKey, files } = inputs;
-  if (method === 'key') return { signer: await signingMethod('key').makeSigner({ privateKey }), verifier: await signingMethod('key').makeVerifier({ publicKey: createPublicKey(privateKey) }) };
-  const pem = (key: string, what: string) => files[key]!.flatMap((f) => parsePemCertificates(readKeyFile(f, what), f));
-  return { signer: await signingMethod('certificate').makeSigner({ privateKey, signingCertificate: pem('signingCertificate', 'signing certificate')[0]!, certificateChain: pem('certificateChain', 'certificate chain') }) };
+  },
+};
+
+/**
+ * The signer, from the arguments or the method's declared inputs asked for in order, and when the method
+ * verifies with a public key alone, the verifier of what it signs, so the badge can show the result at once.
+ */
+async function makeSigner(method: MethodId, deps: SignDeps, args: SignModelArgs): Promise<MadeSigner | undefined> {
+  const own = OWN_SIGNERS[method];
+  if (own) return own(deps, args);
+  const { inputs } = signingMethod(method);
+  const collected = await collectInputs(inputs.sign, deps, args);
+  if (!collected) return undefined;
+  const signer = await signerFromInputs(method, collected.values, collected.loaded);
+  const keyInput = inputs.sign.find((i) => i.kind === 'privateKey');
+  const privateKey = keyInput && (collected.loaded[keyInput.name] as KeyObject | undefined);
+  const [publicKey, ...more] = inputs.verify;
+  if (!privateKey || publicKey?.kind !== 'publicKey' || more.length > 0) return { signer };
+  return { signer, verifier: await verifierFromInputs(method, {}, { [publicKey.name]: createPublicKey(privateKey) }) };
 }
 
 /**
- * The private key and the other files a key-based method declares, from the arguments or asked for in the
- * declared order; undefined when a required one is cancelled. The key's password is asked as soon as the key is chosen.
+ * A method's inputs from the arguments (named as the inputs) or asked for in the declared order; undefined
+ * when a required one is cancelled. A private key is loaded as soon as it is chosen, to ask for its password.
  */
-async function keyInputs(inputs: readonly MethodInput[], deps: SignDeps, args: SignModelArgs): Promise<{ privateKey: KeyObject; files: Record<string, string[]> } | undefined> {
+async function collectInputs(inputs: readonly MethodInput[], deps: SignDeps, args: SignModelArgs): Promise<{ values: InputValues; loaded: Record<string, unknown> } | undefined> {
   const given = args as Record<string, string | string[] | undefined>;
-  const files: Record<string, string[]> = {};
-  let privateKey: KeyObject | undefined;
+  const values: Record<string, string[]> = {};
+  const loaded: Record<string, unknown> = {};
   for (const input of inputs) {
     if (!input.prompt) continue;
-    const name = input.flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-    const value = given[name];
+    const value = given[input.name];
     const picked = value === undefined ? await pickInput(input) : [value].flat();
     if (!picked?.length && input.required) return undefined;
-    files[name] = picked ?? [];
-    if (name === 'privateKey') {
-      privateKey = await loadKeyInteractively(files[name][0]!, deps.context.secrets, args.password);
-      if (!privateKey) return undefined;
+    values[input.name] = picked ?? [];
+    if (input.kind === 'privateKey' && picked?.length) {
+      loaded[input.name] = await loadKeyInteractively(picked[0]!, deps.context.secrets, args.password);
+      if (!loaded[input.name]) return undefined;
     }
   }
-  return privateKey && { privateKey, files };
+  return { values, loaded };
 }

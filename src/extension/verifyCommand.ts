@@ -2,9 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
-  Bundle, HashPool, HashProgress, PolicyEntry, VerificationResult, Verifier, bundleKind, describeSigner, evaluatePolicy, isModelSigningError,
-  modelGlob, parseShardName, loadPublicKey, parsePemCertificates, pinIdentity, policyCertificateRoots, policyFilePath, policyPublicKey, publicKeyHint, readBundle, readKeyFile,
-  signingMethod, verifyModel,
+  Bundle, HashPool, HashProgress, InputValues, MethodId, PolicyEntry, VerificationResult, Verifier, bundleKind, describeSigner, evaluatePolicy, isModelSigningError,
+  modelGlob, parseShardName, pinIdentity, policyFilePath, readBundle, signingMethod, verifierFromInputs, verifierFromPolicy, verifyModel,
 } from '../core';
 import { SafeText, safeText } from '../core/display';
 import { pickInput } from './keyMaterial';
@@ -105,36 +104,37 @@ function showModelPolicyProblem(deps: VerifyDeps, target: ModelTarget, error?: P
   if (folder) showPolicyProblem(deps.policyDiagnostics, folder.uri.fsPath, error);
 }
 
-async function chooseVerifier(deps: VerifyDeps, target: ModelTarget, bundle: Bundle, policy: PolicyEntry | undefined, args: VerifyModelArgs): Promise<Verifier | undefined> {
-  const known = deps.remembered.get(target.modelPath);
-  if (args.quiet && known) return known;
-  const kind = bundleKind(bundle);
-  if (kind === 'sigstore') {
+/** Keyless verification takes its identity from the arguments or the policy, or accepts any (trust on first use). */
+const OWN_VERIFIERS: Partial<Record<MethodId, (policy: PolicyEntry | undefined, args: VerifyModelArgs) => Promise<Verifier>>> = {
+  sigstore: async (policy, args) => {
     const trustConfig = await trustConfigFromSettings();
     // One identity given (or the policy's only one): checked exactly. Otherwise verify, then show who
     // signed (trust on first use) or check the policy's list.
     const rule = args.identity && args.issuer ? { identity: args.identity, issuer: args.issuer } : policy?.sigstore.length === 1 ? policy.sigstore[0] : undefined;
     return signingMethod('sigstore').makeVerifier({ trustConfig, identity: rule?.identity ?? '', issuer: rule?.issuer ?? '', anyIdentity: !rule });
-  }
-  if (kind === 'key') {
-    const method = signingMethod('key');
-    const policyKey = policy && policyKeyFor(policy, bundle.verificationMaterial.publicKey?.hint);
-    if (policyKey) return method.makeVerifier({ publicKey: policyKey });
-    if (args.quiet) return known;
-    const file = args.publicKey ?? (await pickInput(method.inputs.verify[0]!))?.[0];
-    return file ? method.makeVerifier({ publicKey: loadPublicKey(readKeyFile(file, 'public key')) }) : undefined;
-  }
-  const method = signingMethod('certificate');
-  if (policy && policy.certificateRoots.length > 0) return method.makeVerifier({ roots: policyCertificateRoots(policy) });
-  if (args.quiet) return known;
-  const roots = args.certificateRoots ?? (await pickInput(method.inputs.verify[0]!));
-  return roots?.length ? method.makeVerifier({ roots: roots.flatMap((f) => parsePemCertificates(readKeyFile(f, 'root certificate'), f)) }) : undefined;
-}
+  },
+};
 
-/** The policy's public key whose hint the signature names (or its only key, for old bundles without a hint). */
-function policyKeyFor(policy: PolicyEntry, hint: string | undefined) {
-  const keys = policy.keys.map((k, i) => policyPublicKey(policy, k, i));
-  return keys.find((k) => hint && publicKeyHint(k) === hint.toLowerCase()) ?? (keys.length === 1 && !hint ? keys[0] : undefined);
+async function chooseVerifier(deps: VerifyDeps, target: ModelTarget, bundle: Bundle, policy: PolicyEntry | undefined, args: VerifyModelArgs): Promise<Verifier | undefined> {
+  const known = deps.remembered.get(target.modelPath);
+  if (args.quiet && known) return known;
+  const method = bundleKind(bundle);
+  const own = OWN_VERIFIERS[method];
+  if (own) return own(policy, args);
+  const fromPolicy = policy && verifierFromPolicy(method, policy, bundle);
+  if (fromPolicy) return fromPolicy;
+  if (args.quiet) return known;
+  // The arguments are named as the inputs, but for the roots (`certificateRoots`, an older name).
+  const given: InputValues = { publicKey: args.publicKey, roots: args.certificateRoots };
+  const values: Record<string, string[]> = {};
+  for (const input of signingMethod(method).inputs.verify) {
+    const value = given[input.name];
+    const picked = value === undefined ? await pickInput(input) : [value].flat().filter(Boolean);
+    // Every input asked is needed: a cancelled one cancels the verification.
+    if (!picked?.length) return undefined;
+    values[input.name] = picked;
+  }
+  return verifierFromInputs(method, values);
 }
 
 /** Trust on first use: after a model with no policy verifies, offer to pin who signed it, for exactly that folder. */

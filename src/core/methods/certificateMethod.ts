@@ -1,5 +1,5 @@
 import type * as crypto from 'node:crypto';
-import { policyCertificates } from '../policy/policyReferences';
+import { policyCertificateRoots, policyCertificates } from '../policy/policyReferences';
 import { CertificateSigner } from '../signing/certificateSigner';
 import { CertificateVerifier, CertificateVerifierOptions } from '../verifying/certificateVerifier';
 import type { SignerInfo } from '../verifying/verifier';
@@ -25,11 +25,11 @@ export const CERTIFICATE_METHOD: SigningMethod<'certificate', CertificateSignerI
   inputs: {
     sign: [
       ...PRIVATE_KEY_INPUTS,
-      { flag: 'signing-certificate', kind: 'file', required: true, metavar: 'PATH', help: 'Path to the signing certificate, as a PEM-encoded file.', prompt: 'Signing certificate (PEM)' },
-      { flag: 'certificate-chain', kind: 'files', required: false, metavar: 'PATH', help: 'Certificate chain to embed, as PEM files (leaf issuer first).', prompt: 'Certificate chain (PEM files; cancel for none)' },
+      { name: 'signingCertificate', flag: 'signing-certificate', kind: 'certificate', what: 'signing certificate', required: true, metavar: 'PATH', help: 'Path to the signing certificate, as a PEM-encoded file.', prompt: 'Signing certificate (PEM)' },
+      { name: 'certificateChain', flag: 'certificate-chain', kind: 'certificates', what: 'certificate chain', required: false, metavar: 'PATH', help: 'Certificate chain to embed, as PEM files (leaf issuer first).', prompt: 'Certificate chain (PEM files; cancel for none)' },
     ],
     verify: [
-      { flag: 'certificate-chain', kind: 'files', required: false, metavar: 'PATH', help: 'Trust anchors, as PEM files (default: the Mozilla CA store built into Node.js).', prompt: 'Trusted root certificates (PEM)' },
+      { name: 'roots', flag: 'certificate-chain', kind: 'certificates', what: 'root certificate', required: false, metavar: 'PATH', help: 'Trust anchors, as PEM files (default: the Mozilla CA store built into Node.js).', prompt: 'Trusted root certificates (PEM)' },
     ],
   },
   // Whatever is neither a key's nor Sigstore's carries a chain (parseBundle has checked that one is there).
@@ -37,6 +37,7 @@ export const CERTIFICATE_METHOD: SigningMethod<'certificate', CertificateSignerI
   makeSigner: async (i) => new CertificateSigner(i.privateKey, i.signingCertificate, i.certificateChain),
   makeVerifier: async (options) => new CertificateVerifier(options),
   describeSigner: (signer) => signer.subject,
+  policyAccepts: (entry) => (entry.certificateRoots.length || entry.certificateFingerprints.length ? 'certificates' : undefined),
   evaluatePolicy(entry, signer, { pass, fail, accepted }) {
     const who = `the certificate '${signer.subject}' issued by '${signer.issuer}'`;
     if (entry.certificateFingerprints.length + entry.certificateRoots.length === 0) return fail(who, accepted);
@@ -53,6 +54,7 @@ export const CERTIFICATE_METHOD: SigningMethod<'certificate', CertificateSignerI
     const pinned = entry.certificateFingerprints.length ? 'the pinned certificate fingerprints' : '';
     return fail(who, [byCa, pinned].filter(Boolean).join(' or '));
   },
+  policyInputs: (entry) => (entry.certificateRoots.length > 0 ? { roots: policyCertificateRoots(entry) } : undefined),
   pin(raw, signer) {
     const l = rawList<string>(raw, 'certificateFingerprints');
     const fp = signer.fingerprint.toUpperCase();

@@ -1,5 +1,7 @@
 import type * as crypto from 'node:crypto';
-import { keyFileHint } from '../policy/policyReferences';
+import type { PolicyEntry } from '../policy/policyFile';
+import { keyFileHint, policyPublicKey } from '../policy/policyReferences';
+import { publicKeyHint } from '../signing/keys';
 import { KeySigner } from '../signing/keySigner';
 import { KeyVerifier } from '../verifying/keyVerifier';
 import type { SignerInfo } from '../verifying/verifier';
@@ -7,9 +9,9 @@ import { MethodInput, SigningMethod, rawList } from './signingMethod';
 
 /** The private key and its password: the key and certificate methods both sign with one. */
 export const PRIVATE_KEY_INPUTS: readonly MethodInput[] = [
-  { flag: 'private-key', kind: 'file', required: true, metavar: 'PATH', help: 'Path to the private key, as a PEM-encoded file.', prompt: 'Private key (PEM)' },
+  { name: 'privateKey', flag: 'private-key', kind: 'privateKey', what: 'private key', required: true, metavar: 'PATH', help: 'Path to the private key, as a PEM-encoded file.', prompt: 'Private key (PEM)' },
   // Asked by the extension when the key needs it, and kept in its secret storage.
-  { flag: 'password', kind: 'text', required: false, metavar: 'TEXT', help: 'Password for the key encryption, if any.' },
+  { name: 'password', flag: 'password', kind: 'secret', required: false, metavar: 'TEXT', help: 'Password for the key encryption, if any.' },
 ];
 
 type KeySignerInfo = Extract<SignerInfo, { method: 'key' }>;
@@ -22,12 +24,13 @@ export const KEY_METHOD: SigningMethod<'key', KeySignerInfo, { privateKey: crypt
   help: { sign: 'Sign a model with an elliptic-curve private key.', verify: 'Verify a model signed with a private key.' },
   inputs: {
     sign: PRIVATE_KEY_INPUTS,
-    verify: [{ flag: 'public-key', kind: 'file', required: true, metavar: 'PATH', help: 'Path to the public key used for verification.', prompt: 'Public key of the signer (PEM)' }],
+    verify: [{ name: 'publicKey', flag: 'public-key', kind: 'publicKey', what: 'public key', required: true, metavar: 'PATH', help: 'Path to the public key used for verification.', prompt: 'Public key of the signer (PEM)' }],
   },
   madeBundle: ({ verificationMaterial: vm }) => Boolean(vm.publicKey),
   makeSigner: async ({ privateKey }) => new KeySigner(privateKey),
   makeVerifier: async ({ publicKey }) => new KeyVerifier(publicKey),
   describeSigner: (signer) => `key ${signer.keyHint.slice(0, 12)}…`,
+  policyAccepts: (entry) => (entry.keys.length || entry.keyHints.length ? 'keys' : undefined),
   evaluatePolicy(entry, signer, { pass, fail, accepted }) {
     const who = `the key ${signer.keyHint.slice(0, 16)}…`;
     if (entry.keyHints.length + entry.keys.length === 0) return fail(who, accepted);
@@ -38,6 +41,10 @@ export const KEY_METHOD: SigningMethod<'key', KeySignerInfo, { privateKey: crypt
     if (match) return pass(`${who} (${match.file})`);
     return fail(who, `the keys ${[...entry.keys, ...entry.keyHints.map((h) => `${h.slice(0, 16)}…`)].join(', ')}`);
   },
+  policyInputs(entry, bundle) {
+    const publicKey = policyKeyFor(entry, bundle.verificationMaterial.publicKey?.hint);
+    return publicKey && { publicKey };
+  },
   pin(raw, signer) {
     const l = rawList<string>(raw, 'keyHints');
     const hint = signer.keyHint.toLowerCase();
@@ -46,3 +53,9 @@ export const KEY_METHOD: SigningMethod<'key', KeySignerInfo, { privateKey: crypt
     return true;
   },
 };
+
+/** The entry's public key whose hint the signature names (or its only key, for old bundles without a hint). */
+function policyKeyFor(entry: PolicyEntry, hint: string | undefined): crypto.KeyObject | undefined {
+  const keys = entry.keys.map((k, i) => policyPublicKey(entry, k, i));
+  return keys.find((k) => hint && publicKeyHint(k) === hint.toLowerCase()) ?? (keys.length === 1 && !hint ? keys[0] : undefined);
+}

@@ -4,20 +4,29 @@ import type { Signer } from '../signing/signer';
 import type { SignerInfo, Verifier } from '../verifying/verifier';
 
 /**
+ * What an input is, which says how a shell collects it and how readMethodInputs reads it: a PEM key or
+ * certificate file, several PEM certificate files, a secret (never asked in a dialog), a line of text.
+ */
+export type InputKind = 'privateKey' | 'publicKey' | 'certificate' | 'certificates' | 'secret' | 'text';
+
+/**
  * One input a method needs from the user. The CLI makes a flag of it and the
  * extension a prompt, so a new method declares its inputs once, here.
  */
 export interface MethodInput {
-  /** The CLI's flag (`private-key`); the extension's argument is its camelCase (`privateKey`). */
+  /** Its key in what the method's signer or verifier is made from, and the extension's argument (`privateKey`). */
+  name: string;
+  /** The CLI's flag (`private-key`; the reference's `--private_key` too, as args.ts reads `_` as `-`). */
   flag: string;
-  /** A file, several files, or a line of text. */
-  kind: 'file' | 'files' | 'text';
+  kind: InputKind;
   /** Optional inputs may be left out (and a prompt cancelled). */
   required: boolean;
   /** The CLI's help line. */
   help: string;
   /** The CLI's placeholder. */
   metavar: string;
+  /** A file input's name in errors ("Cannot read the private key '…'"). */
+  what?: string;
   /** The extension's prompt; inputs without one are asked some other way (settings, secret storage). */
   prompt?: string;
 }
@@ -57,8 +66,12 @@ export interface SigningMethod<Id extends string = string, Info extends SignerIn
   makeVerifier(inputs: V): Promise<Verifier>;
   /** One line naming the signer. */
   describeSigner(signer: Info): string;
+  /** What the entry accepts of this method ("keys"), for a signer of another; undefined if it names none. */
+  policyAccepts(entry: PolicyEntry): string | undefined;
   /** Whether a policy entry accepts the signer (read files it names may throw POLICY_* errors). */
   evaluatePolicy(entry: PolicyEntry, signer: Info, verdicts: PolicyVerdicts): PolicyEvaluation;
+  /** What a policy entry gives the verifier of a bundle, so that nothing is asked; undefined if it names none. */
+  policyInputs?(entry: PolicyEntry, bundle: Bundle): V | undefined;
   /** Adds the signer to a policy entry as written in JSON; false if it was there already. */
   pin(raw: Record<string, unknown>, signer: Info): boolean;
 }

@@ -18,8 +18,8 @@ export const SIGSTORE_METHOD: SigningMethod<'sigstore', SigstoreSignerInfo, Sigs
     // The identity comes from a login, a CI token or the editor's account: each shell asks its own way.
     sign: [],
     verify: [
-      { flag: 'identity', kind: 'text', required: true, metavar: 'TEXT', help: 'The expected identity of the signer (email or workload URI), compared exactly.' },
-      { flag: 'identity-provider', kind: 'text', required: true, metavar: 'URL', help: 'The expected OIDC issuer of that identity, compared exactly.' },
+      { name: 'identity', flag: 'identity', kind: 'text', required: true, metavar: 'TEXT', help: 'The expected identity of the signer (email or workload URI), compared exactly.' },
+      { name: 'issuer', flag: 'identity-provider', kind: 'text', required: true, metavar: 'URL', help: 'The expected OIDC issuer of that identity, compared exactly.' },
     ],
   },
   // A Fulcio certificate, or an older bundle's chain with its log entries.
@@ -27,6 +27,7 @@ export const SIGSTORE_METHOD: SigningMethod<'sigstore', SigstoreSignerInfo, Sigs
   makeSigner: async (options) => sigstoreStack().makeSigstoreSigner(options),
   makeVerifier: async (options) => sigstoreStack().makeSigstoreVerifier(options),
   describeSigner: (signer) => signer.identity,
+  policyAccepts: (entry) => (entry.sigstore.length ? 'Sigstore identities' : undefined),
   evaluatePolicy(entry, signer, { pass, fail, accepted }) {
     const who = `${signer.identity} (issuer ${signer.issuer})`;
     if (entry.sigstore.some((r) => r.identity === signer.identity && r.issuer === signer.issuer)) return pass(who);

@@ -1,7 +1,7 @@
-// Verification policies: the file and setting (policyFile.ts), which entry governs a model and whether its
-// signer passes (policyMatch.ts), trust on first use (pin.ts), path globs (glob.ts).
+// Verification policies: the file and setting (policyFile.ts), which entry governs a model (policyMatch.ts),
+// path globs (glob.ts). Whether a signer passes and pinning one are the methods' (../methods/policyVerdict.ts,
+// ../methods/pinSigner.ts): each method matches policy entries its own way.
 export * from './glob';
 export * from './jsonLocation';
-export * from './pin';
 export * from './policyFile';
 export * from './policyMatch';

@@ -1,5 +1,6 @@
 import { GlobOptions } from './glob';
-import { Policy, PolicyEntry, findPolicy } from './policy';
+import { Policy, PolicyEntry } from './policyFile';
+import { findPolicy } from './policyMatch';
 
 /**
  * Where a policy comes from. In order of precedence: the user's own settings,

@@ -2,10 +2,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ModelSigningError, errnoCode } from '../errors';
 import { writeFileAtomic } from '../io/atomicWrite';
-import { methodOfSigner } from '../methods/registry';
+import { compileGlob, escapeGlob, normalizeGlob, workspaceRelativePath } from '../policy/glob';
+import { PolicyEntry, parsePolicyJson, parsePolicy, readPolicyText } from '../policy/policyFile';
 import { SignerInfo } from '../verifying/verifier';
-import { compileGlob, escapeGlob, normalizeGlob, workspaceRelativePath } from './glob';
-import { PolicyEntry, parsePolicyJson, parsePolicy, readPolicyText } from './policyFile';
+import { methodOfSigner } from './registry';
 
 /**
  * The glob that names exactly one model folder (or file): its path relative
