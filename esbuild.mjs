@@ -45,6 +45,19 @@ const builds = [
   { ...common, entryPoints: { sigstore: 'src/cli/sigstoreMethod.ts' }, outdir: 'dist' },
   // `provenance verify|show`, also loaded by dist/cli.js only when used.
   { ...common, entryPoints: { provenance: 'src/cli/provenance.ts' }, outdir: 'dist' },
+  // The provenance panel's page script, for the webview's browser: one IIFE, no Node, no vscode.
+  // Its own folder, which is all of dist/ the webview may load (the panel's localResourceRoots).
+  {
+    entryPoints: { provenance: 'src/webview/provenance/main.ts' },
+    outdir: 'dist/webview',
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'warning',
+  },
 ];
 
 // The integration suite, run inside the extension host: the mocha runner (index.ts) and every

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 export interface PanelPage {
   /** The webview's own origin for resources (webview.cspSource). */
   cspSource: string;
-  /** webview.asWebviewUri of media/provenance/panel.css and panel.js. */
+  /** webview.asWebviewUri of media/provenance/panel.css and dist/webview/provenance.js. */
   styleUri: string;
   scriptUri: string;
   /** A fresh nonce per page (see newNonce). */

@@ -70,18 +70,20 @@ export class ProvenancePanel implements vscode.Disposable {
   private constructor(extensionUri: vscode.Uri, private readonly log: vscode.LogOutputChannel, options: ProvenancePanelOptions) {
     this.options = options;
     const media = vscode.Uri.joinPath(extensionUri, 'media', 'provenance');
+    // The page's script, bundled by esbuild.mjs from src/webview/provenance.
+    const scripts = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
     this.panel = vscode.window.createWebviewPanel(PROVENANCE_VIEW_TYPE, `Provenance: ${path.basename(options.file)}`, vscode.ViewColumn.Active, {
-      enableScripts: true, // the nonce'd panel.js only (see the CSP)
+      enableScripts: true, // the nonce'd provenance.js only (see the CSP)
       enableForms: false,
       enableCommandUris: false,
-      localResourceRoots: [media],
+      localResourceRoots: [media, scripts],
     });
     this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'model-signing.svg');
     const webview = this.panel.webview;
     webview.html = panelHtml({
       cspSource: webview.cspSource,
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'panel.css')).toString(),
-      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'panel.js')).toString(),
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(scripts, 'provenance.js')).toString(),
       nonce: newNonce(),
       title: this.panel.title,
     });

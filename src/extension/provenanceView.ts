@@ -1,96 +1,15 @@
 // What the provenance panel shows, as plain JSON: the extension turns the core's reports into
-// this and posts it to the webview, whose script (media/provenance/panel.js) only lays it out.
+// this and posts it to the webview, whose script (src/webview/provenance) only lays it out.
 // Every decision about what may be a link is made here, and checked again by the script.
 // Pure (no vscode), so it is unit-tested in plain Node.
 import * as path from 'node:path';
 import { displayDeep, jsonText } from '../core/display';
 import type { ModelFormat } from '../core/formats/types';
-import type { PolicyCheck, ProvenanceReport, ReportCheck, ReportVerdict, SubjectMatch } from '../core/provenance/types';
+import type { ProvenanceReport, ReportCheck, SubjectMatch } from '../core/provenance/types';
 import { failedChecks, fileVerdict } from '../core/provenance/verifying/verdict';
+import type { LinkView, ProvenanceView, SignatureView, StatementView, SubjectMark, SubjectView } from './provenanceMessages';
 
-/** Text, and a URL when (and only when) it is http(s). */
-export interface LinkView {
-  text: string;
-  url?: string;
-}
-
-export type SubjectMark = 'file' | 'root-digest' | 'changed' | 'none' | 'other-artifact' | 'unchecked';
-
-export interface SubjectView {
-  name: string;
-  /** `algorithm:hex`, one per digest of the subject. */
-  digests: string[];
-  mark: SubjectMark;
-  /** One line saying what the mark means for this subject. */
-  detail: string;
-  files: string[];
-  format?: { label: string; summary: string; facts: Array<[string, string]> };
-}
-
-export interface SignatureView {
-  status: 'verified' | 'incomplete' | 'failed';
-  /** "Verified", "Incomplete: no transparency-log evidence", "Failed: …". */
-  label: string;
-  method: 'sigstore' | 'key';
-  identity?: string;
-  issuer?: string;
-  keyId?: string;
-  claims: Array<[string, LinkView]>;
-  validity?: string;
-  transparencyLog: 'present' | 'absent';
-  signedAt?: string;
-}
-
-export interface StatementView {
-  /** "Statement 1 of 2 (line 1)". */
-  heading: string;
-  /** The core's verdict ('skipped': a Cloud Build item whose signature does not verify while another's does). */
-  verdict: ReportVerdict;
-  ok: boolean;
-  /** Why it does not pass: its failed checks, one line each (empty unless it failed). */
-  problems: string[];
-  /** Why it was left out, when skipped. */
-  skippedReason?: string;
-  /** The builder as verified (the certificate's workflow, or the predicate's for BYOB and Cloud Build). */
-  verifiedBuilderId?: string;
-  warnings: string[];
-  form: string;
-  predicateType: string;
-  statementType: string;
-  buildType?: string;
-  unknownPredicate: boolean;
-  builderId?: string;
-  source?: { repository: LinkView; commit?: LinkView; ref?: string };
-  workflow?: LinkView;
-  run?: LinkView;
-  trigger?: string;
-  startedOn?: string;
-  finishedOn?: string;
-  /** Raw JSON values, laid out as a key/value tree by the script. */
-  parameters?: unknown;
-  internalParameters?: unknown;
-  dependencies: Array<{ label: LinkView; digests: string[] }>;
-  subjects: SubjectView[];
-  signature: SignatureView;
-  policy: PolicyCheck[];
-  /** The statement, pretty-printed. */
-  rawStatement: string;
-}
-
-export interface ProvenanceView {
-  file: string;
-  fileName: string;
-  modelPath?: string;
-  modelRootDigest?: string;
-  /** What the signatures were checked with. */
-  trust: string;
-  checkedAt: string;
-  /** The file could not be read as provenance at all. */
-  error?: string;
-  /** The file's verdict from the core (fileVerdict): 'failed' also when the file could not be read. */
-  verdict: 'ok' | 'failed';
-  statements: StatementView[];
-}
+export type { LinkView, ProvenanceView, SignatureView, StatementView, SubjectMark, SubjectView };
 
 export interface ViewContext {
   file: string;

@@ -128,7 +128,7 @@ suite('Provenance viewer', () => {
     assert.ok(!html.includes('onerror') && !html.includes('acme'), 'no provenance data in the HTML itself');
     const options = panel.panel.webview.options;
     assert.equal(options.enableScripts, true);
-    assert.deepEqual(options.localResourceRoots?.map((u) => path.relative(vscode.extensions.getExtension(`${publisher}.${name}`)!.extensionUri.fsPath, u.fsPath)), [path.join('media', 'provenance')]);
+    assert.deepEqual(options.localResourceRoots?.map((u) => path.relative(vscode.extensions.getExtension(`${publisher}.${name}`)!.extensionUri.fsPath, u.fsPath)), [path.join('media', 'provenance'), path.join('dist', 'webview')]);
 
     // The page asked for the data (ready) and the extension delivered it.
     const view = await nextView(panel, 'a view with the subjects checked', (v) => v.statements.length === 1 && subject(v, 'config.json')?.mark === 'file');

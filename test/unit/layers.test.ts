@@ -100,3 +100,18 @@ it('the extension notifies only through notify.ts, which takes SafeText', () => 
     assert.doesNotMatch(fs.readFileSync(f, 'utf8'), /window\.show(Information|Warning|Error)Message/, `${f} shows a notification itself`);
   }
 });
+
+it('the webview page scripts import only each other and, as types, the messages they share with the extension', () => {
+  const webview = sources(path.join(REPO, 'src/webview'));
+  assert.ok(webview.length > 0);
+  for (const f of webview) {
+    const text = fs.readFileSync(f, 'utf8');
+    assert.doesNotMatch(text, /\binnerHTML\b|outerHTML|insertAdjacentHTML|document\.write/, `${f} parses HTML: use textContent`);
+    for (const spec of imports(f)) {
+      const target = path.resolve(path.dirname(f), spec);
+      if (target.startsWith(path.join(REPO, 'src/webview') + path.sep)) continue;
+      assert.equal(target, path.join(REPO, 'src/extension/provenanceMessages'), `${f} imports ${spec}`);
+      assert.match(text, new RegExp(`import type [^;]+ from '${spec}';`), `${f} imports ${spec} for its types only`);
+    }
+  }
+});

@@ -540,9 +540,49 @@ describe('the JSON schema of the policy file and of the setting', () => {
     [entry({ sigstor: [{ identity: 'a', issuer: 'b' }] }), false],
     [entry({ sigstore: [{ identity: 'a', issuer: 'b', note: 'x' }] }), false],
     [{ models: [], extra: true }, false],
+    [entry({ path: '  ' }), false],
+    [entry({ path: '../up' }), false],
+    [entry({ path: 'a/../b' }), false],
+    [entry({ path: 'a/..' }), false],
+    [entry({ path: 'a/..b' }), true],
+    [entry({ path: '.../x' }), true],
+    [entry({ path: './a//b' }), true],
+    [entry({ path: 'a\\!b' }), true],
+    [entry({ path: 'c:/x' }), false],
+    [entry({ sigstore: [] }), true],
+    [{ models: [{ path: 'm', sigstore: [] }] }, false],
+    [{ models: [ok, ok] }, true],
+    [entry({ keys: [''] }), false],
+    [entry({ keys: [5] }), false],
+    [entry({ certificateRoots: [''] }), false],
+    [entry({ keyHints: ['g'.repeat(64)] }), false],
+    [entry({ sigstore: [{ identity: '', issuer: 'x' }] }), false],
+    [entry({ sigstore: [{ identity: ' a', issuer: 'x' }] }), false],
+    [entry({ certificateFingerprints: ['ab'.repeat(32) + ':'] }), true],
+    [entry({ certificateFingerprints: ['a:' + 'b'.repeat(63)] }), true],
+    [entry({ certificateFingerprints: ['ab'.repeat(31)] }), false],
+    [entry({ certificateFingerprints: ['ab'.repeat(32) + 'a'] }), false],
+    [{ models: null }, false],
+    [{ $schema: 1 }, false],
+    [[], false],
   ];
 
   it('is draft-07', () => assert.equal(schema.$schema, 'http://json-schema.org/draft-07/schema#'));
+
+  // VS Code resolves no $ref in a setting's schema (microsoft/vscode#97662), so package.json holds a copy.
+  it("the setting's schema is the file's models list, $refs inlined", () => {
+    const inline = (s: unknown): unknown => {
+      if (Array.isArray(s)) return s.map(inline);
+      if (typeof s !== 'object' || s === null) return s;
+      const ref = (s as { $ref?: string }).$ref;
+      if (ref) return inline(schema.definitions[ref.replace('#/definitions/', '')]);
+      return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, inline(v)]));
+    };
+    const setting = pkg.contributes.configuration.properties['modelSigning.verify.policy'];
+    assert.deepEqual(setting.items, inline(schema.definitions.entry), "copy media/model-signing.schema.json's definitions.entry, $refs inlined, to the setting's items");
+    assert.equal(setting.type, schema.properties.models.type);
+    assert.deepEqual(setting.default, schema.properties.models.default);
+  });
 
   it('the file schema, the setting schema and the parser agree on every sample', () => {
     for (const [doc, valid] of samples) {
