@@ -58,7 +58,7 @@ export function main(argv: readonly string[], io?: Terminal): Promise<number> {
 }
 
 async function dispatch(argv: readonly string[]): Promise<number> {
-  let rest = [...argv];
+  const rest = [...argv];
   // Global options come before the command, as with click groups.
   while (rest[0]?.startsWith('-')) {
     const opt = rest.shift()!.replace(/_/g, '-');

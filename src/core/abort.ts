@@ -32,6 +32,6 @@ export function raceSignal<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
 }
 
 /** Runs `work` now, as the body of an async function would: its result or its throw as a promise. */
-export function settle<T>(work: () => T): Promise<T> {
+export function settle<T>(work: () => T | PromiseLike<T>): Promise<T> {
   return new Promise<T>((resolve) => resolve(work()));
 }

@@ -221,7 +221,7 @@ export class ProvenancePanel implements vscode.Disposable {
 
   /** Watches the provenance file and the model's files. */
   private watch(): void {
-    this.watchers.forEach((w) => w.dispose());
+    for (const w of this.watchers) w.dispose();
     const onChange = () => this.schedule();
     const watcher = (base: string, pattern: string) => {
       const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(base), pattern));
@@ -240,8 +240,8 @@ export class ProvenancePanel implements vscode.Disposable {
     ProvenancePanel.open.delete(this.options.file);
     clearTimeout(this.timer);
     this.running?.abort();
-    this.watchers.forEach((w) => w.dispose());
-    this.disposables.forEach((d) => d.dispose());
+    for (const w of this.watchers) w.dispose();
+    for (const d of this.disposables) d.dispose();
     this.panel.dispose();
   }
 

@@ -571,17 +571,18 @@ describe('the JSON schema of the policy file and of the setting', () => {
 
   // VS Code resolves no $ref in a setting's schema (microsoft/vscode#97662), so package.json holds a copy.
   it("the setting's schema is the file's models list, $refs inlined", () => {
+    const definitions = schema.definitions!;
     const inline = (s: unknown): unknown => {
       if (Array.isArray(s)) return s.map(inline);
       if (typeof s !== 'object' || s === null) return s;
       const ref = (s as { $ref?: string }).$ref;
-      if (ref) return inline(schema.definitions[ref.replace('#/definitions/', '')]);
+      if (ref) return inline(definitions[ref.replace('#/definitions/', '')]);
       return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, inline(v)]));
     };
-    const setting = pkg.contributes.configuration.properties['modelSigning.verify.policy'];
-    assert.deepEqual(setting.items, inline(schema.definitions.entry), "copy media/model-signing.schema.json's definitions.entry, $refs inlined, to the setting's items");
-    assert.equal(setting.type, schema.properties.models.type);
-    assert.deepEqual(setting.default, schema.properties.models.default);
+    const models = schema.properties!['models']!;
+    assert.deepEqual(setting!.items, inline(definitions['entry']), "copy media/model-signing.schema.json's definitions.entry, $refs inlined, to the setting's items");
+    assert.equal(setting!.type, models.type);
+    assert.deepEqual(setting!.default, models.default);
   });
 
   it('the file schema, the setting schema and the parser agree on every sample', () => {
@@ -617,6 +618,7 @@ interface JsonSchema {
   minLength?: number;
   pattern?: string;
   anyOf?: JsonSchema[];
+  default?: unknown;
 }
 
 /** Checks a value against the keywords of JsonSchema ($ref only to #/definitions); returns the JSON paths of the failures. */

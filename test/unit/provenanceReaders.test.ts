@@ -3,12 +3,11 @@
 // reader says, typed, what its form decides downstream (labels, how a key
 // signature is checked, whether its statements are alternatives).
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import { describe, it } from 'node:test';
 import { FormatError } from '../../src/core/errors';
 import { PROVENANCE_READERS } from '../../src/core/provenance/reading/forms/registry';
 import { readProvenanceFile } from '../../src/core/provenance/reading/provenanceFile';
-import { SLSA_VECTORS, writeProvenance } from '../helpers/provenance';
+import { SLSA_VECTORS, readGcloudProvenance, writeProvenance } from '../helpers/provenance';
 
 describe('provenance readers', () => {
   it('a JSON object no reader accepts: PROVENANCE_INVALID, naming the place and every form', async () => {
@@ -24,8 +23,8 @@ describe('provenance readers', () => {
   });
 
   it('the first reader that accepts a value reads it: gcloud output with an envelope\'s keys too is gcloud output', async () => {
-    const gcloud = JSON.parse(fs.readFileSync(SLSA_VECTORS.GCB02, 'utf8'));
-    const both = { ...gcloud, ...gcloud.provenance_summary.provenance[0].envelope };
+    const gcloud = readGcloudProvenance(SLSA_VECTORS.GCB02);
+    const both = { ...gcloud, ...gcloud.provenance_summary.provenance[0]!.envelope };
     const docs = await readProvenanceFile(writeProvenance('both.json', both));
     assert.deepEqual(docs.map((d) => d.form), gcloud.provenance_summary.provenance.map(() => 'gcb'));
   });

@@ -5,6 +5,7 @@ import { CertificateVerifier, CertificateVerifierOptions } from '../verifying/ce
 import type { SignerInfo } from '../verifying/verifier';
 import { PRIVATE_KEY_INPUTS } from './keyMethod';
 import { SigningMethod, rawList } from './signingMethod';
+import { settle } from '../abort';
 
 type CertificateSignerInfo = Extract<SignerInfo, { method: 'certificate' }>;
 
@@ -34,8 +35,8 @@ export const CERTIFICATE_METHOD: SigningMethod<'certificate', CertificateSignerI
   },
   // Whatever is neither a key's nor Sigstore's carries a chain (parseBundle has checked that one is there).
   madeBundle: ({ verificationMaterial: vm }) => !vm.publicKey && !vm.certificate && (vm.tlogEntries?.length ?? 0) === 0,
-  makeSigner: async (i) => new CertificateSigner(i.privateKey, i.signingCertificate, i.certificateChain),
-  makeVerifier: async (options) => new CertificateVerifier(options),
+  makeSigner: (i) => settle(() => new CertificateSigner(i.privateKey, i.signingCertificate, i.certificateChain)),
+  makeVerifier: (options) => settle(() => new CertificateVerifier(options)),
   describeSigner: (signer) => signer.subject,
   policyAccepts: (entry) => (entry.certificateRoots.length || entry.certificateFingerprints.length ? 'certificates' : undefined),
   evaluatePolicy(entry, signer, { pass, fail, accepted }) {

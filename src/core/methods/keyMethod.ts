@@ -6,6 +6,7 @@ import { KeySigner } from '../signing/keySigner';
 import { KeyVerifier } from '../verifying/keyVerifier';
 import type { SignerInfo } from '../verifying/verifier';
 import { MethodInput, SigningMethod, rawList } from './signingMethod';
+import { settle } from '../abort';
 
 /** The private key and its password: the key and certificate methods both sign with one. */
 export const PRIVATE_KEY_INPUTS: readonly MethodInput[] = [
@@ -27,8 +28,8 @@ export const KEY_METHOD: SigningMethod<'key', KeySignerInfo, { privateKey: crypt
     verify: [{ name: 'publicKey', flag: 'public-key', kind: 'publicKey', what: 'public key', required: true, metavar: 'PATH', help: 'Path to the public key used for verification.', prompt: 'Public key of the signer (PEM)' }],
   },
   madeBundle: ({ verificationMaterial: vm }) => Boolean(vm.publicKey),
-  makeSigner: async ({ privateKey }) => new KeySigner(privateKey),
-  makeVerifier: async ({ publicKey }) => new KeyVerifier(publicKey),
+  makeSigner: ({ privateKey }) => settle(() => new KeySigner(privateKey)),
+  makeVerifier: ({ publicKey }) => settle(() => new KeyVerifier(publicKey)),
   describeSigner: (signer) => `key ${signer.keyHint.slice(0, 12)}…`,
   policyAccepts: (entry) => (entry.keys.length || entry.keyHints.length ? 'keys' : undefined),
   evaluatePolicy(entry, signer, { pass, fail, accepted }) {

@@ -39,8 +39,8 @@ export interface PolicyEvaluation {
 
 /** How a method words the policy's verdict (the entry's name and source are the same for every method). */
 export interface PolicyVerdicts {
-  pass(who: string): PolicyEvaluation;
-  fail(who: string, accepts: string): PolicyEvaluation;
+  pass: (who: string) => PolicyEvaluation;
+  fail: (who: string, accepts: string) => PolicyEvaluation;
   /** What the entry accepts, for a signer of a method it names nothing for. */
   accepted: string;
 }

@@ -2,6 +2,7 @@ import type { SigstoreSignerOptions } from '../sigstore/sigstoreSigner';
 import type { SigstoreVerifierOptions } from '../sigstore/sigstoreVerifier';
 import type { SignerInfo } from '../verifying/verifier';
 import { SigningMethod, rawList } from './signingMethod';
+import { settle } from '../abort';
 
 type SigstoreSignerInfo = Extract<SignerInfo, { method: 'sigstore' }>;
 
@@ -24,8 +25,8 @@ export const SIGSTORE_METHOD: SigningMethod<'sigstore', SigstoreSignerInfo, Sigs
   },
   // A Fulcio certificate, or an older bundle's chain with its log entries.
   madeBundle: ({ verificationMaterial: vm }) => !vm.publicKey && (Boolean(vm.certificate) || (vm.tlogEntries?.length ?? 0) > 0),
-  makeSigner: async (options) => sigstoreStack().makeSigstoreSigner(options),
-  makeVerifier: async (options) => sigstoreStack().makeSigstoreVerifier(options),
+  makeSigner: (options) => settle(() => sigstoreStack().makeSigstoreSigner(options)),
+  makeVerifier: (options) => settle(() => sigstoreStack().makeSigstoreVerifier(options)),
   describeSigner: (signer) => signer.identity,
   policyAccepts: (entry) => (entry.sigstore.length ? 'Sigstore identities' : undefined),
   evaluatePolicy(entry, signer, { pass, fail, accepted }) {

@@ -19,7 +19,7 @@ export function parseInTotoStatement(payload: Buffer, where: string): InTotoStat
   if (!('predicate' in json) || json.predicate === null || json.predicate === undefined) throw invalid(where, 'the statement has no predicate');
   if (!Array.isArray(json.subject) || json.subject.length === 0) throw invalid(where, 'the statement has no subject');
   const subject = json.subject.map((s, i) => parseSubject(s, i, where));
-  return { ...json, _type: json._type, subject, predicateType: json.predicateType, predicate: json.predicate } as InTotoStatement;
+  return { ...json, _type: json._type, subject, predicateType: json.predicateType, predicate: json.predicate };
 }
 
 function parseSubject(s: unknown, i: number, where: string): Subject {

@@ -52,7 +52,7 @@ function summarizeV1(predicateType: string, p: Json): ProvenanceSummary {
   const runIds: { id?: string; attempt?: string } = runOf(invocation) ?? {};
   const runId = str(internal.GITHUB_RUN_ID) ?? runIds.id;
   const attempt = str(internal.GITHUB_RUN_ATTEMPT) ?? runIds.attempt;
-  if (invocation || runId) s.run = compact({ id: runId, attempt, url: isUrl(invocation) ? invocation : undefined }) as ProvenanceSummary['run'];
+  if (invocation || runId) s.run = compact({ id: runId, attempt, url: isUrl(invocation) ? invocation : undefined });
   set(s, 'trigger', str(githubInternal.event_name) ?? str(internal.GITHUB_EVENT_NAME));
   if (def.externalParameters !== undefined) s.parameters = def.externalParameters;
   if (def.internalParameters !== undefined) s.internalParameters = def.internalParameters;
@@ -80,7 +80,7 @@ function summarizeV02(predicateType: string, p: Json): ProvenanceSummary {
   const runId = str(env.github_run_id);
   const attempt = str(env.github_run_attempt);
   if (runId) {
-    s.run = compact({ id: runId, attempt, url: repo?.startsWith('https://github.com/') ? `${repo}/actions/runs/${runId}${attempt ? `/attempts/${attempt}` : ''}` : undefined }) as ProvenanceSummary['run'];
+    s.run = compact({ id: runId, attempt, url: repo?.startsWith('https://github.com/') ? `${repo}/actions/runs/${runId}${attempt ? `/attempts/${attempt}` : ''}` : undefined });
   } else if (str(meta.buildInvocationID)) {
     s.run = { id: str(meta.buildInvocationID) };
   }
@@ -168,7 +168,7 @@ function gitUri(repo: string | undefined, ref: string | undefined): string | und
 function descriptor(d: unknown): { uri?: string; name?: string; digest?: Record<string, string> } {
   const o = obj(d);
   const digest = isObject(o.digest) ? Object.fromEntries(Object.entries(o.digest).filter(([, v]) => typeof v === 'string')) as Record<string, string> : undefined;
-  return compact({ uri: str(o.uri), name: str(o.name), digest }) as { uri?: string; name?: string; digest?: Record<string, string> };
+  return compact({ uri: str(o.uri), name: str(o.name), digest });
 }
 
 function digestOf(d: Record<string, string> | undefined): string | undefined {

@@ -23,11 +23,11 @@ import { ProvenanceSignatureOptions, decodeSigOrEmpty, failed, missingTrust } fr
 
 /** A keyless bundle: everything @sigstore/verify checks, against our trusted root. */
 export function checkSigstoreBundle(doc: ProvenanceDocument, certificate: CertificateClaims, options: ProvenanceSignatureOptions): ProvenanceSignatureCheck {
-  const tlogEntries = (doc.bundle!.verificationMaterial.tlogEntries ?? []) as Array<Record<string, unknown>>;
-  const transparencyLog = tlogEntries.length > 0 ? 'present' : 'absent';
+  const transparencyLog = (doc.bundle!.verificationMaterial.tlogEntries?.length ?? 0) > 0 ? 'present' : 'absent';
   if (!options.trustConfig) return failed('sigstore', missingTrust(), [], certificate, transparencyLog);
   try {
-    const entity = toSignedEntity(bundleFromJSON(doc.bundle));
+    const bundle = bundleFromJSON(doc.bundle);
+    const entity = toSignedEntity(bundle);
     verifierFor(options.trustConfig).verify(entity);
     // The claims the policy reads must be those of the certificate Sigstore just verified.
     if (entity.key.$case !== 'certificate' || !entity.key.certificate.root.toDER().equals(pemToDer(doc.certificatePem ?? ''))) {
@@ -40,9 +40,9 @@ export function checkSigstoreBundle(doc: ProvenanceDocument, certificate: Certif
     }
     const signedAt = times.sort((a, b) => a.getTime() - b.getTime())[0]?.toISOString();
     const tsa = entity.timestamps.filter((t) => t.$case === 'timestamp-authority').length;
-    const logDetail = tlogEntries.map((e) => {
+    const logDetail = bundle.verificationMaterial.tlogEntries.map((e) => {
       const evidence = [e.inclusionPromise ? 'inclusion promise' : '', e.inclusionProof ? 'inclusion proof' : ''].filter(Boolean).join(' and ');
-      return `Rekor entry ${String(e.logIndex ?? '?')} (${evidence || 'no inclusion evidence'})`;
+      return `Rekor entry ${e.logIndex ?? '?'} (${evidence || 'no inclusion evidence'})`;
     }).join('; ');
     return {
       status: 'verified',
@@ -53,7 +53,7 @@ export function checkSigstoreBundle(doc: ProvenanceDocument, certificate: Certif
       steps: [
         { name: 'dsse-signature', status: 'ok' },
         { name: 'certificate-chain', status: 'ok', detail: `chains to the trusted root at ${signedAt ?? 'the log time'}` },
-        { name: 'transparency-log', status: tlogEntries.length > 0 ? 'ok' : 'absent', ...(logDetail ? { detail: logDetail } : {}) },
+        { name: 'transparency-log', status: transparencyLog === 'present' ? 'ok' : 'absent', ...(logDetail ? { detail: logDetail } : {}) },
         { name: 'timestamp', status: tsa > 0 ? 'ok' : 'absent', ...(tsa > 0 ? { detail: `${tsa} RFC 3161 timestamp(s)` } : {}) },
         { name: 'signing-time', status: 'ok', detail: `signed at ${signedAt ?? '?'}, inside the certificate's validity ${certificate.notBefore} – ${certificate.notAfter}` },
       ],

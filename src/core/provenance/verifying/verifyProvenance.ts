@@ -112,7 +112,7 @@ async function hashModel(provenanceFile: string, modelPath: string, options: Ver
 
 /** The caller's pool, else worker threads on the hashWorker.js beside this bundle, else inline (sources run directly). */
 function poolFor(given?: HashPool): { pool: HashPool; dispose: () => Promise<void> } {
-  if (given) return { pool: given, dispose: async () => undefined };
+  if (given) return { pool: given, dispose: () => Promise.resolve() };
   const script = path.join(__dirname, 'hashWorker.js');
   const pool: HashPool = fs.existsSync(script) ? new WorkerHashPool({ workerScript: script }) : new InlineHashPool();
   return { pool, dispose: () => pool.dispose() };

@@ -18,7 +18,7 @@ function otherSigner({ document, summary, signature }: PolicyInput, policy: Prov
   let builderOk = false;
   if (policy.builderId) {
     let why: string | undefined;
-    let how = '';
+    let how: string;
     if (cert) {
       const san = cert.subjectAlternativeName;
       why = san.includes('://') ? builderIdMismatch({ name: splitWorkflowUri(san).name, version: splitWorkflowUri(san).ref }, policy.builderId) : policy.builderId === san ? undefined : `expected signer '${policy.builderId}', got '${san}'`;
