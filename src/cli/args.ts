@@ -80,9 +80,12 @@ export function parseArgs(argv: readonly string[], specs: OptionSpecs): Parsed {
 /** Help text for a command, in click's layout. */
 export function formatHelp(usage: string, description: string, specs: OptionSpecs): string {
   const rows = Object.entries(specs).map(([name, spec]) => {
-    const left = spec.kind === 'switch'
-      ? `--${name} / --no-${name}`
-      : spec.kind === 'flag' ? `--${name}` : `--${name} ${spec.metavar ?? name.toUpperCase().replace(/-/g, '_')}`;
+    const left =
+      spec.kind === 'switch'
+        ? `--${name} / --no-${name}`
+        : spec.kind === 'flag'
+          ? `--${name}`
+          : `--${name} ${spec.metavar ?? name.toUpperCase().replace(/-/g, '_')}`;
     const notes = [spec.kind === 'multi' ? '(repeatable)' : '', spec.kind === 'string' && spec.required ? '[required]' : ''].filter(Boolean).join(' ');
     return [left, `${spec.help}${notes ? ' ' + notes : ''}`] as const;
   });

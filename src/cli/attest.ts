@@ -20,13 +20,18 @@ export type CommandRunner = (prefix: string, task: (pool: WorkerHashPool, progre
 const ATTEST_OPTIONS: OptionSpecs = {
   output: { kind: 'string', required: true, metavar: 'PATH', help: 'Where to write the provenance (a Sigstore bundle, DSSE, in-toto Statement v1, SLSA v1).' },
   overwrite: { kind: 'flag', help: 'Replace the output file if it exists (default: refuse).' },
-  'per-file': { kind: 'flag', help: 'Add one subject per file (path and sha256) besides the model\'s root digest.' },
-  method: { kind: 'string', metavar: `[${METHOD_IDS.join('|')}]`, default: 'sigstore', help: 'How to sign: keyless (in GitHub Actions with the job\'s token), a key, or a certificate.' },
+  'per-file': { kind: 'flag', help: "Add one subject per file (path and sha256) besides the model's root digest." },
+  method: {
+    kind: 'string',
+    metavar: `[${METHOD_IDS.join('|')}]`,
+    default: 'sigstore',
+    help: "How to sign: keyless (in GitHub Actions with the job's token), a key, or a certificate.",
+  },
   'source-uri': { kind: 'string', metavar: 'URI', help: 'The source repository (github.com/org/repo); outside GitHub Actions, or to override it.' },
   'source-ref': { kind: 'string', metavar: 'REF', help: 'The git ref built, in full (refs/heads/main, refs/tags/v1).' },
   'source-commit': { kind: 'string', metavar: 'SHA', help: 'The git commit built.' },
-  'builder-id': { kind: 'string', metavar: 'URI', help: 'The builder id (default: the workflow in GitHub Actions, this tool\'s local builder elsewhere).' },
-  'build-type': { kind: 'string', metavar: 'URI', help: 'The build type (default: GitHub\'s workflow/v1 in Actions, this tool\'s local/v1 elsewhere).' },
+  'builder-id': { kind: 'string', metavar: 'URI', help: "The builder id (default: the workflow in GitHub Actions, this tool's local builder elsewhere)." },
+  'build-type': { kind: 'string', metavar: 'URI', help: "The build type (default: GitHub's workflow/v1 in Actions, this tool's local/v1 elsewhere)." },
   json: { kind: 'flag', help: 'Print the statement and the output path as JSON on stdout.' },
   ...COMMON,
 };
@@ -37,8 +42,9 @@ function signingOptions(method: MethodId): OptionSpecs {
   return Object.fromEntries(Object.entries(SIGN_OPTIONS[method]).filter(([name]) => !fixed.has(name)));
 }
 
-const HELP = 'Write SLSA v1 provenance for a model: its root digest (and each file with --per-file) as subjects, the build '
-  + 'facts from the GitHub Actions environment or from flags, signed into a Sigstore bundle.';
+const HELP =
+  'Write SLSA v1 provenance for a model: its root digest (and each file with --per-file) as subjects, the build ' +
+  'facts from the GitHub Actions environment or from flags, signed into a Sigstore bundle.';
 
 export async function attestCommand(argv: string[], run: CommandRunner): Promise<number> {
   const method = methodOf(argv);
@@ -47,47 +53,51 @@ export async function attestCommand(argv: string[], run: CommandRunner): Promise
   if (p.help) {
     return printHelp(formatHelp('model-signing attest [OPTIONS] MODEL_PATH', HELP, specs));
   }
-  if (p.args.length === 0) throw new UsageError('Missing argument \'MODEL_PATH\'.');
+  if (p.args.length === 0) throw new UsageError("Missing argument 'MODEL_PATH'.");
   if (p.args.length > 1) throw new UsageError(`Got unexpected extra argument (${p.args.slice(1).join(' ')})`);
   const modelPath = p.args[0]!;
   const output = p.strings.output!;
   const json = p.flags.json!;
   const env = process.env;
-  return run('Attestation failed with error: ', async (pool, progress) => {
-    if (method === 'sigstore') useAmbientTokenInActions(p, env);
-    const { value: signer, warnings } = await makeSigner(method, p);
-    warnings.forEach((w) => err(safeText`WARNING: ${w}\n`));
-    let result;
-    try {
-      result = await attestModel(modelPath, {
-        signer,
-        pool,
-        output,
-        overwrite: p.flags.overwrite,
-        perFile: p.flags['per-file'],
-        environment: env,
-        overrides: overrides(p),
-        ignorePaths: p.multis['ignore-paths']!.map((x) => path.resolve(x)),
-        ignoreGitPaths: p.flags['ignore-git-paths'],
-        allowSymlinks: p.flags['allow-symlinks'],
-        onProgress: progress.update,
-      });
-    } catch (e) {
-      if (isModelSigningError(e) && e.code === 'OUTPUT_EXISTS') {
-        throw new ModelSigningError('OUTPUT_EXISTS', `'${output}' already exists; pass --overwrite to replace it`, e.data, e);
+  return run(
+    'Attestation failed with error: ',
+    async (pool, progress) => {
+      if (method === 'sigstore') useAmbientTokenInActions(p, env);
+      const { value: signer, warnings } = await makeSigner(method, p);
+      warnings.forEach((w) => err(safeText`WARNING: ${w}\n`));
+      let result;
+      try {
+        result = await attestModel(modelPath, {
+          signer,
+          pool,
+          output,
+          overwrite: p.flags.overwrite,
+          perFile: p.flags['per-file'],
+          environment: env,
+          overrides: overrides(p),
+          ignorePaths: p.multis['ignore-paths']!.map((x) => path.resolve(x)),
+          ignoreGitPaths: p.flags['ignore-git-paths'],
+          allowSymlinks: p.flags['allow-symlinks'],
+          onProgress: progress.update,
+        });
+      } catch (e) {
+        if (isModelSigningError(e) && e.code === 'OUTPUT_EXISTS') {
+          throw new ModelSigningError('OUTPUT_EXISTS', `'${output}' already exists; pass --overwrite to replace it`, e.data, e);
+        }
+        throw e;
       }
-      throw e;
-    }
-    progress.done();
-    const root = result.statement.subject[0]!;
-    if (json) {
-      outJson({ output, origin: result.origin, statement: result.statement });
-    } else {
-      const n = result.statement.subject.length;
-      out(safeText`Provenance written to ${output}: ${n} subject${n === 1 ? '' : 's'}, model ${root.name} sha256:${root.digest.sha256}\n`);
-    }
-    return 0;
-  }, json);
+      progress.done();
+      const root = result.statement.subject[0]!;
+      if (json) {
+        outJson({ output, origin: result.origin, statement: result.statement });
+      } else {
+        const n = result.statement.subject.length;
+        out(safeText`Provenance written to ${output}: ${n} subject${n === 1 ? '' : 's'}, model ${root.name} sha256:${root.digest.sha256}\n`);
+      }
+      return 0;
+    },
+    json,
+  );
 }
 
 /** `--method X` / `--method=X` (also `--method_`…), read before parsing: the method decides which flags exist. */

@@ -72,7 +72,8 @@ async function dispatch(argv: readonly string[]): Promise<number> {
     }
     if (opt === '--log-level' || opt.startsWith('--log-level=')) {
       const level = opt.includes('=') ? opt.split('=')[1] : rest.shift();
-      if (!level || !/^(debug|info|warning|error|critical)$/i.test(level)) return usage(TOP_HELP, `Invalid value for '--log-level': ${JSON.stringify(level ?? '')}`);
+      if (!level || !/^(debug|info|warning|error|critical)$/i.test(level))
+        return usage(TOP_HELP, `Invalid value for '--log-level': ${JSON.stringify(level ?? '')}`);
       continue;
     }
     return usage(TOP_HELP, `No such option: ${opt}`);
@@ -142,20 +143,24 @@ async function verifyCommand(argv: string[]): Promise<number> {
   if (p.help) return printHelp(formatHelp(`model-signing verify ${method} [OPTIONS] MODEL_PATH`, METHOD_HELP.verify[method], specs));
   const modelPath = oneArgument(p, 'MODEL_PATH');
   const json = p.flags.json!;
-  return run('Verification failed with error: ', async (pool, progress) => {
-    const { value: verifier, trust, warnings, afterVerify } = await makeVerifier(method, p);
-    const result = await verifyModel(modelPath, {
-      ...walkSettings(p),
-      verifier,
-      pool,
-      signaturePath: p.strings.signature!,
-      ignoreUnsignedFiles: p.flags['ignore-unsigned-files'],
-      onProgress: progress.update,
-    });
-    progress.done();
-    const more = afterVerify?.(result, json) ?? [];
-    return report({ ...result, warnings: [...warnings, ...result.warnings, ...more] }, json, trust);
-  }, json);
+  return run(
+    'Verification failed with error: ',
+    async (pool, progress) => {
+      const { value: verifier, trust, warnings, afterVerify } = await makeVerifier(method, p);
+      const result = await verifyModel(modelPath, {
+        ...walkSettings(p),
+        verifier,
+        pool,
+        signaturePath: p.strings.signature!,
+        ignoreUnsignedFiles: p.flags['ignore-unsigned-files'],
+        onProgress: progress.update,
+      });
+      progress.done();
+      const more = afterVerify?.(result, json) ?? [];
+      return report({ ...result, warnings: [...warnings, ...result.warnings, ...more] }, json, trust);
+    },
+    json,
+  );
 }
 
 function report(result: VerificationResult, json: boolean, trust?: TrustConfig): number {
@@ -184,8 +189,10 @@ function serializationSettings(p: Parsed): { method: SerializationMethod; hashAl
   const hash = p.strings['hash-algorithm'];
   const shard = p.strings['shard-size']!;
   if (method !== 'files' && method !== 'shards') throw new UsageError(`Invalid value for '--serialization': '${method}' is not one of 'files', 'shards'.`);
-  if (!isHashAlgorithm(hash)) throw new UsageError(`Invalid value for '--hash-algorithm': '${hash}' is not one of ${HASH_ALGORITHMS.map((h) => `'${h}'`).join(', ')}.`);
-  if (!/^[1-9][0-9]*$/.test(shard) || !Number.isSafeInteger(Number(shard))) throw new UsageError(`Invalid value for '--shard-size': '${shard}' is not a positive integer.`);
+  if (!isHashAlgorithm(hash))
+    throw new UsageError(`Invalid value for '--hash-algorithm': '${hash}' is not one of ${HASH_ALGORITHMS.map((h) => `'${h}'`).join(', ')}.`);
+  if (!/^[1-9][0-9]*$/.test(shard) || !Number.isSafeInteger(Number(shard)))
+    throw new UsageError(`Invalid value for '--shard-size': '${shard}' is not a positive integer.`);
   return { method, hashAlgorithm: hash, shardSize: Number(shard) };
 }
 
@@ -236,7 +243,6 @@ function provenanceModule(): typeof import('./provenance') {
 function bundled(name: string): string {
   return __filename.endsWith('cli.js') ? path.join(__dirname, name) : path.join(__dirname, '../../dist', name);
 }
-
 
 if (require.main === module) {
   void main(process.argv.slice(2)).then((code) => {

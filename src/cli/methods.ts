@@ -71,9 +71,10 @@ async function certificateVerifier(p: Parsed): Promise<MethodSetup<Verifier>> {
   return { value: await signingMethod('certificate').makeVerifier({ roots }), warnings: [], afterVerify };
 }
 
-export const PUBLIC_CA_WARNING = 'No --certificate-chain: the signing certificate was checked against every public CA in the '
-  + "Node.js CA store, so a certificate any of them issued (a web server's TLS certificate too) passes; "
-  + "give the signer's own root CA with --certificate-chain";
+export const PUBLIC_CA_WARNING =
+  'No --certificate-chain: the signing certificate was checked against every public CA in the ' +
+  "Node.js CA store, so a certificate any of them issued (a web server's TLS certificate too) passes; " +
+  "give the signer's own root CA with --certificate-chain";
 
 /**
  * The signer `verify certificate` accepted from the public CA store, for stderr.

@@ -27,7 +27,7 @@ const SIGN_COMMON: OptionSpecs = {
 };
 
 const TRUST: OptionSpecs = {
-  'use-staging': { kind: 'flag', help: 'Use Sigstore\'s staging instance (needs its --trust-config).' },
+  'use-staging': { kind: 'flag', help: "Use Sigstore's staging instance (needs its --trust-config)." },
   'trust-config': { kind: 'string', metavar: 'PATH', help: 'A Sigstore ClientTrustConfig JSON: trusted root and signing config of a private instance.' },
 };
 
@@ -35,7 +35,7 @@ const TRUST: OptionSpecs = {
 const SIGN_EXTRAS: Partial<Record<MethodId, OptionSpecs>> = {
   sigstore: {
     ...TRUST,
-    'use-ambient-credentials': { kind: 'flag', help: 'Use the CI\'s identity token (GitHub Actions, SIGSTORE_ID_TOKEN).' },
+    'use-ambient-credentials': { kind: 'flag', help: "Use the CI's identity token (GitHub Actions, SIGSTORE_ID_TOKEN)." },
     'identity-token': { kind: 'string', metavar: 'TOKEN', help: 'An OIDC identity token to sign with, instead of logging in.' },
     'oauth-force-oob': { kind: 'flag', help: 'Log in out of band: paste the code instead of a browser redirect.' },
     'client-id': { kind: 'string', metavar: 'ID', default: 'sigstore', help: 'OAuth client id for the login.' },
@@ -52,14 +52,19 @@ const VERIFY_COMMON: OptionSpecs = {
 
 const VERIFY_EXTRAS: Partial<Record<MethodId, OptionSpecs>> = {
   sigstore: { ...TRUST, 'refresh-trust-root': { kind: 'flag', help: 'Update the production trusted root through TUF first (a failure is only a warning).' } },
-  certificate: { 'log-fingerprints': { kind: 'flag', help: 'Log the SHA-256 fingerprints of the anchors and the signature\'s certificates.' } },
+  certificate: { 'log-fingerprints': { kind: 'flag', help: "Log the SHA-256 fingerprints of the anchors and the signature's certificates." } },
 };
 
 /** A method's declared inputs as flags: several files are a repeatable option, anything else a string. */
 function inputFlags(inputs: readonly MethodInput[]): OptionSpecs {
-  return Object.fromEntries(inputs.map((i) => [i.flag, i.kind === 'certificates'
-    ? { kind: 'multi', metavar: i.metavar, help: i.help }
-    : { kind: 'string', ...(i.required ? { required: true } : {}), metavar: i.metavar, help: i.help }]));
+  return Object.fromEntries(
+    inputs.map((i) => [
+      i.flag,
+      i.kind === 'certificates'
+        ? { kind: 'multi', metavar: i.metavar, help: i.help }
+        : { kind: 'string', ...(i.required ? { required: true } : {}), metavar: i.metavar, help: i.help },
+    ]),
+  );
 }
 
 function byMethod<T>(make: (m: (typeof SIGNING_METHODS)[number]) => T): Record<MethodId, T> {

@@ -29,7 +29,8 @@ export async function provenanceCommand(argv: string[]): Promise<number> {
     }
     return usage(GROUP_HELP, sub === undefined ? 'Missing command.' : `No such command '${sub}'.`, 'model-signing provenance');
   } catch (e) {
-    if (e instanceof UsageError) return usage(sub === 'verify' ? verifyHelp() : sub === 'show' ? showHelp() : GROUP_HELP, e.message, 'model-signing provenance');
+    if (e instanceof UsageError)
+      return usage(sub === 'verify' ? verifyHelp() : sub === 'show' ? showHelp() : GROUP_HELP, e.message, 'model-signing provenance');
     throw e;
   }
 }

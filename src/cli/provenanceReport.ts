@@ -11,32 +11,48 @@ import { lines } from './terminal';
 
 export function formatReport(r: ProvenanceReport, count: number, allowIncomplete: boolean): SafeText {
   const lines: SafeText[] = [header(r.document, count)];
-  const builder = r.verifiedBuilderId ? safeText`${r.verifiedBuilderId} (verified)` : r.summary.builderId ? safeText`${r.summary.builderId} (claimed by the predicate, not verified)` : undefined;
+  const builder = r.verifiedBuilderId
+    ? safeText`${r.verifiedBuilderId} (verified)`
+    : r.summary.builderId
+      ? safeText`${r.summary.builderId} (claimed by the predicate, not verified)`
+      : undefined;
   lines.push(...summaryLines(r.summary, r.signer === undefined ? undefined : safeText`${r.signer}`, builder, r.sourceFrom));
   // Every mark comes from the report's checks, the verdict's only input: no FAIL line under an OK.
   const sigCheck = r.checks.find((c) => c.kind === 'signature')!;
   const sig = r.signature;
-  const sigText = sigCheck.status === 'skip'
-    ? safeText`${sigCheck.message}`
-    : sig.status === 'verified'
-      ? safeText`verified (${sig.method}${sig.signedAt ? safeText`, signed at ${sig.signedAt}` : ''}${sig.transparencyLog === 'present' ? ', logged in Rekor' : ''})`
-      : sig.status === 'incomplete'
-        ? safeText`incomplete: signature and certificate chain hold, but no log entry or timestamp proves when it was signed${allowIncomplete ? ' (accepted: --allow-incomplete)' : ' (pass --allow-incomplete to accept)'}`
-        : safeText`FAILED: ${sig.error?.message ?? 'unknown error'}`;
+  const sigText =
+    sigCheck.status === 'skip'
+      ? safeText`${sigCheck.message}`
+      : sig.status === 'verified'
+        ? safeText`verified (${sig.method}${sig.signedAt ? safeText`, signed at ${sig.signedAt}` : ''}${sig.transparencyLog === 'present' ? ', logged in Rekor' : ''})`
+        : sig.status === 'incomplete'
+          ? safeText`incomplete: signature and certificate chain hold, but no log entry or timestamp proves when it was signed${allowIncomplete ? ' (accepted: --allow-incomplete)' : ' (pass --allow-incomplete to accept)'}`
+          : safeText`FAILED: ${sig.error?.message ?? 'unknown error'}`;
   lines.push(safeText`  signature:   ${sigText}`);
-  for (const s of sig.steps ?? []) lines.push(safeText`    ${mark(s.status === 'ok' ? 'pass' : s.status === 'absent' ? 'info' : sigCheck.status)} ${s.name}${s.detail ? safeText`: ${s.detail}` : ''}`);
+  for (const s of sig.steps ?? [])
+    lines.push(
+      safeText`    ${mark(s.status === 'ok' ? 'pass' : s.status === 'absent' ? 'info' : sigCheck.status)} ${s.name}${s.detail ? safeText`: ${s.detail}` : ''}`,
+    );
   for (const c of r.checks) if (c.kind === 'policy') lines.push(safeText`  ${mark(c.status)} ${c.name}: ${c.message}`);
   if (r.verdict !== 'skipped') {
     if (r.modelRootDigest) lines.push(safeText`  model:       root digest ${r.modelRootDigest}`);
-    else lines.push(safeText`  model:       not given: the ${r.document.statement.subject.length} subject(s) were not checked against any files (--model-path)`);
+    else
+      lines.push(safeText`  model:       not given: the ${r.document.statement.subject.length} subject(s) were not checked against any files (--model-path)`);
   }
   const subjectChecks = r.checks.filter((c) => c.kind === 'subject');
   r.subjects.forEach((s, i) => {
     const c = subjectChecks[i]!;
-    lines.push(safeText`  ${mark(c.status)} subject ${s.subject.name || '(no name)'}: ${digestText(s.subject.digest)}${c.status === 'pass' ? ' ' : ': '}${c.message}${s.format ? safeText` [${s.format.label}]` : ''}`);
+    lines.push(
+      safeText`  ${mark(c.status)} subject ${s.subject.name || '(no name)'}: ${digestText(s.subject.digest)}${c.status === 'pass' ? ' ' : ': '}${c.message}${s.format ? safeText` [${s.format.label}]` : ''}`,
+    );
   });
   for (const c of r.checks) if (c.kind === 'file') lines.push(safeText`  ${mark(c.status)} file ${c.name}: ${c.message}`);
-  const result = r.verdict === 'ok' ? 'OK' : r.verdict === 'skipped' ? 'SKIPPED (its signature does not verify; another item of the file does)' : safeText`FAILED (${listSome(failedChecks(r.checks), 10)})`;
+  const result =
+    r.verdict === 'ok'
+      ? 'OK'
+      : r.verdict === 'skipped'
+        ? 'SKIPPED (its signature does not verify; another item of the file does)'
+        : safeText`FAILED (${listSome(failedChecks(r.checks), 10)})`;
   lines.push(safeText`  result:      ${result}`);
   return safeText`${joinText(lines, '\n')}\n`;
 }
@@ -45,12 +61,25 @@ export function header(d: ProvenanceDocument, count: number): SafeText {
   return safeText`Provenance ${d.file}${count > 1 ? ` [statement ${d.index + 1} of ${count}]` : ''}: ${d.label.formDetail}`;
 }
 
-export function summaryLines(s: ProvenanceSummary, signer: SafeText | undefined, builder: SafeText | undefined, sourceFrom?: 'certificate' | 'predicate'): SafeText[] {
-  const lines = [safeText`  predicate:   ${s.predicateType}${s.unknownPredicate ? ' (not SLSA provenance: shown raw)' : ''}${s.buildType ? safeText` · buildType ${s.buildType}` : ''}`];
+export function summaryLines(
+  s: ProvenanceSummary,
+  signer: SafeText | undefined,
+  builder: SafeText | undefined,
+  sourceFrom?: 'certificate' | 'predicate',
+): SafeText[] {
+  const lines = [
+    safeText`  predicate:   ${s.predicateType}${s.unknownPredicate ? ' (not SLSA provenance: shown raw)' : ''}${s.buildType ? safeText` · buildType ${s.buildType}` : ''}`,
+  ];
   const b = builder ?? s.builderId;
   if (b) lines.push(safeText`  builder:     ${b}`);
-  if (s.sourceUri) lines.push(safeText`  source:      ${s.sourceUri}${s.sourceCommit ? safeText` @ ${s.sourceCommit}` : ''}${sourceFrom === 'predicate' ? ' (as the predicate claims)' : ''}`);
-  if (s.workflow) lines.push(safeText`  workflow:    ${[s.workflow.repository, s.workflow.path].filter(Boolean).join(' ')}${s.workflow.ref ? safeText` @ ${s.workflow.ref}` : ''}`);
+  if (s.sourceUri)
+    lines.push(
+      safeText`  source:      ${s.sourceUri}${s.sourceCommit ? safeText` @ ${s.sourceCommit}` : ''}${sourceFrom === 'predicate' ? ' (as the predicate claims)' : ''}`,
+    );
+  if (s.workflow)
+    lines.push(
+      safeText`  workflow:    ${[s.workflow.repository, s.workflow.path].filter(Boolean).join(' ')}${s.workflow.ref ? safeText` @ ${s.workflow.ref}` : ''}`,
+    );
   if (s.run) lines.push(safeText`  run:         ${s.run.url ?? s.run.id ?? ''}${s.trigger ? safeText` (${s.trigger})` : ''}`);
   else if (s.trigger) lines.push(safeText`  trigger:     ${s.trigger}`);
   if (signer) lines.push(safeText`  signer:      ${signer}`);
@@ -76,12 +105,21 @@ export function mark(status: ReportCheck['status']): string {
 }
 
 export function digestText(d: Record<string, string>): SafeText {
-  return d.sha256 ? safeText`sha256:${d.sha256}` : joinText(Object.entries(d).map(([k, v]) => safeText`${k}:${v}`), ' ');
+  return d.sha256
+    ? safeText`sha256:${d.sha256}`
+    : joinText(
+        Object.entries(d).map(([k, v]) => safeText`${k}:${v}`),
+        ' ',
+      );
 }
 
 /** Pretty-printed JSON (our newlines, no raw control character in it), indented. */
 export function indent(json: SafeText, n: number): SafeText {
-  return lines(String(json).split('\n').map((l) => ownText(' '.repeat(n) + l)));
+  return lines(
+    String(json)
+      .split('\n')
+      .map((l) => ownText(' '.repeat(n) + l)),
+  );
 }
 
 // JSON.
@@ -116,7 +154,6 @@ export function reportJson(r: ProvenanceReport): Record<string, unknown> {
     ...(r.warnings ? { warnings: r.warnings } : {}),
   };
 }
-
 
 export function fail(prefix: string, e: unknown): number {
   printFailure(prefix, e);

@@ -11,7 +11,12 @@ const SHOW_OPTIONS: OptionSpecs = {
   json: { kind: 'flag', help: 'Print the statements as JSON on stdout.' },
 };
 
-export const showHelp = () => formatHelp('model-signing provenance show [OPTIONS] FILE', 'Show the statements of a provenance file: builder, source, run, subjects, signer (not verified).', SHOW_OPTIONS);
+export const showHelp = () =>
+  formatHelp(
+    'model-signing provenance show [OPTIONS] FILE',
+    'Show the statements of a provenance file: builder, source, run, subjects, signer (not verified).',
+    SHOW_OPTIONS,
+  );
 
 export async function showCommand(argv: string[]): Promise<number> {
   const p = parseArgs(argv, SHOW_OPTIONS);

@@ -10,8 +10,17 @@ import { fail, formatReport, listSome, reportJson } from './provenanceReport';
 import { ProgressLine, err, out, terminal } from './terminal';
 
 const VERIFY_OPTIONS: OptionSpecs = {
-  provenance: { kind: 'string', required: true, metavar: 'FILE', help: 'The provenance: a Sigstore bundle (or one per line), a DSSE envelope or .intoto.jsonl, or gcloud --show-provenance JSON.' },
-  'model-path': { kind: 'string', metavar: 'PATH', help: 'The model its subjects must match: a folder, each subject by file name and sha256 (every file named) or the OMS root digest; a file, by sha256.' },
+  provenance: {
+    kind: 'string',
+    required: true,
+    metavar: 'FILE',
+    help: 'The provenance: a Sigstore bundle (or one per line), a DSSE envelope or .intoto.jsonl, or gcloud --show-provenance JSON.',
+  },
+  'model-path': {
+    kind: 'string',
+    metavar: 'PATH',
+    help: 'The model its subjects must match: a folder, each subject by file name and sha256 (every file named) or the OMS root digest; a file, by sha256.',
+  },
   'source-uri': { kind: 'string', metavar: 'URI', help: 'Expected source repository, e.g. github.com/org/repo.' },
   'source-tag': { kind: 'string', metavar: 'TAG', help: 'Expected source tag, e.g. v1.2.3.' },
   'source-versioned-tag': { kind: 'string', metavar: 'TAG', help: 'Expected semantic version of the source tag: v1, v1.2 or v1.2.3.' },
@@ -19,20 +28,36 @@ const VERIFY_OPTIONS: OptionSpecs = {
   'builder-id': { kind: 'string', metavar: 'ID', help: 'Expected builder id (with or without @ref); for other signers, their certificate identity or key.' },
   'identity-provider': { kind: 'string', metavar: 'URL', help: 'Expected OIDC issuer of the signing certificate, compared exactly.' },
   'trust-config': { kind: 'string', metavar: 'PATH', help: 'A Sigstore ClientTrustConfig JSON (default: the production trusted root, offline).' },
-  'public-key': { kind: 'string', metavar: 'PATH', help: 'A PEM public key, for key-signed provenance (Cloud Build\'s KMS key, attest with a key).' },
+  'public-key': { kind: 'string', metavar: 'PATH', help: "A PEM public key, for key-signed provenance (Cloud Build's KMS key, attest with a key)." },
   'allow-incomplete': { kind: 'flag', help: 'Accept a certificate signature with no log entry or timestamp (its signing time unproven).' },
   'ignore-paths': { kind: 'multi', metavar: 'PATH', help: 'Files of the model to leave out (as for digest).' },
   'ignore-git-paths': { kind: 'switch', default: true, help: 'Leave out .git, .gitattributes, .github, .gitignore at the model root.' },
   json: { kind: 'flag', help: 'Print every report as JSON on stdout.' },
 };
 
-export const verifyHelp = () => formatHelp('model-signing provenance verify [OPTIONS]', 'Verify SLSA provenance: its signature (offline), the builder and source as slsa-verifier\'s flags mean them, and its subjects against the model.', VERIFY_OPTIONS);
+export const verifyHelp = () =>
+  formatHelp(
+    'model-signing provenance verify [OPTIONS]',
+    "Verify SLSA provenance: its signature (offline), the builder and source as slsa-verifier's flags mean them, and its subjects against the model.",
+    VERIFY_OPTIONS,
+  );
 
 export async function verifyCommand(argv: string[]): Promise<number> {
   const p = parseArgs(argv, VERIFY_OPTIONS);
   if (p.help) return printHelp(verifyHelp());
   if (p.args.length > 0) throw new UsageError(`Got unexpected extra argument (${p.args.join(' ')})`);
-  for (const name of ['provenance', 'model-path', 'source-uri', 'source-tag', 'source-versioned-tag', 'source-branch', 'builder-id', 'identity-provider', 'trust-config', 'public-key']) {
+  for (const name of [
+    'provenance',
+    'model-path',
+    'source-uri',
+    'source-tag',
+    'source-versioned-tag',
+    'source-branch',
+    'builder-id',
+    'identity-provider',
+    'trust-config',
+    'public-key',
+  ]) {
     if (p.strings[name] === '') throw new UsageError(`Invalid value for '--${name}': it is empty.`);
   }
   const json = p.flags.json!;
@@ -69,15 +94,24 @@ export async function verifyCommand(argv: string[]): Promise<number> {
 }
 
 /** What `provenance verify` prints for its reports, and its exit code; the verdict is the core's (fileVerdict). */
-export function verifyOutput(reports: readonly ProvenanceReport[], { json, allowIncomplete }: { json: boolean; allowIncomplete: boolean }): { stdout: SafeText; stderr: SafeText; code: number } {
+export function verifyOutput(
+  reports: readonly ProvenanceReport[],
+  { json, allowIncomplete }: { json: boolean; allowIncomplete: boolean },
+): { stdout: SafeText; stderr: SafeText; code: number } {
   const warnings = [...new Set(reports.flatMap((r) => r.warnings ?? []))].map((w) => safeText`WARNING: ${w}\n`);
   const ok = fileVerdict(reports) === 'ok';
   const report = json
     ? safeText`${jsonText({ verified: ok, reports: reports.map(reportJson) }, 2)}\n`
-    : joinText(reports.map((r) => formatReport(r, reports.length, allowIncomplete)), '\n');
+    : joinText(
+        reports.map((r) => formatReport(r, reports.length, allowIncomplete)),
+        '\n',
+      );
   if (ok) return { stdout: json ? report : safeText`${report}Provenance verification succeeded\n`, stderr: joinText(warnings, ''), code: 0 };
   const failedReports = reports.filter((r) => r.verdict === 'failed');
-  const why = joinText(failedReports.map((r) => safeText`statement ${r.document.index + 1}: ${listSome(failedChecks(r.checks), 10)}`), ' | ');
+  const why = joinText(
+    failedReports.map((r) => safeText`statement ${r.document.index + 1}: ${listSome(failedChecks(r.checks), 10)}`),
+    ' | ',
+  );
   const failure = safeText`Provenance verification failed: ${failedReports.length > 0 ? why : 'no statement verified'}\n`;
   return { stdout: report, stderr: joinText([...warnings, failure], ''), code: 1 };
 }

@@ -15,19 +15,27 @@ export function describeFailure(e: unknown): string {
 export function printFailure(prefix: string, e: unknown): void {
   err(safeText`${prefix}${describeFailure(e)}\n`);
   if (process.env.MODEL_SIGNING_DEBUG && !isModelSigningError(e)) {
-    err(safeText`${lines(String((e as Error).stack).split('\n').map((l) => safeText`${l}`))}\n`);
+    err(
+      safeText`${lines(
+        String((e as Error).stack)
+          .split('\n')
+          .map((l) => safeText`${l}`),
+      )}\n`,
+    );
   }
 }
 
 /** Every extra, missing and changed file, one per line, on stderr. */
 export function printMismatch(result: VerificationResult): void {
   const { extra, missing, changed } = result.diff;
-  err(safeText`${lines([
-    safeText`Verification failed with error: the model does not match its signature (${changed.length} changed, ${missing.length} missing, ${extra.length} extra)`,
-    ...changed.map((c) => safeText`changed: ${c.name} (expected ${c.expected.algorithm}:${c.expected.digest}, got ${c.actual.algorithm}:${c.actual.digest})`),
-    ...missing.map((n) => safeText`missing: ${n}`),
-    ...extra.map((n) => safeText`extra:   ${n}`),
-  ])}\n`);
+  err(
+    safeText`${lines([
+      safeText`Verification failed with error: the model does not match its signature (${changed.length} changed, ${missing.length} missing, ${extra.length} extra)`,
+      ...changed.map((c) => safeText`changed: ${c.name} (expected ${c.expected.algorithm}:${c.expected.digest}, got ${c.actual.algorithm}:${c.actual.digest})`),
+      ...missing.map((n) => safeText`missing: ${n}`),
+      ...extra.map((n) => safeText`extra:   ${n}`),
+    ])}\n`,
+  );
 }
 
 /** The verification result as plain JSON, for `verify --json`; keyless results say which trusted root was used. */

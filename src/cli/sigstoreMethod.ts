@@ -43,7 +43,11 @@ export async function makeSigstoreVerifier(p: Parsed): Promise<SigstoreSetup<Ver
     useStaging: p.flags['use-staging'],
     refresh: p.flags['refresh-trust-root'],
   });
-  const verifier = await signingMethod('sigstore').makeVerifier({ trustConfig: config, identity: p.strings.identity!, issuer: p.strings['identity-provider']! });
+  const verifier = await signingMethod('sigstore').makeVerifier({
+    trustConfig: config,
+    identity: p.strings.identity!,
+    issuer: p.strings['identity-provider']!,
+  });
   return { value: verifier, trust: config, warnings };
 }
 
@@ -62,8 +66,10 @@ function openInBrowser(url: string): void {
 
 function prompt(question: string): Promise<string> {
   const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-  return new Promise((resolve) => rl.question(question, (answer) => {
-    rl.close();
-    resolve(answer.trim());
-  }));
+  return new Promise((resolve) =>
+    rl.question(question, (answer) => {
+      rl.close();
+      resolve(answer.trim());
+    }),
+  );
 }

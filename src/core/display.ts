@@ -9,7 +9,8 @@
  * line and paragraph separators (U+2028, U+2029); lone surrogates. One character class, one
  * pass: linear time in the length of the text.
  */
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const UNSAFE =
+  /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** The same characters as they may stay inside JSON strings (JSON.stringify escapes C0 itself). */
 const UNSAFE_IN_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
@@ -35,7 +36,10 @@ const MINT = Symbol('SafeText');
 
 /** Text that is safe to show: our own words, and untrusted values only as displayText made them. */
 export class SafeText {
-  constructor(key: typeof MINT, private readonly text: string) {
+  constructor(
+    key: typeof MINT,
+    private readonly text: string,
+  ) {
     if (key !== MINT) throw new TypeError('SafeText is made by safeText, joinText, ownText or jsonText');
   }
 

@@ -32,7 +32,13 @@ export interface ModelCommands extends vscode.Disposable {
  * `cacheOptions` is read at each hash, so a change to it applies from the next one (the tests set
  * `racyWindowMs: 0` rather than sleep past the window).
  */
-export function createCommands(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, states: ModelStates, diagnostics: vscode.DiagnosticCollection, cacheOptions: CachedHashPoolOptions = {}): ModelCommands {
+export function createCommands(
+  context: vscode.ExtensionContext,
+  log: vscode.LogOutputChannel,
+  states: ModelStates,
+  diagnostics: vscode.DiagnosticCollection,
+  cacheOptions: CachedHashPoolOptions = {},
+): ModelCommands {
   // Low-priority workers: the extension host's event loop must stay responsive while a model is hashed.
   const pool = new WorkerHashPool({ workerScript: vscode.Uri.joinPath(context.extensionUri, 'dist', 'hashWorker.js').fsPath, niceness: 10 });
   // Digests of files already verified, keyed by path, size, mtime, inode and ctime, kept in the
@@ -42,9 +48,15 @@ export function createCommands(context: vscode.ExtensionContext, log: vscode.Log
   const pools = DigestCache.load(cacheFile).then((cache) => ({
     cache,
     live: new CachedHashPool(pool, cache, cacheOptions),
-    fresh: new CachedHashPool(pool, cache, { readCache: false, get racyWindowMs() { return cacheOptions.racyWindowMs; } }),
+    fresh: new CachedHashPool(pool, cache, {
+      readCache: false,
+      get racyWindowMs() {
+        return cacheOptions.racyWindowMs;
+      },
+    }),
   }));
-  const saveCache = async () => (await pools).cache.save(cacheFile).catch((e: unknown) => log.warn(`Could not save the digest cache: ${e instanceof Error ? e.message : String(e)}`));
+  const saveCache = async () =>
+    (await pools).cache.save(cacheFile).catch((e: unknown) => log.warn(`Could not save the digest cache: ${e instanceof Error ? e.message : String(e)}`));
   const policyDiagnostics = vscode.languages.createDiagnosticCollection('model-signing-policy');
   const deps: VerifyDeps = { pool, states, diagnostics, policyDiagnostics, log, remembered: new Map() };
   const reverify = async (target: ModelTarget) => {
@@ -54,14 +66,21 @@ export function createCommands(context: vscode.ExtensionContext, log: vscode.Log
   const policies = watchPolicies(states, policyDiagnostics, reverify);
   return {
     // Signing writes the digests it computes to the cache, so the check that follows reads them back.
-    sign: async (uri, args) => signModelCommand({
-      pool: (await pools).fresh, context, log,
-      afterSign: async (target, verifier) => {
-        if (verifier) deps.remembered.set(target.modelPath, verifier);
-        states.focus(target.modelPath); // the badge shows the model just signed
-        await reverify(target);
-      },
-    }, uri, args),
+    sign: async (uri, args) =>
+      signModelCommand(
+        {
+          pool: (await pools).fresh,
+          context,
+          log,
+          afterSign: async (target, verifier) => {
+            if (verifier) deps.remembered.set(target.modelPath, verifier);
+            states.focus(target.modelPath); // the badge shows the model just signed
+            await reverify(target);
+          },
+        },
+        uri,
+        args,
+      ),
     verify: async (uri, args) => {
       const useCache = trustedSetting<boolean>(SETTINGS.useDigestCache) ?? false;
       const { live, fresh } = await pools;

@@ -56,20 +56,40 @@ export function activate(context: vscode.ExtensionContext): ModelSigningApi {
   };
 
   context.subscriptions.push(
-    log, states, diagnostics, badge, tree,
+    log,
+    states,
+    diagnostics,
+    badge,
+    tree,
     vscode.window.createTreeView(VIEWS.manifest, { treeDataProvider: tree, showCollapseAll: true }),
     vscode.commands.registerCommand(COMMANDS.signModel, (uri?: vscode.Uri, args?: SignModelArgs) => guard(log, () => load().sign(uri, args))),
     vscode.commands.registerCommand(COMMANDS.verifyModel, (uri?: vscode.Uri, args?: VerifyModelArgs) => guard(log, () => load().verify(uri, args))),
     vscode.commands.registerCommand(OPEN_PROVENANCE_COMMAND, (uri?: vscode.Uri, args?: unknown) => guard(log, () => load().openProvenance(uri, args))),
     registerCopyDigest(),
-    watchVerifiedModels(states, () => (commands ? [...commands.watched()] : []), (target) => load().reverify(target)),
+    watchVerifiedModels(
+      states,
+      () => (commands ? [...commands.watched()] : []),
+      (target) => load().reverify(target),
+    ),
     vscode.window.onDidChangeActiveTextEditor((editor) => followEditor(editor, states)),
     // Restricted Mode left out the workspace's policy: now that the user trusts the folder, it applies.
     vscode.workspace.onDidGrantWorkspaceTrust(() => guard(log, async () => commands?.reverifyAll())),
   );
   followEditor(vscode.window.activeTextEditor, states);
   const liveHashStats = () => load().liveHashStats();
-  return { states, badgeText: () => badge.text, badgeTooltip: () => badge.tooltip, badgeOf: (modelPath) => { const s = states.get(modelPath); return s && renderedBadge(s); }, manifestItems: () => tree.allItems(), activationMs: performance.now() - started, digestCacheOptions, liveHashStats };
+  return {
+    states,
+    badgeText: () => badge.text,
+    badgeTooltip: () => badge.tooltip,
+    badgeOf: (modelPath) => {
+      const s = states.get(modelPath);
+      return s && renderedBadge(s);
+    },
+    manifestItems: () => tree.allItems(),
+    activationMs: performance.now() - started,
+    digestCacheOptions,
+    liveHashStats,
+  };
 }
 
 export function deactivate(): void {}

@@ -13,10 +13,13 @@ export function watchVerifiedModels(states: ModelStates, watched: () => string[]
   const timers = new Map<string, NodeJS.Timeout>();
   const schedule = (target: ModelTarget) => {
     clearTimeout(timers.get(target.modelPath));
-    timers.set(target.modelPath, setTimeout(() => {
-      timers.delete(target.modelPath);
-      void reverify(target);
-    }, 250));
+    timers.set(
+      target.modelPath,
+      setTimeout(() => {
+        timers.delete(target.modelPath);
+        void reverify(target);
+      }, 250),
+    );
   };
   const subscription = states.onDidChange((state) => {
     if (!state || (state.kind !== 'verified' && state.kind !== 'tampered') || watchers.has(state.target.modelPath)) return;
@@ -25,7 +28,10 @@ export function watchVerifiedModels(states: ModelStates, watched: () => string[]
     const base = vscode.Uri.file(target.isFile ? path.dirname(target.modelPath) : target.modelPath);
     const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(base, '**/*'));
     const onChange = () => schedule(target);
-    watchers.set(target.modelPath, vscode.Disposable.from(watcher, watcher.onDidChange(onChange), watcher.onDidCreate(onChange), watcher.onDidDelete(onChange)));
+    watchers.set(
+      target.modelPath,
+      vscode.Disposable.from(watcher, watcher.onDidChange(onChange), watcher.onDidCreate(onChange), watcher.onDidDelete(onChange)),
+    );
   });
   return vscode.Disposable.from(subscription, {
     dispose: () => {

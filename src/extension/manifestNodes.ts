@@ -25,7 +25,7 @@ const worse = (a: FileState, b: FileState): FileState => (WORST.indexOf(a) >= WO
  */
 export function toManifestTree(result: VerificationResult): ManifestNode {
   const shards = result.serialization.method === 'shards';
-  const fileOf = (name: string) => (shards ? parseShardName(name)?.path ?? name : name);
+  const fileOf = (name: string) => (shards ? (parseShardName(name)?.path ?? name) : name);
   const root: ManifestNode = { path: '', label: result.modelName, kind: 'folder', state: 'verified', children: [] };
   const nodes = new Map<string, ManifestNode>([['', root]]);
 

@@ -11,7 +11,9 @@ import { formatBytes } from '../core/units';
 import { SafeText, displayText, joinText, jsonText, safeText } from '../core/display';
 
 /** Info rows hold SafeText: signer, ignored paths and messages come from the signature and are escaped. */
-type Item = { type: 'info'; label: SafeText; description?: SafeText; tooltip?: SafeText; icon: string; command?: vscode.Command } | { type: 'node'; node: ManifestNode; modelPath: string; file: string };
+type Item =
+  | { type: 'info'; label: SafeText; description?: SafeText; tooltip?: SafeText; icon: string; command?: vscode.Command }
+  | { type: 'node'; node: ManifestNode; modelPath: string; file: string };
 
 /** A tree node with the file it stands for on disk (a single-file model's one node is the model itself). */
 function nodeItem(node: ManifestNode, target: ModelState['target']): Item {
@@ -62,9 +64,18 @@ export class ManifestTreeProvider implements vscode.TreeDataProvider<Item>, vsco
       const size = stat ? formatBytes(stat.size) : '';
       const format = this.formats.get(onDisk);
       const known = format && format.kind !== 'unknown' ? format : undefined;
-      t.description = displayText([n.state === 'verified' ? '' : n.state, known?.label, size, n.digest ? n.digest.slice(0, 12) : ''].filter(Boolean).join(' · '));
-      const facts = known ? joinText(Object.entries(known.facts).map(([k, v]) => safeText`${k}: ${v}`), '\n') : '';
-      t.tooltip = String(safeText`${n.path}\n${n.state}${n.digest ? safeText`\n${n.algorithm}:${n.digest}` : ''}${known ? safeText`\n\n${known.label}\n${facts}` : ''}`);
+      t.description = displayText(
+        [n.state === 'verified' ? '' : n.state, known?.label, size, n.digest ? n.digest.slice(0, 12) : ''].filter(Boolean).join(' · '),
+      );
+      const facts = known
+        ? joinText(
+            Object.entries(known.facts).map(([k, v]) => safeText`${k}: ${v}`),
+            '\n',
+          )
+        : '';
+      t.tooltip = String(
+        safeText`${n.path}\n${n.state}${n.digest ? safeText`\n${n.algorithm}:${n.digest}` : ''}${known ? safeText`\n\n${known.label}\n${facts}` : ''}`,
+      );
       t.contextValue = n.digest ? 'manifestFile' : 'unsignedFile';
       t.resourceUri = vscode.Uri.file(onDisk);
       if (stat) t.command = { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(onDisk)] };
@@ -92,14 +103,16 @@ export class ManifestTreeProvider implements vscode.TreeDataProvider<Item>, vsco
 
   /** Reads each file's header (a few KB) to name its model format: content, not file name. */
   private async detectFormats(items: Item[]): Promise<void> {
-    await Promise.all(items.map(async (i) => {
-      if (i.type !== 'node' || i.node.kind !== 'file' || this.formats.has(i.file) || !fs.existsSync(i.file)) return;
-      try {
-        this.formats.set(i.file, await detectModelFormat(i.file));
-      } catch {
-        // Unreadable now: the state column already says what is wrong.
-      }
-    }));
+    await Promise.all(
+      items.map(async (i) => {
+        if (i.type !== 'node' || i.node.kind !== 'file' || this.formats.has(i.file) || !fs.existsSync(i.file)) return;
+        try {
+          this.formats.set(i.file, await detectModelFormat(i.file));
+        } catch {
+          // Unreadable now: the state column already says what is wrong.
+        }
+      }),
+    );
   }
 
   private treeOf(state: ModelState): ManifestNode | undefined {
@@ -116,9 +129,23 @@ export class ManifestTreeProvider implements vscode.TreeDataProvider<Item>, vsco
 function topLevel(state: ModelState, tree: ManifestNode | undefined): Item[] {
   const name = path.basename(state.target.modelPath);
   if (state.kind === 'unsigned') return [{ type: 'info', label: safeText`${name} is not signed`, icon: 'circle-slash' }];
-  if (state.kind === 'verifying') return [{ type: 'info', label: safeText`Verifying ${name}…`, description: safeText`${Math.floor(state.percent)}%`, icon: 'sync~spin' }];
-  if (state.kind === 'failed') return [{ type: 'info', label: safeText`Not verified`, description: safeText`${state.message}`, tooltip: safeText`${state.message}`, icon: 'error' }, ...policyItem(state.policy)];
-  if (state.kind === 'policyError') return [{ type: 'info', label: safeText`Policy error: not verified`, description: safeText`${state.message}`, tooltip: safeText`${state.message}`, icon: 'error' }];
+  if (state.kind === 'verifying')
+    return [{ type: 'info', label: safeText`Verifying ${name}…`, description: safeText`${Math.floor(state.percent)}%`, icon: 'sync~spin' }];
+  if (state.kind === 'failed')
+    return [
+      { type: 'info', label: safeText`Not verified`, description: safeText`${state.message}`, tooltip: safeText`${state.message}`, icon: 'error' },
+      ...policyItem(state.policy),
+    ];
+  if (state.kind === 'policyError')
+    return [
+      {
+        type: 'info',
+        label: safeText`Policy error: not verified`,
+        description: safeText`${state.message}`,
+        tooltip: safeText`${state.message}`,
+        icon: 'error',
+      },
+    ];
   const r = state.result;
   const s = r.serialization;
   const signer = r.signer;
@@ -126,18 +153,33 @@ function topLevel(state: ModelState, tree: ManifestNode | undefined): Item[] {
     {
       type: 'info',
       label: safeText`${state.signer}`,
-      description: signer.method === 'sigstore' ? safeText`${signer.issuer}` : signer.method === 'certificate' ? safeText`issued by ${signer.issuer}` : safeText`public key`,
+      description:
+        signer.method === 'sigstore'
+          ? safeText`${signer.issuer}`
+          : signer.method === 'certificate'
+            ? safeText`issued by ${signer.issuer}`
+            : safeText`public key`,
       tooltip: jsonText(signer, 2),
       icon: state.kind === 'verified' ? 'verified' : 'warning',
     },
     ...policyItem(state.policy),
-    { type: 'info', label: safeText`${s.method} · ${s.hashType}${s.shardSize ? safeText` · shards of ${formatBytes(s.shardSize)}` : ''}`, description: safeText`root sha256:${r.rootDigest.slice(0, 12)}…`, tooltip: safeText`sha256:${r.rootDigest}`, icon: 'symbol-structure' },
+    {
+      type: 'info',
+      label: safeText`${s.method} · ${s.hashType}${s.shardSize ? safeText` · shards of ${formatBytes(s.shardSize)}` : ''}`,
+      description: safeText`root sha256:${r.rootDigest.slice(0, 12)}…`,
+      tooltip: safeText`sha256:${r.rootDigest}`,
+      icon: 'symbol-structure',
+    },
   ];
   if (s.ignorePaths.length > 0) items.push({ type: 'info', label: safeText`Ignored`, description: safeText`${s.ignorePaths.join(', ')}`, icon: 'eye-closed' });
   // Provenance beside or inside the model opens the viewer, matched against this model.
   for (const file of provenanceFilesOf(state.target.modelPath)) {
     items.push({
-      type: 'info', label: safeText`Provenance`, description: safeText`${path.basename(file)}`, tooltip: safeText`Open Provenance: ${file}`, icon: 'file-code',
+      type: 'info',
+      label: safeText`Provenance`,
+      description: safeText`${path.basename(file)}`,
+      tooltip: safeText`Open Provenance: ${file}`,
+      icon: 'file-code',
       command: { command: OPEN_PROVENANCE_COMMAND, title: 'Open Provenance', arguments: [vscode.Uri.file(file), { modelPath: state.target.modelPath }] },
     });
   }

@@ -39,7 +39,8 @@ export function escapingLog(channel: vscode.LogOutputChannel): vscode.LogOutputC
       if (typeof value !== 'function') return value;
       const method = value as (...args: unknown[]) => unknown;
       if (!LEVELS.has(key)) return method.bind(target);
-      return (message: unknown, ...args: unknown[]) => method.call(target, message instanceof Error ? displayText(message.message) : displayText(String(message)), ...args);
+      return (message: unknown, ...args: unknown[]) =>
+        method.call(target, message instanceof Error ? displayText(message.message) : displayText(String(message)), ...args);
     },
   });
 }

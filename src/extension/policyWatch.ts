@@ -28,12 +28,19 @@ export function watchPolicies(states: ModelStates, diagnostics: vscode.Diagnosti
     } catch (e) {
       if (!isPolicyError(e)) throw e;
       showPolicyProblem(diagnostics, root, e);
-      if (!broken.has(root)) void notify.error(safeText`Model Signing: ${POLICY_FILE} is broken, so no model of ${folder.name} shows as verified: ${e.message}`);
+      if (!broken.has(root))
+        void notify.error(safeText`Model Signing: ${POLICY_FILE} is broken, so no model of ${folder.name} shows as verified: ${e.message}`);
       broken.add(root);
     }
     // Only what a policy decides: models shown as verified, tampered or policy errors that are still there.
-    const affected = states.all().filter((s) => ['verified', 'tampered', 'policyError'].includes(s.kind)
-      && (s.target.modelPath === root || s.target.modelPath.startsWith(root + path.sep)) && fs.existsSync(s.target.signaturePath));
+    const affected = states
+      .all()
+      .filter(
+        (s) =>
+          ['verified', 'tampered', 'policyError'].includes(s.kind) &&
+          (s.target.modelPath === root || s.target.modelPath.startsWith(root + path.sep)) &&
+          fs.existsSync(s.target.signaturePath),
+      );
     for (const state of affected) await reverify(state.target);
   };
   const onFile = (uri: vscode.Uri) => {
@@ -42,7 +49,10 @@ export function watchPolicies(states: ModelStates, diagnostics: vscode.Diagnosti
   };
   const watcher = vscode.workspace.createFileSystemWatcher(`**/${POLICY_FILE}`);
   return vscode.Disposable.from(
-    watcher, watcher.onDidChange(onFile), watcher.onDidCreate(onFile), watcher.onDidDelete(onFile),
+    watcher,
+    watcher.onDidChange(onFile),
+    watcher.onDidCreate(onFile),
+    watcher.onDidDelete(onFile),
     vscode.workspace.onDidChangeConfiguration((e) => {
       for (const folder of vscode.workspace.workspaceFolders ?? []) {
         if (e.affectsConfiguration(`${SETTINGS.section}.${SETTINGS.policy}`, folder.uri)) void recheck(folder);

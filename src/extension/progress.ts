@@ -22,9 +22,10 @@ export function withHashingProgress<T>(title: SafeText, job: (signal: AbortSigna
       const pct = p.bytesTotal > 0 ? (100 * p.bytesDone) / p.bytesTotal : 100;
       const rate = p.bytesDone / Math.max(0.001, (now - started) / 1000);
       // Before the first bytes there is no rate to say anything about time left.
-      const message = p.bytesDone === 0
-        ? `0% of ${formatBytes(p.bytesTotal)}`
-        : `${Math.floor(pct)}% · ${formatBytes(rate)}/s · ${Math.ceil((p.bytesTotal - p.bytesDone) / rate)}s left`;
+      const message =
+        p.bytesDone === 0
+          ? `0% of ${formatBytes(p.bytesTotal)}`
+          : `${Math.floor(pct)}% · ${formatBytes(rate)}/s · ${Math.ceil((p.bytesTotal - p.bytesDone) / rate)}s left`;
       progress.report({ increment: pct - reported, message });
       reported = pct;
     };

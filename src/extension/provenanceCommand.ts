@@ -19,9 +19,14 @@ export interface OpenProvenanceArgs {
 /** workspaceState key of the expected source and builder last given for a provenance file. */
 const policyKey = (file: string) => `modelSigning.provenancePolicy:${file}`;
 
-export async function openProvenanceCommand(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, uri?: vscode.Uri, args?: unknown): Promise<ProvenancePanel | undefined> {
+export async function openProvenanceCommand(
+  context: vscode.ExtensionContext,
+  log: vscode.LogOutputChannel,
+  uri?: vscode.Uri,
+  args?: unknown,
+): Promise<ProvenancePanel | undefined> {
   // The Explorer passes the selection (an array of URIs) as the second argument: not ours.
-  const given: OpenProvenanceArgs = args && typeof args === 'object' && !Array.isArray(args) ? (args) : {};
+  const given: OpenProvenanceArgs = args && typeof args === 'object' && !Array.isArray(args) ? args : {};
   let file = uri?.scheme === 'file' ? uri.fsPath : undefined;
   if (!file) {
     const picked = await vscode.window.showOpenDialog({

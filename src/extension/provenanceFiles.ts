@@ -29,7 +29,11 @@ export function provenanceFilesOf(modelPath: string): string[] {
   const found: string[] = [];
   const list = (dir: string) => {
     try {
-      return fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile() && isProvenanceFile(e.name)).map((e) => e.name).sort();
+      return fs
+        .readdirSync(dir, { withFileTypes: true })
+        .filter((e) => e.isFile() && isProvenanceFile(e.name))
+        .map((e) => e.name)
+        .sort();
     } catch {
       return [];
     }
@@ -37,7 +41,11 @@ export function provenanceFilesOf(modelPath: string): string[] {
   if (fs.statSync(modelPath, { throwIfNoEntry: false })?.isDirectory()) found.push(...list(modelPath).map((n) => path.join(modelPath, n)));
   const name = path.basename(modelPath);
   const parent = path.dirname(modelPath);
-  found.push(...list(parent).filter((n) => n.startsWith(`${name}.`) || n.startsWith(`${name}-`) || n.startsWith(`${name}_`)).map((n) => path.join(parent, n)));
+  found.push(
+    ...list(parent)
+      .filter((n) => n.startsWith(`${name}.`) || n.startsWith(`${name}-`) || n.startsWith(`${name}_`))
+      .map((n) => path.join(parent, n)),
+  );
   return found;
 }
 

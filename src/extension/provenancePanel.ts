@@ -67,7 +67,11 @@ export class ProvenancePanel implements vscode.Disposable {
   /** Fires when the page has been sent a view. */
   readonly onDidDeliver = this.deliveredEmitter.event;
 
-  private constructor(extensionUri: vscode.Uri, private readonly log: vscode.LogOutputChannel, options: ProvenancePanelOptions) {
+  private constructor(
+    extensionUri: vscode.Uri,
+    private readonly log: vscode.LogOutputChannel,
+    options: ProvenancePanelOptions,
+  ) {
     this.options = options;
     const media = vscode.Uri.joinPath(extensionUri, 'media', 'provenance');
     // The page's script, bundled by esbuild.mjs from src/webview/provenance.
@@ -126,7 +130,9 @@ export class ProvenancePanel implements vscode.Disposable {
     const trust = [
       trustConfigPath ? `Sigstore trust config ${trustConfigPath}` : 'Sigstore public-good trusted root (offline)',
       publicKeyPath ? `public key ${publicKeyPath}` : undefined,
-    ].filter(Boolean).join('; ');
+    ]
+      .filter(Boolean)
+      .join('; ');
     const ctx = { file, modelPath, trust };
     let view: ProvenanceView;
     try {
@@ -161,15 +167,22 @@ export class ProvenancePanel implements vscode.Disposable {
         return undefined;
       case 'chooseModel': {
         const picked = await vscode.window.showOpenDialog({
-          canSelectFolders: true, canSelectFiles: true, canSelectMany: false, openLabel: 'Match Subjects',
-          title: 'The model folder (or file) the provenance describes', defaultUri: vscode.Uri.file(this.options.modelPath ?? path.dirname(this.options.file)),
+          canSelectFolders: true,
+          canSelectFiles: true,
+          canSelectMany: false,
+          openLabel: 'Match Subjects',
+          title: 'The model folder (or file) the provenance describes',
+          defaultUri: vscode.Uri.file(this.options.modelPath ?? path.dirname(this.options.file)),
         });
         if (picked?.[0]) this.update({ modelPath: picked[0].fsPath });
         return undefined;
       }
       case 'choosePublicKey': {
         const picked = await vscode.window.showOpenDialog({
-          canSelectFiles: true, canSelectMany: false, openLabel: 'Verify With This Key', title: 'The public key (PEM) the provenance was signed with',
+          canSelectFiles: true,
+          canSelectMany: false,
+          openLabel: 'Verify With This Key',
+          title: 'The public key (PEM) the provenance was signed with',
           filters: { 'Public keys': ['pem', 'pub', 'key'], 'All files': ['*'] },
         });
         if (picked?.[0]) this.update({ publicKeyPath: picked[0].fsPath });
@@ -203,12 +216,15 @@ export class ProvenancePanel implements vscode.Disposable {
 
   private post(message: ToWebview): void {
     if (!this.ready) return;
-    void this.panel.webview.postMessage(message).then((sent) => {
-      if (sent && message.type === 'view') {
-        this.delivered = message.view;
-        this.deliveredEmitter.fire(message.view);
-      }
-    }, () => undefined);
+    void this.panel.webview.postMessage(message).then(
+      (sent) => {
+        if (sent && message.type === 'view') {
+          this.delivered = message.view;
+          this.deliveredEmitter.fire(message.view);
+        }
+      },
+      () => undefined,
+    );
   }
 
   /** Checks again after a quiet period: saves and copies arrive as bursts of events. */
@@ -254,12 +270,17 @@ export class ProvenancePanel implements vscode.Disposable {
 /** The expected source repository and builder, as slsa-verifier's --source-uri and --builder-id; empty means "any". */
 async function askPolicy(current: ProvenancePolicy = {}): Promise<ProvenancePolicy | undefined> {
   const sourceUri = await vscode.window.showInputBox({
-    title: 'Expected source repository (1/2)', prompt: 'e.g. github.com/org/repo; empty: not checked', value: current.sourceUri ?? '', ignoreFocusOut: true,
+    title: 'Expected source repository (1/2)',
+    prompt: 'e.g. github.com/org/repo; empty: not checked',
+    value: current.sourceUri ?? '',
+    ignoreFocusOut: true,
   });
   if (sourceUri === undefined) return undefined;
   const builderId = await vscode.window.showInputBox({
-    title: 'Expected builder (2/2)', prompt: 'the builder id or signing workflow, e.g. https://github.com/org/repo/.github/workflows/train.yml; empty: a default-trusted builder',
-    value: current.builderId ?? '', ignoreFocusOut: true,
+    title: 'Expected builder (2/2)',
+    prompt: 'the builder id or signing workflow, e.g. https://github.com/org/repo/.github/workflows/train.yml; empty: a default-trusted builder',
+    value: current.builderId ?? '',
+    ignoreFocusOut: true,
   });
   if (builderId === undefined) return undefined;
   return { ...current, sourceUri: sourceUri.trim() || undefined, builderId: builderId.trim() || undefined };

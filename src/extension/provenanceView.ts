@@ -72,9 +72,14 @@ export function formatSummary(format: ModelFormat): string {
 
 function subjectView(match: SubjectMatch, check: ReportCheck | undefined): SubjectView {
   const base = { name: match.subject.name, digests: digestsOf(match.subject.digest), files: match.files };
-  const format = match.format && match.format.kind !== 'unknown'
-    ? { label: match.format.label, summary: formatSummary(match.format), facts: Object.entries(match.format.facts).map(([k, v]): [string, string] => [k, String(v)]) }
-    : undefined;
+  const format =
+    match.format && match.format.kind !== 'unknown'
+      ? {
+          label: match.format.label,
+          summary: formatSummary(match.format),
+          facts: Object.entries(match.format.facts).map(([k, v]): [string, string] => [k, String(v)]),
+        }
+      : undefined;
   const withFormat = format ? { ...base, format } : base;
   if (!check) return { ...withFormat, mark: 'unchecked', detail: 'Not checked against a model' };
   // The mark follows the check the verdict is made from; the detail is the core's own message.
@@ -86,11 +91,14 @@ function subjectView(match: SubjectMatch, check: ReportCheck | undefined): Subje
 
 function signatureView(report: ProvenanceReport): SignatureView {
   const s = report.signature;
-  const label = s.status === 'verified'
-    ? s.transparencyLog === 'present' ? 'Verified (logged in the transparency log)' : 'Verified'
-    : s.status === 'incomplete'
-      ? 'Incomplete: no transparency-log evidence'
-      : `Failed: ${s.error?.message ?? 'the signature did not verify'}`;
+  const label =
+    s.status === 'verified'
+      ? s.transparencyLog === 'present'
+        ? 'Verified (logged in the transparency log)'
+        : 'Verified'
+      : s.status === 'incomplete'
+        ? 'Incomplete: no transparency-log evidence'
+        : `Failed: ${s.error?.message ?? 'the signature did not verify'}`;
   const view: SignatureView = { status: s.status, label, method: s.method, claims: [], transparencyLog: s.transparencyLog };
   if (s.signedAt) view.signedAt = s.signedAt;
   if (s.keyId) view.keyId = s.keyId;
@@ -99,7 +107,9 @@ function signatureView(report: ProvenanceReport): SignatureView {
     view.identity = cert.subjectAlternativeName;
     if (cert.issuer) view.issuer = cert.issuer;
     view.validity = `${cert.notBefore} – ${cert.notAfter}`;
-    view.claims = Object.entries(cert.claims).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]): [string, LinkView] => [k, link(v, /Uri$/.test(k) ? v : undefined)]);
+    view.claims = Object.entries(cert.claims)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]): [string, LinkView] => [k, link(v, /Uri$/.test(k) ? v : undefined)]);
   }
   return view;
 }
@@ -125,9 +135,10 @@ function statementView(report: ProvenanceReport, position: number, total: number
       digests: digestsOf(d.digest),
     })),
     // Without a model the core matches nothing: list the statement's subjects, unchecked.
-    subjects: report.subjects.length > 0 && modelChecked
-      ? report.subjects.map((m, i) => subjectView(m, subjectChecks[i]))
-      : doc.statement.subject.map((subject) => subjectView({ subject, matchedBy: 'none', files: [], status: 'failed' }, undefined)),
+    subjects:
+      report.subjects.length > 0 && modelChecked
+        ? report.subjects.map((m, i) => subjectView(m, subjectChecks[i]))
+        : doc.statement.subject.map((subject) => subjectView({ subject, matchedBy: 'none', files: [], status: 'failed' }, undefined)),
     signature: signatureView(report),
     policy: report.policy,
     rawStatement: String(jsonText(doc.statement, 2)),
@@ -190,7 +201,15 @@ export function toProvenanceView(reports: ProvenanceReport[], ctx: ViewContext):
 
 /** The panel's content when the file is not readable provenance. */
 export function errorView(message: string, ctx: ViewContext): ProvenanceView {
-  const view: ProvenanceView = { file: ctx.file, fileName: path.basename(ctx.file), trust: ctx.trust, checkedAt: (ctx.checkedAt ?? new Date()).toISOString(), error: message, verdict: 'failed', statements: [] };
+  const view: ProvenanceView = {
+    file: ctx.file,
+    fileName: path.basename(ctx.file),
+    trust: ctx.trust,
+    checkedAt: (ctx.checkedAt ?? new Date()).toISOString(),
+    error: message,
+    verdict: 'failed',
+    statements: [],
+  };
   if (ctx.modelPath) view.modelPath = ctx.modelPath;
   return displayView(view);
 }

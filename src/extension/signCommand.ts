@@ -3,8 +3,19 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { KeyObject, createPublicKey } from 'node:crypto';
 import {
-  HashPool, InputValues, MethodId, MethodInput, ModelSigningError, SIGNING_METHODS, Signer, Verifier, listModelFiles, signModel, signerFromInputs,
-  signingMethod, verifierFromInputs,
+  HashPool,
+  InputValues,
+  MethodId,
+  MethodInput,
+  ModelSigningError,
+  SIGNING_METHODS,
+  Signer,
+  Verifier,
+  listModelFiles,
+  signModel,
+  signerFromInputs,
+  signingMethod,
+  verifierFromInputs,
 } from '../core';
 import { safeText } from '../core/display';
 import { STATE } from './constants';
@@ -50,7 +61,8 @@ export async function signModelCommand(deps: SignDeps, uri?: vscode.Uri, args: S
   await deps.context.workspaceState.update(STATE.signingMethod, method);
 
   const listing = await listModelFiles(target.modelPath, { ignorePaths: [target.signaturePath] });
-  if (listing.files.length === 0) throw new ModelSigningError('EMPTY_MODEL', `Nothing to sign in ${path.basename(target.modelPath)}: no file is left after the ignored paths`);
+  if (listing.files.length === 0)
+    throw new ModelSigningError('EMPTY_MODEL', `Nothing to sign in ${path.basename(target.modelPath)}: no file is left after the ignored paths`);
   const bytes = listing.files.reduce((n, f) => n + f.size, 0);
   if (!args.skipConfirmation) {
     const detail = safeText`${listing.files.length} file${listing.files.length === 1 ? '' : 's'}, ${formatBytes(bytes)}\nSignature: ${target.signaturePath}\nIgnored: ${listing.ignorePaths.join(', ') || 'nothing'}`;
@@ -65,7 +77,8 @@ export async function signModelCommand(deps: SignDeps, uri?: vscode.Uri, args: S
   const { signer, verifier } = made;
 
   await withHashingProgress(safeText`Signing ${path.basename(target.modelPath)}`, (signal, onProgress) =>
-    signModel(target.modelPath, { signer, pool: deps.pool, signaturePath: target.signaturePath, signal, onProgress }));
+    signModel(target.modelPath, { signer, pool: deps.pool, signaturePath: target.signaturePath, signal, onProgress }),
+  );
   deps.log.info(`Signed ${target.modelPath} (${listing.files.length} files, ${method}) → ${target.signaturePath}`);
   void notify.info(safeText`Signed ${path.basename(target.modelPath)}: ${listing.files.length} files → ${path.basename(target.signaturePath)}`);
   await deps.afterSign(target, verifier);
@@ -74,8 +87,9 @@ export async function signModelCommand(deps: SignDeps, uri?: vscode.Uri, args: S
 
 async function chooseMethod(context: vscode.ExtensionContext): Promise<MethodId | undefined> {
   const last = context.workspaceState.get<MethodId>(STATE.signingMethod);
-  const items = SIGNING_METHODS.map((m) => ({ label: m.label, description: m.description, method: m.id }))
-    .sort((a, b) => Number(b.method === last) - Number(a.method === last));
+  const items = SIGNING_METHODS.map((m) => ({ label: m.label, description: m.description, method: m.id })).sort(
+    (a, b) => Number(b.method === last) - Number(a.method === last),
+  );
   return (await vscode.window.showQuickPick(items, { title: 'Sign Model with', ignoreFocusOut: true }))?.method;
 }
 
@@ -113,7 +127,11 @@ async function makeSigner(method: MethodId, deps: SignDeps, args: SignModelArgs)
  * A method's inputs from the arguments (named as the inputs) or asked for in the declared order; undefined
  * when a required one is cancelled. A private key is loaded as soon as it is chosen, to ask for its password.
  */
-async function collectInputs(inputs: readonly MethodInput[], deps: SignDeps, args: SignModelArgs): Promise<{ values: InputValues; loaded: Record<string, unknown> } | undefined> {
+async function collectInputs(
+  inputs: readonly MethodInput[],
+  deps: SignDeps,
+  args: SignModelArgs,
+): Promise<{ values: InputValues; loaded: Record<string, unknown> } | undefined> {
   const given = args as Record<string, string | string[] | undefined>;
   const values: Record<string, string[]> = {};
   const loaded: Record<string, unknown> = {};

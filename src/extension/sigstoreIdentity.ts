@@ -1,7 +1,15 @@
 import * as vscode from 'vscode';
 import {
-  DEFAULT_GITHUB_API_BASE, GitHubSessionProvider, IdentityProvider, InteractiveLoginProvider, PRODUCTION_OIDC_ISSUER, SigningIdentityPreview,
-  StaticTokenProvider, TrustConfig, oidcIssuerOf, resolveTrustConfig,
+  DEFAULT_GITHUB_API_BASE,
+  GitHubSessionProvider,
+  IdentityProvider,
+  InteractiveLoginProvider,
+  PRODUCTION_OIDC_ISSUER,
+  SigningIdentityPreview,
+  StaticTokenProvider,
+  TrustConfig,
+  oidcIssuerOf,
+  resolveTrustConfig,
 } from '../core';
 import { safeText } from '../core/display';
 import { SETTINGS } from './constants';
@@ -21,7 +29,7 @@ export async function chooseIdentitySource(): Promise<IdentitySource | undefined
   const pick = await vscode.window.showQuickPick(
     [
       { label: '$(github) GitHub account', description: 'the account signed in to VS Code', source: 'github' as const },
-      { label: '$(globe) Sign in with a browser', description: 'Sigstore\'s sign-in page (Google, GitHub, Microsoft)', source: 'browser' as const },
+      { label: '$(globe) Sign in with a browser', description: "Sigstore's sign-in page (Google, GitHub, Microsoft)", source: 'browser' as const },
       { label: '$(key) Paste an identity token', description: 'an OIDC ID token', source: 'token' as const },
     ],
     { title: 'Sign with which identity?', ignoreFocusOut: true },

@@ -67,10 +67,16 @@ function badgeOf(state: ModelState): { text: SafeText; tooltip: SafeText } {
     case 'verifying':
       return { text: safeText`$(sync~spin) Verifying ${Math.floor(state.percent)}%`, tooltip: safeText`Verifying ${name}` };
     case 'verified':
-      return { text: safeText`$(verified) Verified · ${statusBarText(state.signer)}`, tooltip: withPolicy(safeText`${name}: every file matches its signature`, state.policy) };
+      return {
+        text: safeText`$(verified) Verified · ${statusBarText(state.signer)}`,
+        tooltip: withPolicy(safeText`${name}: every file matches its signature`, state.policy),
+      };
     case 'tampered': {
       const n = problemCount(state.result);
-      return { text: safeText`$(warning) Tampered · ${n} file${n === 1 ? '' : 's'}`, tooltip: withPolicy(safeText`${name} differs from its signature`, state.policy) };
+      return {
+        text: safeText`$(warning) Tampered · ${n} file${n === 1 ? '' : 's'}`,
+        tooltip: withPolicy(safeText`${name} differs from its signature`, state.policy),
+      };
     }
     case 'failed':
       return { text: safeText`$(error) Not verified`, tooltip: withPolicy(safeText`${state.message}`, state.policy) };

@@ -2,8 +2,27 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
-  Bundle, HashPool, HashProgress, InputValues, MethodId, PolicyEntry, VerificationResult, Verifier, bundleKind, describeSigner, evaluatePolicy, isModelSigningError,
-  modelGlob, parseShardName, pinIdentity, policyFilePath, readBundle, signingMethod, verifierFromInputs, verifierFromPolicy, verifyModel,
+  Bundle,
+  HashPool,
+  HashProgress,
+  InputValues,
+  MethodId,
+  PolicyEntry,
+  VerificationResult,
+  Verifier,
+  bundleKind,
+  describeSigner,
+  evaluatePolicy,
+  isModelSigningError,
+  modelGlob,
+  parseShardName,
+  pinIdentity,
+  policyFilePath,
+  readBundle,
+  signingMethod,
+  verifierFromInputs,
+  verifierFromPolicy,
+  verifyModel,
 } from '../core';
 import { SafeText, safeText } from '../core/display';
 import { pickInput } from './keyMaterial';
@@ -60,10 +79,17 @@ export async function verifyTarget(deps: VerifyDeps, target: ModelTarget, args: 
     if (!verifier) return undefined;
     set({ kind: 'verifying', target, percent: 0 });
     const run = (signal?: AbortSignal, onProgress?: (p: HashProgress) => void) =>
-      verifyModel(target.modelPath, { verifier, pool: deps.pool, bundle, signaturePath: target.signaturePath, signal, onProgress: (p) => {
-        onProgress?.(p);
-        set({ kind: 'verifying', target, percent: p.bytesTotal ? (100 * p.bytesDone) / p.bytesTotal : 100 });
-      } });
+      verifyModel(target.modelPath, {
+        verifier,
+        pool: deps.pool,
+        bundle,
+        signaturePath: target.signaturePath,
+        signal,
+        onProgress: (p) => {
+          onProgress?.(p);
+          set({ kind: 'verifying', target, percent: p.bytesTotal ? (100 * p.bytesDone) / p.bytesTotal : 100 });
+        },
+      });
     const result = args.quiet ? await run() : await withHashingProgress(safeText`Verifying ${path.basename(target.modelPath)}`, run);
     deps.remembered.set(target.modelPath, verifier);
     // A good signature by someone the policy does not name is a policy failure, not "verified".
@@ -110,12 +136,19 @@ const OWN_VERIFIERS: Partial<Record<MethodId, (policy: PolicyEntry | undefined, 
     const trustConfig = await trustConfigFromSettings();
     // One identity given (or the policy's only one): checked exactly. Otherwise verify, then show who
     // signed (trust on first use) or check the policy's list.
-    const rule = args.identity && args.issuer ? { identity: args.identity, issuer: args.issuer } : policy?.sigstore.length === 1 ? policy.sigstore[0] : undefined;
+    const rule =
+      args.identity && args.issuer ? { identity: args.identity, issuer: args.issuer } : policy?.sigstore.length === 1 ? policy.sigstore[0] : undefined;
     return signingMethod('sigstore').makeVerifier({ trustConfig, identity: rule?.identity ?? '', issuer: rule?.issuer ?? '', anyIdentity: !rule });
   },
 };
 
-async function chooseVerifier(deps: VerifyDeps, target: ModelTarget, bundle: Bundle, policy: PolicyEntry | undefined, args: VerifyModelArgs): Promise<Verifier | undefined> {
+async function chooseVerifier(
+  deps: VerifyDeps,
+  target: ModelTarget,
+  bundle: Bundle,
+  policy: PolicyEntry | undefined,
+  args: VerifyModelArgs,
+): Promise<Verifier | undefined> {
   const known = deps.remembered.get(target.modelPath);
   if (args.quiet && known) return known;
   const method = bundleKind(bundle);
@@ -142,7 +175,11 @@ async function offerPin(deps: VerifyDeps, target: ModelTarget, result: Verificat
   const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(target.modelPath));
   if (!folder || !vscode.workspace.isTrusted) return;
   const who = describeSigner(result.signer);
-  const answer = await notify.info(safeText`Trust ${who} for ${path.basename(target.modelPath)} from now on?`, { detail: safeText`Adds the signer to .vscode/model-signing.json: a later signature by anyone else shows as a policy failure.` }, 'Pin Signer');
+  const answer = await notify.info(
+    safeText`Trust ${who} for ${path.basename(target.modelPath)} from now on?`,
+    { detail: safeText`Adds the signer to .vscode/model-signing.json: a later signature by anyone else shows as a policy failure.` },
+    'Pin Signer',
+  );
   if (answer !== 'Pin Signer') return;
   const glob = modelGlob(folder.uri.fsPath, target.modelPath);
   try {
@@ -160,7 +197,7 @@ function report(deps: VerifyDeps, target: ModelTarget, result: VerificationResul
   set({ kind: result.ok ? 'verified' : 'tampered', target, result, signer: describeSigner(result.signer), policy });
   const name = path.basename(target.modelPath);
   // A shard names its file as the core parses it; a file name that merely ends in `:1:2` stays whole.
-  const fileOf = (n: string) => (result.serialization.method === 'shards' ? parseShardName(n)?.path ?? n : n);
+  const fileOf = (n: string) => (result.serialization.method === 'shards' ? (parseShardName(n)?.path ?? n) : n);
   const fileUri = (n: string) => vscode.Uri.file(target.isFile ? target.modelPath : path.join(target.modelPath, fileOf(n)));
   const sigUri = vscode.Uri.file(target.signaturePath);
   const entries = new Map<string, vscode.Diagnostic[]>();
@@ -169,12 +206,19 @@ function report(deps: VerifyDeps, target: ModelTarget, result: VerificationResul
     d.source = 'model-signing';
     entries.set(uri.toString(), [...(entries.get(uri.toString()) ?? []), d]);
   };
-  result.diff.changed.forEach((c) => add(fileUri(c.name), safeText`Modified since it was signed: expected ${c.expected.algorithm}:${c.expected.digest}, found ${c.actual.digest}`, vscode.DiagnosticSeverity.Error));
+  result.diff.changed.forEach((c) =>
+    add(
+      fileUri(c.name),
+      safeText`Modified since it was signed: expected ${c.expected.algorithm}:${c.expected.digest}, found ${c.actual.digest}`,
+      vscode.DiagnosticSeverity.Error,
+    ),
+  );
   result.diff.missing.forEach((m) => add(sigUri, safeText`Signed file missing from ${name}: ${m}`, vscode.DiagnosticSeverity.Error));
   result.diff.extra.forEach((x) => add(fileUri(x), safeText`Not covered by the signature of ${name}`, vscode.DiagnosticSeverity.Warning));
   // Replace this model's diagnostics, keep other models'.
   deps.diagnostics.forEach((uri) => {
-    if (uri.fsPath === target.signaturePath || uri.fsPath.startsWith(target.modelPath + path.sep) || uri.fsPath === target.modelPath) deps.diagnostics.delete(uri);
+    if (uri.fsPath === target.signaturePath || uri.fsPath.startsWith(target.modelPath + path.sep) || uri.fsPath === target.modelPath)
+      deps.diagnostics.delete(uri);
   });
   for (const [uri, ds] of entries) deps.diagnostics.set(vscode.Uri.parse(uri), ds);
   const signer = describeSigner(result.signer);
@@ -185,7 +229,9 @@ function report(deps: VerifyDeps, target: ModelTarget, result: VerificationResul
     if (!quiet) void notify.info(safeText`${name} verified: signed by ${signer}${untrusted}`);
   } else {
     const n = problemCount(result);
-    deps.log.warn(`${target.modelPath} does not match its signature: ${result.diff.changed.length} changed, ${result.diff.missing.length} missing, ${result.diff.extra.length} extra`);
+    deps.log.warn(
+      `${target.modelPath} does not match its signature: ${result.diff.changed.length} changed, ${result.diff.missing.length} missing, ${result.diff.extra.length} extra`,
+    );
     if (!quiet) void notify.warn(safeText`${name} does not match its signature: ${n} file${n === 1 ? '' : 's'} differ (see Problems)`);
   }
 }

@@ -30,7 +30,9 @@ export function globBench(log: (s?: string) => void): void {
     }
     const ms = times.sort((a, b) => a - b)[2]!;
     const shown = glob.length > 32 ? `${glob.slice(0, 31)}…` : glob;
-    log(`  ${shown.padEnd(34)} ${String(p.length).padStart(5)}  ${`${ms.toFixed(2)} ms`.padStart(12)}  ${String(steps).padStart(7)}  ${regexpLibraries(glob, p)}`);
+    log(
+      `  ${shown.padEnd(34)} ${String(p.length).padStart(5)}  ${`${ms.toFixed(2)} ms`.padStart(12)}  ${String(steps).padStart(7)}  ${regexpLibraries(glob, p)}`,
+    );
   }
 }
 
@@ -39,13 +41,20 @@ export function globBench(log: (s?: string) => void): void {
  * of our tools, not of the extension), each in a child process stopped after 20 s.
  */
 function regexpLibraries(glob: string, p: string): string {
-  return ['picomatch', 'minimatch'].map((lib) => {
-    const call = lib === 'picomatch' ? 'require("picomatch").isMatch(p, g)' : 'require("minimatch").minimatch(p, g)';
-    const script = `const [g, p] = JSON.parse(process.argv[1]); const t = performance.now(); ${call}; console.log((performance.now() - t).toFixed(1));`;
-    const r = spawnSync(process.execPath, ['-e', script, JSON.stringify([glob, p])], { cwd: REPO, encoding: 'utf8', timeout: 20_000, env: { ...process.env, NODE_PATH: path.join(REPO, 'node_modules') } });
-    if (r.error || r.signal) return `${lib} > 20 s`;
-    return r.status === 0 ? `${lib} ${r.stdout.trim()} ms` : `${lib} n/a`;
-  }).join(', ');
+  return ['picomatch', 'minimatch']
+    .map((lib) => {
+      const call = lib === 'picomatch' ? 'require("picomatch").isMatch(p, g)' : 'require("minimatch").minimatch(p, g)';
+      const script = `const [g, p] = JSON.parse(process.argv[1]); const t = performance.now(); ${call}; console.log((performance.now() - t).toFixed(1));`;
+      const r = spawnSync(process.execPath, ['-e', script, JSON.stringify([glob, p])], {
+        cwd: REPO,
+        encoding: 'utf8',
+        timeout: 20_000,
+        env: { ...process.env, NODE_PATH: path.join(REPO, 'node_modules') },
+      });
+      if (r.error || r.signal) return `${lib} > 20 s`;
+      return r.status === 0 ? `${lib} ${r.stdout.trim()} ms` : `${lib} n/a`;
+    })
+    .join(', ');
 }
 
 if (require.main === module) globBench((s = '') => process.stdout.write(`${s}\n`));

@@ -12,7 +12,11 @@ import { startOidcIssuer } from '../helpers/oidcIssuer';
 
 const cli = resolve(__dirname, '../../dist/cli.js');
 const work = mkdtempSync(join(tmpdir(), 'model-signing-demo-'));
-const shown = (s: string) => s.split(work + '/').join('').replace(/(--identity-token )\S+/, '$1<token>');
+const shown = (s: string) =>
+  s
+    .split(work + '/')
+    .join('')
+    .replace(/(--identity-token )\S+/, '$1<token>');
 
 function run(title: string, args: string[]): Promise<number> {
   process.stdout.write(`\n$ model-signing ${shown(args.join(' '))}   # ${title}\n`);
@@ -57,10 +61,43 @@ async function main(): Promise<void> {
     const token = await idp.mintToken({ email: 'dev@example.com', email_verified: true });
     const sig = join(work, 'model.sig');
     await expect(0, 'sign keylessly (Sigstore)', ['sign', model, '--signature', sig, '--trust-config', trust, '--identity-token', token]);
-    await expect(0, 'verify: signed by dev@example.com?', ['verify', model, '--signature', sig, '--trust-config', trust, '--identity', 'dev@example.com', '--identity-provider', idp.issuer]);
-    await expect(1, 'verify: signed by dev@example.co? (exact match only)', ['verify', model, '--signature', sig, '--trust-config', trust, '--identity', 'dev@example.co', '--identity-provider', idp.issuer]);
+    await expect(0, 'verify: signed by dev@example.com?', [
+      'verify',
+      model,
+      '--signature',
+      sig,
+      '--trust-config',
+      trust,
+      '--identity',
+      'dev@example.com',
+      '--identity-provider',
+      idp.issuer,
+    ]);
+    await expect(1, 'verify: signed by dev@example.co? (exact match only)', [
+      'verify',
+      model,
+      '--signature',
+      sig,
+      '--trust-config',
+      trust,
+      '--identity',
+      'dev@example.co',
+      '--identity-provider',
+      idp.issuer,
+    ]);
     appendFileSync(join(model, 'config.json'), ' ');
-    await expect(1, 'verify again after changing config.json', ['verify', model, '--signature', sig, '--trust-config', trust, '--identity', 'dev@example.com', '--identity-provider', idp.issuer]);
+    await expect(1, 'verify again after changing config.json', [
+      'verify',
+      model,
+      '--signature',
+      sig,
+      '--trust-config',
+      trust,
+      '--identity',
+      'dev@example.com',
+      '--identity-provider',
+      idp.issuer,
+    ]);
   } finally {
     await sigstore.stop();
     await idp.stop();
@@ -69,7 +106,14 @@ async function main(): Promise<void> {
   const vector = resolve(__dirname, '../../../shared/vectors/model-transparency/scripts/tests/v1.1.0-sigstore');
   if (existsSync(vector)) {
     await expect(0, "the reference's keyless signature, verified offline with the built-in trust root", [
-      'verify', vector, '--signature', join(vector, 'model.sig'), '--identity', 'stefanb@us.ibm.com', '--identity-provider', 'https://sigstore.verify.ibm.com/oauth2',
+      'verify',
+      vector,
+      '--signature',
+      join(vector, 'model.sig'),
+      '--identity',
+      'stefanb@us.ibm.com',
+      '--identity-provider',
+      'https://sigstore.verify.ibm.com/oauth2',
     ]);
   }
 

@@ -17,11 +17,13 @@ import { createModelWorkspace } from '../e2e/workspace';
 /** A small but real safetensors file: an 8-byte header length, the JSON header, then the tensor bytes. */
 function safetensors(): Buffer {
   const data = Buffer.alloc(4 * 64 * 64 + 4 * 64, 0x3c);
-  const header = Buffer.from(JSON.stringify({
-    __metadata__: { format: 'pt' },
-    'dense.weight': { dtype: 'F32', shape: [64, 64], data_offsets: [0, 4 * 64 * 64] },
-    'dense.bias': { dtype: 'F32', shape: [64], data_offsets: [4 * 64 * 64, data.length] },
-  }));
+  const header = Buffer.from(
+    JSON.stringify({
+      __metadata__: { format: 'pt' },
+      'dense.weight': { dtype: 'F32', shape: [64, 64], data_offsets: [0, 4 * 64 * 64] },
+      'dense.bias': { dtype: 'F32', shape: [64], data_offsets: [4 * 64 * 64, data.length] },
+    }),
+  );
   const length = Buffer.alloc(8);
   length.writeBigUInt64LE(BigInt(header.length));
   return Buffer.concat([length, header, data]);
@@ -35,7 +37,9 @@ async function main(): Promise<void> {
   writeFileSync(join(workspace, 'tiny-model', 'model.safetensors'), safetensors());
   const keyless = await prepareKeylessModel(workspace, run);
   const tokenFile = join(run, 'identity-token.txt');
-  writeFileSync(join(workspace, 'README.md'), `# Try Model Signing
+  writeFileSync(
+    join(workspace, 'README.md'),
+    `# Try Model Signing
 
 Right-click in the Explorer:
 - \`tiny-model\` → **Sign Model**: with a private key (${keyless.privateKey}) or Sigstore keyless (a local
@@ -43,7 +47,8 @@ Right-click in the Explorer:
   ${tokenFile}).
 - \`${SIGNED_MODEL}\` → **Verify Model**: signed keylessly by ${SIGNER}. Then change one of its files and watch the
   badge in the status bar, and the Signed Model view in the Explorer.
-`);
+`,
+  );
   installVsix(run, vsix);
   let server: Server | undefined;
   const stop = async () => {

@@ -98,7 +98,10 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless,
       await pathBox.fill(file);
       await page.waitForFunction(`document.querySelector('.quick-input-box input')?.value === ${JSON.stringify(file)}`);
       // The list shows the typed path's folder.
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: basename(file) }).first().waitFor();
+      await page
+        .locator('.quick-input-list .monaco-list-row', { hasText: basename(file) })
+        .first()
+        .waitFor();
       await page.locator('.quick-input-widget .monaco-button', { hasText: 'OK' }).first().click();
       try {
         await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 3000 });
@@ -174,7 +177,10 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless,
     await explorerMenu(SIGNED_MODEL, 'Verify Model');
     // The offer would be sent in the same tick as the result's message (verifyCommand.ts), and shown with it:
     // once the result is on screen, no offer beside it means the policy decided.
-    await page.locator('.notifications-toasts .notification-toast', { hasText: `${SIGNED_MODEL} verified: signed by` }).first().waitFor();
+    await page
+      .locator('.notifications-toasts .notification-toast', { hasText: `${SIGNED_MODEL} verified: signed by` })
+      .first()
+      .waitFor();
     if ((await offer.count()) > 0) throw new Error('a second offer to pin, with the policy in place');
     await page.waitForFunction(badgeIncludes(`Verified · ${SIGNER}`), undefined, { timeout: 60_000 });
     await shoot('pinned.png');
@@ -191,7 +197,10 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless,
     await confirm.locator('.monaco-button', { hasText: 'Sign' }).first().click();
     await chooseFile(keyless.privateKey);
     await page.waitForFunction(badgeIncludes('Verified · key'), undefined, { timeout: 60_000 });
-    await page.locator('.notifications-toasts .notification-toast', { hasText: `Signed ${MODEL_DIR}` }).first().waitFor();
+    await page
+      .locator('.notifications-toasts .notification-toast', { hasText: `Signed ${MODEL_DIR}` })
+      .first()
+      .waitFor();
     await shoot('signed.png');
   });
 
@@ -208,48 +217,54 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless,
     await tokenBox.fill(await keyless.mintToken());
     await page.keyboard.press('Enter');
     await page.waitForFunction(badgeIncludes(`Verified · ${SIGNER}`), undefined, { timeout: 60_000 });
-    await page.locator('.notifications-toasts .notification-toast', { hasText: `Signed ${KEYLESS_UI_MODEL}` }).first().waitFor();
+    await page
+      .locator('.notifications-toasts .notification-toast', { hasText: `Signed ${KEYLESS_UI_MODEL}` })
+      .first()
+      .waitFor();
     const bundle = JSON.parse(readFileSync(join(model, 'model.sig'), 'utf8')) as { verificationMaterial: { tlogEntries?: unknown[] } };
     if (bundle.verificationMaterial.tlogEntries?.length !== 1) throw new Error('the keyless signature has no Rekor entry');
     await shoot('signed-keyless.png');
   });
 
-  await step(`Sign Model with the editor's GitHub account (VS Code's sign-in, the identity shown first): the badge says Verified · ${keyless.github.email}; a workspace's apiUrl gets no token`, async () => {
-    const workspace = dirname(keyless.modelPath);
-    const model = join(workspace, GITHUB_UI_MODEL);
-    mkdirSync(model, { recursive: true });
-    writeFileSync(join(model, 'weights.bin'), Buffer.alloc(1 << 20, 9));
-    // For this step the user's Sigstore is one whose CA takes GitHub access tokens (machine settings: the user's own).
-    const userBefore = readFileSync(machineSettings, 'utf8');
-    writeFileSync(machineSettings, JSON.stringify({ ...JSON.parse(userBefore), 'modelSigning.sigstore.trustConfig': keyless.github.trustConfig }, null, 2));
-    // The workspace, as a cloned repository could, sends the GitHub API (and with it the account's token) elsewhere.
-    const thief = await startRequestRecorder();
-    const settingsFile = join(workspace, '.vscode', 'settings.json');
-    const before = existsSync(settingsFile) ? readFileSync(settingsFile, 'utf8') : undefined;
-    mkdirSync(dirname(settingsFile), { recursive: true });
-    writeFileSync(settingsFile, JSON.stringify({ ...(before ? JSON.parse(before) : {}), 'modelSigning.github.apiUrl': thief.url }, null, 2));
-    try {
-      await explorerMenu(GITHUB_UI_MODEL, 'Sign Model');
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Sigstore (keyless)' }).first().click();
-      await page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Sign' }).first().click();
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'GitHub account' }).first().click();
-      // VS Code's own prompt: may the extension sign in with the account?
-      await page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Allow' }).first().click();
-      // Ours: the account and the identity the certificate will carry, before anything is signed.
-      const confirm = page.locator('.monaco-dialog-box', { hasText: `Sign as ${keyless.github.email}?` });
-      await confirm.waitFor({ timeout: 60_000 });
-      await shoot('github-confirm.png');
-      await confirm.locator('.monaco-button', { hasText: 'Sign' }).first().click();
-      await page.waitForFunction(badgeIncludes(`Verified · ${keyless.github.email}`), undefined, { timeout: 60_000 });
-      await shoot('signed-github.png');
-      if (thief.requests.length > 0) throw new Error(`the workspace's GitHub API got ${thief.requests.length} request(s): ${thief.requests[0]}`);
-    } finally {
-      await thief.stop();
-      writeFileSync(machineSettings, userBefore);
-      if (before === undefined) rmSync(settingsFile, { force: true });
-      else writeFileSync(settingsFile, before);
-    }
-  });
+  await step(
+    `Sign Model with the editor's GitHub account (VS Code's sign-in, the identity shown first): the badge says Verified · ${keyless.github.email}; a workspace's apiUrl gets no token`,
+    async () => {
+      const workspace = dirname(keyless.modelPath);
+      const model = join(workspace, GITHUB_UI_MODEL);
+      mkdirSync(model, { recursive: true });
+      writeFileSync(join(model, 'weights.bin'), Buffer.alloc(1 << 20, 9));
+      // For this step the user's Sigstore is one whose CA takes GitHub access tokens (machine settings: the user's own).
+      const userBefore = readFileSync(machineSettings, 'utf8');
+      writeFileSync(machineSettings, JSON.stringify({ ...JSON.parse(userBefore), 'modelSigning.sigstore.trustConfig': keyless.github.trustConfig }, null, 2));
+      // The workspace, as a cloned repository could, sends the GitHub API (and with it the account's token) elsewhere.
+      const thief = await startRequestRecorder();
+      const settingsFile = join(workspace, '.vscode', 'settings.json');
+      const before = existsSync(settingsFile) ? readFileSync(settingsFile, 'utf8') : undefined;
+      mkdirSync(dirname(settingsFile), { recursive: true });
+      writeFileSync(settingsFile, JSON.stringify({ ...(before ? JSON.parse(before) : {}), 'modelSigning.github.apiUrl': thief.url }, null, 2));
+      try {
+        await explorerMenu(GITHUB_UI_MODEL, 'Sign Model');
+        await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Sigstore (keyless)' }).first().click();
+        await page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Sign' }).first().click();
+        await page.locator('.quick-input-list .monaco-list-row', { hasText: 'GitHub account' }).first().click();
+        // VS Code's own prompt: may the extension sign in with the account?
+        await page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Allow' }).first().click();
+        // Ours: the account and the identity the certificate will carry, before anything is signed.
+        const confirm = page.locator('.monaco-dialog-box', { hasText: `Sign as ${keyless.github.email}?` });
+        await confirm.waitFor({ timeout: 60_000 });
+        await shoot('github-confirm.png');
+        await confirm.locator('.monaco-button', { hasText: 'Sign' }).first().click();
+        await page.waitForFunction(badgeIncludes(`Verified · ${keyless.github.email}`), undefined, { timeout: 60_000 });
+        await shoot('signed-github.png');
+        if (thief.requests.length > 0) throw new Error(`the workspace's GitHub API got ${thief.requests.length} request(s): ${thief.requests[0]}`);
+      } finally {
+        await thief.stop();
+        writeFileSync(machineSettings, userBefore);
+        if (before === undefined) rmSync(settingsFile, { force: true });
+        else writeFileSync(settingsFile, before);
+      }
+    },
+  );
 
   await step('a long Sign Model cancelled from its progress notification writes nothing', async () => {
     // 8 GiB of holes: reading them takes the kernel seconds, long enough to press Cancel.
@@ -273,13 +288,16 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless,
   });
 
   await step(`Open Provenance on ${PROVENANCE_FILE} (Explorer context menu): the viewer shows builder, source, subjects and signature`, () =>
-    provenanceViewer({ page, workspace: dirname(keyless.modelPath), keyless, screenshotDir }));
+    provenanceViewer({ page, workspace: dirname(keyless.modelPath), keyless, screenshotDir }),
+  );
 
   await step('a hostile provenance shows as inert text in the viewer', () =>
-    hostileProvenanceIsInert({ page, workspace: dirname(keyless.modelPath), keyless, screenshotDir }));
+    hostileProvenanceIsInert({ page, workspace: dirname(keyless.modelPath), keyless, screenshotDir }),
+  );
 
   await step(`the Signed Model view of ${SIGNED_MODEL} lists the provenance beside it, which opens matched against ${SIGNED_MODEL}`, () =>
-    provenanceFromSignedModelView({ page, workspace: dirname(keyless.modelPath), keyless, screenshotDir }));
+    provenanceFromSignedModelView({ page, workspace: dirname(keyless.modelPath), keyless, screenshotDir }),
+  );
 
   return counts;
 }

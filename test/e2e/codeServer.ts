@@ -98,8 +98,12 @@ export const machineSettingsFile = (run: string) => join(serverDirs(run).machine
 export function installVsix(run: string, vsix: string): void {
   const dirs = serverDirs(run);
   for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
-  const r = spawnSync(process.execPath, [CODE_SERVER, '--extensions-dir', dirs.extensions, '--user-data-dir', dirs.data, '--install-extension', vsix], { env: serverEnv(run), encoding: 'utf8' });
-  if (r.status !== 0 || !/was successfully installed/.test(r.stdout)) throw new Error(`installing ${vsix} failed (exit ${r.status}): ${(r.stdout + r.stderr).trim()}`);
+  const r = spawnSync(process.execPath, [CODE_SERVER, '--extensions-dir', dirs.extensions, '--user-data-dir', dirs.data, '--install-extension', vsix], {
+    env: serverEnv(run),
+    encoding: 'utf8',
+  });
+  if (r.status !== 0 || !/was successfully installed/.test(r.stdout))
+    throw new Error(`installing ${vsix} failed (exit ${r.status}): ${(r.stdout + r.stderr).trim()}`);
 }
 
 export async function startServer(run: string, workspace: string, options: ServerOptions = {}): Promise<Server> {
@@ -119,13 +123,17 @@ export async function startServer(run: string, workspace: string, options: Serve
     process.execPath,
     [
       CODE_SERVER,
-      '--auth', 'none',
+      '--auth',
+      'none',
       '--disable-telemetry',
       '--disable-update-check',
       ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']),
-      '--extensions-dir', dirs.extensions,
-      '--user-data-dir', dirs.data,
-      '--bind-addr', `127.0.0.1:${port}`,
+      '--extensions-dir',
+      dirs.extensions,
+      '--user-data-dir',
+      dirs.data,
+      '--bind-addr',
+      `127.0.0.1:${port}`,
       workspace,
     ],
     { detached: true, stdio: ['ignore', logFd, logFd], env }, // detached: its own process group (setsid)
@@ -168,7 +176,10 @@ export function groupMembers(pgid: number): number[] {
 
 /** Stops the whole process group, waiting for the extension hosts that outlive the browser pages. */
 export async function stopServer(server: Server): Promise<void> {
-  for (const [signal, waitMs] of [['SIGTERM', 10_000], ['SIGKILL', 5_000]] as const) {
+  for (const [signal, waitMs] of [
+    ['SIGTERM', 10_000],
+    ['SIGKILL', 5_000],
+  ] as const) {
     try {
       process.kill(-server.pid, signal);
     } catch {
@@ -182,4 +193,3 @@ export async function stopServer(server: Server): Promise<void> {
     if (signal === 'SIGKILL') console.error(`e2e: processes of group ${server.pid} still alive: ${groupMembers(server.pid).join(' ')}`);
   }
 }
-

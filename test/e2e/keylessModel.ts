@@ -48,7 +48,9 @@ export async function prepareKeylessModel(workspace: string, runDir: string): Pr
   const sigstore = await startLocalSigstore({ oidcIssuerURL: idp.issuer });
   const trustConfig = join(runDir, 'local-sigstore.json');
   const accessToken = `gho_${randomBytes(18).toString('hex')}`;
-  const api = await startGitHubApi({ accounts: [{ token: accessToken, login: GITHUB_LOGIN, id: 583231, emails: [{ email: GITHUB_EMAIL, primary: true, verified: true }] }] });
+  const api = await startGitHubApi({
+    accounts: [{ token: accessToken, login: GITHUB_LOGIN, id: 583231, emails: [{ email: GITHUB_EMAIL, primary: true, verified: true }] }],
+  });
   const front = await startGitHubFulcio({ sigstore, githubApiBase: api.apiBase });
   const githubTrustConfig = join(runDir, 'github-sigstore.json');
   front.writeTrustConfig(githubTrustConfig);
@@ -72,6 +74,11 @@ export async function prepareKeylessModel(workspace: string, runDir: string): Pr
   }
   const privateKey = join(runDir, 'signing-key.pem');
   writeFileSync(privateKey, generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
-  const github = { apiBase: api.apiBase, trustConfig: githubTrustConfig, email: GITHUB_EMAIL, session: { accessToken, account: { id: '583231', label: GITHUB_LOGIN } } };
+  const github = {
+    apiBase: api.apiBase,
+    trustConfig: githubTrustConfig,
+    email: GITHUB_EMAIL,
+    session: { accessToken, account: { id: '583231', label: GITHUB_LOGIN } },
+  };
   return { modelPath, trustConfig, issuer: idp.issuer, privateKey, mintToken, github, stop };
 }

@@ -92,7 +92,10 @@ export async function launchBrowser(profileDir: string): Promise<{ context: Brow
       '--disable-dev-shm-usage',
     ],
   });
-  await context.route((url) => !['127.0.0.1', 'localhost'].includes(url.hostname), (route) => void route.abort());
+  await context.route(
+    (url) => !['127.0.0.1', 'localhost'].includes(url.hostname),
+    (route) => void route.abort(),
+  );
   const page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(30_000);
   return { context, page };

@@ -132,8 +132,16 @@ export async function prepareProvenance(workspace: string, keyless: KeylessModel
   writeFileSync(join(model, 'model.pt'), torchScriptModel());
   writeFileSync(join(model, 'config.json'), `${JSON.stringify({ architectures: ['Net'], hidden_size: 8 }, null, 2)}\n`);
   // Keyless, against the run's local Sigstore (the trust config the editor's settings name); a fresh token per signature.
-  const sign = async () => new SigstoreSigner({ trustConfig: loadTrustConfig(keyless.trustConfig), identity: new StaticTokenProvider(await keyless.mintToken()) });
-  await attestModel(model, { pool: new InlineHashPool(), signer: await sign(), output: join(workspace, PROVENANCE_FILE), overwrite: true, perFile: true, environment: GITHUB_RUN });
+  const sign = async () =>
+    new SigstoreSigner({ trustConfig: loadTrustConfig(keyless.trustConfig), identity: new StaticTokenProvider(await keyless.mintToken()) });
+  await attestModel(model, {
+    pool: new InlineHashPool(),
+    signer: await sign(),
+    output: join(workspace, PROVENANCE_FILE),
+    overwrite: true,
+    perFile: true,
+    environment: GITHUB_RUN,
+  });
 
   const evil = join(workspace, HOSTILE_MODEL);
   mkdirSync(evil, { recursive: true });
@@ -148,9 +156,16 @@ export async function prepareProvenance(workspace: string, keyless: KeylessModel
     predicate: {
       buildDefinition: {
         buildType: HOSTILE.js,
-        externalParameters: { [HOSTILE.img]: HOSTILE.script, workflow: { repository: HOSTILE.js, path: HOSTILE.img, ref: HOSTILE.script }, source: { uri: HOSTILE.js } },
+        externalParameters: {
+          [HOSTILE.img]: HOSTILE.script,
+          workflow: { repository: HOSTILE.js, path: HOSTILE.img, ref: HOSTILE.script },
+          source: { uri: HOSTILE.js },
+        },
         internalParameters: { github: { event_name: HOSTILE.img } },
-        resolvedDependencies: [{ uri: HOSTILE.js, digest: { gitCommit: COMMIT } }, { uri: `data:text/html,${HOSTILE.script}`, name: HOSTILE.img }],
+        resolvedDependencies: [
+          { uri: HOSTILE.js, digest: { gitCommit: COMMIT } },
+          { uri: `data:text/html,${HOSTILE.script}`, name: HOSTILE.img },
+        ],
       },
       runDetails: { builder: { id: HOSTILE.img }, metadata: { invocationId: HOSTILE.js } },
     },
@@ -186,7 +201,10 @@ export async function provenanceViewer({ page, workspace, keyless, screenshotDir
   await prepareProvenance(workspace, keyless);
   const workspaceName = workspace.split('/').pop()!;
   await openFromExplorer(page, workspaceName, PROVENANCE_FILE);
-  await page.locator('.tab', { hasText: `Provenance: ${PROVENANCE_FILE}` }).first().waitFor();
+  await page
+    .locator('.tab', { hasText: `Provenance: ${PROVENANCE_FILE}` })
+    .first()
+    .waitFor();
   const frame = webviewContent(page);
   await frame.locator('[data-field="builder"]').waitFor({ timeout: 30_000 });
   // The first view may come before the model's files are hashed; wait for the subjects' marks.
@@ -237,7 +255,10 @@ export async function provenanceViewer({ page, workspace, keyless, screenshotDir
   // Expected Source and Builder… (slsa-verifier's --source-uri and --builder-id): naming the signer makes it pass.
   await frame.locator('button', { hasText: 'Expected Source and Builder' }).click();
   // Each box is waited for by its title: Enter in the first must not land in the second before it is shown.
-  for (const [title, answer] of [['Expected source repository (1/2)', `github.com/${REPO}`], ['Expected builder (2/2)', SIGNER]] as const) {
+  for (const [title, answer] of [
+    ['Expected source repository (1/2)', `github.com/${REPO}`],
+    ['Expected builder (2/2)', SIGNER],
+  ] as const) {
     await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor();
     const box = page.locator('.quick-input-box input');
     await box.fill(answer);
@@ -263,7 +284,10 @@ export async function provenanceViewer({ page, workspace, keyless, screenshotDir
 export async function hostileProvenanceIsInert({ page, workspace, screenshotDir }: ProvenanceViewerOptions): Promise<void> {
   const workspaceName = workspace.split('/').pop()!;
   await openFromExplorer(page, workspaceName, HOSTILE_FILE);
-  await page.locator('.tab', { hasText: `Provenance: ${HOSTILE_FILE}` }).first().waitFor();
+  await page
+    .locator('.tab', { hasText: `Provenance: ${HOSTILE_FILE}` })
+    .first()
+    .waitFor();
   const frame = webviewContent(page);
   await frame.locator('[data-field="builder"]', { hasText: 'onerror' }).waitFor({ timeout: 30_000 });
   expectEqual('hostile builder as text', await text(frame, '[data-field="builder"]'), HOSTILE.img);
@@ -279,7 +303,9 @@ export async function hostileProvenanceIsInert({ page, workspace, screenshotDir 
   const scripts = await frame.locator('script').evaluateAll((els) => els.map((e) => `${e.getAttribute('src') ?? ''} ${e.textContent ?? ''}`));
   const injected = scripts.filter((s) => s.includes('alert') || s.includes('pwned'));
   expectEqual('scripts from the data', injected.length, 0);
-  console.log(`    hostile provenance: markup and javascript: URLs shown as text; ${scripts.length} script element(s), none from the data; no <img>, <a> or onerror`);
+  console.log(
+    `    hostile provenance: markup and javascript: URLs shown as text; ${scripts.length} script element(s), none from the data; no <img>, <a> or onerror`,
+  );
   await clearNotifications(page);
   const shot = join(screenshotDir, 'provenance-hostile.png');
   await page.screenshot({ path: shot });

@@ -21,9 +21,10 @@ export async function startRequestRecorder(): Promise<RequestRecorder> {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    stop: () => new Promise<void>((r) => {
-      server.close(() => r());
-      server.closeAllConnections();
-    }),
+    stop: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
   };
 }

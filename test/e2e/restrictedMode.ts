@@ -66,19 +66,22 @@ export async function restrictedMode({ folder, extensionRoot, keyless, screensho
       await page.locator('.pane-header[aria-label="Signed Model Section"]').waitFor();
     });
 
-    await step(`Verify Model there: Verified · ${SIGNER} by its signature alone; the view, the badge and the notification say the workspace policy was not applied; no Pin Signer`, async () => {
-      await explorerMenu(page, SIGNED_MODEL, 'Verify Model');
-      await page.waitForFunction(badgeIncludes(`Verified · ${SIGNER}`), undefined, { timeout: 15_000 });
-      await toast(`${SIGNED_MODEL} verified: signed by ${SIGNER}. ${NOT_TRUSTED}`).waitFor();
-      const badgeLabel = (await page.locator(BADGE).first().getAttribute('aria-label')) ?? '';
-      if (!badgeLabel.includes(NOT_TRUSTED)) throw new Error(`badge tooltip: '${badgeLabel}'`);
-      const header = page.locator('.pane-header[aria-label="Signed Model Section"]');
-      if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
-      await signedModelView.locator('.monaco-list-row', { hasText: NOT_TRUSTED }).first().waitFor();
-      if ((await toast(`Trust ${SIGNER} for ${SIGNED_MODEL}`).count()) > 0) throw new Error('Pin Signer was offered in an untrusted folder');
-      if (readFileSync(policyFile, 'utf8') !== policy) throw new Error(`${policyFile} changed`);
-      await page.screenshot({ path: join(screenshotDir, 'restricted-mode.png') });
-    });
+    await step(
+      `Verify Model there: Verified · ${SIGNER} by its signature alone; the view, the badge and the notification say the workspace policy was not applied; no Pin Signer`,
+      async () => {
+        await explorerMenu(page, SIGNED_MODEL, 'Verify Model');
+        await page.waitForFunction(badgeIncludes(`Verified · ${SIGNER}`), undefined, { timeout: 15_000 });
+        await toast(`${SIGNED_MODEL} verified: signed by ${SIGNER}. ${NOT_TRUSTED}`).waitFor();
+        const badgeLabel = (await page.locator(BADGE).first().getAttribute('aria-label')) ?? '';
+        if (!badgeLabel.includes(NOT_TRUSTED)) throw new Error(`badge tooltip: '${badgeLabel}'`);
+        const header = page.locator('.pane-header[aria-label="Signed Model Section"]');
+        if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+        await signedModelView.locator('.monaco-list-row', { hasText: NOT_TRUSTED }).first().waitFor();
+        if ((await toast(`Trust ${SIGNER} for ${SIGNED_MODEL}`).count()) > 0) throw new Error('Pin Signer was offered in an untrusted folder');
+        if (readFileSync(policyFile, 'utf8') !== policy) throw new Error(`${policyFile} changed`);
+        await page.screenshot({ path: join(screenshotDir, 'restricted-mode.png') });
+      },
+    );
 
     await step('trusting the folder verifies it again under the workspace policy: Not verified, Policy: .vscode/model-signing.json', async () => {
       await page.keyboard.press('F1');

@@ -16,7 +16,19 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { format } from 'node:util';
 import { clickThrough, type StepCounts } from './clickThrough';
 import { INTEGRATION_SCRATCH, START_MARKER } from '../integration/marker';
-import { CODE_SERVER, Server, installVsix, machineSettingsFile, remoteUri, sleep, startServer, startedServers, stopServer, tail, workbenchUrl } from './codeServer';
+import {
+  CODE_SERVER,
+  Server,
+  installVsix,
+  machineSettingsFile,
+  remoteUri,
+  sleep,
+  startServer,
+  startedServers,
+  stopServer,
+  tail,
+  workbenchUrl,
+} from './codeServer';
 import { launchBrowser } from './playwright';
 import { KeylessModel, SIGNED_MODEL, SIGNER, prepareKeylessModel } from './keylessModel';
 import { packageFakeGitHubAuth, packageVsix, verifyWithInstalledVsix } from './vsix';

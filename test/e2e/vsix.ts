@@ -11,7 +11,10 @@ const ROOT = resolve(__dirname, '..', '..');
  * Runs `vsce package` (its prepublish step makes the production bundles) and returns the .vsix path.
  * Throws on a failure or on any warning vsce prints.
  */
-export function packageVsix(outDir: string, extension: { dir: string; name: string; vsceArgs: string[] } = { dir: ROOT, name: 'model-signing-vscode', vsceArgs: [] }): string {
+export function packageVsix(
+  outDir: string,
+  extension: { dir: string; name: string; vsceArgs: string[] } = { dir: ROOT, name: 'model-signing-vscode', vsceArgs: [] },
+): string {
   const file = join(outDir, `${extension.name}.vsix`);
   const vsce = join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
   const r = spawnSync(process.execPath, [vsce, 'package', '--out', file, ...extension.vsceArgs], { cwd: extension.dir, encoding: 'utf8' });
@@ -27,7 +30,9 @@ export async function verifyWithInstalledVsix(page: Page, workbenchUrl: string, 
   await page.goto(workbenchUrl);
   await page.locator('.monaco-workbench').waitFor();
   // The title names the workspace, without the development host's mark: the .vsix is what runs.
-  await page.waitForFunction(`document.title.includes('model-workspace') && !document.title.includes('[Extension Development Host]')`, undefined, { timeout: 30_000 });
+  await page.waitForFunction(`document.title.includes('model-workspace') && !document.title.includes('[Extension Development Host]')`, undefined, {
+    timeout: 30_000,
+  });
   await explorerMenu(page, model, 'Verify Model');
   await page.waitForFunction(badgeIncludes(`Verified · ${signer}`), undefined, { timeout: 60_000 });
   await page.screenshot({ path: screenshot });
@@ -38,5 +43,9 @@ export async function verifyWithInstalledVsix(page: Page, workbenchUrl: string, 
  * development extension only, so the tests install this one as users install extensions.
  */
 export function packageFakeGitHubAuth(outDir: string): string {
-  return packageVsix(outDir, { dir: join(__dirname, 'fakeGitHubAuth'), name: 'fake-github-enterprise-auth', vsceArgs: ['--allow-missing-repository', '--skip-license'] });
+  return packageVsix(outDir, {
+    dir: join(__dirname, 'fakeGitHubAuth'),
+    name: 'fake-github-enterprise-auth',
+    vsceArgs: ['--allow-missing-repository', '--skip-license'],
+  });
 }

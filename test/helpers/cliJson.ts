@@ -1,8 +1,19 @@
 // The CLI's --json outputs, typed once as src/cli writes them (report.ts's toJson for `verify`,
 // provenanceReport.ts and provenanceShow.ts for `provenance`), so tests read fields, never `any`.
 import type {
-  InTotoStatement, ManifestDiff, PolicyCheck, ProvenanceDocument, ProvenanceReport, ProvenanceSignatureCheck,
-  ProvenanceSummary, ReportCheck, ReportVerdict, ResourceDescriptor, SignerInfo, SubjectMatch, TrustRootSource,
+  InTotoStatement,
+  ManifestDiff,
+  PolicyCheck,
+  ProvenanceDocument,
+  ProvenanceReport,
+  ProvenanceSignatureCheck,
+  ProvenanceSummary,
+  ReportCheck,
+  ReportVerdict,
+  ResourceDescriptor,
+  SignerInfo,
+  SubjectMatch,
+  TrustRootSource,
 } from '../../src/core';
 
 /** `verify --json`. */

@@ -73,7 +73,11 @@ export async function startGitHubApi(opts: { accounts?: GitHubAccount[] } = {}):
     };
     req.resume();
     if (!record.userAgent) {
-      return send(403, { message: 'Request forbidden by administrative rules. Please make sure your request has a User-Agent header.', documentation_url: DOCS, status: '403' });
+      return send(403, {
+        message: 'Request forbidden by administrative rules. Please make sure your request has a User-Agent header.',
+        documentation_url: DOCS,
+        status: '403',
+      });
     }
     const account = accountFor(state.accounts, req.headers.authorization);
     if (!account) return send(401, { message: 'Bad credentials', documentation_url: DOCS, status: '401' });
@@ -97,7 +101,10 @@ export async function startGitHubApi(opts: { accounts?: GitHubAccount[] } = {}):
     }
     if (req.method === 'GET' && url.pathname === '/user/emails') {
       if (account.emailScope === false) return send(404, { message: 'Not Found', documentation_url: DOCS, status: '404' });
-      return send(200, account.emails.map((e) => ({ visibility: e.primary ? 'private' : null, ...e })));
+      return send(
+        200,
+        account.emails.map((e) => ({ visibility: e.primary ? 'private' : null, ...e })),
+      );
     }
     return send(404, { message: 'Not Found', documentation_url: DOCS, status: '404' });
   });
@@ -107,10 +114,11 @@ export async function startGitHubApi(opts: { accounts?: GitHubAccount[] } = {}):
     server.listen(0, '127.0.0.1', () => resolve());
   });
   state.apiBase = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  state.stop = () => new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
+  state.stop = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
   return state;
 }
 
@@ -130,4 +138,3 @@ function idOf(login: string): number {
   for (const c of login) h = (h * 31 + c.charCodeAt(0)) >>> 0;
   return h % 100_000_000;
 }
-

@@ -63,7 +63,13 @@ export async function startGitHubFulcio(opts: { sigstore: LocalSigstore; githubA
   const { sigstore, githubApiBase } = opts;
   const requests: GitHubFulcioRequest[] = [];
 
-  async function handle(method: string, pathname: string, search: string, contentType: string | undefined, body: string): Promise<{ status: number; type: string; body: string | Buffer }> {
+  async function handle(
+    method: string,
+    pathname: string,
+    search: string,
+    contentType: string | undefined,
+    body: string,
+  ): Promise<{ status: number; type: string; body: string | Buffer }> {
     if (method !== 'POST' || pathname !== SIGNING_CERT_PATH) {
       requests.push({ method, path: pathname, credential: 'none', status: 0 });
       return forward(method, `${pathname}${search}`, contentType, body, requests.at(-1)!);
@@ -94,9 +100,13 @@ export async function startGitHubFulcio(opts: { sigstore: LocalSigstore; githubA
     const proof = json.publicKeyRequest?.proofOfPossession;
     let possessed = false;
     try {
-      possessed = typeof pem === 'string' && typeof proof === 'string'
-        && crypto.verify('sha256', Buffer.from(email.email), crypto.createPublicKey(pem), Buffer.from(proof, 'base64'));
-    } catch { /* a bad key or signature */ }
+      possessed =
+        typeof pem === 'string' &&
+        typeof proof === 'string' &&
+        crypto.verify('sha256', Buffer.from(email.email), crypto.createPublicKey(pem), Buffer.from(proof, 'base64'));
+    } catch {
+      /* a bad key or signature */
+    }
     if (!possessed) return refuse(r, 400, `the proof of possession is not a signature of ${email.email}`);
     json.credentials = { ...json.credentials, oidcIdentityToken: await sigstore.mintToken({ email: email.email, iss: GITHUB_OAUTH_ISSUER }) };
     requests.push(r);
@@ -150,10 +160,11 @@ export async function startGitHubFulcio(opts: { sigstore: LocalSigstore; githubA
       fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
       fs.writeFileSync(file, `${JSON.stringify(clientTrustConfig, null, 2)}\n`);
     },
-    stop: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 

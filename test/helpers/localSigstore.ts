@@ -97,10 +97,15 @@ export async function startLocalSigstore(options: LocalSigstoreOptions = {}): Pr
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
-    await Promise.all(servers.map((s) => new Promise<void>((resolve) => {
-      s.close(() => resolve());
-      s.closeAllConnections(); // keep-alive sockets of make-fetch-happen's agent
-    })));
+    await Promise.all(
+      servers.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            s.close(() => resolve());
+            s.closeAllConnections(); // keep-alive sockets of make-fetch-happen's agent
+          }),
+      ),
+    );
   };
 
   try {
@@ -175,30 +180,46 @@ export async function startLocalSigstore(options: LocalSigstoreOptions = {}): Pr
     const trustedRoot: Record<string, unknown> = {
       mediaType: TRUSTED_ROOT_MEDIA_TYPE,
       // Repeated fields are left out when empty, as protobuf-JSON (TrustedRoot.toJSON) writes them.
-      ...(withRekor ? { tlogs: [{
-            baseUrl: rekorURL, // must contain the checkpoint origin (host:port)
-            hashAlgorithm: 'SHA2_256',
-            publicKey: { rawBytes: b64(tlog.publicKey), keyDetails: ecKeyDetails, validFor: { start } },
-            logId: { keyId: sha256b64(tlog.publicKey) },
-          }] } : {}),
-      certificateAuthorities: [{
-        subject: { organization: 'sigstore.mock', commonName: 'sigstore' },
-        uri: fulcioURL,
-        certChain: { certificates: [{ rawBytes: b64(ca.rootCertificate) }] },
-        validFor: { start },
-      }],
-      ctlogs: [{
-        baseUrl: `${fulcioURL}/ct`,
-        hashAlgorithm: 'SHA2_256',
-        publicKey: { rawBytes: b64(ctlog.publicKey), keyDetails: ecKeyDetails, validFor: { start } },
-        logId: { keyId: b64(ctlog.logID) },
-      }],
-      ...(withTSA ? { timestampAuthorities: [{
-            subject: { organization: 'sigstore.mock', commonName: 'tsa' },
-            uri: tsaURL,
-            certChain: { certificates: [{ rawBytes: b64(tsa.intCertificate) }, { rawBytes: b64(tsa.rootCertificate) }] }, // leaf first
-            validFor: { start },
-          }] } : {}),
+      ...(withRekor
+        ? {
+            tlogs: [
+              {
+                baseUrl: rekorURL, // must contain the checkpoint origin (host:port)
+                hashAlgorithm: 'SHA2_256',
+                publicKey: { rawBytes: b64(tlog.publicKey), keyDetails: ecKeyDetails, validFor: { start } },
+                logId: { keyId: sha256b64(tlog.publicKey) },
+              },
+            ],
+          }
+        : {}),
+      certificateAuthorities: [
+        {
+          subject: { organization: 'sigstore.mock', commonName: 'sigstore' },
+          uri: fulcioURL,
+          certChain: { certificates: [{ rawBytes: b64(ca.rootCertificate) }] },
+          validFor: { start },
+        },
+      ],
+      ctlogs: [
+        {
+          baseUrl: `${fulcioURL}/ct`,
+          hashAlgorithm: 'SHA2_256',
+          publicKey: { rawBytes: b64(ctlog.publicKey), keyDetails: ecKeyDetails, validFor: { start } },
+          logId: { keyId: b64(ctlog.logID) },
+        },
+      ],
+      ...(withTSA
+        ? {
+            timestampAuthorities: [
+              {
+                subject: { organization: 'sigstore.mock', commonName: 'tsa' },
+                uri: tsaURL,
+                certChain: { certificates: [{ rawBytes: b64(tsa.intCertificate) }, { rawBytes: b64(tsa.rootCertificate) }] }, // leaf first
+                validFor: { start },
+              },
+            ],
+          }
+        : {}),
     };
 
     const service = (url: string) => ({ url, majorApiVersion: 1, validFor: { start }, operator: 'localhost' });
@@ -230,9 +251,7 @@ export async function startLocalSigstore(options: LocalSigstoreOptions = {}): Pr
         exp: now + 600,
         ...extra,
       };
-      return new jose.SignJWT(payload)
-        .setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid: 'local-sigstore' })
-        .sign(tokenKey.privateKey);
+      return new jose.SignJWT(payload).setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid: 'local-sigstore' }).sign(tokenKey.privateKey);
     };
 
     return {
@@ -264,7 +283,14 @@ async function listen(servers: http.Server[], route: Route): Promise<string> {
     req.on('end', () => {
       const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
       route(req.method ?? 'GET', pathname, Buffer.concat(chunks).toString('utf8'))
-        .then((r) => r ?? { statusCode: 404, response: JSON.stringify({ code: 404, message: `no route for ${req.method} ${pathname}` }), contentType: 'application/json' })
+        .then(
+          (r) =>
+            r ?? {
+              statusCode: 404,
+              response: JSON.stringify({ code: 404, message: `no route for ${req.method} ${pathname}` }),
+              contentType: 'application/json',
+            },
+        )
         .catch((e: unknown) => ({ statusCode: 500, response: e instanceof Error ? e.message : String(e), contentType: 'text/plain' }))
         .then(({ statusCode, response, contentType }) => {
           res.writeHead(statusCode, { 'content-type': contentType || 'text/plain' });

@@ -92,9 +92,15 @@ export async function startOidcIssuer(opts: OidcIssuerOptions = {}): Promise<Oid
     tokenRequests: 0,
     misbehave: {},
     stop: () => Promise.resolve(),
-    mintToken: (claims = {}) => sign(privateKey, {
-      iss: issuer, aud: clientId, sub: 'test-subject', iat: now(), exp: now() + 600, ...claims,
-    }),
+    mintToken: (claims = {}) =>
+      sign(privateKey, {
+        iss: issuer,
+        aud: clientId,
+        sub: 'test-subject',
+        iat: now(),
+        exp: now() + 600,
+        ...claims,
+      }),
   };
 
   function sign(key: KeyLike | Uint8Array, claims: Record<string, unknown>): Promise<string> {
@@ -168,9 +174,14 @@ export async function startOidcIssuer(opts: OidcIssuerOptions = {}): Promise<Oid
     if (!checkAuthorize(p, res)) return;
     const hidden = [...p.entries()]
       .filter(([k]) => !['email', 'password', 'action'].includes(k))
-      .map(([k, v]) => `<input type="hidden" name="${esc(k)}" value="${esc(v)}">`).join('\n');
+      .map(([k, v]) => `<input type="hidden" name="${esc(k)}" value="${esc(v)}">`)
+      .join('\n');
     const connector = p.get('connector_id');
-    html(res, error ? 401 : 200, 'Log in', `
+    html(
+      res,
+      error ? 401 : 200,
+      'Log in',
+      `
 <form method="post" action="${esc(`${base}/auth`)}">
 ${hidden}
 ${connector ? `<p>Connector: ${esc(connector)}</p>` : ''}
@@ -179,7 +190,8 @@ ${error ? `<p class="error">${esc(error)}</p>` : ''}
 <label>Password <input type="password" name="password"></label>
 <button type="submit" name="action" value="approve">Log in</button>
 <button type="submit" name="action" value="deny">Deny</button>
-</form>`);
+</form>`,
+    );
   }
 
   function login(p: URLSearchParams, res: http.ServerResponse): void {
@@ -197,7 +209,9 @@ ${error ? `<p class="error">${esc(error)}</p>` : ''}
     }
     const code = crypto.randomBytes(24).toString('base64url');
     codes.set(code, {
-      clientId, redirectUri, user,
+      clientId,
+      redirectUri,
+      user,
       codeChallenge: p.get('code_challenge')!,
       nonce: p.get('nonce') ?? undefined,
       expiresAt: Date.now() + 120_000,
@@ -235,8 +249,7 @@ ${error ? `<p class="error">${esc(error)}</p>` : ''}
     if (pending.clientId !== id) return json(res, 400, { error: 'invalid_grant', error_description: 'code issued to another client' });
     if (pending.redirectUri !== p.get('redirect_uri')) return json(res, 400, { error: 'invalid_grant', error_description: 'redirect_uri mismatch' });
     const verifier = p.get('code_verifier') ?? '';
-    if (!/^[A-Za-z0-9\-._~]{43,128}$/.test(verifier)
-      || crypto.createHash('sha256').update(verifier).digest('base64url') !== pending.codeChallenge) {
+    if (!/^[A-Za-z0-9\-._~]{43,128}$/.test(verifier) || crypto.createHash('sha256').update(verifier).digest('base64url') !== pending.codeChallenge) {
       return json(res, 400, { error: 'invalid_grant', error_description: 'PKCE verification failed' });
     }
     const m = state.misbehave;
@@ -268,10 +281,11 @@ ${error ? `<p class="error">${esc(error)}</p>` : ''}
   const { port } = server.address() as AddressInfo;
   issuer = `http://127.0.0.1:${port}${base}`;
   state.issuer = issuer;
-  state.stop = () => new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
+  state.stop = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
   return state;
 }
 

@@ -76,7 +76,10 @@ export async function makePki(options: LeafOptions = {}, rootName = 'test-root')
     extensions,
   });
   const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', leafKeys.privateKey));
-  const leafKeyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END PRIVATE KEY-----\n`;
+  const leafKeyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8
+    .toString('base64')
+    .match(/.{1,64}/g)!
+    .join('\n')}\n-----END PRIVATE KEY-----\n`;
   const dir = tempDir('ms-pki-');
   const files = {
     root: path.join(dir, 'root.pem'),

@@ -110,7 +110,9 @@ export function githubWorkflowV1(subjects: Subject[], run: GitHubRun, builderId 
     buildDefinition: {
       buildType: 'https://actions.github.io/buildtypes/workflow/v1',
       externalParameters: { workflow: { ref: run.ref, repository: repo, path: run.workflowPath } },
-      internalParameters: { github: { event_name: run.eventName, repository_id: run.repositoryId, repository_owner_id: run.ownerId, runner_environment: 'github-hosted' } },
+      internalParameters: {
+        github: { event_name: run.eventName, repository_id: run.repositoryId, repository_owner_id: run.ownerId, runner_environment: 'github-hosted' },
+      },
       resolvedDependencies: [{ uri: `git+${repo}@${run.ref}`, digest: { gitCommit: run.sha } }],
     },
     runDetails: { builder: { id: builderId }, metadata: { invocationId: `${repo}/actions/runs/${run.runId}/attempts/${run.runAttempt}` } },
@@ -121,52 +123,66 @@ export function githubWorkflowV1(subjects: Subject[], run: GitHubRun, builderId 
 export function genericGeneratorV02(subjects: Subject[], run: GitHubRun) {
   const repo = `https://github.com/${run.repository}`;
   const tag = run.ref.startsWith('refs/tags/');
-  return statement('https://slsa.dev/provenance/v0.2', subjects, {
-    builder: { id: run.signer },
-    buildType: 'https://github.com/slsa-framework/slsa-github-generator/generic@v1',
-    invocation: {
-      configSource: { uri: `git+${repo}@${run.ref}`, digest: { sha1: run.sha }, entryPoint: run.workflowPath },
-      parameters: {},
-      environment: {
-        github_event_name: run.eventName,
-        github_event_payload: { base_ref: tag ? 'refs/heads/main' : null, ref: run.ref },
-        github_base_ref: '',
-        github_ref: run.ref,
-        github_ref_type: tag ? 'tag' : 'branch',
-        github_repository_id: run.repositoryId,
-        github_repository_owner_id: run.ownerId,
-        github_run_attempt: run.runAttempt,
-        github_run_id: run.runId,
-        github_sha1: run.sha,
+  return statement(
+    'https://slsa.dev/provenance/v0.2',
+    subjects,
+    {
+      builder: { id: run.signer },
+      buildType: 'https://github.com/slsa-framework/slsa-github-generator/generic@v1',
+      invocation: {
+        configSource: { uri: `git+${repo}@${run.ref}`, digest: { sha1: run.sha }, entryPoint: run.workflowPath },
+        parameters: {},
+        environment: {
+          github_event_name: run.eventName,
+          github_event_payload: { base_ref: tag ? 'refs/heads/main' : null, ref: run.ref },
+          github_base_ref: '',
+          github_ref: run.ref,
+          github_ref_type: tag ? 'tag' : 'branch',
+          github_repository_id: run.repositoryId,
+          github_repository_owner_id: run.ownerId,
+          github_run_attempt: run.runAttempt,
+          github_run_id: run.runId,
+          github_sha1: run.sha,
+        },
       },
+      metadata: {
+        buildInvocationID: `${run.runId}-${run.runAttempt}`,
+        completeness: { parameters: true, environment: false, materials: false },
+        reproducible: false,
+      },
+      materials: [{ uri: `git+${repo}@${run.ref}`, digest: { sha1: run.sha } }],
     },
-    metadata: { buildInvocationID: `${run.runId}-${run.runAttempt}`, completeness: { parameters: true, environment: false, materials: false }, reproducible: false },
-    materials: [{ uri: `git+${repo}@${run.ref}`, digest: { sha1: run.sha } }],
-  }, 'https://in-toto.io/Statement/v0.1');
+    'https://in-toto.io/Statement/v0.1',
+  );
 }
 
 /** SLSA v1 as a BYOB builder writes it through the delegator (the builder id names the real builder). */
 export function byobV1(subjects: Subject[], run: GitHubRun, builderId: string) {
   const repo = `https://github.com/${run.repository}`;
-  return statement('https://slsa.dev/provenance/v1', subjects, {
-    buildDefinition: {
-      buildType: 'https://github.com/slsa-framework/slsa-github-generator/delegator-generic@v0',
-      externalParameters: { inputs: {} },
-      internalParameters: {
-        GITHUB_EVENT_NAME: run.eventName,
-        GITHUB_REF: run.ref,
-        GITHUB_REF_TYPE: run.ref.startsWith('refs/tags/') ? 'tag' : 'branch',
-        GITHUB_REPOSITORY: run.repository,
-        GITHUB_RUN_ID: run.runId,
-        GITHUB_RUN_ATTEMPT: run.runAttempt,
-        GITHUB_SHA: run.sha,
-        GITHUB_WORKFLOW_REF: `${run.repository}/${run.workflowPath}@${run.ref}`,
-        GITHUB_WORKFLOW_SHA: run.sha,
+  return statement(
+    'https://slsa.dev/provenance/v1',
+    subjects,
+    {
+      buildDefinition: {
+        buildType: 'https://github.com/slsa-framework/slsa-github-generator/delegator-generic@v0',
+        externalParameters: { inputs: {} },
+        internalParameters: {
+          GITHUB_EVENT_NAME: run.eventName,
+          GITHUB_REF: run.ref,
+          GITHUB_REF_TYPE: run.ref.startsWith('refs/tags/') ? 'tag' : 'branch',
+          GITHUB_REPOSITORY: run.repository,
+          GITHUB_RUN_ID: run.runId,
+          GITHUB_RUN_ATTEMPT: run.runAttempt,
+          GITHUB_SHA: run.sha,
+          GITHUB_WORKFLOW_REF: `${run.repository}/${run.workflowPath}@${run.ref}`,
+          GITHUB_WORKFLOW_SHA: run.sha,
+        },
+        resolvedDependencies: [{ uri: `git+${repo}@${run.ref}`, digest: { gitCommit: run.sha } }],
       },
-      resolvedDependencies: [{ uri: `git+${repo}@${run.ref}`, digest: { gitCommit: run.sha } }],
+      runDetails: { builder: { id: builderId }, metadata: { invocationId: `${repo}/actions/runs/${run.runId}/attempts/${run.runAttempt}` } },
     },
-    runDetails: { builder: { id: builderId }, metadata: { invocationId: `${repo}/actions/runs/${run.runId}/attempts/${run.runAttempt}` } },
-  }, 'https://in-toto.io/Statement/v0.1');
+    'https://in-toto.io/Statement/v0.1',
+  );
 }
 
 /** Cloud Build's SLSA v0.1 statement (GoogleHostedWorker v0.2 or v0.3), which it signs with `predicate` and also `slsaProvenance`. */
@@ -197,20 +213,32 @@ export function gcloudOutput(st: ReturnType<typeof cloudBuildV01>, key: crypto.K
   const digest = st.subject[0]!.digest.sha256;
   const { predicate: _signedOnly, ...unsigned } = st;
   return {
-    image_summary: { digest: `sha256:${digest}`, fully_qualified_digest: `us-docker.pkg.dev/acme/models/model@sha256:${digest}`, registry: 'us-docker.pkg.dev', repository: 'models' },
+    image_summary: {
+      digest: `sha256:${digest}`,
+      fully_qualified_digest: `us-docker.pkg.dev/acme/models/model@sha256:${digest}`,
+      registry: 'us-docker.pkg.dev',
+      repository: 'models',
+    },
     provenance_summary: {
-      provenance: [{
-        build: { intotoStatement: unsigned },
-        createTime: '2026-01-01T00:01:01Z',
-        envelope: {
-          payload: payload.toString('base64'),
-          payloadType: IN_TOTO,
-          signatures: [{ keyid: `projects/verified-builder/locations/${region}/keyRings/attestor/cryptoKeys/builtByGCB/cryptoKeyVersions/1`, sig: base64url ? sig.toString('base64url') : sig.toString('base64') }],
+      provenance: [
+        {
+          build: { intotoStatement: unsigned },
+          createTime: '2026-01-01T00:01:01Z',
+          envelope: {
+            payload: payload.toString('base64'),
+            payloadType: IN_TOTO,
+            signatures: [
+              {
+                keyid: `projects/verified-builder/locations/${region}/keyRings/attestor/cryptoKeys/builtByGCB/cryptoKeyVersions/1`,
+                sig: base64url ? sig.toString('base64url') : sig.toString('base64'),
+              },
+            ],
+          },
+          kind: 'BUILD',
+          noteName: 'projects/verified-builder/notes/intoto_build-1',
+          resourceUri: `https://us-docker.pkg.dev/acme/models/model@sha256:${digest}`,
         },
-        kind: 'BUILD',
-        noteName: 'projects/verified-builder/notes/intoto_build-1',
-        resourceUri: `https://us-docker.pkg.dev/acme/models/model@sha256:${digest}`,
-      }],
+      ],
     },
   };
 }
@@ -235,7 +263,10 @@ export function asBundleVersion(bundle: Bundle, version: '0.1' | '0.2' | '0.3'):
 /** The envelope of a keyless bundle with its certificate inside the signature and no log entry: the generic generator's `.intoto.jsonl` line. */
 export function asIntotoLine(bundle: Bundle): string {
   const der = Buffer.from(bundle.verificationMaterial.certificate!.rawBytes, 'base64');
-  const cert = `-----BEGIN CERTIFICATE-----\n${der.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
+  const cert = `-----BEGIN CERTIFICATE-----\n${der
+    .toString('base64')
+    .match(/.{1,64}/g)!
+    .join('\n')}\n-----END CERTIFICATE-----\n`;
   const env = bundle.dsseEnvelope;
   return JSON.stringify({ payloadType: env.payloadType, payload: env.payload, signatures: [{ keyid: '', sig: env.signatures[0]!.sig, cert }] });
 }

@@ -9,11 +9,21 @@ export function exposedText(e: unknown): string {
   const seen = new Set<unknown>();
   const walk = (v: unknown, depth: number) => {
     if (v === undefined || v === null || depth > 6 || seen.has(v)) return;
-    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') { parts.push(String(v)); return; }
-    if (typeof v === 'function' || typeof v === 'symbol') { parts.push(v.toString()); return; }
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') {
+      parts.push(String(v));
+      return;
+    }
+    if (typeof v === 'function' || typeof v === 'symbol') {
+      parts.push(v.toString());
+      return;
+    }
     seen.add(v);
     if (v instanceof Error) parts.push(v.message, v.stack ?? '', String(v));
-    try { parts.push(JSON.stringify(v) ?? ''); } catch { /* cyclic */ }
+    try {
+      parts.push(JSON.stringify(v) ?? '');
+    } catch {
+      /* cyclic */
+    }
     parts.push(util.inspect(v, { depth: 4 }));
     if (v instanceof ModelSigningError) parts.push(JSON.stringify((v as ModelSigningError).data));
     walk((v as { cause?: unknown }).cause, depth + 1);

@@ -89,16 +89,22 @@ async function issue(spec: CertSpec): Promise<Cert> {
 
 const root = (name = 'root', spec: Partial<CertSpec> = {}) => issue({ name, ca: true, ...spec });
 const ca = (name: string, issuer: Cert, spec: Partial<CertSpec> = {}) => issue({ name, issuer, ca: true, ...spec });
-const leaf = (issuer: Cert, spec: Partial<CertSpec> = {}) => issue({ name: 'signer', issuer, extensions: [new x509.ExtendedKeyUsageExtension([CODE_SIGNING])], ...spec });
+const leaf = (issuer: Cert, spec: Partial<CertSpec> = {}) =>
+  issue({ name: 'signer', issuer, extensions: [new x509.ExtendedKeyUsageExtension([CODE_SIGNING])], ...spec });
 const unknownExtension = (critical: boolean) => new x509.Extension(UNKNOWN_OID, critical, ASN1_NULL);
 
 function nameConstraints(permitted: Array<Partial<GeneralName>>, excluded: Array<Partial<GeneralName>> = []): x509.Extension {
-  const subtrees = (names: Array<Partial<GeneralName>>) => names.length ? new GeneralSubtrees(names.map((base) => new GeneralSubtree({ base: new GeneralName(base) }))) : undefined;
+  const subtrees = (names: Array<Partial<GeneralName>>) =>
+    names.length ? new GeneralSubtrees(names.map((base) => new GeneralSubtree({ base: new GeneralName(base) }))) : undefined;
   const value = new NameConstraints({ permittedSubtrees: subtrees(permitted), excludedSubtrees: subtrees(excluded) });
   return new x509.Extension(id_ce_nameConstraints, true, AsnConvert.serialize(value));
 }
 
-const dnsName = (names: string[], critical = false) => new x509.SubjectAlternativeNameExtension(names.map((value) => ({ type: 'dns' as const, value })), critical);
+const dnsName = (names: string[], critical = false) =>
+  new x509.SubjectAlternativeNameExtension(
+    names.map((value) => ({ type: 'dns' as const, value })),
+    critical,
+  );
 
 /** root → intermediate → leaf, with the parts a case changes. */
 async function threeLevels(opts: { root?: Partial<CertSpec>; intermediate?: Partial<CertSpec>; leaf?: Partial<CertSpec> } = {}) {
@@ -117,9 +123,15 @@ export async function issuerLoop(): Promise<{ a: { certA: Cert; certB: Cert }; l
   const placeholder: Cert = { pem: '', der: Buffer.alloc(0), keys, name: 'loop-b' };
   const named = async (name: string, issuerName: string) => {
     const cert = await x509.X509CertificateGenerator.create({
-      serialNumber: (serial++).toString(16).padStart(4, '0'), subject: `CN=${name},O=Corpus`, issuer: `CN=${issuerName},O=Corpus`,
-      notBefore: new Date(Date.now() - DAY), notAfter: new Date(Date.now() + 30 * DAY), signingAlgorithm: EC,
-      publicKey: keys.publicKey, signingKey: keys.privateKey, extensions: [new x509.BasicConstraintsExtension(true, undefined, true)],
+      serialNumber: (serial++).toString(16).padStart(4, '0'),
+      subject: `CN=${name},O=Corpus`,
+      issuer: `CN=${issuerName},O=Corpus`,
+      notBefore: new Date(Date.now() - DAY),
+      notAfter: new Date(Date.now() + 30 * DAY),
+      signingAlgorithm: EC,
+      publicKey: keys.publicKey,
+      signingKey: keys.privateKey,
+      extensions: [new x509.BasicConstraintsExtension(true, undefined, true)],
     });
     return { ...placeholder, pem: cert.toString('pem'), der: Buffer.from(cert.rawData), name };
   };
@@ -133,55 +145,106 @@ type Builder = () => Promise<CorpusCase>;
 /** Every case, by name; each builds its own certificates when called. */
 export const CORPUS: ReadonlyArray<readonly [string, Builder]> = [
   ['a plain root → intermediate → leaf', async () => (await threeLevels()).standard('')],
-  ['the root also carried in the chain', async () => {
-    const { r, i, l } = await threeLevels();
-    return { name: '', roots: [r], chain: [i, r], leaf: l };
-  }],
-  ['two intermediates, no pathLen anywhere', async () => {
-    const r = await root();
-    const i1 = await ca('intermediate-1', r);
-    const i2 = await ca('intermediate-2', i1);
-    return { name: '', roots: [r], chain: [i2, i1], leaf: await leaf(i2) };
-  }],
-  ['pathLen 0 on the upper of two intermediates (broken)', async () => {
-    const r = await root();
-    const i1 = await ca('intermediate-1', r, { pathLen: 0 });
-    const i2 = await ca('intermediate-2', i1);
-    return { name: '', roots: [r], chain: [i2, i1], leaf: await leaf(i2) };
-  }],
+  [
+    'the root also carried in the chain',
+    async () => {
+      const { r, i, l } = await threeLevels();
+      return { name: '', roots: [r], chain: [i, r], leaf: l };
+    },
+  ],
+  [
+    'two intermediates, no pathLen anywhere',
+    async () => {
+      const r = await root();
+      const i1 = await ca('intermediate-1', r);
+      const i2 = await ca('intermediate-2', i1);
+      return { name: '', roots: [r], chain: [i2, i1], leaf: await leaf(i2) };
+    },
+  ],
+  [
+    'pathLen 0 on the upper of two intermediates (broken)',
+    async () => {
+      const r = await root();
+      const i1 = await ca('intermediate-1', r, { pathLen: 0 });
+      const i2 = await ca('intermediate-2', i1);
+      return { name: '', roots: [r], chain: [i2, i1], leaf: await leaf(i2) };
+    },
+  ],
   ['pathLen 0 on the root above one intermediate (broken)', async () => (await threeLevels({ root: { pathLen: 0 } })).standard('')],
   ['pathLen 1 on the root, 0 on the intermediate (kept)', async () => (await threeLevels({ root: { pathLen: 1 }, intermediate: { pathLen: 0 } })).standard('')],
-  ['pathLen 1 on the root above two intermediates (broken)', async () => {
-    const r = await root('root', { pathLen: 1 });
-    const i1 = await ca('intermediate-1', r);
-    const i2 = await ca('intermediate-2', i1);
-    return { name: '', roots: [r], chain: [i2, i1], leaf: await leaf(i2) };
-  }],
+  [
+    'pathLen 1 on the root above two intermediates (broken)',
+    async () => {
+      const r = await root('root', { pathLen: 1 });
+      const i1 = await ca('intermediate-1', r);
+      const i2 = await ca('intermediate-2', i1);
+      return { name: '', roots: [r], chain: [i2, i1], leaf: await leaf(i2) };
+    },
+  ],
   ['an unknown critical extension on the leaf', async () => (await threeLevels({ leaf: { extensions: [unknownExtension(true)] } })).standard('')],
   ['an unknown non-critical extension on the leaf', async () => (await threeLevels({ leaf: { extensions: [unknownExtension(false)] } })).standard('')],
-  ['an unknown critical extension on the intermediate', async () => (await threeLevels({ intermediate: { extensions: [unknownExtension(true)] } })).standard('')],
+  [
+    'an unknown critical extension on the intermediate',
+    async () => (await threeLevels({ intermediate: { extensions: [unknownExtension(true)] } })).standard(''),
+  ],
   ['an unknown critical extension on the root', async () => (await threeLevels({ root: { extensions: [unknownExtension(true)] } })).standard('')],
-  ['critical extendedKeyUsage and subjectAltName on the leaf (known)', async () => (await threeLevels({
-    leaf: { extensions: [new x509.ExtendedKeyUsageExtension([CODE_SIGNING], true), dnsName(['signer.example.com'], true)] },
-  })).standard('')],
+  [
+    'critical extendedKeyUsage and subjectAltName on the leaf (known)',
+    async () =>
+      (
+        await threeLevels({
+          leaf: { extensions: [new x509.ExtendedKeyUsageExtension([CODE_SIGNING], true), dnsName(['signer.example.com'], true)] },
+        })
+      ).standard(''),
+  ],
   ['a critical subjectKeyIdentifier on the leaf', async () => (await threeLevels({ leaf: { criticalKeyId: true } })).standard('')],
-  ['name constraints: leaf DNS name inside the permitted subtree', async () => (await threeLevels({
-    intermediate: { extensions: [nameConstraints([{ dNSName: 'example.com' }])] }, leaf: { extensions: [dnsName(['models.example.com'])] },
-  })).standard('')],
-  ['name constraints: leaf DNS name outside the permitted subtree', async () => (await threeLevels({
-    intermediate: { extensions: [nameConstraints([{ dNSName: 'example.com' }])] }, leaf: { extensions: [dnsName(['models.attacker.org'])] },
-  })).standard('')],
-  ['name constraints: leaf DNS name inside an excluded subtree', async () => (await threeLevels({
-    intermediate: { extensions: [nameConstraints([], [{ dNSName: 'example.com' }])] }, leaf: { extensions: [dnsName(['models.example.com'])] },
-  })).standard('')],
-  ['a critical certificatePolicies (anyPolicy) on the leaf and the intermediate', async () => {
-    const policies = () => [new x509.CertificatePolicyExtension(['2.5.29.32.0'], true)];
-    return (await threeLevels({ intermediate: { extensions: policies() }, leaf: { extensions: policies() } })).standard('');
-  }],
-  ['name constraints on the root: leaf email outside the permitted domain', async () => (await threeLevels({
-    root: { extensions: [nameConstraints([{ rfc822Name: 'example.com' }])] },
-    leaf: { extensions: [new x509.SubjectAlternativeNameExtension([{ type: 'email', value: 'mallory@attacker.org' }])] },
-  })).standard('')],
+  [
+    'name constraints: leaf DNS name inside the permitted subtree',
+    async () =>
+      (
+        await threeLevels({
+          intermediate: { extensions: [nameConstraints([{ dNSName: 'example.com' }])] },
+          leaf: { extensions: [dnsName(['models.example.com'])] },
+        })
+      ).standard(''),
+  ],
+  [
+    'name constraints: leaf DNS name outside the permitted subtree',
+    async () =>
+      (
+        await threeLevels({
+          intermediate: { extensions: [nameConstraints([{ dNSName: 'example.com' }])] },
+          leaf: { extensions: [dnsName(['models.attacker.org'])] },
+        })
+      ).standard(''),
+  ],
+  [
+    'name constraints: leaf DNS name inside an excluded subtree',
+    async () =>
+      (
+        await threeLevels({
+          intermediate: { extensions: [nameConstraints([], [{ dNSName: 'example.com' }])] },
+          leaf: { extensions: [dnsName(['models.example.com'])] },
+        })
+      ).standard(''),
+  ],
+  [
+    'a critical certificatePolicies (anyPolicy) on the leaf and the intermediate',
+    async () => {
+      const policies = () => [new x509.CertificatePolicyExtension(['2.5.29.32.0'], true)];
+      return (await threeLevels({ intermediate: { extensions: policies() }, leaf: { extensions: policies() } })).standard('');
+    },
+  ],
+  [
+    'name constraints on the root: leaf email outside the permitted domain',
+    async () =>
+      (
+        await threeLevels({
+          root: { extensions: [nameConstraints([{ rfc822Name: 'example.com' }])] },
+          leaf: { extensions: [new x509.SubjectAlternativeNameExtension([{ type: 'email', value: 'mallory@attacker.org' }])] },
+        })
+      ).standard(''),
+  ],
   ['an intermediate with CA:FALSE', async () => (await threeLevels({ intermediate: { ca: false, keyUsage: KU.keyCertSign } })).standard('')],
   ['an intermediate without basicConstraints', async () => (await threeLevels({ intermediate: { ca: null, keyUsage: KU.keyCertSign } })).standard('')],
   ['an intermediate without keyCertSign', async () => (await threeLevels({ intermediate: { keyUsage: KU.digitalSignature | KU.cRLSign } })).standard('')],
@@ -193,86 +256,143 @@ export const CORPUS: ReadonlyArray<readonly [string, Builder]> = [
   ['an expired root', async () => (await threeLevels({ root: { from: -30, to: -1 } })).standard('')],
   ['a not-yet-valid root', async () => (await threeLevels({ root: { from: 1, to: 30 } })).standard('')],
   ['an expired leaf', async () => (await threeLevels({ leaf: { from: -30, to: -1 } })).standard('')],
-  ['a leaf signed by a key other than its issuer\'s', async () => {
-    const r = await root();
-    const i = await ca('intermediate', r);
-    return { name: '', roots: [r], chain: [i], leaf: await leaf(i, { signWith: await newKeys() }) };
-  }],
-  ['a leaf with CA:TRUE under a proper chain', async () => (await threeLevels({ leaf: { ca: true, keyUsage: KU.digitalSignature | KU.keyCertSign } })).standard('')],
-  ['a leaf whose keyUsage lacks digitalSignature (keyEncipherment, EKU serverAuth)', async () => (await threeLevels({
-    leaf: { keyUsage: KU.keyEncipherment, extensions: [new x509.ExtendedKeyUsageExtension(['1.3.6.1.5.5.7.3.1'])] },
-  })).standard('')],
-  ['the root given as the leaf', async () => {
-    const r = await root();
-    return { name: '', roots: [r], chain: [], leaf: r };
-  }],
-  ['a self-signed signing certificate (CA:TRUE, digitalSignature) as its own root', async () => {
-    const s = await root('self-signed-signer', { keyUsage: KU.digitalSignature, extensions: [new x509.ExtendedKeyUsageExtension([CODE_SIGNING])] });
-    return { name: '', roots: [s], chain: [], leaf: s };
-  }],
-  ['a self-signed signing certificate (CA:FALSE) as its own root', async () => {
-    const s = await issue({ name: 'self-signed-leaf', extensions: [new x509.ExtendedKeyUsageExtension([CODE_SIGNING])] });
-    return { name: '', roots: [s], chain: [], leaf: s };
-  }],
-  ['a self-signed signing certificate not among the roots', async () => {
-    const r = await root();
-    const s = await root('self-signed-signer', { keyUsage: KU.digitalSignature });
-    return { name: '', roots: [r], chain: [], leaf: s };
-  }],
-  ['partial chain: only the intermediate is trusted', async () => {
-    const { i, l } = await threeLevels();
-    return { name: '', roots: [i], chain: [], leaf: l };
-  }],
-  ['partial chain: the intermediate trusted, the root only in the chain', async () => {
-    const { r, i, l } = await threeLevels();
-    return { name: '', roots: [i], chain: [r], leaf: l };
-  }],
-  ['partial chain: the intermediate and the root both trusted', async () => {
-    const { r, i, l } = await threeLevels();
-    return { name: '', roots: [i, r], chain: [], leaf: l };
-  }],
-  ['the leaf itself trusted, issued by an intermediate', async () => {
-    const { i, l } = await threeLevels();
-    return { name: '', roots: [l], chain: [i], leaf: l };
-  }],
-  ['the intermediate missing from the chain', async () => {
-    const { r, l } = await threeLevels();
-    return { name: '', roots: [r], chain: [], leaf: l };
-  }],
-  ['another PKI\'s root', async () => {
-    const { i, l } = await threeLevels();
-    return { name: '', roots: [await root()], chain: [i], leaf: l };
-  }],
-  ['an untrusted self-signed root carried in the chain', async () => {
-    const { r, i, l } = await threeLevels();
-    return { name: '', roots: [await root('other-root')], chain: [i, r], leaf: l };
-  }],
-  ['cross-signed: new root trusted only through the old root\'s cross-certificate', async () => {
-    const oldRoot = await root('old-root');
-    const newRoot = await root('new-root');
-    const cross = await ca('new-root', oldRoot, { keys: newRoot.keys });
-    const i = await ca('intermediate', newRoot);
-    return { name: '', roots: [oldRoot], chain: [i, cross], leaf: await leaf(i) };
-  }],
-  ['cross-signed: the new root trusted itself, the cross-certificate in the chain too', async () => {
-    const oldRoot = await root('old-root');
-    const newRoot = await root('new-root');
-    const cross = await ca('new-root', oldRoot, { keys: newRoot.keys });
-    const i = await ca('intermediate', newRoot);
-    return { name: '', roots: [newRoot], chain: [i, cross], leaf: await leaf(i) };
-  }],
-  ['cross-signed: the cross-certificate expired, the old root trusted', async () => {
-    const oldRoot = await root('old-root');
-    const newRoot = await root('new-root');
-    const cross = await ca('new-root', oldRoot, { keys: newRoot.keys, from: -30, to: -1 });
-    const i = await ca('intermediate', newRoot);
-    return { name: '', roots: [oldRoot], chain: [i, cross], leaf: await leaf(i) };
-  }],
-  ['two CA certificates in the chain that issue each other (a loop)', async () => {
-    const r = await root();
-    const { a, l } = await issuerLoop();
-    return { name: '', roots: [r], chain: [a.certA, a.certB], leaf: l };
-  }],
+  [
+    "a leaf signed by a key other than its issuer's",
+    async () => {
+      const r = await root();
+      const i = await ca('intermediate', r);
+      return { name: '', roots: [r], chain: [i], leaf: await leaf(i, { signWith: await newKeys() }) };
+    },
+  ],
+  [
+    'a leaf with CA:TRUE under a proper chain',
+    async () => (await threeLevels({ leaf: { ca: true, keyUsage: KU.digitalSignature | KU.keyCertSign } })).standard(''),
+  ],
+  [
+    'a leaf whose keyUsage lacks digitalSignature (keyEncipherment, EKU serverAuth)',
+    async () =>
+      (
+        await threeLevels({
+          leaf: { keyUsage: KU.keyEncipherment, extensions: [new x509.ExtendedKeyUsageExtension(['1.3.6.1.5.5.7.3.1'])] },
+        })
+      ).standard(''),
+  ],
+  [
+    'the root given as the leaf',
+    async () => {
+      const r = await root();
+      return { name: '', roots: [r], chain: [], leaf: r };
+    },
+  ],
+  [
+    'a self-signed signing certificate (CA:TRUE, digitalSignature) as its own root',
+    async () => {
+      const s = await root('self-signed-signer', { keyUsage: KU.digitalSignature, extensions: [new x509.ExtendedKeyUsageExtension([CODE_SIGNING])] });
+      return { name: '', roots: [s], chain: [], leaf: s };
+    },
+  ],
+  [
+    'a self-signed signing certificate (CA:FALSE) as its own root',
+    async () => {
+      const s = await issue({ name: 'self-signed-leaf', extensions: [new x509.ExtendedKeyUsageExtension([CODE_SIGNING])] });
+      return { name: '', roots: [s], chain: [], leaf: s };
+    },
+  ],
+  [
+    'a self-signed signing certificate not among the roots',
+    async () => {
+      const r = await root();
+      const s = await root('self-signed-signer', { keyUsage: KU.digitalSignature });
+      return { name: '', roots: [r], chain: [], leaf: s };
+    },
+  ],
+  [
+    'partial chain: only the intermediate is trusted',
+    async () => {
+      const { i, l } = await threeLevels();
+      return { name: '', roots: [i], chain: [], leaf: l };
+    },
+  ],
+  [
+    'partial chain: the intermediate trusted, the root only in the chain',
+    async () => {
+      const { r, i, l } = await threeLevels();
+      return { name: '', roots: [i], chain: [r], leaf: l };
+    },
+  ],
+  [
+    'partial chain: the intermediate and the root both trusted',
+    async () => {
+      const { r, i, l } = await threeLevels();
+      return { name: '', roots: [i, r], chain: [], leaf: l };
+    },
+  ],
+  [
+    'the leaf itself trusted, issued by an intermediate',
+    async () => {
+      const { i, l } = await threeLevels();
+      return { name: '', roots: [l], chain: [i], leaf: l };
+    },
+  ],
+  [
+    'the intermediate missing from the chain',
+    async () => {
+      const { r, l } = await threeLevels();
+      return { name: '', roots: [r], chain: [], leaf: l };
+    },
+  ],
+  [
+    "another PKI's root",
+    async () => {
+      const { i, l } = await threeLevels();
+      return { name: '', roots: [await root()], chain: [i], leaf: l };
+    },
+  ],
+  [
+    'an untrusted self-signed root carried in the chain',
+    async () => {
+      const { r, i, l } = await threeLevels();
+      return { name: '', roots: [await root('other-root')], chain: [i, r], leaf: l };
+    },
+  ],
+  [
+    "cross-signed: new root trusted only through the old root's cross-certificate",
+    async () => {
+      const oldRoot = await root('old-root');
+      const newRoot = await root('new-root');
+      const cross = await ca('new-root', oldRoot, { keys: newRoot.keys });
+      const i = await ca('intermediate', newRoot);
+      return { name: '', roots: [oldRoot], chain: [i, cross], leaf: await leaf(i) };
+    },
+  ],
+  [
+    'cross-signed: the new root trusted itself, the cross-certificate in the chain too',
+    async () => {
+      const oldRoot = await root('old-root');
+      const newRoot = await root('new-root');
+      const cross = await ca('new-root', oldRoot, { keys: newRoot.keys });
+      const i = await ca('intermediate', newRoot);
+      return { name: '', roots: [newRoot], chain: [i, cross], leaf: await leaf(i) };
+    },
+  ],
+  [
+    'cross-signed: the cross-certificate expired, the old root trusted',
+    async () => {
+      const oldRoot = await root('old-root');
+      const newRoot = await root('new-root');
+      const cross = await ca('new-root', oldRoot, { keys: newRoot.keys, from: -30, to: -1 });
+      const i = await ca('intermediate', newRoot);
+      return { name: '', roots: [oldRoot], chain: [i, cross], leaf: await leaf(i) };
+    },
+  ],
+  [
+    'two CA certificates in the chain that issue each other (a loop)',
+    async () => {
+      const r = await root();
+      const { a, l } = await issuerLoop();
+      return { name: '', roots: [r], chain: [a.certA, a.certB], leaf: l };
+    },
+  ],
 ];
 
 /** Builds a case by its position in CORPUS. */
@@ -284,7 +404,10 @@ export async function buildCase(index: number): Promise<CorpusCase> {
 /** The certificate's private key as PKCS#8 PEM. */
 export async function keyPem(cert: Cert): Promise<string> {
   const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', cert.keys.privateKey));
-  return `-----BEGIN PRIVATE KEY-----\n${pkcs8.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END PRIVATE KEY-----\n`;
+  return `-----BEGIN PRIVATE KEY-----\n${pkcs8
+    .toString('base64')
+    .match(/.{1,64}/g)!
+    .join('\n')}\n-----END PRIVATE KEY-----\n`;
 }
 
 /**

@@ -40,7 +40,15 @@ suite('Hostile names in the editor', () => {
     fs.writeFileSync(priv, privateKey.export({ type: 'pkcs8', format: 'pem' }));
     fs.writeFileSync(pub, publicKey.export({ type: 'spki', format: 'pem' }));
     const uri = vscode.Uri.file(model);
-    assert.equal(await vscode.commands.executeCommand<boolean>('modelSigning.signModel', uri, { method: 'key', privateKey: priv, skipConfirmation: true, overwrite: true }), true);
+    assert.equal(
+      await vscode.commands.executeCommand<boolean>('modelSigning.signModel', uri, {
+        method: 'key',
+        privateKey: priv,
+        skipConfirmation: true,
+        overwrite: true,
+      }),
+      true,
+    );
     fs.writeFileSync(path.join(model, CLEARS_THE_SCREEN), 'changed');
     fs.rmSync(path.join(model, BIDI));
     const result = await vscode.commands.executeCommand<{ ok: boolean }>('modelSigning.verifyModel', uri, { publicKey: pub });
@@ -52,17 +60,24 @@ suite('Hostile names in the editor', () => {
     const shown = items.flatMap(texts);
     for (const t of shown) assert.doesNotMatch(t.replace(/\n/g, ''), UNSAFE_CHARS, `tree text ${JSON.stringify(t)}`);
     const labels = items.map((i) => (typeof i.label === 'object' ? i.label.label : i.label));
-    for (const escaped of ['\\r\\x1b[2K\\x1b[1A\\x1b[2K\\rVerified\\x1b[K', 'model\\u202egnp.exe', 'csi\\x9b2Jnel\\x85']) assert.ok(labels.includes(escaped), `${escaped} in ${JSON.stringify(labels)}`);
+    for (const escaped of ['\\r\\x1b[2K\\x1b[1A\\x1b[2K\\rVerified\\x1b[K', 'model\\u202egnp.exe', 'csi\\x9b2Jnel\\x85'])
+      assert.ok(labels.includes(escaped), `${escaped} in ${JSON.stringify(labels)}`);
 
     assert.equal(api.badgeOf(model)?.text, '$(warning) Tampered · 2 files');
     // Our own newline separates the policy line; no other control character.
     assert.doesNotMatch(api.badgeOf(model)!.tooltip.replace(/\n/g, ''), UNSAFE_CHARS);
     assert.match(api.badgeOf(model)!.tooltip, /^hostile\\u202ecsi\\x9b2Jnel\\x85 differs/);
 
-    const diagnostics = vscode.languages.getDiagnostics().filter(([u]) => u.fsPath.startsWith(model)).flatMap(([, ds]) => ds);
+    const diagnostics = vscode.languages
+      .getDiagnostics()
+      .filter(([u]) => u.fsPath.startsWith(model))
+      .flatMap(([, ds]) => ds);
     assert.equal(diagnostics.length, 2);
     for (const d of diagnostics) assert.doesNotMatch(d.message, UNSAFE_CHARS, d.message);
-    assert.ok(diagnostics.some((d) => d.message.endsWith(': model\\u202egnp.exe')), JSON.stringify(diagnostics.map((d) => d.message)));
+    assert.ok(
+      diagnostics.some((d) => d.message.endsWith(': model\\u202egnp.exe')),
+      JSON.stringify(diagnostics.map((d) => d.message)),
+    );
     fs.rmSync(model, { recursive: true, force: true });
   });
 });

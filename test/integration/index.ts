@@ -12,7 +12,9 @@ export function run(): Promise<void> {
   // Generous per-test timeout: a loaded 2-core machine is slow, and a timeout is only for a test that hangs.
   const mocha = new Mocha({ ui: 'tdd', reporter: 'spec', color: false, timeout: 60_000 });
   // Every suite bundled next to this file (esbuild.mjs builds test/integration/*.test.ts here).
-  const files = readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort();
+  const files = readdirSync(__dirname)
+    .filter((f) => f.endsWith('.test.js'))
+    .sort();
   for (const file of files) mocha.addFile(join(__dirname, file));
   console.log(`${START_MARKER} ${files.join(', ')} in VS Code ${vscode.version}, Node ${process.versions.node}`);
   return new Promise((resolve, reject) => {

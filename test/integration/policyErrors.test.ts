@@ -15,7 +15,6 @@ import { keyHintOf } from './signature';
 let api: ModelSigningApi;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ms-policy-'));
 
-
 suite('A broken verification policy', () => {
   const root = () => vscode.workspace.workspaceFolders![0]!.uri.fsPath;
   const model = () => path.join(root(), 'policy-model');
@@ -40,7 +39,15 @@ suite('A broken verification policy', () => {
     publicKey = path.join(tmp, 'key.pub');
     fs.writeFileSync(privateKey, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
     fs.writeFileSync(publicKey, pair.publicKey.export({ type: 'spki', format: 'pem' }));
-    assert.equal(await vscode.commands.executeCommand('modelSigning.signModel', vscode.Uri.file(model()), { method: 'key', privateKey, skipConfirmation: true, overwrite: true }), true);
+    assert.equal(
+      await vscode.commands.executeCommand('modelSigning.signModel', vscode.Uri.file(model()), {
+        method: 'key',
+        privateKey,
+        skipConfirmation: true,
+        overwrite: true,
+      }),
+      true,
+    );
     hint = keyHintOf(model());
   });
 
@@ -69,7 +76,9 @@ suite('A broken verification policy', () => {
 
   test('an unknown key (a typo) is a policy error on that key, and fixing the file clears it', async () => {
     fs.writeFileSync(policyFile(), `{ "models": [\n  { "path": "policy-*", "sigstor": [] , "keyHints": ["${hint}"] }\n] }\n`);
-    await waitFor('the policy file\'s problem names the typo', () => problems().length === 1 && flagged(problems()[0]!) === '"sigstor": []', { detail: () => `badge: ${api.badgeText()}` });
+    await waitFor("the policy file's problem names the typo", () => problems().length === 1 && flagged(problems()[0]!) === '"sigstor": []', {
+      detail: () => `badge: ${api.badgeText()}`,
+    });
     assert.equal(await verify(), undefined);
     assert.equal(api.states.get(model())?.kind, 'policyError');
     fs.writeFileSync(policyFile(), JSON.stringify({ models: [{ path: 'policy-*', keyHints: [hint] }] }));

@@ -51,7 +51,10 @@ async function makeProvenance(): Promise<Fixture> {
     predicate: {
       buildDefinition: {
         buildType: 'https://actions.github.io/buildtypes/workflow/v1',
-        externalParameters: { workflow: { ref: 'refs/heads/main', repository: 'https://github.com/acme/trainer', path: '.github/workflows/train.yml' }, note: HOSTILE_SUBJECT },
+        externalParameters: {
+          workflow: { ref: 'refs/heads/main', repository: 'https://github.com/acme/trainer', path: '.github/workflows/train.yml' },
+          note: HOSTILE_SUBJECT,
+        },
         internalParameters: { github: { event_name: 'workflow_dispatch', runner_environment: 'github-hosted' } },
         resolvedDependencies: [{ uri: 'git+https://github.com/acme/trainer@refs/heads/main', digest: { gitCommit: 'c0ffee'.padEnd(40, '0') } }],
       },
@@ -100,13 +103,17 @@ suite('Provenance viewer', () => {
 
   test('Open Provenance is contributed to the palette and the Explorer menu for provenance files', async () => {
     assert.ok((await vscode.commands.getCommands(true)).includes('modelSigning.openProvenance'));
-    const pkg = vscode.extensions.getExtension(`${publisher}.${name}`)!.packageJSON as { contributes: { menus: Record<string, Array<{ command: string; when?: string }>> } };
+    const pkg = vscode.extensions.getExtension(`${publisher}.${name}`)!.packageJSON as {
+      contributes: { menus: Record<string, Array<{ command: string; when?: string }>> };
+    };
     const item = pkg.contributes.menus['explorer/context']!.find((m) => m.command === 'modelSigning.openProvenance');
     assert.ok(item?.when?.includes('resourceFilename'), 'an Explorer menu item limited to provenance file names');
   });
 
   test('opens a panel with a nonce-only Content-Security-Policy and posts the report to the page', async () => {
-    const opened = await vscode.commands.executeCommand<ProvenancePanel>('modelSigning.openProvenance', vscode.Uri.file(fixture.provenance), { publicKey: fixture.publicKey });
+    const opened = await vscode.commands.executeCommand<ProvenancePanel>('modelSigning.openProvenance', vscode.Uri.file(fixture.provenance), {
+      publicKey: fixture.publicKey,
+    });
     assert.ok(opened, 'the command returns the panel');
     panel = opened;
     assert.equal(panel.panel.title, 'Provenance: provenance-model.sigstore.json');
@@ -128,7 +135,10 @@ suite('Provenance viewer', () => {
     assert.ok(!html.includes('onerror') && !html.includes('acme'), 'no provenance data in the HTML itself');
     const options = panel.panel.webview.options;
     assert.equal(options.enableScripts, true);
-    assert.deepEqual(options.localResourceRoots?.map((u) => path.relative(vscode.extensions.getExtension(`${publisher}.${name}`)!.extensionUri.fsPath, u.fsPath)), [path.join('media', 'provenance'), path.join('dist', 'webview')]);
+    assert.deepEqual(
+      options.localResourceRoots?.map((u) => path.relative(vscode.extensions.getExtension(`${publisher}.${name}`)!.extensionUri.fsPath, u.fsPath)),
+      [path.join('media', 'provenance'), path.join('dist', 'webview')],
+    );
 
     // The page asked for the data (ready) and the extension delivered it.
     const view = await nextView(panel, 'a view with the subjects checked', (v) => v.statements.length === 1 && subject(v, 'config.json')?.mark === 'file');
@@ -142,7 +152,10 @@ suite('Provenance viewer', () => {
     assert.equal(st.dependencies[0]!.label.url, 'https://github.com/acme/trainer');
     assert.deepEqual(st.dependencies[0]!.digests, [`gitCommit:${'c0ffee'.padEnd(40, '0')}`]);
     const statement = JSON.parse(st.rawStatement) as ProvenanceStatement;
-    assert.deepEqual(st.subjects.map((s) => s.name), statement.subject.map((s: { name: string }) => s.name));
+    assert.deepEqual(
+      st.subjects.map((s) => s.name),
+      statement.subject.map((s: { name: string }) => s.name),
+    );
     for (const [f, content] of Object.entries(fixture.files)) {
       const s = subject(view, f)!;
       assert.equal(s.mark, 'file', `${f}: ${s.detail}`);
@@ -169,7 +182,13 @@ suite('Provenance viewer', () => {
   });
 
   test('links other than http(s) are refused without asking; junk messages are ignored', async () => {
-    for (const url of ['javascript:alert(1)', 'data:text/html,<script>alert(1)</script>', 'file:///etc/passwd', 'command:workbench.action.terminal.new', 'not a url']) {
+    for (const url of [
+      'javascript:alert(1)',
+      'data:text/html,<script>alert(1)</script>',
+      'file:///etc/passwd',
+      'command:workbench.action.terminal.new',
+      'not a url',
+    ]) {
       assert.equal(await panel.handleMessage({ type: 'openLink', url }), 'refused', url);
     }
     assert.equal(await panel.handleMessage({ type: 'openLink', url: 42 }), undefined);
@@ -178,7 +197,9 @@ suite('Provenance viewer', () => {
   });
 
   test('opening the same file again reuses the panel; a provenance that is not provenance shows its error', async () => {
-    const again = await vscode.commands.executeCommand<ProvenancePanel>('modelSigning.openProvenance', vscode.Uri.file(fixture.provenance), { publicKey: fixture.publicKey });
+    const again = await vscode.commands.executeCommand<ProvenancePanel>('modelSigning.openProvenance', vscode.Uri.file(fixture.provenance), {
+      publicKey: fixture.publicKey,
+    });
     assert.equal(again, panel);
     const bogus = path.join(path.dirname(fixture.provenance), 'bogus-provenance.json');
     fs.writeFileSync(bogus, '{"not": "provenance"}');

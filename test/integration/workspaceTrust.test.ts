@@ -18,7 +18,6 @@ let api: ModelSigningApi;
 const root = () => vscode.workspace.workspaceFolders![0]!.uri.fsPath;
 const config = () => vscode.workspace.getConfiguration('modelSigning');
 
-
 /**
  * Writes the workspace's .vscode/settings.json as a cloned repository would, and waits until VS Code
  * has read it: a window-scoped marker in the same file shows up as a workspace value.
@@ -44,7 +43,12 @@ async function keySignedModel(): Promise<{ model: string; pub: string; hint: str
   const pub = path.join(tmp, 'key.pub');
   fs.writeFileSync(priv, privateKey.export({ type: 'pkcs8', format: 'pem' }));
   fs.writeFileSync(pub, publicKey.export({ type: 'spki', format: 'pem' }));
-  const signed = await vscode.commands.executeCommand<boolean>('modelSigning.signModel', vscode.Uri.file(model), { method: 'key', privateKey: priv, skipConfirmation: true, overwrite: true });
+  const signed = await vscode.commands.executeCommand<boolean>('modelSigning.signModel', vscode.Uri.file(model), {
+    method: 'key',
+    privateKey: priv,
+    skipConfirmation: true,
+    overwrite: true,
+  });
   assert.equal(signed, true);
   const hint = keyHintOf(model);
   return { model, pub, hint };
@@ -81,7 +85,10 @@ suite('The workspace cannot choose its own trust', () => {
     try {
       await writeWorkspaceSettings({ 'modelSigning.sigstore.trustConfig': forged.trustConfig });
       assert.notEqual(config().get('sigstore.trustConfig'), forged.trustConfig, 'the workspace value is not the effective one');
-      const result = await vscode.commands.executeCommand<{ ok: boolean } | undefined>('modelSigning.verifyModel', vscode.Uri.file(forged.model), { identity: forged.identity, issuer: forged.issuer });
+      const result = await vscode.commands.executeCommand<{ ok: boolean } | undefined>('modelSigning.verifyModel', vscode.Uri.file(forged.model), {
+        identity: forged.identity,
+        issuer: forged.issuer,
+      });
       assert.equal(result, undefined, 'the forgery verified');
       // The model's own state: the badge follows whichever model is current, which a background event may change.
       assert.equal(api.states.get(forged.model)?.kind, 'failed');
@@ -90,7 +97,7 @@ suite('The workspace cannot choose its own trust', () => {
     }
   });
 
-  test('the user\'s policy wins over the workspace\'s .vscode/model-signing.json, and the state says which applied', async () => {
+  test("the user's policy wins over the workspace's .vscode/model-signing.json, and the state says which applied", async () => {
     const { model, pub, hint } = await keySignedModel();
     const policyFile = path.join(root(), '.vscode', 'model-signing.json');
     fs.mkdirSync(path.dirname(policyFile), { recursive: true });
@@ -119,7 +126,7 @@ suite('The workspace cannot choose its own trust', () => {
     }
   });
 
-  test('a key file named relatively in the user\'s policy is read from the home folder, never from the workspace', async () => {
+  test("a key file named relatively in the user's policy is read from the home folder, never from the workspace", async () => {
     const { model, pub } = await keySignedModel();
     // The workspace supplies "the publisher's key": its own.
     const planted = path.join(root(), 'keys', 'publisher.pub');

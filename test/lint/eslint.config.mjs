@@ -23,7 +23,11 @@ export default tseslint.config(
       // node:test's it/describe return promises the runner itself awaits.
       '@typescript-eslint/no-floating-promises': [
         'error',
-        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['it', 'describe', 'test', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] }] },
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['it', 'describe', 'test', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] },
+          ],
+        },
       ],
       // `const { dropped: _, ...rest } = x` is how a property is left out of a copy.
       '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true, argsIgnorePattern: '^_' }],
@@ -43,13 +47,24 @@ export default tseslint.config(
   // The layers (README, "Layout"): imports go one way. test/unit/layers.test.ts checks the order inside core.
   {
     files: ['src/core/**/*.ts'],
-    rules: forbid('src/core knows nothing of VS Code, the CLI, the extension or the worker.', ['**/cli/**', '**/extension/**', '**/worker/**', '**/webview/**'], ['vscode']),
+    rules: forbid(
+      'src/core knows nothing of VS Code, the CLI, the extension or the worker.',
+      ['**/cli/**', '**/extension/**', '**/worker/**', '**/webview/**'],
+      ['vscode'],
+    ),
   },
-  { files: ['src/cli/**/*.ts'], rules: forbid('The CLI is a shell over src/core: no VS Code, no extension code.', ['**/extension/**', '**/webview/**'], ['vscode']) },
+  {
+    files: ['src/cli/**/*.ts'],
+    rules: forbid('The CLI is a shell over src/core: no VS Code, no extension code.', ['**/extension/**', '**/webview/**'], ['vscode']),
+  },
   { files: ['src/extension/**/*.ts'], rules: forbid('The extension is a shell over src/core: no CLI code.', ['**/cli/**']) },
   {
     files: ['src/worker/**/*.ts'],
-    rules: forbid('The worker only hashes: node built-ins, core/errors and core/hashing.', ['../core/*', '!../core/errors', '!../core/hashing', '../cli/**', '../extension/**'], ['vscode']),
+    rules: forbid(
+      'The worker only hashes: node built-ins, core/errors and core/hashing.',
+      ['../core/*', '!../core/errors', '!../core/hashing', '../cli/**', '../extension/**'],
+      ['vscode'],
+    ),
   },
   // Matching control characters is what these files are for (escaping untrusted text, and its tests).
   { files: ['src/core/display.ts', 'test/helpers/unsafeText.ts'], rules: { 'no-control-regex': 'off' } },

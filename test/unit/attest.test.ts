@@ -92,22 +92,38 @@ describe('attest: the statement', () => {
   it('flags override the environment, field by field', async () => {
     const commit = 'ab'.repeat(20);
     const { statement } = await attestModel(sampleModel(), {
-      signer, pool: hashPool, environment: githubEnv(),
-      overrides: { sourceRef: 'refs/heads/release', sourceCommit: commit.toUpperCase(), builderId: 'https://example.com/builder@v1', buildType: 'https://example.com/type/v1' },
+      signer,
+      pool: hashPool,
+      environment: githubEnv(),
+      overrides: {
+        sourceRef: 'refs/heads/release',
+        sourceCommit: commit.toUpperCase(),
+        builderId: 'https://example.com/builder@v1',
+        buildType: 'https://example.com/type/v1',
+      },
     });
     const p = predicateOf(statement);
     assert.equal(p.buildDefinition.buildType, 'https://example.com/type/v1');
     assert.equal(p.runDetails.builder.id, 'https://example.com/builder@v1');
     // The repository still comes from the run; the ref and commit from the flags.
     assert.deepEqual(p.buildDefinition.resolvedDependencies, [{ uri: 'git+https://github.com/acme/models@refs/heads/release', digest: { gitCommit: commit } }]);
-    const { statement: s2 } = await attestModel(sampleModel(), { signer, pool: hashPool, environment: githubEnv(), overrides: { sourceUri: 'gitlab.com/acme/mirror' } });
-    assert.deepEqual(predicateOf(s2).buildDefinition.resolvedDependencies, [{ uri: `git+https://gitlab.com/acme/mirror@${DEFAULT_RUN.ref}`, digest: { gitCommit: DEFAULT_RUN.sha } }]);
+    const { statement: s2 } = await attestModel(sampleModel(), {
+      signer,
+      pool: hashPool,
+      environment: githubEnv(),
+      overrides: { sourceUri: 'gitlab.com/acme/mirror' },
+    });
+    assert.deepEqual(predicateOf(s2).buildDefinition.resolvedDependencies, [
+      { uri: `git+https://gitlab.com/acme/mirror@${DEFAULT_RUN.ref}`, digest: { gitCommit: DEFAULT_RUN.sha } },
+    ]);
   });
 
   it('outside GitHub Actions, the build is described by the flags under the local build type', async () => {
     const commit = '0123456789abcdef0123456789abcdef01234567';
     const { statement, origin } = await attestModel(sampleModel(), {
-      signer, pool: hashPool, environment: {},
+      signer,
+      pool: hashPool,
+      environment: {},
       overrides: { sourceUri: 'github.com/acme/models', sourceRef: 'refs/heads/main', sourceCommit: commit },
     });
     assert.equal(origin, 'local');
@@ -153,8 +169,17 @@ describe('attest: the statement', () => {
 });
 
 describe('attest: the subjects', () => {
-  it('the first subject is the model\'s root digest, exactly what `model-signing digest` prints', async () => {
-    const model = makeModel({ 'config.json': '{"a":1}', 'weights/part-0.bin': crypto.randomBytes(70_000), 'weights/part-1.bin': crypto.randomBytes(5), 'ünï cödé.txt': 'x', 'empty': '' }, 'my-model');
+  it("the first subject is the model's root digest, exactly what `model-signing digest` prints", async () => {
+    const model = makeModel(
+      {
+        'config.json': '{"a":1}',
+        'weights/part-0.bin': crypto.randomBytes(70_000),
+        'weights/part-1.bin': crypto.randomBytes(5),
+        'ünï cödé.txt': 'x',
+        empty: '',
+      },
+      'my-model',
+    );
     const digest = await runCli(['digest', model]);
     assert.equal(digest.code, 0, digest.stderr);
     const { statement } = await attestModel(model, { signer, pool: hashPool, environment: {} });
@@ -164,13 +189,16 @@ describe('attest: the subjects', () => {
   });
 
   it('--per-file adds each file with its sha256 (checked against node:crypto), in canonical order', async () => {
-    const model = makeModel({ 'b.bin': crypto.randomBytes(1000), 'a/z.bin': crypto.randomBytes(3), 'a/y/x.txt': 'deep', 'ü.txt': 'u', 'empty': '' });
+    const model = makeModel({ 'b.bin': crypto.randomBytes(1000), 'a/z.bin': crypto.randomBytes(3), 'a/y/x.txt': 'deep', 'ü.txt': 'u', empty: '' });
     const { statement } = await attestModel(model, { signer, pool: hashPool, environment: {}, perFile: true });
     const expected = fileDigests(model);
     const files = statement.subject.slice(1);
     assert.equal(files.length, expected.size);
     for (const s of files) assert.deepEqual(s.digest, { sha256: expected.get(s.name) }, s.name);
-    assert.deepEqual(files.map((s) => s.name), ['a/y/x.txt', 'a/z.bin', 'b.bin', 'empty', 'ü.txt']);
+    assert.deepEqual(
+      files.map((s) => s.name),
+      ['a/y/x.txt', 'a/z.bin', 'b.bin', 'empty', 'ü.txt'],
+    );
   });
 
   it('a single-file model: the root digest (as digest prints it) and the file under its own name', async () => {
@@ -242,7 +270,12 @@ describe('attest: writing the file', () => {
     const dir = tempDir();
     const out = path.join(dir, 'prov.json');
     // A signer that, like a second job, writes the same name while this one signs.
-    const racing: Signer = { sign: async (payload, o) => { fs.writeFileSync(out, 'the other job'); return signer.sign(payload, o); } };
+    const racing: Signer = {
+      sign: async (payload, o) => {
+        fs.writeFileSync(out, 'the other job');
+        return signer.sign(payload, o);
+      },
+    };
     assert.equal(await codeOf(attestModel(sampleModel(), { signer: racing, pool: hashPool, environment: {}, output: out })), 'OUTPUT_EXISTS');
     assert.equal(fs.readFileSync(out, 'utf8'), 'the other job');
     assert.deepEqual(fs.readdirSync(dir), ['prov.json']);
@@ -250,12 +283,29 @@ describe('attest: writing the file', () => {
 
   it('no partial file: a missing folder, a cancel, or a signer that fails leave nothing behind', async () => {
     const dir = tempDir();
-    assert.equal(await codeOf(attestModel(sampleModel(), { signer, pool: hashPool, environment: {}, output: path.join(dir, 'no/such/dir/p.json') })), 'WRITE_FAILED');
+    assert.equal(
+      await codeOf(attestModel(sampleModel(), { signer, pool: hashPool, environment: {}, output: path.join(dir, 'no/such/dir/p.json') })),
+      'WRITE_FAILED',
+    );
     const cancel = new AbortController();
-    const cancelling: Signer = { sign: async (payload, o) => { const b = await signer.sign(payload, o); cancel.abort(); return b; } };
-    assert.equal(await codeOf(attestModel(sampleModel(), { signer: cancelling, pool: hashPool, environment: {}, output: path.join(dir, 'p.json'), signal: cancel.signal })), 'CANCELLED');
+    const cancelling: Signer = {
+      sign: async (payload, o) => {
+        const b = await signer.sign(payload, o);
+        cancel.abort();
+        return b;
+      },
+    };
+    assert.equal(
+      await codeOf(
+        attestModel(sampleModel(), { signer: cancelling, pool: hashPool, environment: {}, output: path.join(dir, 'p.json'), signal: cancel.signal }),
+      ),
+      'CANCELLED',
+    );
     const failing: Signer = { sign: () => Promise.reject(new ModelSigningError('SIGNING_SERVICE_FAILED', 'down')) };
-    assert.equal(await codeOf(attestModel(sampleModel(), { signer: failing, pool: hashPool, environment: {}, output: path.join(dir, 'p.json') })), 'SIGNING_SERVICE_FAILED');
+    assert.equal(
+      await codeOf(attestModel(sampleModel(), { signer: failing, pool: hashPool, environment: {}, output: path.join(dir, 'p.json') })),
+      'SIGNING_SERVICE_FAILED',
+    );
     assert.deepEqual(fs.readdirSync(dir), []);
   });
 

@@ -23,7 +23,11 @@ after(() => sigstore.stop());
 
 /** The CLI without any GitHub Actions variable of the machine running the tests. */
 function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const clean = Object.fromEntries(Object.keys(process.env).filter((k) => /^(GITHUB_|RUNNER_|ACTIONS_)|^SIGSTORE_ID_TOKEN$/.test(k)).map((k) => [k, undefined]));
+  const clean = Object.fromEntries(
+    Object.keys(process.env)
+      .filter((k) => /^(GITHUB_|RUNNER_|ACTIONS_)|^SIGSTORE_ID_TOKEN$/.test(k))
+      .map((k) => [k, undefined]),
+  );
   return runCli(args, { env: { ...clean, MODEL_SIGNING_TUF_MIRROR: 'http://127.0.0.1:9', ...env } });
 }
 
@@ -47,7 +51,9 @@ describe('model-signing attest', () => {
     assert.deepEqual(printed.statement, readProvenanceStatement(out));
     const p = printed.statement.predicate;
     assert.equal(p.buildDefinition.buildType, 'https://actions.github.io/buildtypes/workflow/v1');
-    assert.deepEqual(p.buildDefinition.resolvedDependencies, [{ uri: `git+https://github.com/${DEFAULT_RUN.repository}@${DEFAULT_RUN.ref}`, digest: { gitCommit: DEFAULT_RUN.sha } }]);
+    assert.deepEqual(p.buildDefinition.resolvedDependencies, [
+      { uri: `git+https://github.com/${DEFAULT_RUN.repository}@${DEFAULT_RUN.ref}`, digest: { gitCommit: DEFAULT_RUN.sha } },
+    ]);
     assert.equal(printed.statement.subject.length, 11);
     // The key bundle names its key by hint, as `sign key` does, and verifies with `verify key`'s key loader.
     assert.ok(readJson(out).verificationMaterial.publicKey?.hint);
@@ -58,18 +64,35 @@ describe('model-signing attest', () => {
   it('flags describe the build outside Actions; the summary line names the file and the root digest', async () => {
     const model = sampleModel('my-model');
     const out = path.join(tempDir(), 'p.json');
-    const r = await cli(['attest', model, '--output', out, '--method=key', '--private_key', key.privateKey,
-      '--source-uri', 'github.com/acme/models', '--source-ref', 'refs/heads/main', '--source-commit', 'a'.repeat(40), '--builder-id', 'https://ci.example.com/builder']);
+    const r = await cli([
+      'attest',
+      model,
+      '--output',
+      out,
+      '--method=key',
+      '--private_key',
+      key.privateKey,
+      '--source-uri',
+      'github.com/acme/models',
+      '--source-ref',
+      'refs/heads/main',
+      '--source-commit',
+      'a'.repeat(40),
+      '--builder-id',
+      'https://ci.example.com/builder',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const digest = await cli(['digest', model]);
     assert.equal(r.stdout, `Provenance written to ${out}: 1 subject, model my-model ${digest.stdout}`);
     const st = readProvenanceStatement(out);
     assert.equal(st.predicate.buildDefinition.buildType, 'https://github.com/model-signing/model-signing-vscode/buildtypes/local/v1');
-    assert.deepEqual(st.predicate.buildDefinition.resolvedDependencies, [{ uri: 'git+https://github.com/acme/models@refs/heads/main', digest: { gitCommit: 'a'.repeat(40) } }]);
+    assert.deepEqual(st.predicate.buildDefinition.resolvedDependencies, [
+      { uri: 'git+https://github.com/acme/models@refs/heads/main', digest: { gitCommit: 'a'.repeat(40) } },
+    ]);
     assert.deepEqual(st.predicate.runDetails.builder, { id: 'https://ci.example.com/builder' });
   });
 
-  it('in Actions, keyless with the job\'s token is the default: no method or token flag needed', async () => {
+  it("in Actions, keyless with the job's token is the default: no method or token flag needed", async () => {
     const claims = githubClaims();
     const token = await sigstore.mintToken(claims);
     const model = sampleModel();
@@ -83,27 +106,55 @@ describe('model-signing attest', () => {
     assert.deepEqual(verified.signer, { method: 'sigstore', identity: claims.sub, issuer: GH_ISSUER });
     assert.deepEqual(JSON.parse(verified.payload.toString('utf8')), readProvenanceStatement(out));
     // Another identity is refused: the check above is a real one.
-    await assert.rejects(new SigstoreVerifier({ trustConfig: loadTrustConfig(trust), identity: 'https://github.com/acme/other/.github/workflows/x.yml@refs/heads/main', issuer: GH_ISSUER }).verify(bundle));
+    await assert.rejects(
+      new SigstoreVerifier({
+        trustConfig: loadTrustConfig(trust),
+        identity: 'https://github.com/acme/other/.github/workflows/x.yml@refs/heads/main',
+        issuer: GH_ISSUER,
+      }).verify(bundle),
+    );
   });
 
   it('keyless elsewhere with --identity-token, as `sign` takes it', async () => {
     const token = await sigstore.mintToken({ email: 'alice@example.com' });
     const out = path.join(tempDir(), 'p.json');
-    const r = await cli(['attest', sampleModel(), '--output', out, '--method', 'sigstore', '--trust-config', trust, '--identity-token', token, '--source-uri', 'github.com/acme/models']);
+    const r = await cli([
+      'attest',
+      sampleModel(),
+      '--output',
+      out,
+      '--method',
+      'sigstore',
+      '--trust-config',
+      trust,
+      '--identity-token',
+      token,
+      '--source-uri',
+      'github.com/acme/models',
+    ]);
     assert.equal(r.code, 0, r.stderr);
-    const verified = await new SigstoreVerifier({ trustConfig: loadTrustConfig(trust), identity: 'alice@example.com', issuer: DEFAULT_ISSUER }).verify(readJson(out));
+    const verified = await new SigstoreVerifier({ trustConfig: loadTrustConfig(trust), identity: 'alice@example.com', issuer: DEFAULT_ISSUER }).verify(
+      readJson(out),
+    );
     assert.equal(verified.signer.method, 'sigstore');
   });
 
   it('keeps the Sigstore stack out of the start path: --method key never loads dist/sigstore.js', async () => {
     const probe = path.join(tempDir(), 'probe.js');
-    fs.writeFileSync(probe, `process.on('exit', () => { if (Object.keys(require.cache).some((k) => k.endsWith('${path.sep}sigstore.js'))) process.stderr.write('SIGSTORE-LOADED\\n'); });\n`);
-    const run = (args: string[], env: Record<string, string> = {}) => new Promise<string>((resolve) => {
-      const child = spawn(process.execPath, ['-r', probe, CLI, ...args], { env: { ...process.env, GITHUB_ACTIONS: '', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-      let err = '';
-      child.stderr.on('data', (d) => (err += d));
-      child.on('close', () => resolve(err));
-    });
+    fs.writeFileSync(
+      probe,
+      `process.on('exit', () => { if (Object.keys(require.cache).some((k) => k.endsWith('${path.sep}sigstore.js'))) process.stderr.write('SIGSTORE-LOADED\\n'); });\n`,
+    );
+    const run = (args: string[], env: Record<string, string> = {}) =>
+      new Promise<string>((resolve) => {
+        const child = spawn(process.execPath, ['-r', probe, CLI, ...args], {
+          env: { ...process.env, GITHUB_ACTIONS: '', ...env },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
+        let err = '';
+        child.stderr.on('data', (d) => (err += d));
+        child.on('close', () => resolve(err));
+      });
     const keyRun = await run(['attest', sampleModel(), '--output', path.join(tempDir(), 'p.json'), '--method', 'key', '--private-key', key.privateKey]);
     assert.doesNotMatch(keyRun, /SIGSTORE-LOADED/);
     const token = await sigstore.mintToken({ email: 'alice@example.com' });
@@ -126,7 +177,12 @@ describe('model-signing attest: bad input', () => {
       ['bad source URI', ['attest', model, '--output', out, ...keyArgs, '--source-uri', 'a b'], {}, /not a repository URL/],
       ['incomplete Actions environment', ['attest', model, '--output', out, ...keyArgs], noSha, /GITHUB_SHA not set/],
       ['no id-token permission in Actions', ['attest', model, '--output', out, '--trust-config', trust], githubEnv(), /id-token: write/],
-      ['unreadable key', ['attest', model, '--output', out, '--method', 'key', '--private-key', path.join(dir, 'nokey.pem')], {}, /Cannot read the private key/],
+      [
+        'unreadable key',
+        ['attest', model, '--output', out, '--method', 'key', '--private-key', path.join(dir, 'nokey.pem')],
+        {},
+        /Cannot read the private key/,
+      ],
       ['folder of the output missing', ['attest', model, '--output', path.join(dir, 'no/p.json'), ...keyArgs], {}, /Cannot write/],
     ];
     for (const [what, args, env, pattern] of cases) oneLineError(await cli(args, env), pattern, what);

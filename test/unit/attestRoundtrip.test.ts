@@ -45,7 +45,11 @@ async function attestWithKey(options: { perFile?: boolean } = {}) {
   const output = path.join(tempDir(), 'model.provenance.json');
   const signer = new KeySigner(loadPrivateKey(fs.readFileSync(key.privateKey, 'utf8')));
   await attestModel(model, {
-    signer, pool: hashPool, output, perFile: options.perFile, environment: {},
+    signer,
+    pool: hashPool,
+    output,
+    perFile: options.perFile,
+    environment: {},
     overrides: { sourceUri: REPO_URI, sourceRef: 'refs/heads/main', sourceCommit: SOURCE_COMMIT },
   });
   return { model, output };
@@ -94,7 +98,10 @@ describe('attest → verifyProvenance, keyless in GitHub Actions', () => {
     const otherSource = await verifyOne(output, model, { sourceUri: 'github.com/acme/other', builderId: WORKFLOW });
     assert.ok(!otherSource.ok);
     assert.deepEqual(failedChecks(otherSource), ['source-uri']);
-    const otherBuilder = await verifyOne(output, model, { sourceUri: REPO_URI, builderId: `https://github.com/${DEFAULT_RUN.repository}/.github/workflows/other.yml` });
+    const otherBuilder = await verifyOne(output, model, {
+      sourceUri: REPO_URI,
+      builderId: `https://github.com/${DEFAULT_RUN.repository}/.github/workflows/other.yml`,
+    });
     assert.ok(!otherBuilder.ok);
     assert.ok(failedChecks(otherBuilder).includes('builder-id'));
     assert.ok((await verifyOne(output, model, { sourceUri: REPO_URI, builderId: WORKFLOW })).ok, 'the model was changed by the checks above');
@@ -102,20 +109,29 @@ describe('attest → verifyProvenance, keyless in GitHub Actions', () => {
     const changed = await verifyOne(output, model, { sourceUri: REPO_URI, builderId: WORKFLOW });
     assert.ok(!changed.ok);
     assert.equal(changed.subjects[0]!.matchedBy, 'none');
-    assert.deepEqual(changed.subjects.filter((s) => s.changedFile).map((s) => s.changedFile), ['d0/f01']);
+    assert.deepEqual(
+      changed.subjects.filter((s) => s.changedFile).map((s) => s.changedFile),
+      ['d0/f01'],
+    );
   });
 
   it('with --per-file, a file added to the model fails: the subject named after the model no longer matches', async () => {
     const { model, output } = await attestKeyless({ perFile: true });
     fs.writeFileSync(path.join(model, 'evil.pkl'), 'cos\nsystem\n');
     const r = await verifyOne(output, model, { sourceUri: REPO_URI, builderId: WORKFLOW });
-    assert.ok(r.subjects.slice(1).every((s) => s.matchedBy === 'file'), 'every signed file still matches');
+    assert.ok(
+      r.subjects.slice(1).every((s) => s.matchedBy === 'file'),
+      'every signed file still matches',
+    );
     assert.equal(r.subjects[0]!.changedModel, true);
     assert.ok(!r.ok);
-    await fails(['provenance', 'verify', '--provenance', output, '--model-path', model, '--trust-config', trust, '--source-uri', REPO_URI, '--builder-id', WORKFLOW], /model changed/);
+    await fails(
+      ['provenance', 'verify', '--provenance', output, '--model-path', model, '--trust-config', trust, '--source-uri', REPO_URI, '--builder-id', WORKFLOW],
+      /model changed/,
+    );
   });
 
-  it('--identity-provider pins the certificate\'s OIDC issuer, exactly', async () => {
+  it("--identity-provider pins the certificate's OIDC issuer, exactly", async () => {
     const { model, output } = await attestKeyless();
     const issuer = (await verifyOne(output, model, { sourceUri: REPO_URI, builderId: WORKFLOW })).signature.certificate?.issuer;
     assert.ok(issuer);
@@ -125,7 +141,20 @@ describe('attest → verifyProvenance, keyless in GitHub Actions', () => {
       assert.ok(!r.ok);
       assert.deepEqual(failedChecks(r), ['issuer']);
     }
-    const base = ['provenance', 'verify', '--provenance', output, '--model-path', model, '--trust-config', trust, '--source-uri', REPO_URI, '--builder-id', WORKFLOW];
+    const base = [
+      'provenance',
+      'verify',
+      '--provenance',
+      output,
+      '--model-path',
+      model,
+      '--trust-config',
+      trust,
+      '--source-uri',
+      REPO_URI,
+      '--builder-id',
+      WORKFLOW,
+    ];
     assert.equal((await cli([...base, '--identity-provider', issuer])).code, 0);
     await fails([...base, '--identity-provider', 'https://accounts.example.com'], /issuer mismatch/);
   });
@@ -136,7 +165,10 @@ describe('attest → verifyProvenance, keyless in GitHub Actions', () => {
     fs.writeFileSync(path.join(model, 'f3'), 'replaced');
     const r = await verifyOne(output, model, { sourceUri: REPO_URI, builderId: WORKFLOW });
     assert.ok(!r.ok);
-    assert.deepEqual(r.subjects.map((s) => s.matchedBy), ['none']);
+    assert.deepEqual(
+      r.subjects.map((s) => s.matchedBy),
+      ['none'],
+    );
   });
 
   it('a predicate that names another source than the signing certificate is caught', async () => {
@@ -159,7 +191,7 @@ describe('attest → verifyProvenance, keyless in GitHub Actions', () => {
 });
 
 describe('attest → verifyProvenance, with a key outside Actions', () => {
-  it('verifies with the public key; source and builder are the signed predicate\'s', async () => {
+  it("verifies with the public key; source and builder are the signed predicate's", async () => {
     const { model, output } = await attestWithKey({ perFile: true });
     const r = await verifyOne(output, model, { sourceUri: REPO_URI, builderId: LOCAL_BUILDER_ID, sourceBranch: 'main' }, { publicKeyPath: key.publicKey });
     assert.equal(r.signature.status, 'verified', JSON.stringify(r.signature));
@@ -187,14 +219,34 @@ describe('attest → verifyProvenance, with a key outside Actions', () => {
     fs.writeFileSync(path.join(model, 'd1/f10'), 'new weights');
     const changed = await verifyOne(output, model, policy, { publicKeyPath: key.publicKey });
     assert.ok(!changed.ok);
-    assert.deepEqual(changed.subjects.filter((s) => s.changedFile).map((s) => s.changedFile), ['d1/f10']);
+    assert.deepEqual(
+      changed.subjects.filter((s) => s.changedFile).map((s) => s.changedFile),
+      ['d1/f10'],
+    );
   });
 
   it('the CLI agrees, from `attest --method key` to `provenance verify --public-key`', async () => {
     const model = sampleModel();
     const output = path.join(tempDir(), 'p.json');
-    const a = await cli(['attest', model, '--output', output, '--method', 'key', '--private-key', key.privateKey, '--per-file',
-      '--source-uri', REPO_URI, '--source-ref', 'refs/tags/v2.0.0', '--source-commit', SOURCE_COMMIT, '--builder-id', 'https://ci.example.com/builder@v3']);
+    const a = await cli([
+      'attest',
+      model,
+      '--output',
+      output,
+      '--method',
+      'key',
+      '--private-key',
+      key.privateKey,
+      '--per-file',
+      '--source-uri',
+      REPO_URI,
+      '--source-ref',
+      'refs/tags/v2.0.0',
+      '--source-commit',
+      SOURCE_COMMIT,
+      '--builder-id',
+      'https://ci.example.com/builder@v3',
+    ]);
     assert.equal(a.code, 0, a.stderr);
     const base = ['provenance', 'verify', '--provenance', output, '--model-path', model, '--public-key', key.publicKey];
     const ok = await cli([...base, '--source-uri', REPO_URI, '--builder-id', 'https://ci.example.com/builder', '--source-tag', 'v2.0.0']);

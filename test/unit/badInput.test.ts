@@ -8,11 +8,36 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import {
-  Bundle, ErrorCode, FormatError, HashingError, KeySigner, KeyVerifier, ModelSigningError, VerificationError,
-  MAX_BUNDLE_BYTES, loadPrivateKey, loadPublicKey, readBundle, rootDigestOf, serializeBundle, signModel, verifyModel,
+  Bundle,
+  ErrorCode,
+  FormatError,
+  HashingError,
+  KeySigner,
+  KeyVerifier,
+  ModelSigningError,
+  VerificationError,
+  MAX_BUNDLE_BYTES,
+  loadPrivateKey,
+  loadPublicKey,
+  readBundle,
+  rootDigestOf,
+  serializeBundle,
+  signModel,
+  verifyModel,
 } from '../../src/core';
 import {
-  CliResult, SignedStatement, dropField, makeKeyPair, makeModel, pool, readJson, readStatement, runCli, sampleModel, setField, tempDir,
+  CliResult,
+  SignedStatement,
+  dropField,
+  makeKeyPair,
+  makeModel,
+  pool,
+  readJson,
+  readStatement,
+  runCli,
+  sampleModel,
+  setField,
+  tempDir,
 } from '../helpers/fixtures';
 
 /** An error class the checks expect, e.g. FormatError. */
@@ -50,7 +75,7 @@ function assertUsageError(r: CliResult, mention: RegExp): void {
 async function assertRejectsWith(p: Promise<unknown>, cls: ErrorClass, code: ErrorCode): Promise<void> {
   await assert.rejects(p, (e: unknown) => {
     assert.ok(e instanceof cls, `expected ${cls.name}, got ${e instanceof Error ? `${e.constructor.name}: ${e.message}` : String(e)}`);
-    assert.equal((e).code, code, `expected ${code}, got ${(e).code}: ${(e as Error).message}`);
+    assert.equal(e.code, code, `expected ${code}, got ${e.code}: ${(e as Error).message}`);
     return true;
   });
 }
@@ -106,8 +131,11 @@ async function expectBroken(content: string | Buffer, cls: ErrorClass, codes: Er
   assertOneLineFailure(await verifyCli(sig), VERIFY_PREFIX);
   const allowed = Array.isArray(codes) ? codes : [codes];
   await assert.rejects(verifyApi(sig), (e: unknown) => {
-    assert.ok(e instanceof cls, `expected ${cls.name}, got ${e instanceof Error ? `${e.constructor.name} ${(e as ModelSigningError).code}: ${e.message}` : String(e)}`);
-    assert.ok(allowed.includes((e).code), `expected ${allowed.join('|')}, got ${(e).code}: ${(e as Error).message}`);
+    assert.ok(
+      e instanceof cls,
+      `expected ${cls.name}, got ${e instanceof Error ? `${e.constructor.name} ${(e as ModelSigningError).code}: ${e.message}` : String(e)}`,
+    );
+    assert.ok(allowed.includes(e.code), `expected ${allowed.join('|')}, got ${e.code}: ${(e as Error).message}`);
     return true;
   });
   // Verifying never touches the signature file.
@@ -139,18 +167,84 @@ describe('broken signature files: exit 1, one line, BUNDLE_INVALID', () => {
     ['a JSON string', () => JSON.stringify('model.sig')],
     ['JSON null', () => 'null'],
     ['wrong mediaType', () => JSON.stringify({ ...bundle(), mediaType: 'application/json' })],
-    ['mediaType missing', () => { const b = bundle(); dropField(b, 'mediaType'); return JSON.stringify(b); }],
-    ['an older Sigstore mediaType (key bundles need v0.3)', () => JSON.stringify({ ...bundle(), mediaType: 'application/vnd.dev.sigstore.bundle+json;version=0.1' })],
-    ['missing dsseEnvelope', () => { const b = bundle(); dropField(b, 'dsseEnvelope'); return JSON.stringify(b); }],
+    [
+      'mediaType missing',
+      () => {
+        const b = bundle();
+        dropField(b, 'mediaType');
+        return JSON.stringify(b);
+      },
+    ],
+    [
+      'an older Sigstore mediaType (key bundles need v0.3)',
+      () => JSON.stringify({ ...bundle(), mediaType: 'application/vnd.dev.sigstore.bundle+json;version=0.1' }),
+    ],
+    [
+      'missing dsseEnvelope',
+      () => {
+        const b = bundle();
+        dropField(b, 'dsseEnvelope');
+        return JSON.stringify(b);
+      },
+    ],
     ['dsseEnvelope is a string', () => JSON.stringify({ ...bundle(), dsseEnvelope: 'x' })],
-    ['missing verificationMaterial', () => { const b = bundle(); dropField(b, 'verificationMaterial'); return JSON.stringify(b); }],
+    [
+      'missing verificationMaterial',
+      () => {
+        const b = bundle();
+        dropField(b, 'verificationMaterial');
+        return JSON.stringify(b);
+      },
+    ],
     ['verificationMaterial without key or certificate', () => JSON.stringify({ ...bundle(), verificationMaterial: { tlogEntries: [] } })],
-    ['payload not base64', () => { const b = bundle(); b.dsseEnvelope.payload = '%%% not base64 %%%'; return JSON.stringify(b); }],
-    ['payload empty', () => { const b = bundle(); b.dsseEnvelope.payload = ''; return JSON.stringify(b); }],
-    ['payload a number', () => { const b = bundle(); setField(b.dsseEnvelope, 'payload', 42); return JSON.stringify(b); }],
-    ['no signatures', () => { const b = bundle(); b.dsseEnvelope.signatures = []; return JSON.stringify(b); }],
-    ['signatures not a list', () => { const b = bundle(); setField(b.dsseEnvelope, 'signatures', { sig: 'AAAA' }); return JSON.stringify(b); }],
-    ['sig not base64', () => { const b = bundle(); b.dsseEnvelope.signatures[0]!.sig = 'not base64!'; return JSON.stringify(b); }],
+    [
+      'payload not base64',
+      () => {
+        const b = bundle();
+        b.dsseEnvelope.payload = '%%% not base64 %%%';
+        return JSON.stringify(b);
+      },
+    ],
+    [
+      'payload empty',
+      () => {
+        const b = bundle();
+        b.dsseEnvelope.payload = '';
+        return JSON.stringify(b);
+      },
+    ],
+    [
+      'payload a number',
+      () => {
+        const b = bundle();
+        setField(b.dsseEnvelope, 'payload', 42);
+        return JSON.stringify(b);
+      },
+    ],
+    [
+      'no signatures',
+      () => {
+        const b = bundle();
+        b.dsseEnvelope.signatures = [];
+        return JSON.stringify(b);
+      },
+    ],
+    [
+      'signatures not a list',
+      () => {
+        const b = bundle();
+        setField(b.dsseEnvelope, 'signatures', { sig: 'AAAA' });
+        return JSON.stringify(b);
+      },
+    ],
+    [
+      'sig not base64',
+      () => {
+        const b = bundle();
+        b.dsseEnvelope.signatures[0]!.sig = 'not base64!';
+        return JSON.stringify(b);
+      },
+    ],
   ];
   for (const [name, make] of cases) {
     it(name, async () => {
@@ -312,11 +406,14 @@ describe('oversized signature files fail fast', () => {
   const SIZE = 100 * 1024 * 1024;
   const cases: Array<[string, () => Buffer]> = [
     ['100 MB of spaces', () => Buffer.alloc(SIZE, 0x20)],
-    ['a JSON bundle padded to 100 MB', () => {
-      const head = Buffer.from('{"mediaType":"');
-      const tail = Buffer.from(`","verificationMaterial":{},"dsseEnvelope":{}}`);
-      return Buffer.concat([head, Buffer.alloc(SIZE - head.length - tail.length, 0x61), tail]);
-    }],
+    [
+      'a JSON bundle padded to 100 MB',
+      () => {
+        const head = Buffer.from('{"mediaType":"');
+        const tail = Buffer.from(`","verificationMaterial":{},"dsseEnvelope":{}}`);
+        return Buffer.concat([head, Buffer.alloc(SIZE - head.length - tail.length, 0x61), tail]);
+      },
+    ],
   ];
   for (const [name, make] of cases) {
     it(name, async () => {
@@ -397,7 +494,10 @@ describe('bad keys', () => {
     const line = assertOneLineFailure(r, SIGN_PREFIX);
     assert.match(line, /Only elliptic curve keys/);
     assert.equal(fs.existsSync(sig), false);
-    assert.throws(() => loadPrivateKey(fs.readFileSync(path.join(rsaDir, 'rsa.pem'))), (e: unknown) => e instanceof FormatError && e.code === 'KEY_UNSUPPORTED');
+    assert.throws(
+      () => loadPrivateKey(fs.readFileSync(path.join(rsaDir, 'rsa.pem'))),
+      (e: unknown) => e instanceof FormatError && e.code === 'KEY_UNSUPPORTED',
+    );
   });
 
   it('an RSA public key on verify: exit 1, "Only elliptic curve keys"', async () => {
@@ -441,7 +541,10 @@ describe('bad keys', () => {
       const r = await runCli(['sign', 'key', model, '--signature', path.join(dir, 'model.sig'), '--private-key', enc.privateKey]);
       assert.match(assertOneLineFailure(r, SIGN_PREFIX), /password/i);
       assert.deepEqual([...snapshot(dir).keys()], []);
-      assert.throws(() => loadPrivateKey(fs.readFileSync(enc.privateKey)), (e: unknown) => e instanceof FormatError && e.code === 'KEY_PASSWORD_REQUIRED');
+      assert.throws(
+        () => loadPrivateKey(fs.readFileSync(enc.privateKey)),
+        (e: unknown) => e instanceof FormatError && e.code === 'KEY_PASSWORD_REQUIRED',
+      );
     });
 
     it('with the wrong password: exit 1, the password is never echoed', async () => {
@@ -451,7 +554,10 @@ describe('bad keys', () => {
       assert.ok(!r.stderr.includes(WRONG) && !r.stdout.includes(WRONG), `password echoed: ${r.stderr}`);
       assert.ok(!r.stderr.includes('PRIVATE KEY'), 'key material echoed');
       assert.deepEqual([...snapshot(dir).keys()], []);
-      assert.throws(() => loadPrivateKey(fs.readFileSync(enc.privateKey), WRONG), (e: unknown) => e instanceof FormatError && e.code === 'KEY_INVALID' && !e.message.includes(WRONG));
+      assert.throws(
+        () => loadPrivateKey(fs.readFileSync(enc.privateKey), WRONG),
+        (e: unknown) => e instanceof FormatError && e.code === 'KEY_INVALID' && !e.message.includes(WRONG),
+      );
     });
 
     it('with the right password: exit 0, and the signature verifies', async () => {
@@ -547,7 +653,10 @@ describe('nothing to sign', () => {
   });
 
   it('a folder where everything is ignored (git files and --ignore-paths): exit 1', async () => {
-    const m = makeModel({ '.gitignore': '*.tmp\n', '.gitattributes': '* text\n', '.git/HEAD': 'ref: refs/heads/main\n', 'junk/a.tmp': 'x', 'junk/b/c.tmp': 'y' }, 'ignored');
+    const m = makeModel(
+      { '.gitignore': '*.tmp\n', '.gitattributes': '* text\n', '.git/HEAD': 'ref: refs/heads/main\n', 'junk/a.tmp': 'x', 'junk/b/c.tmp': 'y' },
+      'ignored',
+    );
     const dir = tempDir();
     const sig = path.join(dir, 'model.sig');
     const r = await runCli(['sign', 'key', m, '--signature', sig, '--private-key', keys.privateKey, '--ignore-paths', path.join(m, 'junk')]);
@@ -588,7 +697,10 @@ describe('a model that does not match its signature', () => {
     assert.match(r.stderr, /^extra: +new\.bin$/m);
     const result = await verifyModel(m, { verifier: new KeyVerifier(loadPublicKey(fs.readFileSync(keys.publicKey))), pool: hashPool, signaturePath: sig });
     assert.equal(result.ok, false);
-    assert.deepEqual(result.diff.changed.map((c) => c.name), ['f2']);
+    assert.deepEqual(
+      result.diff.changed.map((c) => c.name),
+      ['f2'],
+    );
     assert.deepEqual(result.diff.missing, ['d0/f01']);
     assert.deepEqual(result.diff.extra, ['new.bin']);
   });

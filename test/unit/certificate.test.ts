@@ -7,8 +7,20 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import {
-  CertificateSigner, CertificateVerifier, ErrorCode, FormatError, KeyVerifier, ModelSigningError, VerificationError,
-  dsseBundle, loadPrivateKey, loadPublicKey, parsePemCertificates, serializeBundle, signModel, verifyModel,
+  CertificateSigner,
+  CertificateVerifier,
+  ErrorCode,
+  FormatError,
+  KeyVerifier,
+  ModelSigningError,
+  VerificationError,
+  dsseBundle,
+  loadPrivateKey,
+  loadPublicKey,
+  parsePemCertificates,
+  serializeBundle,
+  signModel,
+  verifyModel,
 } from '../../src/core';
 import { CliResult, SignedStatement, TEST_PKI, makeKeyPair, makeModel, pool, readJson, runCli, sampleModel, tempDir } from '../helpers/fixtures';
 import { KeyUsage, LeafOptions, TestPki, makePki } from '../helpers/pki';
@@ -39,8 +51,11 @@ function assertOneLineFailure(r: CliResult, prefix: string): string {
 
 async function assertRejectsWith(p: Promise<unknown>, cls: new (...args: never[]) => ModelSigningError, code: ErrorCode): Promise<void> {
   await assert.rejects(p, (e: unknown) => {
-    assert.ok(e instanceof cls, `expected ${cls.name}, got ${e instanceof Error ? `${e.constructor.name} ${(e as ModelSigningError).code}: ${e.message}` : String(e)}`);
-    assert.equal((e).code, code, `expected ${code}, got ${(e).code}: ${(e as Error).message}`);
+    assert.ok(
+      e instanceof cls,
+      `expected ${cls.name}, got ${e instanceof Error ? `${e.constructor.name} ${(e as ModelSigningError).code}: ${e.message}` : String(e)}`,
+    );
+    assert.equal(e.code, code, `expected ${code}, got ${e.code}: ${(e as Error).message}`);
     return true;
   });
 }
@@ -55,7 +70,18 @@ function fingerprintOf(d: Buffer): string {
 }
 
 function signCli(model: string, sig: string, pki: TestPki, chain: readonly string[] = [pki.files.intermediate], key = pki.files.leafKey): Promise<CliResult> {
-  return runCli(['sign', 'certificate', model, '--signature', sig, '--private-key', key, '--signing-certificate', pki.files.leaf, ...chain.flatMap((c) => ['--certificate-chain', c])]);
+  return runCli([
+    'sign',
+    'certificate',
+    model,
+    '--signature',
+    sig,
+    '--private-key',
+    key,
+    '--signing-certificate',
+    pki.files.leaf,
+    ...chain.flatMap((c) => ['--certificate-chain', c]),
+  ]);
 }
 
 function verifyCli(model: string, sig: string, roots: readonly string[], extra: readonly string[] = []): Promise<CliResult> {
@@ -148,7 +174,10 @@ describe('sign certificate + verify certificate', () => {
   for (const curve of ['P-256', 'P-384', 'P-521'] as const) {
     it(`a ${curve} leaf`, async () => {
       const pki = await makePki({ curve });
-      assert.equal(new crypto.X509Certificate(pki.leafPem).publicKey.asymmetricKeyDetails?.namedCurve, { 'P-256': 'prime256v1', 'P-384': 'secp384r1', 'P-521': 'secp521r1' }[curve]);
+      assert.equal(
+        new crypto.X509Certificate(pki.leafPem).publicKey.asymmetricKeyDetails?.namedCurve,
+        { 'P-256': 'prime256v1', 'P-384': 'secp384r1', 'P-521': 'secp521r1' }[curve],
+      );
       const model = sampleModel();
       const sig = path.join(tempDir(), 'model.sig');
       const s = await signCli(model, sig, pki);
@@ -172,7 +201,8 @@ describe('sign certificate + verify certificate', () => {
     assert.equal(v.code, 0, v.stderr);
     assert.equal(v.stdout, 'Verification succeeded\n');
     const lines = v.stderr.trimEnd().split('\n');
-    for (const l of lines) assert.match(l, /^\[ {2}init {2}\] sha256 Fingerprint: ([0-9A-F]{2}:){31}[0-9A-F]{2}$|^\[ verify \] sha256 Fingerprint: ([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    for (const l of lines)
+      assert.match(l, /^\[ {2}init {2}\] sha256 Fingerprint: ([0-9A-F]{2}:){31}[0-9A-F]{2}$|^\[ verify \] sha256 Fingerprint: ([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
     const init = lines.filter((l) => l.startsWith('[  init  ] ')).map((l) => l.slice('[  init  ] sha256 Fingerprint: '.length));
     assert.deepEqual(init, [fingerprintOf(der(other.rootPem)), fingerprintOf(der(pki.rootPem))]);
     const verify = lines.filter((l) => l.startsWith('[ verify ] ')).map((l) => l.slice('[ verify ] sha256 Fingerprint: '.length));
@@ -193,7 +223,7 @@ describe('certificate verification failures: exit 1, one line, typed errors', ()
     await assertRejectsWith(verifyApi(model, sig, roots), VerificationError, code);
   }
 
-  it('verified with another PKI\'s root (wrong CA): CERTIFICATE_CHAIN_INVALID', async () => {
+  it("verified with another PKI's root (wrong CA): CERTIFICATE_CHAIN_INVALID", async () => {
     const pki = await makePki();
     const other = await makePki({}, 'test-root');
     await expectFailure(pki, [other.files.root], 'CERTIFICATE_CHAIN_INVALID');
@@ -227,7 +257,7 @@ describe('certificate verification failures: exit 1, one line, typed errors', ()
     });
   }
 
-  it('a leaf not issued by the embedded intermediate (an attacker\'s own leaf beside the real intermediate): CERTIFICATE_CHAIN_INVALID', async () => {
+  it("a leaf not issued by the embedded intermediate (an attacker's own leaf beside the real intermediate): CERTIFICATE_CHAIN_INVALID", async () => {
     const victim = await makePki();
     const attacker = await makePki();
     const model = sampleModel();
@@ -250,7 +280,7 @@ describe('certificate verification failures: exit 1, one line, typed errors', ()
     await assertRejectsWith(verifyApi(model, sig, [pki.files.root]), VerificationError, 'CERTIFICATE_CHAIN_INVALID');
   });
 
-  it('a signature made by a key other than the leaf\'s: SIGNATURE_INVALID', async () => {
+  it("a signature made by a key other than the leaf's: SIGNATURE_INVALID", async () => {
     const pki = await makePki();
     const model = sampleModel();
     const dir = tempDir();
@@ -258,7 +288,10 @@ describe('certificate verification failures: exit 1, one line, typed errors', ()
     await signApi(model, good, pki);
     const payload = Buffer.from(readJson(good).dsseEnvelope.payload, 'base64');
     const intruder = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
-    const forged = dsseBundle(intruder, payload, { x509CertificateChain: { certificates: [der(pki.leafPem), der(pki.intermediatePem)].map((d) => ({ rawBytes: d.toString('base64') })) }, tlogEntries: [] });
+    const forged = dsseBundle(intruder, payload, {
+      x509CertificateChain: { certificates: [der(pki.leafPem), der(pki.intermediatePem)].map((d) => ({ rawBytes: d.toString('base64') })) },
+      tlogEntries: [],
+    });
     const sig = path.join(dir, 'forged.sig');
     fs.writeFileSync(sig, serializeBundle(forged));
     assertOneLineFailure(await verifyCli(model, sig, [pki.files.root]), VERIFY_PREFIX);
@@ -288,7 +321,9 @@ describe('certificate verification failures: exit 1, one line, typed errors', ()
     const sig = path.join(tempDir(), 'model.sig');
     await signApi(model, sig, pki);
     const b = readJson(sig);
-    b.verificationMaterial.x509CertificateChain!.certificates = [der(other.leafPem), der(other.intermediatePem)].map((d) => ({ rawBytes: d.toString('base64') }));
+    b.verificationMaterial.x509CertificateChain!.certificates = [der(other.leafPem), der(other.intermediatePem)].map((d) => ({
+      rawBytes: d.toString('base64'),
+    }));
     fs.writeFileSync(sig, JSON.stringify(b));
     assertOneLineFailure(await verifyCli(model, sig, [other.files.root]), VERIFY_PREFIX);
     await assertRejectsWith(verifyApi(model, sig, [other.files.root]), VerificationError, 'SIGNATURE_INVALID');
@@ -308,7 +343,10 @@ describe('certificate verification failures: exit 1, one line, typed errors', ()
     assert.match(r.stderr, /^changed: d1\/f12 /m);
     const result = await verifyApi(model, sig, [pki.files.root]);
     assert.equal(result.ok, false);
-    assert.deepEqual(result.diff.changed.map((c) => c.name), ['d1/f12']);
+    assert.deepEqual(
+      result.diff.changed.map((c) => c.name),
+      ['d1/f12'],
+    );
   });
 
   it('a key bundle given to verify certificate: CERTIFICATE_CHAIN_INVALID', async () => {
@@ -477,7 +515,19 @@ describe("the reference's test PKI (RSA root and intermediate, P-384 leaf, certt
     assert.equal(leaf.publicKey.asymmetricKeyDetails?.namedCurve, 'secp384r1');
     const model = makeModel({ 'signme-1': 'signme-1', 'signme-2': 'signme-2', 'sub/weights.bin': Buffer.alloc(4096, 7) }, 'ref-pki-model');
     const sig = path.join(tempDir(), 'model.sig');
-    const s = await runCli(['sign', 'certificate', model, '--signature', sig, '--private-key', files.key, '--signing-certificate', files.leaf, '--certificate-chain', files.intermediate]);
+    const s = await runCli([
+      'sign',
+      'certificate',
+      model,
+      '--signature',
+      sig,
+      '--private-key',
+      files.key,
+      '--signing-certificate',
+      files.leaf,
+      '--certificate-chain',
+      files.intermediate,
+    ]);
     assert.equal(s.code, 0, s.stderr);
     const intText = fs.readFileSync(files.intermediate, 'utf8');
     assert.deepEqual(chainOf(sig), [leaf.raw, der(intText)]);

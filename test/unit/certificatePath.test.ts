@@ -46,7 +46,12 @@ function opensslVerify(files: CaseFiles): { ok: boolean; output: string } {
 
 async function ourVerdict(c: CorpusCase): Promise<{ ok: boolean; output: string }> {
   try {
-    await validateCertificatePath(c.leaf.der, c.chain.map((x) => x.der), c.roots.map((x) => x.der), new Date());
+    await validateCertificatePath(
+      c.leaf.der,
+      c.chain.map((x) => x.der),
+      c.roots.map((x) => x.der),
+      new Date(),
+    );
     return { ok: true, output: 'accepted' };
   } catch (e) {
     assert.ok(e instanceof ModelSigningError && e.code === 'CERTIFICATE_CHAIN_INVALID', `expected CERTIFICATE_CHAIN_INVALID, got ${String(e)}`);
@@ -58,7 +63,11 @@ async function ourVerdict(c: CorpusCase): Promise<{ ok: boolean; output: string 
 async function signedModel(c: CorpusCase, dir: string): Promise<{ model: string; sig: string }> {
   const model = makeModel({ 'weights.bin': 'weights' });
   const sig = path.join(dir, 'model.sig');
-  const signer = new CertificateSigner(loadPrivateKey(Buffer.from(await keyPem(c.leaf))), c.leaf.der, c.chain.map((x) => x.der));
+  const signer = new CertificateSigner(
+    loadPrivateKey(Buffer.from(await keyPem(c.leaf))),
+    c.leaf.der,
+    c.chain.map((x) => x.der),
+  );
   await signModel(model, { signer, pool: hashPool, signaturePath: sig });
   return { model, sig };
 }
@@ -112,14 +121,22 @@ async function provenanceSignedBy(c: CorpusCase) {
   const key = crypto.createPrivateKey(await keyPem(c.leaf));
   const sig = crypto.sign('sha256', pae(IN_TOTO, payload), { key, dsaEncoding: 'der' }).toString('base64');
   const file = path.join(tempDir('ms-x509-prov-'), 'p.intoto.jsonl');
-  fs.writeFileSync(file, `${JSON.stringify({ payloadType: IN_TOTO, payload: payload.toString('base64'), signatures: [{ keyid: '', sig, cert: c.leaf.pem }] })}\n`);
+  fs.writeFileSync(
+    file,
+    `${JSON.stringify({ payloadType: IN_TOTO, payload: payload.toString('base64'), signatures: [{ keyid: '', sig, cert: c.leaf.pem }] })}\n`,
+  );
   const certificates = [...c.chain, ...c.roots].map((x) => ({ rawBytes: x.der.toString('base64') }));
   const trustedRoot = { certificateAuthorities: [{ certChain: { certificates }, validFor: { start: '2000-01-01T00:00:00Z' } }] };
   return { doc: (await readProvenanceFile(file))[0]!, trustConfig: { trustedRoot, source: 'trust-config' as const, date: '' } };
 }
 
 describe('provenance certificates go through the same validator', () => {
-  const cases = ['a plain root → intermediate → leaf', 'pathLen 0 on the root above one intermediate (broken)', 'an unknown critical extension on the leaf', 'name constraints on the root: leaf email outside the permitted domain'];
+  const cases = [
+    'a plain root → intermediate → leaf',
+    'pathLen 0 on the root above one intermediate (broken)',
+    'an unknown critical extension on the leaf',
+    'name constraints on the root: leaf email outside the permitted domain',
+  ];
   for (const name of cases) {
     it(name, async () => {
       const c = await buildCase(CORPUS.findIndex(([n]) => n === name));

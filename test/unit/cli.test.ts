@@ -14,7 +14,16 @@ describe('model-signing CLI', () => {
     assert.match(help.stdout, /Commands:\n\s+digest/);
     assert.match((await runCli(['--version'], { spawn: true })).stdout, /^model-signing, version \d+\.\d+\.\d+/);
     assert.match((await runCli(['sign', 'key', '--help'])).stdout, /--private-key PATH/);
-    for (const args of [['frobnicate'], ['verify', 'key', 'm', '--public-key', 'k'], ['sign', 'key', 'm'], ['digest'], ['digest', 'a', 'b'], ['digest', 'm', '--no-such-flag'], ['digest', 'm', '--hash-algorithm', 'md5'], ['digest', 'm', '--serialization', 'shards', '--shard-size', '0']]) {
+    for (const args of [
+      ['frobnicate'],
+      ['verify', 'key', 'm', '--public-key', 'k'],
+      ['sign', 'key', 'm'],
+      ['digest'],
+      ['digest', 'a', 'b'],
+      ['digest', 'm', '--no-such-flag'],
+      ['digest', 'm', '--hash-algorithm', 'md5'],
+      ['digest', 'm', '--serialization', 'shards', '--shard-size', '0'],
+    ]) {
       const r = await runCli(args);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, /^Usage: [\s\S]*\nError: .+\n$/);
@@ -45,14 +54,39 @@ describe('model-signing CLI', () => {
     const model = sampleModel();
     const keys = makeKeyPair();
     const sig = path.join(tempDir(), 'model.sig');
-    assert.equal((await runCli(['sign', 'key', model, '--signature', sig, '--private-key', keys.privateKey, '--serialization', 'shards', '--shard-size', '7', '--hash-algorithm', 'blake3'])).code, 0);
+    assert.equal(
+      (
+        await runCli([
+          'sign',
+          'key',
+          model,
+          '--signature',
+          sig,
+          '--private-key',
+          keys.privateKey,
+          '--serialization',
+          'shards',
+          '--shard-size',
+          '7',
+          '--hash-algorithm',
+          'blake3',
+        ])
+      ).code,
+      0,
+    );
     const st = readStatement(sig);
     assert.equal(st.predicate.resources[0]!.algorithm, 'blake3-sharded-7');
     const v = await runCli(['verify', 'key', model, '--signature', sig, '--public-key', keys.publicKey, '--json']);
     assert.equal(v.code, 0, v.stderr);
     const out = verifyJson(v.stdout);
     assert.equal(out.verified, true);
-    assert.deepEqual(out.serialization, { method: 'shards', hashType: 'blake3', allowSymlinks: false, shardSize: 7, ignorePaths: ['.git', '.gitattributes', '.github', '.gitignore'] });
+    assert.deepEqual(out.serialization, {
+      method: 'shards',
+      hashType: 'blake3',
+      allowSymlinks: false,
+      shardSize: 7,
+      ignorePaths: ['.git', '.gitattributes', '.github', '.gitignore'],
+    });
     assert.equal(out.signer.method, 'key');
     assert.equal(out.model.name, 'sample_model');
     assert.equal(out.model.rootDigest, `sha256:${st.subject[0]!.digest.sha256}`);
@@ -85,7 +119,10 @@ describe('model-signing CLI', () => {
     assert.equal(out.verified, false);
     assert.deepEqual(out.diff.missing, ['d1/f12']);
     assert.deepEqual(out.diff.extra, ['new file.txt']);
-    assert.deepEqual(out.diff.changed.map((c: { name: string }) => c.name), ['d0/f01', 'f0']);
+    assert.deepEqual(
+      out.diff.changed.map((c: { name: string }) => c.name),
+      ['d0/f01', 'f0'],
+    );
     // Unsigned extras can be waved through; changes cannot.
     fs.writeFileSync(path.join(model, 'f0'), 'This is file f0 in root.');
     fs.writeFileSync(path.join(model, 'd0/f01'), 'This is file f01 in d0.');

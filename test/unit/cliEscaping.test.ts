@@ -19,7 +19,10 @@ const ISOLATE = 'iso\u2066late\u2069\u200f';
 
 /** No raw unsafe character anywhere in what the CLI wrote, but for the newlines that end its lines. */
 function assertInert(r: CliResult): void {
-  for (const [name, text] of [['stdout', r.stdout], ['stderr', r.stderr]] as const) {
+  for (const [name, text] of [
+    ['stdout', r.stdout],
+    ['stderr', r.stderr],
+  ] as const) {
     assert.doesNotMatch(text.replace(/\n/g, ''), UNSAFE_CHARS, `${name} holds a raw control or bidi character: ${JSON.stringify(text)}`);
   }
 }
@@ -48,7 +51,10 @@ describe('the CLI escapes every name it prints', () => {
     assert.equal(j.code, 1);
     assertInert(j);
     const out = verifyJson(j.stdout);
-    assert.deepEqual(out.diff.changed.map((c: { name: string }) => c.name), [CLEARS_THE_SCREEN]);
+    assert.deepEqual(
+      out.diff.changed.map((c: { name: string }) => c.name),
+      [CLEARS_THE_SCREEN],
+    );
     assert.deepEqual(out.diff.missing, [BIDI]);
     assert.deepEqual(out.diff.extra, [ISOLATE]);
     assert.ok(out.resources.some((r: { name: string }) => r.name === C1));
@@ -74,10 +80,17 @@ describe('the CLI escapes every name it prints', () => {
     const keys = ecKeys();
     const weights = 'weights';
     const builder = `https://evil.example/b${CLEARS_THE_SCREEN}`;
-    const st = statement('https://slsa.dev/provenance/v1', [{ name: BIDI, digest: { sha256: sha256(weights) } }, { name: C1, digest: { sha256: sha256('other') } }], {
-      buildDefinition: { buildType: `https://example.com/t${ISOLATE}`, externalParameters: { [`k${BIDI}`]: CLEARS_THE_SCREEN } },
-      runDetails: { builder: { id: builder } },
-    });
+    const st = statement(
+      'https://slsa.dev/provenance/v1',
+      [
+        { name: BIDI, digest: { sha256: sha256(weights) } },
+        { name: C1, digest: { sha256: sha256('other') } },
+      ],
+      {
+        buildDefinition: { buildType: `https://example.com/t${ISOLATE}`, externalParameters: { [`k${BIDI}`]: CLEARS_THE_SCREEN } },
+        runDetails: { builder: { id: builder } },
+      },
+    );
     const file = writeProvenance(`p${C1}.json`, keyEnvelope(st, keys.privateKey));
     const show = await runCli(['provenance', 'show', file]);
     assert.equal(show.code, 0, show.stderr);

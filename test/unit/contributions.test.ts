@@ -17,7 +17,8 @@ const EXTENSION = path.join(REPO, 'src/extension');
 
 /** The extension's sources, file name → text, constants.ts left out. */
 const sources = new Map(
-  fs.readdirSync(EXTENSION)
+  fs
+    .readdirSync(EXTENSION)
     .filter((f) => f.endsWith('.ts') && f !== 'constants.ts')
     .map((f) => [f, fs.readFileSync(path.join(EXTENSION, f), 'utf8')] as const),
 );
@@ -41,7 +42,9 @@ function registeredCommands(): string[] {
 
 /** Every command a menu, a view welcome or a when clause of package.json refers to. */
 function referencedCommands(): string[] {
-  const fromMenus = Object.values(contributes.menus).flat().map((m) => m.command);
+  const fromMenus = Object.values(contributes.menus)
+    .flat()
+    .map((m) => m.command);
   const fromWelcome = contributes.viewsWelcome.flatMap((w) => [...w.contents.matchAll(/\(command:([\w.]+)\)/g)].map((m) => m[1]!));
   return [...fromMenus, ...fromWelcome];
 }
@@ -70,12 +73,15 @@ it('every setting the code reads is contributed, and every contributed setting i
   assert.deepEqual(sorted(contributed), sorted(Object.values(keys).map((k) => `${section}.${k}`)));
   // Settings are read only through SETTINGS: no section or key spelled out elsewhere.
   const literals = [...sources].flatMap(([file, text]) =>
-    [...text.matchAll(/getConfiguration\(\s*['"`]|['"`]modelSigning\.(sigstore|verify|github)\./g)].map((m) => `${file}: ${m[0]}`));
+    [...text.matchAll(/getConfiguration\(\s*['"`]|['"`]modelSigning\.(sigstore|verify|github)\./g)].map((m) => `${file}: ${m[0]}`),
+  );
   assert.deepEqual(literals, [], 'a setting named by a literal, not by SETTINGS');
 });
 
 it('views, and the activation on a signature file, match the code', () => {
-  const contributedViews = Object.values(contributes.views).flat().map((v) => v.id);
+  const contributedViews = Object.values(contributes.views)
+    .flat()
+    .map((v) => v.id);
   assert.deepEqual(sorted(contributedViews), sorted(Object.values(VIEWS)));
   for (const w of contributes.viewsWelcome) assert.ok(contributedViews.includes(w.view), w.view);
   assert.ok(manifest.activationEvents.includes(`workspaceContains:**/${SIGNATURE_NAME}`));

@@ -4,8 +4,21 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import {
-  CachedHashPool, DIGEST_CACHE_VERSION, DigestCache, FileStamp, HASH_ALGORITHMS, HashProgress, HashTask, KeySigner, KeyVerifier,
-  fileStamp, loadPrivateKey, loadPublicKey, serializeModel, signModel, verifyModel,
+  CachedHashPool,
+  DIGEST_CACHE_VERSION,
+  DigestCache,
+  FileStamp,
+  HASH_ALGORITHMS,
+  HashProgress,
+  HashTask,
+  KeySigner,
+  KeyVerifier,
+  fileStamp,
+  loadPrivateKey,
+  loadPublicKey,
+  serializeModel,
+  signModel,
+  verifyModel,
 } from '../../src/core';
 import { makeKeyPair, makeModel, pool, tempDir } from '../helpers/fixtures';
 
@@ -54,11 +67,27 @@ function sparseFile(file: string, bytes: number): void {
 async function delta<T>(p: CachedHashPool, fn: () => Promise<T>): Promise<{ value: T; hits: number; misses: number; bytesHashed: number; notStored: number }> {
   const before = { ...p.stats };
   const value = await fn();
-  return { value, hits: p.stats.hits - before.hits, misses: p.stats.misses - before.misses, bytesHashed: p.stats.bytesHashed - before.bytesHashed, notStored: p.stats.notStored - before.notStored };
+  return {
+    value,
+    hits: p.stats.hits - before.hits,
+    misses: p.stats.misses - before.misses,
+    bytesHashed: p.stats.bytesHashed - before.bytesHashed,
+    notStored: p.stats.notStored - before.notStored,
+  };
 }
 
 const stamp: FileStamp = { dev: 1, ino: 2, size: 3, mtimeMs: 4.5, ctimeMs: 6.25 };
-const task = (p: string, start = 0, end: number | null = null): HashTask => ({ name: 'x', path: p, start, end, size: 3, mtimeMs: 4.5, dev: 1, ino: 2, viaLink: false });
+const task = (p: string, start = 0, end: number | null = null): HashTask => ({
+  name: 'x',
+  path: p,
+  start,
+  end,
+  size: 3,
+  mtimeMs: 4.5,
+  dev: 1,
+  ino: 2,
+  viaLink: false,
+});
 const DIGEST = 'ab'.repeat(32);
 
 describe('the digest cache', () => {
@@ -189,7 +218,10 @@ describe('the cached hashing pool', () => {
     assert.equal(after.ino, before.ino);
     const r1 = await delta(cached, verify);
     assert.equal(r1.value.ok, false);
-    assert.deepEqual(r1.value.diff.changed.map((c) => c.name), ['a.bin']);
+    assert.deepEqual(
+      r1.value.diff.changed.map((c) => c.name),
+      ['a.bin'],
+    );
     assert.equal(r1.misses, 1);
 
     // Replaced by rename: a new inode with the same size and mtime.
@@ -201,7 +233,10 @@ describe('the cached hashing pool', () => {
     fs.renameSync(tmp, b);
     assert.notEqual(fs.statSync(b).ino, bStat.ino);
     const r2 = await delta(cached, verify);
-    assert.deepEqual(r2.value.diff.changed.map((c) => c.name), ['a.bin', 'b.bin']);
+    assert.deepEqual(
+      r2.value.diff.changed.map((c) => c.name),
+      ['a.bin', 'b.bin'],
+    );
   });
 
   it('a file changed within the racy window is hashed but not stored, and stored once it is out of it', async () => {
@@ -224,7 +259,7 @@ describe('the cached hashing pool', () => {
   });
 
   it('gives the same digests as the plain pool, for files and shards, with all three algorithms', async () => {
-    const model = makeModel({ 'a.bin': crypto.randomBytes(300_000), 'b/c.txt': 'hello', 'empty': '', 'ü/ß.bin': crypto.randomBytes(1000) });
+    const model = makeModel({ 'a.bin': crypto.randomBytes(300_000), 'b/c.txt': 'hello', empty: '', 'ü/ß.bin': crypto.randomBytes(1000) });
     const plain = pool(2);
     const cached = new CachedHashPool(pool(2), new DigestCache(), STORE_ALL);
     for (const hashAlgorithm of HASH_ALGORITHMS) {
@@ -293,7 +328,10 @@ describe('the cached hashing pool', () => {
     fs.writeFileSync(path.join(model, 'config.json'), '{"layers": 31}');
     const second = await delta(again, () => verifyModel(model, { verifier, pool: again, signaturePath }));
     assert.equal(second.value.ok, false);
-    assert.deepEqual(second.value.diff.changed.map((c) => c.name), ['config.json']);
+    assert.deepEqual(
+      second.value.diff.changed.map((c) => c.name),
+      ['config.json'],
+    );
     assert.equal(second.bytesHashed, 14);
     assert.equal(second.hits, 3, 'the two 1 GiB shards of weights and tokenizer.json come from the cache');
   });

@@ -22,9 +22,21 @@ function crc32(buf: Buffer): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
-const u16 = (v: number) => { const b = Buffer.alloc(2); b.writeUInt16LE(v); return b; };
-const u32 = (v: number) => { const b = Buffer.alloc(4); b.writeUInt32LE(v); return b; };
-const u64 = (v: number | bigint) => { const b = Buffer.alloc(8); b.writeBigUInt64LE(BigInt(v)); return b; };
+const u16 = (v: number) => {
+  const b = Buffer.alloc(2);
+  b.writeUInt16LE(v);
+  return b;
+};
+const u32 = (v: number) => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(v);
+  return b;
+};
+const u64 = (v: number | bigint) => {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64LE(BigInt(v));
+  return b;
+};
 
 interface ZipMember {
   name: string;
@@ -86,44 +98,115 @@ class Pickle {
     this.parts.push(Buffer.from([code]), ...args);
     return this;
   }
-  proto(v = 2) { return this.op(0x80, Buffer.from([v])); }
-  global(module: string, name: string) { return this.op(0x63, Buffer.from(`${module}\n${name}\n`, 'utf8')).put(); }
-  put() { return this.op(0x71, Buffer.from([this.memo++])); }
-  get(i: number) { return this.op(0x68, Buffer.from([i])); }
-  str(s: string) { const b = Buffer.from(s, 'utf8'); return this.op(0x58, u32(b.length), b).put(); }
-  int(v: number) { return v < 256 ? this.op(0x4b, Buffer.from([v])) : this.op(0x4d, u16(v)); }
-  long1(bytes: number[]) { return this.op(0x8a, Buffer.from([bytes.length, ...bytes])); }
-  mark() { return this.op(0x28); }
-  tuple() { return this.op(0x74).put(); }
-  tuple1() { return this.op(0x85).put(); }
-  tuple2() { return this.op(0x86).put(); }
-  emptyTuple() { return this.op(0x29); }
-  emptyDict() { return this.op(0x7d).put(); }
-  emptyList() { return this.op(0x5d).put(); }
-  reduce() { return this.op(0x52).put(); }
-  newobj() { return this.op(0x81).put(); }
-  binpersid() { return this.op(0x51); }
-  setitem() { return this.op(0x73); }
-  setitems() { return this.op(0x75); }
-  appends() { return this.op(0x65); }
-  build() { return this.op(0x62); }
-  true() { return this.op(0x88); }
-  false() { return this.op(0x89); }
-  none() { return this.op(0x4e); }
-  stop() { return this.op(0x2e); }
+  proto(v = 2) {
+    return this.op(0x80, Buffer.from([v]));
+  }
+  global(module: string, name: string) {
+    return this.op(0x63, Buffer.from(`${module}\n${name}\n`, 'utf8')).put();
+  }
+  put() {
+    return this.op(0x71, Buffer.from([this.memo++]));
+  }
+  get(i: number) {
+    return this.op(0x68, Buffer.from([i]));
+  }
+  str(s: string) {
+    const b = Buffer.from(s, 'utf8');
+    return this.op(0x58, u32(b.length), b).put();
+  }
+  int(v: number) {
+    return v < 256 ? this.op(0x4b, Buffer.from([v])) : this.op(0x4d, u16(v));
+  }
+  long1(bytes: number[]) {
+    return this.op(0x8a, Buffer.from([bytes.length, ...bytes]));
+  }
+  mark() {
+    return this.op(0x28);
+  }
+  tuple() {
+    return this.op(0x74).put();
+  }
+  tuple1() {
+    return this.op(0x85).put();
+  }
+  tuple2() {
+    return this.op(0x86).put();
+  }
+  emptyTuple() {
+    return this.op(0x29);
+  }
+  emptyDict() {
+    return this.op(0x7d).put();
+  }
+  emptyList() {
+    return this.op(0x5d).put();
+  }
+  reduce() {
+    return this.op(0x52).put();
+  }
+  newobj() {
+    return this.op(0x81).put();
+  }
+  binpersid() {
+    return this.op(0x51);
+  }
+  setitem() {
+    return this.op(0x73);
+  }
+  setitems() {
+    return this.op(0x75);
+  }
+  appends() {
+    return this.op(0x65);
+  }
+  build() {
+    return this.op(0x62);
+  }
+  true() {
+    return this.op(0x88);
+  }
+  false() {
+    return this.op(0x89);
+  }
+  none() {
+    return this.op(0x4e);
+  }
+  stop() {
+    return this.op(0x2e);
+  }
   // protocol 4: strings as SHORT_BINUNICODE, memo by MEMOIZE, globals by STACK_GLOBAL
-  ustr(s: string) { const b = Buffer.from(s, 'utf8'); return this.op(0x8c, Buffer.from([b.length]), b).memoize(); }
-  memoize() { this.memo++; return this.op(0x94); }
-  stackGlobal(module: string, name: string) { return this.ustr(module).ustr(name).op(0x93).memoize(); }
-  frame(n: number) { return this.op(0x95, u64(n)); }
-  bytes() { return Buffer.concat(this.parts); }
-  memoOf(): number { return this.memo; }
+  ustr(s: string) {
+    const b = Buffer.from(s, 'utf8');
+    return this.op(0x8c, Buffer.from([b.length]), b).memoize();
+  }
+  memoize() {
+    this.memo++;
+    return this.op(0x94);
+  }
+  stackGlobal(module: string, name: string) {
+    return this.ustr(module).ustr(name).op(0x93).memoize();
+  }
+  frame(n: number) {
+    return this.op(0x95, u64(n));
+  }
+  bytes() {
+    return Buffer.concat(this.parts);
+  }
+  memoOf(): number {
+    return this.memo;
+  }
 }
 
 /** torch._utils._rebuild_tensor_v2(persistent storage, offset, size, stride, requires_grad, hooks) as torch.save pickles it. */
 function tensor(p: Pickle, key: string, shape: number[], orderedDictMemo: number, legacy = false): Pickle {
   p.global('torch._utils', '_rebuild_tensor_v2');
-  p.mark().mark().str('storage').global('torch', 'FloatStorage').str(key).str('cpu').int(shape.reduce((a, b) => a * b, 1));
+  p.mark()
+    .mark()
+    .str('storage')
+    .global('torch', 'FloatStorage')
+    .str(key)
+    .str('cpu')
+    .int(shape.reduce((a, b) => a * b, 1));
   if (legacy) p.none();
   p.tuple().binpersid();
   p.int(0);
@@ -157,13 +240,31 @@ function fullModelPickle(): Buffer {
   p.emptyDict().mark().str('training').true();
   const od = p.memoOf();
   p.str('_parameters').global('collections', 'OrderedDict').emptyTuple().reduce();
-  p.str('_buffers').get(od + 1).emptyTuple().reduce();
-  p.str('_modules').get(od + 1).emptyTuple().reduce();
+  p.str('_buffers')
+    .get(od + 1)
+    .emptyTuple()
+    .reduce();
+  p.str('_modules')
+    .get(od + 1)
+    .emptyTuple()
+    .reduce();
   p.mark().str('fc').global('torch.nn.modules.linear', 'Linear').emptyTuple().newobj();
-  p.emptyDict().mark().str('training').true().str('_parameters').get(od + 1).emptyTuple().reduce();
+  p.emptyDict()
+    .mark()
+    .str('training')
+    .true()
+    .str('_parameters')
+    .get(od + 1)
+    .emptyTuple()
+    .reduce();
   p.mark().str('weight').global('torch._utils', '_rebuild_parameter').mark();
   tensor(p, '0', [2, 2], od + 1);
-  p.true().get(od + 1).emptyTuple().reduce().tuple().reduce();
+  p.true()
+    .get(od + 1)
+    .emptyTuple()
+    .reduce()
+    .tuple()
+    .reduce();
   p.setitems();
   p.str('in_features').int(2).str('out_features').int(2).setitems().build();
   p.setitems();
@@ -214,8 +315,27 @@ function torchSaveZip(dataPkl: Buffer, tensors: number): Buffer {
 function legacyTorchFile(): Buffer {
   const magic = new Pickle().proto().long1([0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19]).stop().bytes();
   const protocolVersion = new Pickle().proto().int(1001).stop().bytes();
-  const sysInfo = new Pickle().proto().emptyDict().mark().str('protocol_version').int(1001).str('little_endian').true()
-    .str('type_sizes').emptyDict().mark().str('short').int(2).str('int').int(4).str('long').int(4).setitems().setitems().stop().bytes();
+  const sysInfo = new Pickle()
+    .proto()
+    .emptyDict()
+    .mark()
+    .str('protocol_version')
+    .int(1001)
+    .str('little_endian')
+    .true()
+    .str('type_sizes')
+    .emptyDict()
+    .mark()
+    .str('short')
+    .int(2)
+    .str('int')
+    .int(4)
+    .str('long')
+    .int(4)
+    .setitems()
+    .setitems()
+    .stop()
+    .bytes();
   const keys = new Pickle().proto().emptyList().mark().str('94001').str('94002').appends().stop().bytes();
   const storages = Buffer.concat([u64(4), FLOATS(4), u64(2), FLOATS(2)]);
   return Buffer.concat([magic, protocolVersion, sysInfo, stateDictPickle(true), keys, storages]);
@@ -275,13 +395,7 @@ function onnxModel(irVersion = 8): Buffer {
   const valueInfo = (name: string) => pbBytes(1, name);
   const node = Buffer.concat([pbBytes(1, 'x'), pbBytes(2, 'y'), pbBytes(3, '/Relu'), pbBytes(4, 'Relu')]);
   const graph = Buffer.concat([pbBytes(1, node), pbBytes(2, 'main_graph'), pbBytes(11, valueInfo('x')), pbBytes(12, valueInfo('y'))]);
-  return Buffer.concat([
-    pbVarint(1, irVersion),
-    pbBytes(2, 'pytorch'),
-    pbBytes(3, '2.1.0'),
-    pbBytes(7, graph),
-    pbBytes(8, pbVarint(2, 17)),
-  ]);
+  return Buffer.concat([pbVarint(1, irVersion), pbBytes(2, 'pytorch'), pbBytes(3, '2.1.0'), pbBytes(7, graph), pbBytes(8, pbVarint(2, 17))]);
 }
 
 const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -299,7 +413,15 @@ function hdf5Attribute(name: string, value: string): Buffer {
 /** An HDF5-like file: a user block, the signature and a version 0 superblock, then root attributes. */
 function hdf5Like(attributes: [string, string][], userblock = 0, more: Buffer[] = []): Buffer {
   const superblock = Buffer.concat([Buffer.from([0, 0, 0, 0, 0, 8, 8, 0]), u16(4), u16(16), u32(0), Buffer.alloc(32, 0xff)]);
-  return Buffer.concat([Buffer.alloc(userblock), HDF5_SIGNATURE, superblock, Buffer.alloc(200), ...attributes.map(([n, v]) => hdf5Attribute(n, v)), ...more, Buffer.alloc(4096)]);
+  return Buffer.concat([
+    Buffer.alloc(userblock),
+    HDF5_SIGNATURE,
+    superblock,
+    Buffer.alloc(200),
+    ...attributes.map(([n, v]) => hdf5Attribute(n, v)),
+    ...more,
+    Buffer.alloc(4096),
+  ]);
 }
 
 /** A global heap collection (GCOL) of strings, where h5py keeps variable-length str attributes. */
@@ -315,7 +437,13 @@ function globalHeap(strings: string[]): Buffer {
 
 /** A version 0 local heap ("HEAP") of link names, as the root group's symbol table has. */
 function localHeap(names: string[]): Buffer {
-  const data = Buffer.concat([Buffer.alloc(8), ...names.map((n) => { const b = Buffer.from(n + '\0'); return Buffer.concat([b, Buffer.alloc((8 - (b.length % 8)) % 8)]); })]);
+  const data = Buffer.concat([
+    Buffer.alloc(8),
+    ...names.map((n) => {
+      const b = Buffer.from(n + '\0');
+      return Buffer.concat([b, Buffer.alloc((8 - (b.length % 8)) % 8)]);
+    }),
+  ]);
   return Buffer.concat([Buffer.from('HEAP'), Buffer.from([0, 0, 0, 0]), u64(data.length), u64(0xffffffffffffffffn), u64(0), data]);
 }
 
@@ -345,7 +473,7 @@ async function countingReads<T>(fn: () => Promise<T>): Promise<{ result: T; byte
   const original = promises.open;
   let bytes = 0;
   let reads = 0;
-  promises.open = (async (...args: Parameters<typeof fs.promises.open>) => {
+  promises.open = async (...args: Parameters<typeof fs.promises.open>) => {
     const handle = await original(...args);
     const read = handle.read.bind(handle) as (...a: unknown[]) => Promise<fs.promises.FileReadResult<Buffer>>;
     (handle as { read: unknown }).read = async (...a: unknown[]) => {
@@ -355,7 +483,7 @@ async function countingReads<T>(fn: () => Promise<T>): Promise<{ result: T; byte
       return r;
     };
     return handle;
-  });
+  };
   try {
     return { result: await fn(), bytes, reads };
   } finally {
@@ -369,7 +497,11 @@ describe('Keras v3', () => {
   it('a .keras zip: metadata.json stored, config.json deflated, the weights member', async () => {
     const file = makeZip([
       { name: 'metadata.json', data: JSON.stringify({ keras_version: '3.3.3', date_saved: '2024-05-01@12:00:00' }) },
-      { name: 'config.json', data: JSON.stringify({ module: 'keras', class_name: 'Sequential', config: { name: 'my_model', layers: [] }, registered_name: null }), deflate: true },
+      {
+        name: 'config.json',
+        data: JSON.stringify({ module: 'keras', class_name: 'Sequential', config: { name: 'my_model', layers: [] }, registered_name: null }),
+        deflate: true,
+      },
       { name: 'model.weights.h5', data: Buffer.concat([HDF5_SIGNATURE, Buffer.alloc(64)]) },
     ]);
     const f = await detect('model.bin', file);
@@ -398,18 +530,39 @@ describe('Keras v3', () => {
 
 describe('HDF5', () => {
   it('a Keras 2 full model: model_config and training_config among the root attribute names', async () => {
-    const f = await detect('weights.bin', hdf5Like([
-      ['backend', 'tensorflow'], ['keras_version', '2.15.0'], ['model_config', KERAS2_CONFIG], ['training_config', '{"loss": "mse"}'],
-    ]));
+    const f = await detect(
+      'weights.bin',
+      hdf5Like([
+        ['backend', 'tensorflow'],
+        ['keras_version', '2.15.0'],
+        ['model_config', KERAS2_CONFIG],
+        ['training_config', '{"loss": "mse"}'],
+      ]),
+    );
     assert.equal(f.kind, 'hdf5-model');
     assert.equal(f.label, 'Keras HDF5 model (.h5)');
     assert.deepEqual(f.facts, {
-      superblock_version: 0, attributes_seen: 'model_config, training_config, keras_version, backend', keras_version: '2.15.0', backend: 'tensorflow', class_name: 'Sequential',
+      superblock_version: 0,
+      attributes_seen: 'model_config, training_config, keras_version, backend',
+      keras_version: '2.15.0',
+      backend: 'tensorflow',
+      class_name: 'Sequential',
     });
   });
 
   it('a weights-only file behind a 512-byte user block: layer_names, weight_names', async () => {
-    const f = await detect('model.h5', hdf5Like([['backend', 'tensorflow'], ['keras_version', '2.15.0'], ['layer_names', 'dense\0dense_1'], ['weight_names', 'dense/kernel:0']], 512));
+    const f = await detect(
+      'model.h5',
+      hdf5Like(
+        [
+          ['backend', 'tensorflow'],
+          ['keras_version', '2.15.0'],
+          ['layer_names', 'dense\0dense_1'],
+          ['weight_names', 'dense/kernel:0'],
+        ],
+        512,
+      ),
+    );
     assert.equal(f.kind, 'hdf5-weights');
     assert.equal(f.facts.userblock_bytes, 512);
     assert.equal(f.facts.attributes_seen, 'keras_version, backend, layer_names, weight_names');
@@ -419,10 +572,19 @@ describe('HDF5', () => {
   it("Keras 3's legacy .h5 save: str attributes kept in a global heap collection", async () => {
     // Variable-length strings: the attribute holds a heap reference (here 16 opaque bytes), the text lives in the GCOL.
     const ref = '\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10';
-    const f = await detect('model.h5', hdf5Like(
-      [['keras_version', ref], ['backend', ref], ['model_config', ref], ['training_config', ref]], 0,
-      [globalHeap(['3.15.1', 'torch', KERAS2_CONFIG, '{"loss": "mse"}'])],
-    ));
+    const f = await detect(
+      'model.h5',
+      hdf5Like(
+        [
+          ['keras_version', ref],
+          ['backend', ref],
+          ['model_config', ref],
+          ['training_config', ref],
+        ],
+        0,
+        [globalHeap(['3.15.1', 'torch', KERAS2_CONFIG, '{"loss": "mse"}'])],
+      ),
+    );
     assert.equal(f.kind, 'hdf5-model');
     assert.equal(f.facts.keras_version, '3.15.1');
     assert.equal(f.facts.backend, 'torch');
@@ -475,18 +637,25 @@ describe('PyTorch', () => {
   });
 
   it('torch.jit.save: code/ and constants.pkl make it TorchScript', async () => {
-    const file = makeZip([
-      { name: 'net/data.pkl', data: torchScriptPickle() },
-      { name: 'net/code/__torch__.py', data: 'class Net(Module):\n  __parameters__ = []\n' },
-      { name: 'net/code/__torch__.py.debug_pkl', data: new Pickle().proto().emptyTuple().stop().bytes() },
-      { name: 'net/code/__torch__/torch/nn/modules/linear.py', data: 'class Linear(Module):\n  pass\n' },
-      { name: 'net/constants.pkl', data: new Pickle().proto().emptyTuple().stop().bytes() },
-      { name: 'net/data/0', data: FLOATS(4) },
-      { name: 'net/version', data: '6\n' },
-      { name: 'net/.data/version', data: '6\n' },
-    ], { align: 64, zip64: true });
+    const file = makeZip(
+      [
+        { name: 'net/data.pkl', data: torchScriptPickle() },
+        { name: 'net/code/__torch__.py', data: 'class Net(Module):\n  __parameters__ = []\n' },
+        { name: 'net/code/__torch__.py.debug_pkl', data: new Pickle().proto().emptyTuple().stop().bytes() },
+        { name: 'net/code/__torch__/torch/nn/modules/linear.py', data: 'class Linear(Module):\n  pass\n' },
+        { name: 'net/constants.pkl', data: new Pickle().proto().emptyTuple().stop().bytes() },
+        { name: 'net/data/0', data: FLOATS(4) },
+        { name: 'net/version', data: '6\n' },
+        { name: 'net/.data/version', data: '6\n' },
+      ],
+      { align: 64, zip64: true },
+    );
     const f = await detect('model.onnx', file);
-    assert.deepEqual(f, { kind: 'torchscript', label: 'TorchScript', facts: { archive: 'net', version: 6, tensors: 1, code_files: 2, model_class: '__torch__.Net' } });
+    assert.deepEqual(f, {
+      kind: 'torchscript',
+      label: 'TorchScript',
+      facts: { archive: 'net', version: 6, tensors: 1, code_files: 2, model_class: '__torch__.Net' },
+    });
   });
 
   it('a legacy (pre-zip) torch.save pickle, recognised by the magic number in its first pickle', async () => {
@@ -555,7 +724,10 @@ describe('ONNX', () => {
   it('an implausible ir_version, or bytes that stop being protobuf, are unknown', async () => {
     assert.equal((await detect('model.onnx', onnxModel(14))).facts.ir_version, 14); // ONNX 1.23
     assert.equal((await detect('model.onnx', onnxModel(99))).kind, 'unknown');
-    assert.equal((await detect('model.onnx', Buffer.concat([Buffer.from([0x08, 0x07, 0x12, 0x07]), Buffer.from('pytorch'), Buffer.from([0x3f, 0xff, 0xff])]))).kind, 'unknown');
+    assert.equal(
+      (await detect('model.onnx', Buffer.concat([Buffer.from([0x08, 0x07, 0x12, 0x07]), Buffer.from('pytorch'), Buffer.from([0x3f, 0xff, 0xff])]))).kind,
+      'unknown',
+    );
     assert.equal((await detect('model.onnx', onnxModel().subarray(0, 30))).kind, 'unknown');
   });
 });
@@ -578,7 +750,14 @@ describe('not a model, or not readable', () => {
   });
 
   it('a zip that is neither Keras nor PyTorch is unknown', async () => {
-    const f = await detect('model.keras', makeZip([{ name: 'README.txt', data: 'hello' }, { name: 'config.json', data: '{}' }, { name: 'metadata.json', data: '{}', deflate: true }]));
+    const f = await detect(
+      'model.keras',
+      makeZip([
+        { name: 'README.txt', data: 'hello' },
+        { name: 'config.json', data: '{}' },
+        { name: 'metadata.json', data: '{}', deflate: true },
+      ]),
+    );
     assert.deepEqual(f, { kind: 'unknown', label: 'Zip archive', facts: { container: 'zip', members: 3 } });
   });
 

@@ -13,7 +13,11 @@ import { Bundle } from '../../src/core/signing/bundle';
 import { signModel } from '../../src/core/signing/signModel';
 import { Signer } from '../../src/core/signing/signer';
 import {
-  GITHUB_OAUTH_ISSUER, GitHubSessionProvider, GitHubSessionProviderOptions, SigningIdentityPreview, acceptsGitHubTokens,
+  GITHUB_OAUTH_ISSUER,
+  GitHubSessionProvider,
+  GitHubSessionProviderOptions,
+  SigningIdentityPreview,
+  acceptsGitHubTokens,
 } from '../../src/core/sigstore/githubSession';
 import { identityFromToken } from '../../src/core/sigstore/identity';
 import { SigstoreSigner } from '../../src/core/sigstore/sigstoreSigner';
@@ -30,14 +34,23 @@ import { assertNoSecrets } from '../helpers/secrets';
 const ghToken = () => `gho_${crypto.randomBytes(27).toString('base64url')}`;
 
 const alice: GitHubAccount = {
-  token: ghToken(), login: 'alice',
-  emails: [{ email: 'alice@work.example', primary: false, verified: true }, { email: 'alice@example.com', primary: true, verified: true }],
+  token: ghToken(),
+  login: 'alice',
+  emails: [
+    { email: 'alice@work.example', primary: false, verified: true },
+    { email: 'alice@example.com', primary: true, verified: true },
+  ],
 };
 const bob: GitHubAccount = { token: ghToken(), login: 'bob', emails: [{ email: 'bob@example.com', primary: true, verified: true }] };
 /** A public profile email that is not the primary one: Dex certifies the public one. */
 const carol: GitHubAccount = {
-  token: ghToken(), login: 'carol', publicEmail: 'carol@public.example',
-  emails: [{ email: 'carol@example.com', primary: true, verified: true }, { email: 'carol@public.example', primary: false, verified: true }],
+  token: ghToken(),
+  login: 'carol',
+  publicEmail: 'carol@public.example',
+  emails: [
+    { email: 'carol@example.com', primary: true, verified: true },
+    { email: 'carol@public.example', primary: false, verified: true },
+  ],
 };
 /** A primary email that is not verified. */
 const dave: GitHubAccount = { token: ghToken(), login: 'dave', emails: [{ email: 'dave@example.com', primary: true, verified: false }] };
@@ -46,10 +59,12 @@ const erin: GitHubAccount = { token: ghToken(), login: 'erin', emailScope: false
 
 const session = (a: GitHubAccount, label = a.login) => ({ accessToken: a.token, account: { label, id: '1' } });
 
-
 async function rejection(p: Promise<unknown>, code: ErrorCode): Promise<ModelSigningError> {
   let caught: unknown;
-  await assert.rejects(p, (e: unknown) => { caught = e; return true; });
+  await assert.rejects(p, (e: unknown) => {
+    caught = e;
+    return true;
+  });
   if (!(caught instanceof ModelSigningError)) assert.fail(`expected a ModelSigningError, got ${util.inspect(caught)}`);
   assert.equal(caught.code, code, `expected ${code}, got ${caught.code}: ${caught.message}`);
   return caught;
@@ -64,13 +79,26 @@ function trustFrom(write: (file: string) => void): TrustConfig {
 /** A confirm that records what it saw, and what the servers had seen by then. */
 function recorder(answer: boolean, snapshot: () => number = () => 0) {
   const seen: Array<{ preview: SigningIdentityPreview; before: number }> = [];
-  return { seen, confirm: (p: SigningIdentityPreview) => new Promise<boolean>((resolve) => { seen.push({ preview: p, before: snapshot() }); resolve(answer); }) };
+  return {
+    seen,
+    confirm: (p: SigningIdentityPreview) =>
+      new Promise<boolean>((resolve) => {
+        seen.push({ preview: p, before: snapshot() });
+        resolve(answer);
+      }),
+  };
 }
 
 /** A browser that signs in on the stand-in's form as `email`, recording the URL it was sent to. */
 function browser(opts: BrowserLoginOptions) {
   const urls: string[] = [];
-  return { urls, openUrl: async (u: string) => { urls.push(u); await browserLogin(u, opts); } };
+  return {
+    urls,
+    openUrl: async (u: string) => {
+      urls.push(u);
+      await browserLogin(u, opts);
+    },
+  };
 }
 
 const hashPool = new InlineHashPool();
@@ -103,9 +131,15 @@ describe('a deployment whose Fulcio takes GitHub tokens: the session token is ha
   let trust: TrustConfig;
   let plain: TrustConfig;
   const noLogin = { openUrl: () => assert.fail('no browser in this mode') };
-  const provider = (a: GitHubAccount, extra: Partial<GitHubSessionProviderOptions> = {}) => new GitHubSessionProvider({
-    session: session(a), trustConfig: trust, login: noLogin, confirm: () => Promise.resolve(true), apiBase: github.apiBase, ...extra,
-  });
+  const provider = (a: GitHubAccount, extra: Partial<GitHubSessionProviderOptions> = {}) =>
+    new GitHubSessionProvider({
+      session: session(a),
+      trustConfig: trust,
+      login: noLogin,
+      confirm: () => Promise.resolve(true),
+      apiBase: github.apiBase,
+      ...extra,
+    });
 
   before(async () => {
     sigstore = await startLocalSigstore();
@@ -118,19 +152,25 @@ describe('a deployment whose Fulcio takes GitHub tokens: the session token is ha
     await sigstore.stop();
   });
 
-  it('acceptsGitHubTokens: only a signing config whose oidcUrls lists GitHub\'s OAuth issuer', () => {
+  it("acceptsGitHubTokens: only a signing config whose oidcUrls lists GitHub's OAuth issuer", () => {
     assert.equal(acceptsGitHubTokens(trust), true);
     assert.equal(acceptsGitHubTokens(plain), false);
     assert.equal(acceptsGitHubTokens(productionTrustConfig()), false);
-    const oidcUrls = (trust.signingConfig!.oidcUrls as Array<Record<string, unknown>>);
-    const ended = { ...trust, signingConfig: { ...trust.signingConfig, oidcUrls: [{ ...oidcUrls[0], validFor: { start: '2020-01-01T00:00:00Z', end: '2021-01-01T00:00:00Z' } }] } };
+    const oidcUrls = trust.signingConfig!.oidcUrls as Array<Record<string, unknown>>;
+    const ended = {
+      ...trust,
+      signingConfig: { ...trust.signingConfig, oidcUrls: [{ ...oidcUrls[0], validFor: { start: '2020-01-01T00:00:00Z', end: '2021-01-01T00:00:00Z' } }] },
+    };
     assert.equal(acceptsGitHubTokens(ended), false, 'an entry that has ended');
   });
 
-  it('preview: the login, the primary verified email, GitHub\'s issuer, via the token; asked with Bearer and the GitHub media type', async () => {
+  it("preview: the login, the primary verified email, GitHub's issuer, via the token; asked with Bearer and the GitHub media type", async () => {
     const from = github.requests.length;
     const p = await provider(alice).preview();
-    assert.deepEqual({ ...p, note: undefined }, { account: 'alice', identity: 'alice@example.com', issuer: GITHUB_OAUTH_ISSUER, via: 'github-token', note: undefined });
+    assert.deepEqual(
+      { ...p, note: undefined },
+      { account: 'alice', identity: 'alice@example.com', issuer: GITHUB_OAUTH_ISSUER, via: 'github-token', note: undefined },
+    );
     assert.match(p.note, new RegExp(`sent to the Sigstore certificate authority at ${front.url.replace(/[.]/g, '\\.')}`));
     assert.match(p.note, /alice@example\.com, its primary verified email/);
     const asked = github.requests.slice(from);
@@ -143,7 +183,7 @@ describe('a deployment whose Fulcio takes GitHub tokens: the session token is ha
     assert.ok(!JSON.stringify(provider(alice)).includes(alice.token), 'toJSON shows the token');
   });
 
-  it('confirm sees the preview before Fulcio is asked; the token goes to Fulcio; the bundle verifies as the email with GitHub\'s issuer', async () => {
+  it("confirm sees the preview before Fulcio is asked; the token goes to Fulcio; the bundle verifies as the email with GitHub's issuer", async () => {
     const from = front.requests.length;
     const c = recorder(true, () => front.requests.length - from);
     const p = provider(alice, { confirm: c.confirm });
@@ -153,9 +193,17 @@ describe('a deployment whose Fulcio takes GitHub tokens: the session token is ha
     assert.equal(c.seen[0]!.preview.identity, 'alice@example.com');
     const sent = front.requests.slice(from);
     assert.equal(sent.length, 1);
-    assert.deepEqual({ ...sent[0] }, {
-      method: 'POST', path: '/api/v2/signingCert', credential: 'github-token', received: alice.token, email: 'alice@example.com', status: 201,
-    });
+    assert.deepEqual(
+      { ...sent[0] },
+      {
+        method: 'POST',
+        path: '/api/v2/signingCert',
+        credential: 'github-token',
+        received: alice.token,
+        email: 'alice@example.com',
+        status: 201,
+      },
+    );
   });
 
   it('SigstoreSigner signs with it as it is', async () => {
@@ -201,20 +249,31 @@ describe('a deployment whose Fulcio takes GitHub tokens: the session token is ha
     assert.equal((await post(ghToken(), 'alice@example.com')).status, 401);
     assert.equal((await post(alice.token, 'mallory@example.com')).status, 400);
     assert.equal((await post(alice.token, 'alice@example.com')).status, 201);
-    assert.deepEqual(front.requests.slice(from).map((r) => r.status), [401, 400, 201]);
+    assert.deepEqual(
+      front.requests.slice(from).map((r) => r.status),
+      [401, 400, 201],
+    );
   });
 });
 
-describe('Sigstore sign-in on the GitHub connector for the session\'s account', () => {
+describe("Sigstore sign-in on the GitHub connector for the session's account", () => {
   let sigstore: LocalSigstore;
   let oidc: OidcIssuer;
   let trust: TrustConfig;
-  const provider = (a: GitHubAccount, openUrl: (u: string) => Promise<void>, extra: Partial<GitHubSessionProviderOptions> = {}) => new GitHubSessionProvider({
-    session: session(a), trustConfig: trust, login: { openUrl, timeoutMs: 20_000 }, confirm: () => Promise.resolve(true), apiBase: github.apiBase, ...extra,
-  });
+  const provider = (a: GitHubAccount, openUrl: (u: string) => Promise<void>, extra: Partial<GitHubSessionProviderOptions> = {}) =>
+    new GitHubSessionProvider({
+      session: session(a),
+      trustConfig: trust,
+      login: { openUrl, timeoutMs: 20_000 },
+      confirm: () => Promise.resolve(true),
+      apiBase: github.apiBase,
+      ...extra,
+    });
 
   before(async () => {
-    oidc = await startOidcIssuer({ users: [{ email: 'alice@example.com' }, { email: 'bob@example.com' }, { email: 'carol@public.example' }, { email: 'dave@example.com' }] });
+    oidc = await startOidcIssuer({
+      users: [{ email: 'alice@example.com' }, { email: 'bob@example.com' }, { email: 'carol@public.example' }, { email: 'dave@example.com' }],
+    });
     sigstore = await startLocalSigstore({ oidcIssuerURL: oidc.issuer });
     trust = trustFrom((f) => sigstore.writeTrustConfig(f));
   });
@@ -223,7 +282,7 @@ describe('Sigstore sign-in on the GitHub connector for the session\'s account', 
     await oidc.stop();
   });
 
-  it('preview: via the sign-in, the primary verified email, GitHub\'s issuer, and what is checked', async () => {
+  it("preview: via the sign-in, the primary verified email, GitHub's issuer, and what is checked", async () => {
     const p = await provider(alice, () => new Promise<never>(() => assert.fail('no browser for a preview'))).preview();
     assert.equal(p.via, 'sigstore-login');
     assert.equal(p.account, 'alice');
@@ -239,15 +298,25 @@ describe('Sigstore sign-in on the GitHub connector for the session\'s account', 
   it('confirm, then the sign-in with connector_id and login_hint; the ID token is the previewed identity; SigstoreSigner signs and it verifies', async () => {
     const events: string[] = [];
     const b = browser({ email: 'alice@example.com' });
-    const p = provider(alice, async (u) => { events.push('browser'); await b.openUrl(u); }, {
-      confirm: (preview) => { events.push(`confirm ${preview.identity}`); return Promise.resolve(true); },
-    });
+    const p = provider(
+      alice,
+      async (u) => {
+        events.push('browser');
+        await b.openUrl(u);
+      },
+      {
+        confirm: (preview) => {
+          events.push(`confirm ${preview.identity}`);
+          return Promise.resolve(true);
+        },
+      },
+    );
     const tokenRequests = oidc.tokenRequests;
     // The stand-in's issuer is in the certificate: only Sigstore's Fulcio maps Dex's GitHub connector to GitHub's issuer.
     const bundle = await signAndVerify(new SigstoreSigner({ trustConfig: trust, identity: p }), trust, 'alice@example.com', oidc.issuer);
     assert.deepEqual(events, ['confirm alice@example.com', 'browser']);
     const sent = oidc.lastAuthorizeParams!;
-    assert.equal(sent.get('connector_id'), GITHUB_OAUTH_ISSUER, 'Sigstore\'s Dex names its GitHub connector by the issuer URL');
+    assert.equal(sent.get('connector_id'), GITHUB_OAUTH_ISSUER, "Sigstore's Dex names its GitHub connector by the issuer URL");
     assert.equal(sent.get('login_hint'), 'alice@example.com');
     assert.equal(oidc.tokenRequests, tokenRequests + 1);
     assert.deepEqual(identityFromToken(oidc.lastIdToken!), { issuer: oidc.issuer, identity: 'alice@example.com' });
@@ -323,8 +392,12 @@ describe('GitHub session: failures', () => {
   });
   after(() => sigstore.stop());
   const opts = (token: string, extra: Partial<GitHubSessionProviderOptions> = {}): GitHubSessionProviderOptions => ({
-    session: { accessToken: token, account: { label: 'alice' } }, trustConfig: plain,
-    login: { openUrl: () => assert.fail('no browser') }, confirm: () => new Promise<never>(() => assert.fail('no confirmation')), apiBase: github.apiBase, ...extra,
+    session: { accessToken: token, account: { label: 'alice' } },
+    trustConfig: plain,
+    login: { openUrl: () => assert.fail('no browser') },
+    confirm: () => new Promise<never>(() => assert.fail('no confirmation')),
+    apiBase: github.apiBase,
+    ...extra,
   });
 
   it('a session token GitHub does not accept: GITHUB_API_FAILED with the status, not the token; no confirmation asked', async () => {
@@ -357,7 +430,10 @@ describe('GitHub session: failures', () => {
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
     try {
       const port = (silent.address() as import('node:net').AddressInfo).port;
-      const e2 = await rejection(new GitHubSessionProvider(opts(alice.token, { apiBase: `http://127.0.0.1:${port}`, fetchTimeoutMs: 200 })).preview(), 'GITHUB_API_FAILED');
+      const e2 = await rejection(
+        new GitHubSessionProvider(opts(alice.token, { apiBase: `http://127.0.0.1:${port}`, fetchTimeoutMs: 200 })).preview(),
+        'GITHUB_API_FAILED',
+      );
       assert.equal(e2.data.reason, 'timeout');
     } finally {
       silent.closeAllConnections();
@@ -365,9 +441,16 @@ describe('GitHub session: failures', () => {
     }
   });
 
-  it('a caller\'s signal cancels while waiting for the confirmation', async () => {
+  it("a caller's signal cancels while waiting for the confirmation", async () => {
     const ac = new AbortController();
-    const p = new GitHubSessionProvider(opts(alice.token, { confirm: () => { setTimeout(() => ac.abort(), 10); return new Promise<boolean>(() => undefined); } }));
+    const p = new GitHubSessionProvider(
+      opts(alice.token, {
+        confirm: () => {
+          setTimeout(() => ac.abort(), 10);
+          return new Promise<boolean>(() => undefined);
+        },
+      }),
+    );
     const e = await rejection(p.getToken({ signal: ac.signal }), 'CANCELLED');
     assert.equal(e.data.reason, 'cancelled');
   });

@@ -8,8 +8,17 @@ import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { blake3 } from '@noble/hashes/blake3.js';
 import {
-  HashAlgorithm, HashPool, InlineHashPool, Manifest, ModelSigningError, SerializationMethod, WorkerHashPool,
-  compareNames, serializeModel, statementToJson, toStatement,
+  HashAlgorithm,
+  HashPool,
+  InlineHashPool,
+  Manifest,
+  ModelSigningError,
+  SerializationMethod,
+  WorkerHashPool,
+  compareNames,
+  serializeModel,
+  statementToJson,
+  toStatement,
 } from '../../src/core';
 import { MT, MT_TESTS, WORKER, makeModel, pool, runCli, tempDir } from '../helpers/fixtures';
 
@@ -57,11 +66,22 @@ const MODES: Mode[] = [
 
 /** Serializes as the golden tests upstream do: sha256, symlinks allowed, git paths not ignored. */
 function serialize(model: string, mode: Pick<Mode, 'method' | 'shardSize'>, p: HashPool): Promise<Manifest> {
-  return serializeModel(model, { pool: p, method: mode.method, hashAlgorithm: 'sha256', shardSize: mode.shardSize, allowSymlinks: true, ignoreGitPaths: false });
+  return serializeModel(model, {
+    pool: p,
+    method: mode.method,
+    hashAlgorithm: 'sha256',
+    shardSize: mode.shardSize,
+    allowSymlinks: true,
+    ignoreGitPaths: false,
+  });
 }
 
 function goldenLines(file: string): string[] {
-  return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').sort();
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .sort();
 }
 
 describe('golden manifests (tests/_serialization/testdata)', () => {
@@ -108,7 +128,12 @@ describe('golden statements (tests/_signing/testdata/signing/TestPayload)', () =
         }
         // Only the key order inside `predicate` differs from Python's (upb map
         // order), so the lines, without their trailing commas, are the same multiset.
-        const lineSet = (t: string) => t.trimEnd().split('\n').map((l) => l.replace(/,$/, '')).sort();
+        const lineSet = (t: string) =>
+          t
+            .trimEnd()
+            .split('\n')
+            .map((l) => l.replace(/,$/, ''))
+            .sort();
         assert.deepEqual(lineSet(json), lineSet(goldenText));
       });
     }
@@ -157,7 +182,10 @@ describe('root digest and canonical order', () => {
       assert.equal(r.stdout, `sha256:${root}\n`);
     }
     // The vector folder itself, with its ignore-me and signature left out.
-    const r = await runCli(['digest', 'v1.1.0-elliptic-key', '--ignore-paths', 'v1.1.0-elliptic-key/ignore-me', '--ignore-paths', 'v1.1.0-elliptic-key/model.sig'], { cwd: MT_TESTS });
+    const r = await runCli(
+      ['digest', 'v1.1.0-elliptic-key', '--ignore-paths', 'v1.1.0-elliptic-key/ignore-me', '--ignore-paths', 'v1.1.0-elliptic-key/model.sig'],
+      { cwd: MT_TESTS },
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'sha256:92745110b1ab4368471cbe31664e10174e954b113a3df333db860317b2c6dec4\n');
   });
@@ -172,7 +200,13 @@ describe('root digest and canonical order', () => {
     assert.notDeepEqual(names, [...names].sort(), 'a plain string sort would give another order');
     // The root digest hashes the digests in exactly this order.
     const digest = (n: string) => crypto.createHash('sha256').update(`content of ${n}`).digest();
-    assert.equal(m.rootDigest(), crypto.createHash('sha256').update(Buffer.concat(expected.map(digest))).digest('hex'));
+    assert.equal(
+      m.rootDigest(),
+      crypto
+        .createHash('sha256')
+        .update(Buffer.concat(expected.map(digest)))
+        .digest('hex'),
+    );
   });
 
   it('names ["a","a/b","a/c","a b","a-b/c","a.b"] sort into exactly that order', async () => {
@@ -181,7 +215,10 @@ describe('root digest and canonical order', () => {
     assert.deepEqual([...shuffled].sort(compareNames), expected);
     const resources = shuffled.map((name) => ({ name, algorithm: 'sha256', digest: '00'.repeat(32) }));
     const m = new Manifest('m', { method: 'files', hashType: 'sha256', allowSymlinks: false, ignorePaths: [] }, resources);
-    assert.deepEqual(m.resources.map((r) => r.name), expected);
+    assert.deepEqual(
+      m.resources.map((r) => r.name),
+      expected,
+    );
     // 'a' as a file beside 'a b', 'a-b/c' and 'a.b' in a real folder ('a' cannot also be a folder).
     const model = makeModel({ 'a.b': '1', 'a-b/c': '2', 'a b': '3', a: '4' });
     const listed = (await serialize(model, { method: 'files' }, p)).resources.map((r) => r.name);
@@ -194,16 +231,28 @@ describe('root digest and canonical order', () => {
     const m = await serialize(model, { method: 'shards', shardSize: 10 }, p);
     const expected: string[] = [];
     for (let start = 0; start < 110; start += 10) expected.push(`f:${start}:${start + 10}`);
-    assert.deepEqual(m.resources.map((r) => r.name), expected);
+    assert.deepEqual(
+      m.resources.map((r) => r.name),
+      expected,
+    );
     assert.notDeepEqual(expected, [...expected].sort(), 'a plain string sort would put f:100:110 before f:20:30');
     for (const [i, r] of m.resources.entries()) {
       assert.equal(r.algorithm, 'sha256-sharded-10');
-      assert.equal(r.digest, crypto.createHash('sha256').update(content.subarray(i * 10, i * 10 + 10)).digest('hex'));
+      assert.equal(
+        r.digest,
+        crypto
+          .createHash('sha256')
+          .update(content.subarray(i * 10, i * 10 + 10))
+          .digest('hex'),
+      );
     }
     // A manifest given the shards in another order puts them back.
     const shuffled = [...m.resources].sort(() => Math.random() - 0.5).reverse();
     const again = new Manifest('m', m.serialization, shuffled);
-    assert.deepEqual(again.resources.map((r) => r.name), expected);
+    assert.deepEqual(
+      again.resources.map((r) => r.name),
+      expected,
+    );
   });
 });
 
@@ -251,7 +300,9 @@ describe('digests do not depend on the hash pool, and match independent implemen
         const expected = new Map<string, string>();
         for (const [name, data] of Object.entries(files)) {
           if (method === 'files') expected.set(name, independent[algorithm](data));
-          else for (let s = 0; s < data.length; s += SHARD) expected.set(`${name}:${s}:${Math.min(s + SHARD, data.length)}`, independent[algorithm](data.subarray(s, s + SHARD)));
+          else
+            for (let s = 0; s < data.length; s += SHARD)
+              expected.set(`${name}:${s}:${Math.min(s + SHARD, data.length)}`, independent[algorithm](data.subarray(s, s + SHARD)));
         }
         const digestHex = algorithm === 'blake2b' ? 128 : 64;
 
@@ -272,7 +323,10 @@ describe('digests do not depend on the hash pool, and match independent implemen
           }
         }
         // The root is SHA-256 over the raw digests in canonical order, whatever the file hash.
-        const root = crypto.createHash('sha256').update(Buffer.concat(first!.resources.map((r) => Buffer.from(expected.get(r.name)!, 'hex')))).digest('hex');
+        const root = crypto
+          .createHash('sha256')
+          .update(Buffer.concat(first!.resources.map((r) => Buffer.from(expected.get(r.name)!, 'hex'))))
+          .digest('hex');
         assert.equal(first!.rootDigest(), root);
       });
     }

@@ -18,7 +18,9 @@ describe('hostFetch (make-fetch-happen on the host fetch)', () => {
       if (req.url === '/slow') return void setTimeout(() => res.end('late'), 2000);
       let body = '';
       req.on('data', (d) => (body += d));
-      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ method: req.method, body, ua: req.headers['user-agent'] })));
+      req.on('end', () =>
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ method: req.method, body, ua: req.headers['user-agent'] })),
+      );
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -10,25 +10,35 @@ import * as util from 'node:util';
 import { decodeJwt } from 'jose';
 import { ErrorCode, ModelSigningError, isModelSigningError } from '../../src/core/errors';
 import {
-  AmbientCredentialProvider, IdentityProvider, InteractiveLoginOptions, InteractiveLoginProvider,
-  StaticTokenProvider, chooseIdentityProvider, identityFromToken,
+  AmbientCredentialProvider,
+  IdentityProvider,
+  InteractiveLoginOptions,
+  InteractiveLoginProvider,
+  StaticTokenProvider,
+  chooseIdentityProvider,
+  identityFromToken,
 } from '../../src/core/sigstore/identity';
 import { BrowserLoginOptions, BrowserLoginResult, OidcIssuer, browserLogin, startOidcIssuer } from '../helpers/oidcIssuer';
 import { assertNoSecrets } from '../helpers/secrets';
 
 const CALLBACK_RE = /^http:\/\/localhost:(\d+)\/auth\/callback$/;
 
-
 /** Awaits a typed rejection with the given code and returns the error. */
 async function rejection(p: Promise<unknown>, code: ErrorCode): Promise<ModelSigningError> {
   let caught: unknown;
-  await assert.rejects(p, (e: unknown) => { caught = e; return true; });
+  await assert.rejects(p, (e: unknown) => {
+    caught = e;
+    return true;
+  });
   return typed(caught, code);
 }
 
 function thrown(fn: () => unknown, code: ErrorCode): ModelSigningError {
   let caught: unknown;
-  assert.throws(fn, (e: unknown) => { caught = e; return true; });
+  assert.throws(fn, (e: unknown) => {
+    caught = e;
+    return true;
+  });
   return typed(caught, code);
 }
 
@@ -42,7 +52,10 @@ function typed(e: unknown, code: ErrorCode): ModelSigningError {
 function refusesConnections(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => { s.destroy(); resolve(false); });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(false);
+    });
     s.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNREFUSED'));
   });
 }
@@ -50,7 +63,10 @@ function refusesConnections(port: number): Promise<boolean> {
 function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
   let resolve!: (v: T) => void;
   let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej; });
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
   return { promise, resolve, reject };
 }
 
@@ -128,13 +144,19 @@ describe('InteractiveLoginProvider against the stand-in OIDC provider', () => {
 
   it('sends client_id, connector_id and login_hint; authenticates with a client secret; RS256 tokens', async () => {
     const other = await startOidcIssuer({
-      alg: 'RS256', clientId: 'model-signing', clientSecret: 'sekrit-Client-Secret-1',
+      alg: 'RS256',
+      clientId: 'model-signing',
+      clientSecret: 'sekrit-Client-Secret-1',
       users: [{ email: 'alice@example.com', password: 'correct horse', sub: 'alice' }],
     });
     try {
       const b = browser({ email: 'alice@example.com', password: 'correct horse' });
       const token = await login(other, {
-        clientId: 'model-signing', clientSecret: 'sekrit-Client-Secret-1', connectorId: 'github', loginHint: 'alice@example.com', openUrl: b.openUrl,
+        clientId: 'model-signing',
+        clientSecret: 'sekrit-Client-Secret-1',
+        connectorId: 'github',
+        loginHint: 'alice@example.com',
+        openUrl: b.openUrl,
       }).getToken();
       const sent = other.lastAuthorizeParams!;
       assert.equal(sent.get('client_id'), 'model-signing');
@@ -170,7 +192,13 @@ describe('InteractiveLoginProvider against the stand-in OIDC provider', () => {
         seen.push(['no state', (await fetch(none)).status]);
         assert.equal(issuer.tokenRequests, count0, 'nothing was exchanged yet');
         seen.push(['real', (await fetch(cb)).status]);
-        seen.push(['again', await fetch(cb).then((r2) => r2.status, () => -1)]);
+        seen.push([
+          'again',
+          await fetch(cb).then(
+            (r2) => r2.status,
+            () => -1,
+          ),
+        ]);
         done.resolve();
       },
     });
@@ -180,7 +208,12 @@ describe('InteractiveLoginProvider against the stand-in OIDC provider', () => {
     assert.equal(issuer.tokenRequests, count0 + 1);
     await done.promise;
     assert.deepEqual(seen.slice(0, 6), [
-      ['/favicon.ico', 404], ['/', 404], ['/auth/callback/x', 404], ['bad state', 400], ['no state', 400], ['real', 200],
+      ['/favicon.ico', 404],
+      ['/', 404],
+      ['/auth/callback/x', 404],
+      ['bad state', 400],
+      ['no state', 400],
+      ['real', 200],
     ]);
   });
 
@@ -193,7 +226,9 @@ describe('InteractiveLoginProvider against the stand-in OIDC provider', () => {
         await browserLogin(u, {
           email: 'dev@example.com',
           editCallback: (cb) => cb.searchParams.set('state', 'forged'),
-        }).then((r) => { badStatus = r.callbackStatus ?? 0; });
+        }).then((r) => {
+          badStatus = r.callbackStatus ?? 0;
+        });
       },
     }).getToken();
     const e = await rejection(p, 'OIDC_LOGIN_FAILED');
@@ -234,7 +269,7 @@ describe('InteractiveLoginProvider against the stand-in OIDC provider', () => {
     assert.ok(await refusesConnections(callbackPort(await url.promise)), 'the port no longer accepts connections');
   });
 
-  it('is cancelled by the caller\'s signal and closes the callback server', async () => {
+  it("is cancelled by the caller's signal and closes the callback server", async () => {
     const url = deferred<string>();
     const ac = new AbortController();
     const p = login(issuer, { openUrl: (u) => url.resolve(u) }).getToken({ signal: ac.signal });
@@ -263,7 +298,13 @@ describe('InteractiveLoginProvider against the stand-in OIDC provider', () => {
     assert.equal((await failed).data.reason, 'timeout');
   });
 
-  for (const [flaw, claim] of [['foreignKey', undefined], ['wrongNonce', 'nonce'], ['wrongAudience', 'aud'], ['wrongIssuer', 'iss'], ['expired', 'exp']] as const) {
+  for (const [flaw, claim] of [
+    ['foreignKey', undefined],
+    ['wrongNonce', 'nonce'],
+    ['wrongAudience', 'aud'],
+    ['wrongIssuer', 'iss'],
+    ['expired', 'exp'],
+  ] as const) {
     it(`openid-client rejects an ID token with ${flaw}`, async () => {
       issuer.misbehave = { [flaw]: true };
       try {
@@ -286,8 +327,16 @@ describe('InteractiveLoginProvider against the stand-in OIDC provider', () => {
       const e = await rejection(login(other, { clientSecret: 'a-Wrong-Secret-17', openUrl: b.openUrl }).getToken(), 'OIDC_LOGIN_FAILED');
       assert.equal(e.data.error, 'invalid_client');
       assertNoSecrets(e, ['a-Wrong-Secret-17', 'the-Right-Secret-42', other.lastTokenRequest?.get('code'), other.lastTokenRequest?.get('code_verifier')]);
-      assert.ok(!JSON.stringify(new InteractiveLoginProvider({ issuer: other.issuer, clientSecret: 'a-Wrong-Secret-17', openUrl: () => undefined })).includes('a-Wrong-Secret-17'));
-      assert.ok(!util.inspect(new InteractiveLoginProvider({ issuer: other.issuer, clientSecret: 'a-Wrong-Secret-17', openUrl: () => undefined })).includes('a-Wrong-Secret-17'));
+      assert.ok(
+        !JSON.stringify(new InteractiveLoginProvider({ issuer: other.issuer, clientSecret: 'a-Wrong-Secret-17', openUrl: () => undefined })).includes(
+          'a-Wrong-Secret-17',
+        ),
+      );
+      assert.ok(
+        !util
+          .inspect(new InteractiveLoginProvider({ issuer: other.issuer, clientSecret: 'a-Wrong-Secret-17', openUrl: () => undefined }))
+          .includes('a-Wrong-Secret-17'),
+      );
     } finally {
       await other.stop();
     }
@@ -314,11 +363,14 @@ describe('InteractiveLoginProvider against the stand-in OIDC provider', () => {
   });
 
   it('out-of-band: a wrong code fails with a typed error that does not show it', async () => {
-    const e = await rejection(login(issuer, {
-      forceOob: true,
-      openUrl: () => undefined,
-      readCode: () => Promise.resolve('made-up-code-0123456789'),
-    }).getToken(), 'OIDC_LOGIN_FAILED');
+    const e = await rejection(
+      login(issuer, {
+        forceOob: true,
+        openUrl: () => undefined,
+        readCode: () => Promise.resolve('made-up-code-0123456789'),
+      }).getToken(),
+      'OIDC_LOGIN_FAILED',
+    );
     assert.equal(e.data.error, 'invalid_grant');
     assertNoSecrets(e, ['made-up-code-0123456789']);
   });
@@ -329,9 +381,15 @@ describe('InteractiveLoginProvider against the stand-in OIDC provider', () => {
 
   it('a failing openUrl fails the login with a typed error and closes the server', async () => {
     let port = 0;
-    const e = await rejection(login(issuer, {
-      openUrl: (u) => { port = callbackPort(u); throw new Error('no browser'); },
-    }).getToken(), 'OIDC_LOGIN_FAILED');
+    const e = await rejection(
+      login(issuer, {
+        openUrl: (u) => {
+          port = callbackPort(u);
+          throw new Error('no browser');
+        },
+      }).getToken(),
+      'OIDC_LOGIN_FAILED',
+    );
     assert.equal(e.data.reason, 'browser');
     assert.ok(await refusesConnections(port));
   });
@@ -342,7 +400,15 @@ describe('InteractiveLoginProvider against the stand-in OIDC provider', () => {
     const { port } = dead.address() as AddressInfo;
     await new Promise<void>((r) => dead.close(() => r()));
     let opened = false;
-    const e = await rejection(new InteractiveLoginProvider({ issuer: `http://127.0.0.1:${port}/auth`, openUrl: () => { opened = true; } }).getToken(), 'OIDC_LOGIN_FAILED');
+    const e = await rejection(
+      new InteractiveLoginProvider({
+        issuer: `http://127.0.0.1:${port}/auth`,
+        openUrl: () => {
+          opened = true;
+        },
+      }).getToken(),
+      'OIDC_LOGIN_FAILED',
+    );
     assert.equal(e.data.reason, 'discovery');
     assert.equal(opened, false);
   });
@@ -350,10 +416,22 @@ describe('InteractiveLoginProvider against the stand-in OIDC provider', () => {
   it('refuses plain-http issuers that are not loopback, before any request', () => {
     const realFetch = globalThis.fetch;
     let calls = 0;
-    globalThis.fetch = ((...args: Parameters<typeof fetch>) => { calls++; return realFetch(...args); });
+    globalThis.fetch = (...args: Parameters<typeof fetch>) => {
+      calls++;
+      return realFetch(...args);
+    };
     try {
       for (const bad of ['http://example.invalid/auth', 'http://127.0.0.2:5556/auth', 'http://10.0.0.1/auth', 'ftp://127.0.0.1/auth', 'not a url']) {
-        const e = thrown(() => new InteractiveLoginProvider({ issuer: bad, openUrl: () => { throw new Error('must not open'); } }), 'INVALID_OPTION');
+        const e = thrown(
+          () =>
+            new InteractiveLoginProvider({
+              issuer: bad,
+              openUrl: () => {
+                throw new Error('must not open');
+              },
+            }),
+          'INVALID_OPTION',
+        );
         assert.equal(e.data.option, 'issuer');
         thrown(() => chooseIdentityProvider({ interactive: { issuer: bad, openUrl: () => undefined } }), 'INVALID_OPTION');
       }
@@ -421,7 +499,10 @@ describe('AmbientCredentialProvider', () => {
     ghaUrl = `http://127.0.0.1:${(gha.address() as AddressInfo).port}/token?api-version=2.0`;
   });
   after(async () => {
-    await new Promise<void>((r) => { gha.close(() => r()); gha.closeAllConnections(); });
+    await new Promise<void>((r) => {
+      gha.close(() => r());
+      gha.closeAllConnections();
+    });
     await issuer.stop();
   });
 
@@ -435,7 +516,9 @@ describe('AmbientCredentialProvider', () => {
 
   it('fetches the GitHub Actions token with the request token and audience sigstore', async () => {
     ghaRequests.length = 0;
-    const token = await withEnv({ ACTIONS_ID_TOKEN_REQUEST_URL: ghaUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: REQUEST_TOKEN }, () => new AmbientCredentialProvider().getToken());
+    const token = await withEnv({ ACTIONS_ID_TOKEN_REQUEST_URL: ghaUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: REQUEST_TOKEN }, () =>
+      new AmbientCredentialProvider().getToken(),
+    );
     assert.equal(token, ghaToken);
     assert.deepEqual(ghaRequests, [{ audience: 'sigstore', apiVersion: '2.0', auth: `Bearer ${REQUEST_TOKEN}` }]);
     assert.deepEqual(identityFromToken(token), { issuer: 'https://token.actions.githubusercontent.com', identity: 'repo:octo/models:ref:refs/heads/main' });
@@ -447,13 +530,18 @@ describe('AmbientCredentialProvider', () => {
   });
 
   it('with neither: IDENTITY_TOKEN_UNAVAILABLE', async () => {
-    const e = await rejection(withEnv({}, () => new AmbientCredentialProvider().getToken()), 'IDENTITY_TOKEN_UNAVAILABLE');
+    const e = await rejection(
+      withEnv({}, () => new AmbientCredentialProvider().getToken()),
+      'IDENTITY_TOKEN_UNAVAILABLE',
+    );
     assert.deepEqual(e.data.sources, []);
   });
 
   it('a wrong request token: a typed error that shows neither token', async () => {
     const e = await rejection(
-      withEnv({ ACTIONS_ID_TOKEN_REQUEST_URL: ghaUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'wrong-Request-Token-0000' }, () => new AmbientCredentialProvider().getToken()),
+      withEnv({ ACTIONS_ID_TOKEN_REQUEST_URL: ghaUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'wrong-Request-Token-0000' }, () =>
+        new AmbientCredentialProvider().getToken(),
+      ),
       'IDENTITY_TOKEN_UNAVAILABLE',
     );
     assert.deepEqual(e.data.sources, ['github-actions']);
@@ -464,7 +552,9 @@ describe('AmbientCredentialProvider', () => {
     // CIContextProvider rejects with the string 'CI: no tokens available' here.
     const html = ghaUrl.replace('/token?', '/html?');
     const e = await rejection(
-      withEnv({ ACTIONS_ID_TOKEN_REQUEST_URL: html, ACTIONS_ID_TOKEN_REQUEST_TOKEN: REQUEST_TOKEN }, () => new AmbientCredentialProvider('sigstore').getToken()),
+      withEnv({ ACTIONS_ID_TOKEN_REQUEST_URL: html, ACTIONS_ID_TOKEN_REQUEST_TOKEN: REQUEST_TOKEN }, () =>
+        new AmbientCredentialProvider('sigstore').getToken(),
+      ),
       'IDENTITY_TOKEN_UNAVAILABLE',
     );
     assert.deepEqual(e.data.sources, ['github-actions']);
@@ -473,10 +563,16 @@ describe('AmbientCredentialProvider', () => {
 
   it('a malformed or expired SIGSTORE_ID_TOKEN: IDENTITY_TOKEN_INVALID without the token', async () => {
     const malformed = 'eyJhbGciOiJFUzI1NiJ9.not-json-at-all.c2ln';
-    const e1 = await rejection(withEnv({ SIGSTORE_ID_TOKEN: malformed }, () => new AmbientCredentialProvider().getToken()), 'IDENTITY_TOKEN_INVALID');
+    const e1 = await rejection(
+      withEnv({ SIGSTORE_ID_TOKEN: malformed }, () => new AmbientCredentialProvider().getToken()),
+      'IDENTITY_TOKEN_INVALID',
+    );
     assertNoSecrets(e1, [malformed, 'not-json-at-all']);
     const expired = await issuer.mintToken({ sub: 'x', iat: 1_000_000, exp: 1_000_600 });
-    const e2 = await rejection(withEnv({ SIGSTORE_ID_TOKEN: expired }, () => new AmbientCredentialProvider().getToken()), 'IDENTITY_TOKEN_INVALID');
+    const e2 = await rejection(
+      withEnv({ SIGSTORE_ID_TOKEN: expired }, () => new AmbientCredentialProvider().getToken()),
+      'IDENTITY_TOKEN_INVALID',
+    );
     assert.equal(e2.data.reason, 'expired');
     assertNoSecrets(e2, [expired]);
   });
@@ -486,7 +582,9 @@ describe('AmbientCredentialProvider', () => {
 
 describe('StaticTokenProvider, identityFromToken and chooseIdentityProvider', () => {
   let issuer: OidcIssuer;
-  before(async () => { issuer = await startOidcIssuer(); });
+  before(async () => {
+    issuer = await startOidcIssuer();
+  });
   after(() => issuer.stop());
 
   it('a static token is returned as given, and never printed', async () => {
@@ -500,7 +598,10 @@ describe('StaticTokenProvider, identityFromToken and chooseIdentityProvider', ()
 
   it('a malformed or expired static token: IDENTITY_TOKEN_INVALID without the token', async () => {
     for (const bad of ['', 'abc', 'a.b.c', 'eyJhbGciOiJub25lIn0.eyJzdWIiOjF9QUJD.x']) {
-      assertNoSecrets(thrown(() => new StaticTokenProvider(bad), 'IDENTITY_TOKEN_INVALID'), [bad.length > 3 ? bad : undefined]);
+      assertNoSecrets(
+        thrown(() => new StaticTokenProvider(bad), 'IDENTITY_TOKEN_INVALID'),
+        [bad.length > 3 ? bad : undefined],
+      );
     }
     const expired = await issuer.mintToken({ sub: 'x', exp: Math.floor(Date.now() / 1000) - 60 });
     const e = await rejection(new StaticTokenProvider(expired).getToken(), 'IDENTITY_TOKEN_INVALID');
@@ -508,15 +609,33 @@ describe('StaticTokenProvider, identityFromToken and chooseIdentityProvider', ()
   });
 
   it('identityFromToken: a verified email, else the subject', async () => {
-    assert.deepEqual(identityFromToken(await issuer.mintToken({ sub: 's1', email: 'a@example.com', email_verified: true })), { issuer: issuer.issuer, identity: 'a@example.com' });
-    assert.deepEqual(identityFromToken(await issuer.mintToken({ sub: 's1', email: 'a@example.com', email_verified: false })), { issuer: issuer.issuer, identity: 's1' });
-    assert.deepEqual(identityFromToken(await issuer.mintToken({ sub: 'https://github.com/o/r/.github/workflows/w.yml@refs/heads/main' })).identity, 'https://github.com/o/r/.github/workflows/w.yml@refs/heads/main');
+    assert.deepEqual(identityFromToken(await issuer.mintToken({ sub: 's1', email: 'a@example.com', email_verified: true })), {
+      issuer: issuer.issuer,
+      identity: 'a@example.com',
+    });
+    assert.deepEqual(identityFromToken(await issuer.mintToken({ sub: 's1', email: 'a@example.com', email_verified: false })), {
+      issuer: issuer.issuer,
+      identity: 's1',
+    });
+    assert.deepEqual(
+      identityFromToken(await issuer.mintToken({ sub: 'https://github.com/o/r/.github/workflows/w.yml@refs/heads/main' })).identity,
+      'https://github.com/o/r/.github/workflows/w.yml@refs/heads/main',
+    );
     const noIdentity = await issuer.mintToken({ sub: undefined, email: 'a@example.com' });
-    assertNoSecrets(thrown(() => identityFromToken(noIdentity), 'IDENTITY_TOKEN_INVALID'), [noIdentity]);
+    assertNoSecrets(
+      thrown(() => identityFromToken(noIdentity), 'IDENTITY_TOKEN_INVALID'),
+      [noIdentity],
+    );
     const noIssuer = await issuer.mintToken({ iss: undefined });
-    assertNoSecrets(thrown(() => identityFromToken(noIssuer), 'IDENTITY_TOKEN_INVALID'), [noIssuer]);
+    assertNoSecrets(
+      thrown(() => identityFromToken(noIssuer), 'IDENTITY_TOKEN_INVALID'),
+      [noIssuer],
+    );
     const garbage = 'header.' + Buffer.from('{"sub": "x"').toString('base64url') + '.sig';
-    assertNoSecrets(thrown(() => identityFromToken(garbage), 'IDENTITY_TOKEN_INVALID'), [garbage]);
+    assertNoSecrets(
+      thrown(() => identityFromToken(garbage), 'IDENTITY_TOKEN_INVALID'),
+      [garbage],
+    );
   });
 
   it('chooseIdentityProvider: explicit token, then ambient if asked and configured, then interactive', async () => {
@@ -536,6 +655,9 @@ describe('StaticTokenProvider, identityFromToken and chooseIdentityProvider', ()
       await rejection(ambientOnly.getToken(), 'IDENTITY_TOKEN_UNAVAILABLE');
       thrown(() => chooseIdentityProvider({}), 'IDENTITY_TOKEN_UNAVAILABLE');
     });
-    assertNoSecrets(thrown(() => chooseIdentityProvider({ identityToken: 'eyJzZWNyZXQ.bad' }), 'IDENTITY_TOKEN_INVALID'), ['eyJzZWNyZXQ.bad']);
+    assertNoSecrets(
+      thrown(() => chooseIdentityProvider({ identityToken: 'eyJzZWNyZXQ.bad' }), 'IDENTITY_TOKEN_INVALID'),
+      ['eyJzZWNyZXQ.bad'],
+    );
   });
 });

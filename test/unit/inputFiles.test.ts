@@ -8,7 +8,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import {
-  FormatError, InputFileOptions, ModelSigningError, jsonDepthExceeds, pae, parseJson, policyFilePath, readInputFile, readInputFileSync, readPolicyFile,
+  FormatError,
+  InputFileOptions,
+  ModelSigningError,
+  jsonDepthExceeds,
+  pae,
+  parseJson,
+  policyFilePath,
+  readInputFile,
+  readInputFileSync,
+  readPolicyFile,
 } from '../../src/core';
 import { CliResult, makeKeyPair, makeModel, runCli, tempDir } from '../helpers/fixtures';
 import { IN_TOTO, ecKeys, sha256, statement, writeProvenance } from '../helpers/provenance';
@@ -23,7 +32,10 @@ function reason(e: unknown): string {
 /** Both readers reject the file with this code and reason. */
 async function assertRefused(file: string, code: string, why: string): Promise<void> {
   await assert.rejects(readInputFile(file, OPTS), (e: unknown) => reason(e) === why && (e as FormatError).code === code);
-  assert.throws(() => readInputFileSync(file, OPTS), (e: unknown) => reason(e) === why && (e as FormatError).code === code);
+  assert.throws(
+    () => readInputFileSync(file, OPTS),
+    (e: unknown) => reason(e) === why && (e as FormatError).code === code,
+  );
 }
 
 describe('readInputFile', () => {
@@ -83,7 +95,10 @@ describe('parseJson', () => {
   });
 
   it('text that is not JSON: the caller’s error, without quoting the text', () => {
-    assert.throws(() => parseJson('{secret', fail), (e: unknown) => (e as Error).message === 'is not JSON');
+    assert.throws(
+      () => parseJson('{secret', fail),
+      (e: unknown) => (e as Error).message === 'is not JSON',
+    );
   });
 
   it('a length limit', () => {
@@ -136,7 +151,10 @@ describe('through the CLI: every input file and every JSON input', () => {
     assertOneLine(await runCli(['verify', 'key', model, '--signature', sig, '--public-key', fifo()]), /public key .*named pipe/);
     assertOneLine(await runCli(['sign', 'key', model, '--signature', path.join(tempDir(), 's.sig'), '--private-key', fifo()]), /private key .*named pipe/);
     assertOneLine(await runCli(['verify', 'certificate', model, '--signature', sig, '--certificate-chain', fifo()]), /certificate chain .*named pipe/);
-    assertOneLine(await runCli(['verify', 'sigstore', model, '--signature', sig, '--identity', 'a@b.c', '--identity-provider', 'https://x', '--trust-config', fifo()]), /trust config .*named pipe/);
+    assertOneLine(
+      await runCli(['verify', 'sigstore', model, '--signature', sig, '--identity', 'a@b.c', '--identity-provider', 'https://x', '--trust-config', fifo()]),
+      /trust config .*named pipe/,
+    );
     assertOneLine(await runCli(['provenance', 'show', fifo()]), /provenance file .*named pipe/);
   });
 
@@ -158,10 +176,17 @@ describe('through the CLI: every input file and every JSON input', () => {
     // JSON.stringify itself overflows on such a value: the text is spliced.
     const payload = Buffer.from(JSON.stringify(st).replace('"DEEP"', deepArray(100_000)));
     const sigBytes = crypto.sign('sha256', pae(IN_TOTO, payload), { key: privateKey, dsaEncoding: 'der' });
-    const file = writeProvenance('deep.intoto.jsonl', { payloadType: IN_TOTO, payload: payload.toString('base64'), signatures: [{ keyid: '', sig: sigBytes.toString('base64') }] });
+    const file = writeProvenance('deep.intoto.jsonl', {
+      payloadType: IN_TOTO,
+      payload: payload.toString('base64'),
+      signatures: [{ keyid: '', sig: sigBytes.toString('base64') }],
+    });
     for (const json of [[], ['--json']]) {
       assertOneLine(await runCli(['provenance', 'show', file, ...json]), /nests deeper than 100 levels/);
-      assertOneLine(await runCli(['provenance', 'verify', '--provenance', file, '--public-key', publicKeyPath, '--model-path', model, ...json]), /nests deeper than 100 levels/);
+      assertOneLine(
+        await runCli(['provenance', 'verify', '--provenance', file, '--public-key', publicKeyPath, '--model-path', model, ...json]),
+        /nests deeper than 100 levels/,
+      );
     }
   });
 });
@@ -176,11 +201,17 @@ describe('the workspace policy file (read by the extension)', () => {
   const rejectsWith = (file: string, code: string) => assert.rejects(readPolicyFile(file), (e: unknown) => e instanceof ModelSigningError && e.code === code);
 
   it('a named pipe: POLICY_UNREADABLE at once (it used to block the extension host)', { skip: process.platform === 'win32', timeout: 60_000 }, async () => {
-    await rejectsWith(policyIn((f) => execFileSync('mkfifo', [f])), 'POLICY_UNREADABLE');
+    await rejectsWith(
+      policyIn((f) => execFileSync('mkfifo', [f])),
+      'POLICY_UNREADABLE',
+    );
   });
 
   it('nested 100,000 deep: POLICY_INVALID before anything recurses into it', async () => {
-    await rejectsWith(policyIn((f) => fs.writeFileSync(f, `{"models":[],"$comment":${deepArray(100_000)}}`)), 'POLICY_INVALID');
+    await rejectsWith(
+      policyIn((f) => fs.writeFileSync(f, `{"models":[],"$comment":${deepArray(100_000)}}`)),
+      'POLICY_INVALID',
+    );
   });
 
   it('a missing file is still no policy', async () => {

@@ -33,8 +33,19 @@ async function signKeyless(model: string, email = 'alice@example.com', extra: st
   return { r, sig, token };
 }
 
-const verifyArgs = (model: string, sig: string, identity = 'alice@example.com', issuer = DEFAULT_ISSUER, trustConfig = trust) =>
-  ['verify', 'sigstore', model, '--signature', sig, '--trust-config', trustConfig, '--identity', identity, '--identity-provider', issuer];
+const verifyArgs = (model: string, sig: string, identity = 'alice@example.com', issuer = DEFAULT_ISSUER, trustConfig = trust) => [
+  'verify',
+  'sigstore',
+  model,
+  '--signature',
+  sig,
+  '--trust-config',
+  trustConfig,
+  '--identity',
+  identity,
+  '--identity-provider',
+  issuer,
+];
 
 describe('keyless signing with the local Sigstore', () => {
   it('signs and verifies; the bundle carries a Fulcio certificate, a Rekor dsse entry and a timestamp', async () => {
@@ -172,7 +183,9 @@ describe('keyless signing with the local Sigstore', () => {
       const model = sampleModel();
       const sig = path.join(tempDir(), 'model.sig');
       const child = spawn(process.execPath, [CLI, 'sign', 'sigstore', model, '--signature', sig, '--trust-config', localTrust], {
-        cwd: REPO, env: { ...process.env, ...tufEnv, PATH: '/nonexistent' }, stdio: ['ignore', 'pipe', 'pipe'],
+        cwd: REPO,
+        env: { ...process.env, ...tufEnv, PATH: '/nonexistent' },
+        stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stdout = '';
       let stderr = '';
@@ -194,7 +207,10 @@ describe('keyless signing with the local Sigstore', () => {
       const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)));
       assert.equal(code, 0, stderr);
       assert.equal(stdout, 'Signing succeeded\n');
-      const v = await runCli(['verify', 'sigstore', model, '--signature', sig, '--trust-config', localTrust, '--identity', 'carol@example.com', '--identity-provider', idp.issuer], { env: tufEnv });
+      const v = await runCli(
+        ['verify', 'sigstore', model, '--signature', sig, '--trust-config', localTrust, '--identity', 'carol@example.com', '--identity-provider', idp.issuer],
+        { env: tufEnv },
+      );
       assert.equal(v.code, 0, v.stderr);
       for (const secret of [idp.lastIdToken!, idp.lastTokenRequest?.get('code') ?? 'no code', idp.lastTokenRequest?.get('code_verifier') ?? 'no verifier']) {
         assert.ok(!stdout.includes(secret) && !stderr.includes(secret) && !fs.readFileSync(sig, 'utf8').includes(secret));
@@ -226,7 +242,8 @@ describe("the reference's keyless signatures, offline", () => {
     const dir = `${v}-sigstore`;
     const ignore = v === 'v1.0.1' ? ['--ignore-paths', `${dir}/ignore-me`] : [];
     it(`${dir} verifies with the built-in production root and fails for another identity or issuer`, async () => {
-      const run = (args: string[]) => runCli(['verify', 'sigstore', '--signature', `${dir}/model.sig`, dir, ...ignore, ...args], { cwd: MT_TESTS, env: tufEnv });
+      const run = (args: string[]) =>
+        runCli(['verify', 'sigstore', '--signature', `${dir}/model.sig`, dir, ...ignore, ...args], { cwd: MT_TESTS, env: tufEnv });
       const ok = await run([...ID, '--json']);
       assert.equal(ok.code, 0, ok.stderr);
       const out = verifyJson(ok.stdout);
@@ -243,7 +260,10 @@ describe("the reference's keyless signatures, offline", () => {
     const args = ['verify', 'sigstore', '--signature', path.join(copy, 'model.sig'), copy, ...ID];
     const fresh = await runCli([...args, '--refresh-trust-root'], { env: { ...tufEnv, MODEL_SIGNING_TUF_CACHE: tempDir('ms-tuf-') } });
     assert.equal(fresh.code, 0, fresh.stderr);
-    assert.match(fresh.stderr, /^WARNING: Could not refresh the Sigstore trusted root from http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\); using the built-in copy\n/);
+    assert.match(
+      fresh.stderr,
+      /^WARNING: Could not refresh the Sigstore trusted root from http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\); using the built-in copy\n/,
+    );
     fs.writeFileSync(path.join(copy, 'signme-2'), 'tampered');
     const bad = await runCli(args, { env: tufEnv });
     assert.equal(bad.code, 1);

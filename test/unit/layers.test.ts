@@ -5,7 +5,8 @@ import { it } from 'node:test';
 import { REPO } from '../helpers/fixtures';
 
 function sources(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true, recursive: true })
+  return fs
+    .readdirSync(dir, { withFileTypes: true, recursive: true })
     .filter((e) => e.isFile() && e.name.endsWith('.ts'))
     .map((e) => path.join(e.parentPath, e.name));
 }
@@ -24,8 +25,22 @@ const CORE = path.join(REPO, 'src/core');
  * method matches and pins its own policy entries.
  */
 const CORE_ORDER: readonly string[] = [
-  'display', 'units', 'errors', 'abort', 'lazyModule', 'io', 'formats',
-  'hashing', 'manifest', 'signing', 'verifying', 'sigstore', 'policy', 'methods', 'provenance', 'index',
+  'display',
+  'units',
+  'errors',
+  'abort',
+  'lazyModule',
+  'io',
+  'formats',
+  'hashing',
+  'manifest',
+  'signing',
+  'verifying',
+  'sigstore',
+  'policy',
+  'methods',
+  'provenance',
+  'index',
 ];
 const LEVEL = new Map(CORE_ORDER.map((part, level) => [part, level] as const));
 
@@ -78,7 +93,15 @@ it('core has no import cycle', () => {
   const done = new Set<string>();
   const visit = (f: string, trail: string[]): void => {
     const at = trail.indexOf(f);
-    assert.equal(at, -1, `import cycle: ${trail.slice(at).concat(f).map((t) => path.relative(CORE, t)).join(' -> ')}`);
+    assert.equal(
+      at,
+      -1,
+      `import cycle: ${trail
+        .slice(at)
+        .concat(f)
+        .map((t) => path.relative(CORE, t))
+        .join(' -> ')}`,
+    );
     if (done.has(f)) return;
     for (const target of graph.get(f) ?? []) visit(target, [...trail, f]);
     done.add(f);

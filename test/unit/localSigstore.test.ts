@@ -17,12 +17,14 @@ const PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 const EMAIL = 'alice@example.com';
 
 function statement(n = 0): Buffer {
-  return Buffer.from(JSON.stringify({
-    _type: 'https://in-toto.io/Statement/v1',
-    subject: [{ name: 'model', digest: { sha256: 'a'.repeat(64) } }],
-    predicateType: 'https://model_signing/signature/v1.0',
-    predicate: { resources: [{ name: 'f0', algorithm: 'sha256', digest: n.toString(16).padStart(64, '0') }] },
-  }));
+  return Buffer.from(
+    JSON.stringify({
+      _type: 'https://in-toto.io/Statement/v1',
+      subject: [{ name: 'model', digest: { sha256: 'a'.repeat(64) } }],
+      predicateType: 'https://model_signing/signature/v1.0',
+      predicate: { resources: [{ name: 'f0', algorithm: 'sha256', digest: n.toString(16).padStart(64, '0') }] },
+    }),
+  );
 }
 
 /** Keyless DSSE signing wired by hand: Fulcio + Rekor (dsse entry) + TSA. */
@@ -204,7 +206,7 @@ describe('local Sigstore (Fulcio, Rekor, TSA on 127.0.0.1)', () => {
     assert.equal(s.signingConfig.mediaType, 'application/vnd.dev.sigstore.signingconfig.v0.2+json');
     assert.equal(s.clientTrustConfig.mediaType, 'application/vnd.dev.sigstore.clienttrustconfig.v0.1+json');
     assert.equal(s.signingConfig.oidcUrls, undefined); // no OIDC stand-in given
-    const start = Date.parse(((s.signingConfig.caUrls as Array<{ validFor: { start: string } }>)[0]?.validFor.start) ?? '');
+    const start = Date.parse((s.signingConfig.caUrls as Array<{ validFor: { start: string } }>)[0]?.validFor.start ?? '');
     assert.equal(start, s.time.getTime() - 60_000 - 3600_000); // back-dated 1 h before the CA clock
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'local-sigstore-'));
     try {
@@ -252,15 +254,24 @@ describe('local Sigstore options', () => {
       assert.equal(s.signingConfig.tsaUrls, undefined);
       assert.equal(s.signingConfig.tsaConfig, undefined);
       assert.equal(s.trustedRoot.timestampAuthorities, undefined);
-      assert.deepEqual(s.signingConfig.oidcUrls, [{ url: 'http://127.0.0.1:9/oidc', majorApiVersion: 1, validFor: { start: (s.trustedRoot.certificateAuthorities as Array<{ validFor: { start: string } }>)[0]?.validFor.start }, operator: 'localhost' }]);
+      assert.deepEqual(s.signingConfig.oidcUrls, [
+        {
+          url: 'http://127.0.0.1:9/oidc',
+          majorApiVersion: 1,
+          validFor: { start: (s.trustedRoot.certificateAuthorities as Array<{ validFor: { start: string } }>)[0]?.validFor.start },
+          operator: 'localhost',
+        },
+      ]);
       const token = await s.mintToken({ email: EMAIL });
       assert.equal((JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as { iss?: unknown }).iss, 'http://127.0.0.1:9/oidc');
-      const b = bundleToJSON(await bundleBuilderFromSigningConfig({
-        signingConfig: SigningConfig.fromJSON(s.signingConfig),
-        identityProvider: { getToken: () => Promise.resolve(token) },
-        bundleType: 'dsseEnvelope',
-        fetchOptions: { retry: 0 },
-      }).create({ data: statement(), type: PAYLOAD_TYPE }));
+      const b = bundleToJSON(
+        await bundleBuilderFromSigningConfig({
+          signingConfig: SigningConfig.fromJSON(s.signingConfig),
+          identityProvider: { getToken: () => Promise.resolve(token) },
+          bundleType: 'dsseEnvelope',
+          fetchOptions: { retry: 0 },
+        }).create({ data: statement(), type: PAYLOAD_TYPE }),
+      );
       assert.equal(b.verificationMaterial.timestampVerificationData?.rfc3161Timestamps?.length, undefined); // dropped when empty
       assert.equal(b.verificationMaterial.tlogEntries?.length, 1);
       verify(s.trustedRoot, b, EMAIL, 'http://127.0.0.1:9/oidc');
@@ -277,12 +288,14 @@ describe('local Sigstore options', () => {
       assert.equal(s.signingConfig.rekorTlogConfig, undefined);
       assert.equal(s.trustedRoot.tlogs, undefined);
       const token = await s.mintToken({ email: EMAIL });
-      const b = bundleToJSON(await bundleBuilderFromSigningConfig({
-        signingConfig: SigningConfig.fromJSON(s.signingConfig),
-        identityProvider: { getToken: () => Promise.resolve(token) },
-        bundleType: 'dsseEnvelope',
-        fetchOptions: { retry: 0 },
-      }).create({ data: statement(), type: PAYLOAD_TYPE }));
+      const b = bundleToJSON(
+        await bundleBuilderFromSigningConfig({
+          signingConfig: SigningConfig.fromJSON(s.signingConfig),
+          identityProvider: { getToken: () => Promise.resolve(token) },
+          bundleType: 'dsseEnvelope',
+          fetchOptions: { retry: 0 },
+        }).create({ data: statement(), type: PAYLOAD_TYPE }),
+      );
       // bundleToJSON drops an empty tlogEntries, although SerializedBundle types it as required.
       assert.equal(b.verificationMaterial.tlogEntries, undefined);
       assertRejected(() => verify(s.trustedRoot, b, EMAIL, DEFAULT_ISSUER), /TLOG_ERROR/);

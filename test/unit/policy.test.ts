@@ -3,9 +3,35 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import {
-  CertificateSigner, CertificateVerifier, KeySigner, KeyVerifier, ModelSigningError, POLICY_FILE, PolicyEntry, SignerInfo,
-  compileGlob, escapeGlob, evaluatePolicy, findPolicy, globLiteralPrefix, modelGlob, loadPrivateKey, loadPublicKey, matchesGlob, parsePemCertificates,
-  jsonPathRange, parsePolicy, parsePolicySetting, parsePolicyText, pinIdentity, policyCertificateRoots, policyFilePath, publicKeyHint, readPolicyFile, signModel, verifyModel,
+  CertificateSigner,
+  CertificateVerifier,
+  KeySigner,
+  KeyVerifier,
+  ModelSigningError,
+  POLICY_FILE,
+  PolicyEntry,
+  SignerInfo,
+  compileGlob,
+  escapeGlob,
+  evaluatePolicy,
+  findPolicy,
+  globLiteralPrefix,
+  modelGlob,
+  loadPrivateKey,
+  loadPublicKey,
+  matchesGlob,
+  parsePemCertificates,
+  jsonPathRange,
+  parsePolicy,
+  parsePolicySetting,
+  parsePolicyText,
+  pinIdentity,
+  policyCertificateRoots,
+  policyFilePath,
+  publicKeyHint,
+  readPolicyFile,
+  signModel,
+  verifyModel,
 } from '../../src/core';
 import { REPO, makeKeyPair, makeModel, pool, tempDir } from '../helpers/fixtures';
 import { readExtensionManifest } from '../helpers/packageJson';
@@ -15,7 +41,9 @@ const GITHUB = 'https://github.com/login/oauth';
 const alice: SignerInfo = { method: 'sigstore', identity: 'alice@example.com', issuer: GITHUB };
 const EXAMPLE = {
   $schema: '../media/model-signing.schema.json',
-  models: [{ path: 'models/llama-*', sigstore: [{ identity: 'alice@example.com', issuer: GITHUB }], keys: ['keys/release.pub'], certificateRoots: ['pki/root.pem'] }],
+  models: [
+    { path: 'models/llama-*', sigstore: [{ identity: 'alice@example.com', issuer: GITHUB }], keys: ['keys/release.pub'], certificateRoots: ['pki/root.pem'] },
+  ],
 };
 
 function policy(models: unknown[], workspaceRoot = tempDir()) {
@@ -111,7 +139,11 @@ describe('policy path globs', () => {
 
   it('a backslash before anything but a glob character is a Windows path: an error, not a pattern that matches nothing', () => {
     for (const glob of ['models\\llama-*', 'models\\*\\x', 'a\\b', 'models\\.cache', 'v[a\\b]', 'C:models\\x']) {
-      assert.throws(() => compileGlob(glob), (e: unknown) => e instanceof ModelSigningError && e.code === 'POLICY_INVALID' && /backslash/.test(e.message), JSON.stringify(glob));
+      assert.throws(
+        () => compileGlob(glob),
+        (e: unknown) => e instanceof ModelSigningError && e.code === 'POLICY_INVALID' && /backslash/.test(e.message),
+        JSON.stringify(glob),
+      );
     }
   });
 
@@ -119,7 +151,8 @@ describe('policy path globs', () => {
     for (const glob of ['a/{}/b', 'a/{,}/b', 'models/[!\u0000-.0-\u{10FFFF}]', '{[!\u0000-.0-\u{10FFFF}],[!\u0000-.0-\u{10FFFF}]x}']) {
       assert.throws(() => compileGlob(glob), { code: 'POLICY_INVALID' }, JSON.stringify(glob));
     }
-    for (const glob of ['a/{,b}/c', '{,a}', 'v[+-0]', 'models/[!\u0000-.0-\u{10FFFE}]', '{[!\u0000-.0-\u{10FFFF}],x}']) assert.doesNotThrow(() => compileGlob(glob), JSON.stringify(glob));
+    for (const glob of ['a/{,b}/c', '{,a}', 'v[+-0]', 'models/[!\u0000-.0-\u{10FFFE}]', '{[!\u0000-.0-\u{10FFFF}],x}'])
+      assert.doesNotThrow(() => compileGlob(glob), JSON.stringify(glob));
   });
 
   it('matching never backtracks: adversarial globs cost steps linear in the path', () => {
@@ -156,15 +189,18 @@ describe('policy path globs', () => {
 
 describe('choosing the policy entry', () => {
   const ws = path.join(tempDir(), 'workspace');
-  const p = policy([
-    { path: '**', sigstore: [{ identity: 'any', issuer: 'i' }] },
-    { path: 'models/**', sigstore: [{ identity: 'below', issuer: 'i' }] },
-    { path: 'models/llama-*', sigstore: [{ identity: 'llama', issuer: 'i' }] },
-    { path: 'models/llama-7b', sigstore: [{ identity: 'exact', issuer: 'i' }] },
-    { path: 'models/llama-?b', sigstore: [{ identity: 'same prefix, later', issuer: 'i' }] },
-    { path: 'data/*', sigstore: [{ identity: 'data', issuer: 'i' }] },
-    { path: 'data/*', sigstore: [{ identity: 'data, later', issuer: 'i' }] },
-  ], ws);
+  const p = policy(
+    [
+      { path: '**', sigstore: [{ identity: 'any', issuer: 'i' }] },
+      { path: 'models/**', sigstore: [{ identity: 'below', issuer: 'i' }] },
+      { path: 'models/llama-*', sigstore: [{ identity: 'llama', issuer: 'i' }] },
+      { path: 'models/llama-7b', sigstore: [{ identity: 'exact', issuer: 'i' }] },
+      { path: 'models/llama-?b', sigstore: [{ identity: 'same prefix, later', issuer: 'i' }] },
+      { path: 'data/*', sigstore: [{ identity: 'data', issuer: 'i' }] },
+      { path: 'data/*', sigstore: [{ identity: 'data, later', issuer: 'i' }] },
+    ],
+    ws,
+  );
   const who = (model: string) => {
     const e = findPolicy(ws, model, p);
     return e?.sigstore[0]!.identity;
@@ -196,7 +232,13 @@ describe('choosing the policy entry', () => {
 
 describe('evaluating a signer against the policy', () => {
   it('Sigstore identity and issuer are compared exactly', () => {
-    const e = entry({ path: 'm', sigstore: [{ identity: 'alice@example.com', issuer: GITHUB }, { identity: 'https://github.com/org/repo/.github/workflows/release.yml@refs/heads/main', issuer: 'https://token.actions.githubusercontent.com' }] });
+    const e = entry({
+      path: 'm',
+      sigstore: [
+        { identity: 'alice@example.com', issuer: GITHUB },
+        { identity: 'https://github.com/org/repo/.github/workflows/release.yml@refs/heads/main', issuer: 'https://token.actions.githubusercontent.com' },
+      ],
+    });
     assert.equal(evaluatePolicy(e, alice).ok, true);
     assert.match(evaluatePolicy(e, alice).reason, /alice@example\.com .* accepts/);
     const no = (signer: Partial<Extract<SignerInfo, { method: 'sigstore' }>>, why: string) => {
@@ -210,8 +252,18 @@ describe('evaluating a signer against the policy', () => {
     no({ identity: ' alice@example.com' }, 'a space');
     no({ issuer: `${GITHUB}/` }, 'a trailing slash on the issuer');
     no({ issuer: 'https://github.com/login/oauth2' }, 'a longer issuer');
-    no({ identity: 'https://github.com/org/repo/.github/workflows/release.yml@refs/heads/main', issuer: GITHUB }, 'a listed identity with the issuer of another');
-    assert.equal(evaluatePolicy(e, { method: 'sigstore', identity: 'https://github.com/org/repo/.github/workflows/release.yml@refs/heads/main', issuer: 'https://token.actions.githubusercontent.com' }).ok, true);
+    no(
+      { identity: 'https://github.com/org/repo/.github/workflows/release.yml@refs/heads/main', issuer: GITHUB },
+      'a listed identity with the issuer of another',
+    );
+    assert.equal(
+      evaluatePolicy(e, {
+        method: 'sigstore',
+        identity: 'https://github.com/org/repo/.github/workflows/release.yml@refs/heads/main',
+        issuer: 'https://token.actions.githubusercontent.com',
+      }).ok,
+      true,
+    );
   });
 
   it('a signer of a method the entry does not list fails', () => {
@@ -241,12 +293,24 @@ describe('evaluating a signer against the policy', () => {
     const model = makeModel({ w: 'weights' });
     const sig = path.join(tempDir(), 'model.sig');
     await signModel(model, { pool: pool(1), signer: new KeySigner(loadPrivateKey(fs.readFileSync(release.privateKey))), signaturePath: sig });
-    const result = await verifyModel(model, { verifier: new KeyVerifier(loadPublicKey(fs.readFileSync(release.publicKey))), pool: pool(1), signaturePath: sig });
+    const result = await verifyModel(model, {
+      verifier: new KeyVerifier(loadPublicKey(fs.readFileSync(release.publicKey))),
+      pool: pool(1),
+      signaturePath: sig,
+    });
     assert.equal(evaluatePolicy(e, result.signer).ok, true);
 
-    throwsAt(() => evaluatePolicy(entry({ path: 'm', keyHints: [otherHint], keys: ['keys/missing.pub'] }, ws), { method: 'key', keyHint: hint }), 'POLICY_UNREADABLE', '$.models[0].keys[0]');
+    throwsAt(
+      () => evaluatePolicy(entry({ path: 'm', keyHints: [otherHint], keys: ['keys/missing.pub'] }, ws), { method: 'key', keyHint: hint }),
+      'POLICY_UNREADABLE',
+      '$.models[0].keys[0]',
+    );
     fs.writeFileSync(path.join(ws, 'keys/not-a-key.pub'), 'hello');
-    throwsAt(() => evaluatePolicy(entry({ path: 'm', keys: ['keys/release.pub', 'keys/not-a-key.pub'] }, ws), { method: 'key', keyHint: otherHint }), 'POLICY_INVALID', '$.models[0].keys[1]');
+    throwsAt(
+      () => evaluatePolicy(entry({ path: 'm', keys: ['keys/release.pub', 'keys/not-a-key.pub'] }, ws), { method: 'key', keyHint: otherHint }),
+      'POLICY_INVALID',
+      '$.models[0].keys[1]',
+    );
   });
 
   it('certificates: the leaf issued by a CA in the files (or pinned), and the chain verified with those roots', async () => {
@@ -280,7 +344,11 @@ describe('evaluating a signer against the policy', () => {
     assert.equal(evaluatePolicy(entry({ path: 'm', certificateFingerprints: [fp.replace(/:/g, '').toLowerCase()] }, ws), result.signer).ok, true);
     assert.equal(evaluatePolicy(entry({ path: 'm', certificateFingerprints: ['00'.repeat(32)] }, ws), result.signer).ok, false);
     fs.writeFileSync(path.join(ws, 'pki/empty.pem'), 'no certificate here');
-    throwsAt(() => evaluatePolicy(entry({ path: 'm', certificateRoots: ['pki/empty.pem'] }, ws), result.signer), 'POLICY_INVALID', '$.models[0].certificateRoots[0]');
+    throwsAt(
+      () => evaluatePolicy(entry({ path: 'm', certificateRoots: ['pki/empty.pem'] }, ws), result.signer),
+      'POLICY_INVALID',
+      '$.models[0].certificateRoots[0]',
+    );
   });
 
   it('certificateRoots holding only the intermediate (a partial chain): its name matches the issuer, but the chain is refused', async () => {
@@ -291,7 +359,11 @@ describe('evaluating a signer against the policy', () => {
     const model = makeModel({ w: 'weights' });
     const sig = path.join(tempDir(), 'model.sig');
     const der = (pem: string) => parsePemCertificates(pem)[0]!;
-    await signModel(model, { pool: pool(1), signer: new CertificateSigner(loadPrivateKey(pki.leafKeyPem), der(pki.leafPem), [der(pki.intermediatePem)]), signaturePath: sig });
+    await signModel(model, {
+      pool: pool(1),
+      signer: new CertificateSigner(loadPrivateKey(pki.leafKeyPem), der(pki.leafPem), [der(pki.intermediatePem)]),
+      signaturePath: sig,
+    });
     const e = entry({ path: 'm', certificateRoots: ['pki/intermediate.pem'] }, ws);
     await assert.rejects(
       verifyModel(model, { verifier: new CertificateVerifier({ roots: policyCertificateRoots(e) }), pool: pool(1), signaturePath: sig }),
@@ -323,7 +395,8 @@ describe('policy files', () => {
       [{ models: [{ ...e, sigstore: [{ identity: 'a', issuer: 'b', note: 'x' }] }] }, '$.models[0].sigstore[0].note'],
       [{ Models: [] }, '$.Models'],
     ];
-    for (const [doc, jsonPath] of cases) throwsAt(() => parsePolicy(doc, { workspaceRoot: '/ws', source: 'f' }), 'POLICY_INVALID', jsonPath, JSON.stringify(doc));
+    for (const [doc, jsonPath] of cases)
+      throwsAt(() => parsePolicy(doc, { workspaceRoot: '/ws', source: 'f' }), 'POLICY_INVALID', jsonPath, JSON.stringify(doc));
   });
 
   it('the setting is checked as the file is; anything but a list is an error', () => {
@@ -337,9 +410,14 @@ describe('policy files', () => {
   });
 
   it('a key written twice is an error at that key (JSON.parse would keep the last, a reader sees the first)', () => {
-    const text = '{ "models": [ { "path": "m", "sigstore": [{ "identity": "alice@example.com", "issuer": "i" }],\n  "sigstore": [{ "identity": "eve@example.com", "issuer": "i" }] } ] }';
+    const text =
+      '{ "models": [ { "path": "m", "sigstore": [{ "identity": "alice@example.com", "issuer": "i" }],\n  "sigstore": [{ "identity": "eve@example.com", "issuer": "i" }] } ] }';
     throwsAt(() => parsePolicyText(text, { workspaceRoot: '/ws', source: 'f' }), 'POLICY_INVALID', '$.models[0].sigstore');
-    assert.deepEqual(jsonPathRange(text, '$.models[0].sigstore'), { start: { line: 1, character: 2 }, end: { line: 1, character: 64 } }, 'the last one, as JSON.parse');
+    assert.deepEqual(
+      jsonPathRange(text, '$.models[0].sigstore'),
+      { start: { line: 1, character: 2 }, end: { line: 1, character: 64 } },
+      'the last one, as JSON.parse',
+    );
   });
 
   it('locates the offending value of an error in the text', () => {
@@ -358,7 +436,10 @@ describe('policy files', () => {
     assert.equal(at('$.models[2]'), undefined);
     assert.equal(jsonPathRange('{ "models": [', '$'), undefined);
     // The path parsePolicy reports is the one jsonPathRange finds.
-    assert.throws(() => parsePolicyText(text, { workspaceRoot: '/ws', source: 'f' }), (e: unknown) => e instanceof ModelSigningError && at((e.data as { jsonPath: string }).jsonPath) === '"path": "models\\\\llama-*"');
+    assert.throws(
+      () => parsePolicyText(text, { workspaceRoot: '/ws', source: 'f' }),
+      (e: unknown) => e instanceof ModelSigningError && at((e.data as { jsonPath: string }).jsonPath) === '"path": "models\\\\llama-*"',
+    );
   });
 
   it('invalid files give typed errors with the JSON path of the field', () => {
@@ -377,7 +458,21 @@ describe('policy files', () => {
       [{ models: [{ path: 'm' }] }, '$.models[0]'],
       [{ models: [{ path: 'm', sigstore: [] }] }, '$.models[0]'],
       [{ models: [ok, { path: 'm', sigstore: { identity: 'a', issuer: 'b' } }] }, '$.models[1].sigstore'],
-      [{ models: [ok, { path: 'm', sigstore: [{ identity: 'a', issuer: 'b' }, { identity: 'a', issuer: 5 }] }] }, '$.models[1].sigstore[1].issuer'],
+      [
+        {
+          models: [
+            ok,
+            {
+              path: 'm',
+              sigstore: [
+                { identity: 'a', issuer: 'b' },
+                { identity: 'a', issuer: 5 },
+              ],
+            },
+          ],
+        },
+        '$.models[1].sigstore[1].issuer',
+      ],
       [{ models: [{ path: 'm', sigstore: [{ issuer: 'b' }] }] }, '$.models[0].sigstore[0].identity'],
       [{ models: [{ path: 'm', sigstore: [{ identity: 'a ', issuer: 'b' }] }] }, '$.models[0].sigstore[0].identity'],
       [{ models: [{ path: 'm', sigstore: [{ identity: 'a', issuer: '' }] }] }, '$.models[0].sigstore[0].issuer'],
@@ -389,17 +484,21 @@ describe('policy files', () => {
       [{ models: [{ path: 'm', certificateFingerprints: ['AA:BB'] }] }, '$.models[0].certificateFingerprints[0]'],
       [{ models: [{ path: 'm', keys: ['k'], description: 1 }] }, '$.models[0].description'],
     ];
-    for (const [doc, jsonPath] of cases) throwsAt(() => parsePolicy(doc, { workspaceRoot: '/ws', source: 'f' }), 'POLICY_INVALID', jsonPath, JSON.stringify(doc));
+    for (const [doc, jsonPath] of cases)
+      throwsAt(() => parsePolicy(doc, { workspaceRoot: '/ws', source: 'f' }), 'POLICY_INVALID', jsonPath, JSON.stringify(doc));
   });
 
   it('a JSON syntax error gives its line and column', async () => {
     const text = '{\n  "models": [\n    { "path": "m", }\n  ]\n}\n';
-    assert.throws(() => parsePolicyText(text, { workspaceRoot: '/ws', source: 'f.json' }), (e: unknown) => {
-      assert.ok(e instanceof ModelSigningError);
-      assert.equal(e.code, 'POLICY_INVALID');
-      assert.deepEqual(e.data, { source: 'f.json', jsonPath: '$', line: 3, column: 20 });
-      return true;
-    });
+    assert.throws(
+      () => parsePolicyText(text, { workspaceRoot: '/ws', source: 'f.json' }),
+      (e: unknown) => {
+        assert.ok(e instanceof ModelSigningError);
+        assert.equal(e.code, 'POLICY_INVALID');
+        assert.deepEqual(e.data, { source: 'f.json', jsonPath: '$', line: 3, column: 20 });
+        return true;
+      },
+    );
     const ws = tempDir();
     assert.equal(await readPolicyFile(policyFilePath(ws)), undefined, 'no file, no policy');
   });
@@ -413,7 +512,10 @@ describe('policy files', () => {
     // No file, no folder: both are made.
     const first = await pinIdentity(file, 'models/llama-*', alice);
     assert.deepEqual([first.created, first.changed], [true, true]);
-    assert.equal(fs.readFileSync(file, 'utf8'), `{\n  "models": [\n    {\n      "path": "models/llama-*",\n      "sigstore": [\n        {\n          "identity": "alice@example.com",\n          "issuer": "${GITHUB}"\n        }\n      ]\n    }\n  ]\n}\n`);
+    assert.equal(
+      fs.readFileSync(file, 'utf8'),
+      `{\n  "models": [\n    {\n      "path": "models/llama-*",\n      "sigstore": [\n        {\n          "identity": "alice@example.com",\n          "issuer": "${GITHUB}"\n        }\n      ]\n    }\n  ]\n}\n`,
+    );
 
     // The user's file, with its own order.
     const doc = {
@@ -432,7 +534,14 @@ describe('policy files', () => {
     const key = makeKeyPair();
     const keyHint = publicKeyHint(loadPublicKey(fs.readFileSync(key.publicKey)));
     await pinIdentity(file, 'checkpoints/**', { method: 'key', keyHint });
-    await pinIdentity(file, 'checkpoints/**', { method: 'certificate', subject: 'CN=x', issuer: 'CN=ca', fingerprint: 'AB:'.repeat(31) + 'AB', notBefore: '', notAfter: '' });
+    await pinIdentity(file, 'checkpoints/**', {
+      method: 'certificate',
+      subject: 'CN=x',
+      issuer: 'CN=ca',
+      fingerprint: 'AB:'.repeat(31) + 'AB',
+      notBefore: '',
+      notAfter: '',
+    });
 
     const written = JSON.parse(fs.readFileSync(file, 'utf8')) as { $schema: string; models: object[] };
     assert.deepEqual(written, {
@@ -490,9 +599,15 @@ describe('policy files', () => {
     const ws = tempDir();
     const file = policyFilePath(ws);
     fs.mkdirSync(path.dirname(file));
-    for (const [text, jsonPath] of [['{ "models": [ ', '$'], ['{ "models": [{ "path": 5 }] }', '$.models[0].path']] as const) {
+    for (const [text, jsonPath] of [
+      ['{ "models": [ ', '$'],
+      ['{ "models": [{ "path": 5 }] }', '$.models[0].path'],
+    ] as const) {
       fs.writeFileSync(file, text);
-      await assert.rejects(pinIdentity(file, 'm', alice), (e: unknown) => e instanceof ModelSigningError && e.code === 'POLICY_INVALID' && (e.data as { jsonPath: string }).jsonPath === jsonPath);
+      await assert.rejects(
+        pinIdentity(file, 'm', alice),
+        (e: unknown) => e instanceof ModelSigningError && e.code === 'POLICY_INVALID' && (e.data as { jsonPath: string }).jsonPath === jsonPath,
+      );
       assert.equal(fs.readFileSync(file, 'utf8'), text);
     }
     await assert.rejects(pinIdentity(policyFilePath(tempDir()), '../up', alice), { code: 'POLICY_INVALID' });
@@ -510,7 +625,22 @@ describe('the JSON schema of the policy file and of the setting', () => {
   // files are checked only by the parser; duplicate keys never reach a schema.
   const samples: Array<[unknown, boolean]> = [
     [EXAMPLE, true],
-    [{ models: [{ path: 'models/**', description: 'd', sigstore: [{ identity: 'a@b.c', issuer: GITHUB }], keys: ['k.pub'], keyHints: ['A'.repeat(64)], certificateRoots: ['r.pem'], certificateFingerprints: ['AB:'.repeat(31) + 'AB', 'ab'.repeat(32)] }] }, true],
+    [
+      {
+        models: [
+          {
+            path: 'models/**',
+            description: 'd',
+            sigstore: [{ identity: 'a@b.c', issuer: GITHUB }],
+            keys: ['k.pub'],
+            keyHints: ['A'.repeat(64)],
+            certificateRoots: ['r.pem'],
+            certificateFingerprints: ['AB:'.repeat(31) + 'AB', 'ab'.repeat(32)],
+          },
+        ],
+      },
+      true,
+    ],
     [{}, true],
     [entry({ path: 'weights\\*' }), true],
     [entry({ path: '\\[draft\\] model/llama \\{x\\}' }), true],
@@ -580,7 +710,11 @@ describe('the JSON schema of the policy file and of the setting', () => {
       return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, inline(v)]));
     };
     const models = schema.properties!['models']!;
-    assert.deepEqual(setting!.items, inline(definitions['entry']), "copy media/model-signing.schema.json's definitions.entry, $refs inlined, to the setting's items");
+    assert.deepEqual(
+      setting!.items,
+      inline(definitions['entry']),
+      "copy media/model-signing.schema.json's definitions.entry, $refs inlined, to the setting's items",
+    );
     assert.equal(setting!.type, models.type);
     assert.deepEqual(setting!.default, models.default);
   });

@@ -13,20 +13,29 @@ function layer(origin: PolicyOrigin, glob: string, identity: string): PolicyLaye
 }
 
 describe('policy precedence: user settings, then the workspace file, then workspace settings', () => {
-  it('the user\'s policy governs a model the workspace file names too, even with a more specific glob', () => {
-    const found = findGoverningPolicy(root, model, [layer('workspaceFile', 'models/llama-7b', 'mallory@example.com'), layer('user', '**', 'alice@example.com')]);
+  it("the user's policy governs a model the workspace file names too, even with a more specific glob", () => {
+    const found = findGoverningPolicy(root, model, [
+      layer('workspaceFile', 'models/llama-7b', 'mallory@example.com'),
+      layer('user', '**', 'alice@example.com'),
+    ]);
     assert.equal(found?.origin, 'user');
     assert.equal(found?.entry.sigstore[0]?.identity, 'alice@example.com');
   });
 
   it('the workspace file wins over workspace settings, whatever their order', () => {
-    const found = findGoverningPolicy(root, model, [layer('workspaceSettings', 'models/llama-7b', 'mallory@example.com'), layer('workspaceFile', 'models/*', 'alice@example.com')]);
+    const found = findGoverningPolicy(root, model, [
+      layer('workspaceSettings', 'models/llama-7b', 'mallory@example.com'),
+      layer('workspaceFile', 'models/*', 'alice@example.com'),
+    ]);
     assert.equal(found?.origin, 'workspaceFile');
     assert.equal(found?.entry.sigstore[0]?.identity, 'alice@example.com');
   });
 
   it('a layer that names no glob matching the model leaves it to the next one', () => {
-    const found = findGoverningPolicy(root, model, [layer('user', 'vendor/**', 'alice@example.com'), layer('workspaceSettings', 'models/**', 'bob@example.com')]);
+    const found = findGoverningPolicy(root, model, [
+      layer('user', 'vendor/**', 'alice@example.com'),
+      layer('workspaceSettings', 'models/**', 'bob@example.com'),
+    ]);
     assert.equal(found?.origin, 'workspaceSettings');
     assert.equal(found?.entry.sigstore[0]?.identity, 'bob@example.com');
   });

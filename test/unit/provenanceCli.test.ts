@@ -10,7 +10,6 @@ import { provenanceShowJson, provenanceVerifyJson } from '../helpers/cliJson';
 
 const { GENERIC, GENERIC_ARTIFACT, MAVEN, MAVEN_ARTIFACT, GCB02, BCR, BCR_ARTIFACT, GLOBAL_KEY, US_WEST2_KEY, EXAMPLE } = SLSA_VECTORS;
 
-
 // No test may touch the user's TUF cache or the network: refreshes go to a closed port.
 const tufEnv = { MODEL_SIGNING_TUF_CACHE: '', MODEL_SIGNING_TUF_MIRROR: 'http://127.0.0.1:9' };
 before(() => {
@@ -20,19 +19,30 @@ const cli = (args: string[]) => runCli(['provenance', ...args], { env: tufEnv })
 const verifyArgs = (file: string, ...more: string[]) => ['verify', '--provenance', file, ...more];
 
 describe('model-signing provenance verify', () => {
-  it('the generic generator\'s .intoto.jsonl: exit 1 as incomplete, exit 0 with --allow-incomplete; the report names builder, source, signer, checks and subjects', async () => {
+  it("the generic generator's .intoto.jsonl: exit 1 as incomplete, exit 0 with --allow-incomplete; the report names builder, source, signer, checks and subjects", async () => {
     const r = await cli(verifyArgs(GENERIC, '--model-path', GENERIC_ARTIFACT, '--source-uri', EXAMPLE));
     assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stdout, /^ {2}builder: {5}https:\/\/github\.com\/slsa-framework\/slsa-github-generator\/\.github\/workflows\/generator_generic_slsa3\.yml@refs\/tags\/v2\.0\.0 \(verified\)$/m);
-    assert.match(r.stdout, /^ {2}source: {6}git\+https:\/\/github\.com\/slsa-framework\/example-package@refs\/tags\/v13\.0\.30 @ 693130cb6cb840a7bc9cb18c6510d536a95dc7e6$/m);
-    assert.match(r.stdout, /^ {2}signer: {6}https:\/\/github\.com\/slsa-framework\/slsa-github-generator\/.* \(https:\/\/token\.actions\.githubusercontent\.com\)$/m);
+    assert.match(
+      r.stdout,
+      /^ {2}builder: {5}https:\/\/github\.com\/slsa-framework\/slsa-github-generator\/\.github\/workflows\/generator_generic_slsa3\.yml@refs\/tags\/v2\.0\.0 \(verified\)$/m,
+    );
+    assert.match(
+      r.stdout,
+      /^ {2}source: {6}git\+https:\/\/github\.com\/slsa-framework\/example-package@refs\/tags\/v13\.0\.30 @ 693130cb6cb840a7bc9cb18c6510d536a95dc7e6$/m,
+    );
+    assert.match(
+      r.stdout,
+      /^ {2}signer: {6}https:\/\/github\.com\/slsa-framework\/slsa-github-generator\/.* \(https:\/\/token\.actions\.githubusercontent\.com\)$/m,
+    );
     assert.match(r.stdout, /^ {2}signature: {3}incomplete: /m);
     assert.match(r.stdout, /^ {4}-- {3}transparency-log: no log entry in the file$/m);
     assert.match(r.stdout, /^ {2}ok {3}source-uri: /m);
     assert.match(r.stdout, /^ {2}ok {3}subject gha_generic-binary-linux-amd64-v13\.0\.30: sha256:2892146b\w+ matches binary-linux-amd64-push-v13\.0\.30$/m);
     const lastLine = r.stderr.trim().split('\n').pop()!;
     assert.match(lastLine, /^Provenance verification failed: statement 1: signature: incomplete: no log entry/);
-    const ok = await cli(verifyArgs(GENERIC, '--model-path', GENERIC_ARTIFACT, '--source-uri', EXAMPLE, '--allow-incomplete', '--source-versioned-tag', 'v13.0'));
+    const ok = await cli(
+      verifyArgs(GENERIC, '--model-path', GENERIC_ARTIFACT, '--source-uri', EXAMPLE, '--allow-incomplete', '--source-versioned-tag', 'v13.0'),
+    );
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /Provenance verification succeeded\n$/);
     const tag = await cli(verifyArgs(GENERIC, '--source-uri', EXAMPLE, '--allow-incomplete', '--source-tag', 'v13.0.29'));
@@ -52,17 +62,33 @@ describe('model-signing provenance verify', () => {
     assert.equal(rep.signature.transparencyLog, 'present');
     assert.equal(rep.verifiedBuilderId, 'https://github.com/slsa-framework/slsa-github-generator/.github/workflows/builder_maven_slsa3.yml@refs/tags/v2.1.0');
     assert.equal(rep.trustRoot?.source, 'embedded');
-    assert.deepEqual(rep.subjects.map((s: { matchedBy: string }) => s.matchedBy), ['file']);
+    assert.deepEqual(
+      rep.subjects.map((s: { matchedBy: string }) => s.matchedBy),
+      ['file'],
+    );
     assert.equal(rep.statement.predicateType, 'https://slsa.dev/provenance/v1');
     const master = await cli(verifyArgs(MAVEN, '--source-uri', EXAMPLE, '--source-branch', 'master', '--json'));
     assert.equal(master.code, 1);
     const failed = provenanceVerifyJson(master.stdout);
     assert.equal(failed.verified, false);
-    assert.deepEqual(failed.reports[0]!.policy.filter((c: { ok: boolean }) => !c.ok).map((c: { name: string }) => c.name), ['source-branch']);
+    assert.deepEqual(
+      failed.reports[0]!.policy.filter((c: { ok: boolean }) => !c.ok).map((c: { name: string }) => c.name),
+      ['source-branch'],
+    );
   });
 
   it('Cloud Build with --public-key: exit 0 with its key, 1 with the other or none', async () => {
-    const ok = await cli(verifyArgs(GCB02, '--public-key', GLOBAL_KEY, '--source-uri', 'github.com/laurentsimon/gcb-tests', '--builder-id', 'https://cloudbuild.googleapis.com/GoogleHostedWorker@v0.2'));
+    const ok = await cli(
+      verifyArgs(
+        GCB02,
+        '--public-key',
+        GLOBAL_KEY,
+        '--source-uri',
+        'github.com/laurentsimon/gcb-tests',
+        '--builder-id',
+        'https://cloudbuild.googleapis.com/GoogleHostedWorker@v0.2',
+      ),
+    );
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /^ {4}ok {3}raw-signature: ECDSA over the raw payload/m);
     const wrong = await cli(verifyArgs(GCB02, '--public-key', US_WEST2_KEY, '--source-uri', 'github.com/laurentsimon/gcb-tests'));
@@ -74,7 +100,17 @@ describe('model-signing provenance verify', () => {
   });
 
   it('the bcr negative is rejected, with the certificate-vs-predicate disagreement', async () => {
-    const r = await cli(verifyArgs(BCR, '--model-path', BCR_ARTIFACT, '--source-uri', 'github.com/aspect-build/rules_lint', '--builder-id', 'https://github.com/bazel-contrib/publish-to-bcr/.github/workflows/publish.yaml'));
+    const r = await cli(
+      verifyArgs(
+        BCR,
+        '--model-path',
+        BCR_ARTIFACT,
+        '--source-uri',
+        'github.com/aspect-build/rules_lint',
+        '--builder-id',
+        'https://github.com/bazel-contrib/publish-to-bcr/.github/workflows/publish.yaml',
+      ),
+    );
     assert.equal(r.code, 1);
     assert.match(r.stdout, /^ {2}signature: {3}verified \(sigstore, signed at 2025-03-31T18:39:28\.000Z, logged in Rekor\)$/m);
     assert.match(r.stdout, /^ {2}FAIL certificate-agrees: the certificate and the predicate disagree: /m);
@@ -86,7 +122,15 @@ describe('model-signing provenance verify', () => {
     fs.mkdirSync(model);
     fs.writeFileSync(path.join(model, 'w.bin'), 'weights');
     const keys = ecKeys();
-    const file = writeProvenance('p.json', keyEnvelope(statement('https://slsa.dev/provenance/v1', [{ name: 'w.bin', digest: { sha256: sha256('weights') } }], { runDetails: { builder: { id: 'https://example.com/b' } } }), keys.privateKey));
+    const file = writeProvenance(
+      'p.json',
+      keyEnvelope(
+        statement('https://slsa.dev/provenance/v1', [{ name: 'w.bin', digest: { sha256: sha256('weights') } }], {
+          runDetails: { builder: { id: 'https://example.com/b' } },
+        }),
+        keys.privateKey,
+      ),
+    );
     assert.equal((await cli(verifyArgs(file, '--model-path', model, '--public-key', keys.publicKeyPath))).code, 0);
     fs.writeFileSync(path.join(model, 'w.bin'), 'tampered');
     const r = await cli(verifyArgs(file, '--model-path', model, '--public-key', keys.publicKeyPath));
@@ -113,7 +157,16 @@ describe('model-signing provenance verify', () => {
   });
 
   it('usage errors exit 2', async () => {
-    for (const args of [[], ['frobnicate'], ['verify'], ['verify', '--provenance'], ['verify', '--provenance', GENERIC, '--no-such-flag'], ['verify', '--provenance', GENERIC, 'extra'], ['show'], ['show', 'a', 'b']]) {
+    for (const args of [
+      [],
+      ['frobnicate'],
+      ['verify'],
+      ['verify', '--provenance'],
+      ['verify', '--provenance', GENERIC, '--no-such-flag'],
+      ['verify', '--provenance', GENERIC, 'extra'],
+      ['show'],
+      ['show', 'a', 'b'],
+    ]) {
       const r = await cli(args);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, /^Usage: model-signing provenance[\s\S]*\nError: .+\n$/);
@@ -139,7 +192,13 @@ describe('model-signing provenance show', () => {
     assert.equal(out.statements[0]!.summary.builderId, 'https://cloudbuild.googleapis.com/GoogleHostedWorker@v0.2');
     assert.equal(out.statements[0]!.verified, false);
     const keys = ecKeys();
-    const custom = writeProvenance('c.json', keyEnvelope(statement('https://example.com/custom/v1', [{ name: 'x', digest: { sha256: sha256('x') } }], { note: '<script>alert(1)</script>' }), keys.privateKey));
+    const custom = writeProvenance(
+      'c.json',
+      keyEnvelope(
+        statement('https://example.com/custom/v1', [{ name: 'x', digest: { sha256: sha256('x') } }], { note: '<script>alert(1)</script>' }),
+        keys.privateKey,
+      ),
+    );
     const raw = await cli(['show', custom]);
     assert.equal(raw.code, 0);
     assert.match(raw.stdout, /not SLSA provenance: shown raw/);

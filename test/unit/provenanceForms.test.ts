@@ -13,8 +13,25 @@ import { KeySigner } from '../../src/core/signing/keySigner';
 import { makeModel, tempDir } from '../helpers/fixtures';
 import { startLocalSigstore } from '../helpers/localSigstore';
 import {
-  GENERIC_GENERATOR, LOWPERMS_DELEGATOR, Subject, asBundleVersion, asIntotoLine, byobV1, cloudBuildV01, ecKeys, gcloudOutput, genericGeneratorV02,
-  gitHubClaims, gitHubRun, githubWorkflowV1, keyEnvelope, sha256, signKeyless, statement, tinySafetensors, writeProvenance,
+  GENERIC_GENERATOR,
+  LOWPERMS_DELEGATOR,
+  Subject,
+  asBundleVersion,
+  asIntotoLine,
+  byobV1,
+  cloudBuildV01,
+  ecKeys,
+  gcloudOutput,
+  genericGeneratorV02,
+  gitHubClaims,
+  gitHubRun,
+  githubWorkflowV1,
+  keyEnvelope,
+  sha256,
+  signKeyless,
+  statement,
+  tinySafetensors,
+  writeProvenance,
 } from '../helpers/provenance';
 import { provenanceSuite } from '../helpers/provenanceSuite';
 
@@ -53,25 +70,31 @@ describe('Sigstore bundles v0.1, v0.2, v0.3 from the local Sigstore', () => {
       assert.equal(r!.ok, true, `v${version}: ${JSON.stringify(r!.policy)}`);
       assert.equal(r!.verifiedBuilderId, run.signer);
       assert.equal(r!.modelRootDigest, `sha256:${root}`);
-      assert.deepEqual(r!.subjects.map((s) => [s.subject.name, s.matchedBy, s.files]), [
-        ['my-model', 'root-digest', []],
-        ['weights.safetensors', 'file', ['weights.safetensors']],
-        ['config.json', 'file', ['config.json']],
-        ['tokenizer/vocab.txt', 'file', ['tokenizer/vocab.txt']],
-      ]);
+      assert.deepEqual(
+        r!.subjects.map((s) => [s.subject.name, s.matchedBy, s.files]),
+        [
+          ['my-model', 'root-digest', []],
+          ['weights.safetensors', 'file', ['weights.safetensors']],
+          ['config.json', 'file', ['config.json']],
+          ['tokenizer/vocab.txt', 'file', ['tokenizer/vocab.txt']],
+        ],
+      );
       assert.equal(r!.subjects[1]!.format?.kind, 'safetensors');
       assert.equal(r!.summary.sourceCommit, run.sha);
       assert.equal(r!.summary.run?.url, 'https://github.com/acme/models/actions/runs/4242/attempts/1');
     }
   });
 
-  it('without --builder-id or a matching --source-uri, another repository\'s workflow is not trusted; --builder-id trusts it', async () => {
+  it("without --builder-id or a matching --source-uri, another repository's workflow is not trusted; --builder-id trusts it", async () => {
     const { subjects } = await modelWithSubjects();
     const run = gitHubRun({ ref: 'refs/heads/main' });
     const file = writeProvenance('p.sigstore.json', await signKeyless(githubWorkflowV1(subjects, run), suite.sigstore, suite.trust, gitHubClaims(run)));
     const [none] = await verify(file);
     assert.deepEqual(failing(none!), ['trusted-builder']);
-    assert.match(none!.policy.find((c) => c.name === 'trusted-builder')!.message, /give --builder-id https:\/\/github\.com\/acme\/models\/\.github\/workflows\/train\.yml/);
+    assert.match(
+      none!.policy.find((c) => c.name === 'trusted-builder')!.message,
+      /give --builder-id https:\/\/github\.com\/acme\/models\/\.github\/workflows\/train\.yml/,
+    );
     const [named] = await verify(file, { policy: { builderId: 'https://github.com/acme/models/.github/workflows/train.yml' } });
     assert.equal(named!.ok, true, JSON.stringify(named!.policy));
     const [other] = await verify(file, { policy: { builderId: 'https://github.com/acme/models/.github/workflows/other.yml' } });
@@ -82,10 +105,15 @@ describe('Sigstore bundles v0.1, v0.2, v0.3 from the local Sigstore', () => {
 
   it('a reusable workflow of another repository is trusted by --builder-id at a release tag only', async () => {
     const { subjects } = await modelWithSubjects();
-    for (const [signerRef, ok] of [['refs/tags/v1.0.0', true], ['refs/heads/main', false]] as const) {
+    for (const [signerRef, ok] of [
+      ['refs/tags/v1.0.0', true],
+      ['refs/heads/main', false],
+    ] as const) {
       const run = gitHubRun({ signer: `https://github.com/acme/builders/.github/workflows/build.yml@${signerRef}` });
       const file = writeProvenance('p.sigstore.json', await signKeyless(githubWorkflowV1(subjects, run), suite.sigstore, suite.trust, gitHubClaims(run)));
-      const [r] = await verify(file, { policy: { builderId: 'https://github.com/acme/builders/.github/workflows/build.yml', sourceUri: 'github.com/acme/models', sourceTag: 'v1.2.3' } });
+      const [r] = await verify(file, {
+        policy: { builderId: 'https://github.com/acme/builders/.github/workflows/build.yml', sourceUri: 'github.com/acme/models', sourceTag: 'v1.2.3' },
+      });
       assert.equal(r!.ok, ok, `${signerRef}: ${JSON.stringify(r!.policy)}`);
       if (!ok) assert.match(r!.policy.find((c) => c.name === 'builder-id')!.message, /not at a release tag/);
     }
@@ -93,20 +121,32 @@ describe('Sigstore bundles v0.1, v0.2, v0.3 from the local Sigstore', () => {
 
   it('a statement that claims another repository, ref and builder than the certificate is rejected (the bcr pattern)', async () => {
     const { subjects } = await modelWithSubjects();
-    const claimed = gitHubRun({ repository: 'victim/models', ref: 'refs/tags/v9.0.0', signer: 'https://github.com/victim/release/.github/workflows/publish.yml@refs/tags/v1.0.0' });
+    const claimed = gitHubRun({
+      repository: 'victim/models',
+      ref: 'refs/tags/v9.0.0',
+      signer: 'https://github.com/victim/release/.github/workflows/publish.yml@refs/tags/v1.0.0',
+    });
     const actual = gitHubRun({ repository: 'mallory/tools', ref: 'refs/heads/main' });
     const file = writeProvenance('p.sigstore.json', await signKeyless(githubWorkflowV1(subjects, claimed), suite.sigstore, suite.trust, gitHubClaims(actual)));
-    const [r] = await verify(file, { policy: { sourceUri: 'github.com/victim/models', builderId: 'https://github.com/victim/release/.github/workflows/publish.yml' } });
+    const [r] = await verify(file, {
+      policy: { sourceUri: 'github.com/victim/models', builderId: 'https://github.com/victim/release/.github/workflows/publish.yml' },
+    });
     assert.equal(r!.signature.status, 'verified');
     assert.deepEqual(failing(r!).sort(), ['builder-id', 'certificate-agrees', 'source-uri', 'trusted-builder']);
-    assert.match(r!.policy.find((c) => c.name === 'certificate-agrees')!.message, /workflow\.repository says 'https:\/\/github\.com\/victim\/models', the certificate's sourceRepositoryUri 'https:\/\/github\.com\/mallory\/tools'/);
+    assert.match(
+      r!.policy.find((c) => c.name === 'certificate-agrees')!.message,
+      /workflow\.repository says 'https:\/\/github\.com\/victim\/models', the certificate's sourceRepositoryUri 'https:\/\/github\.com\/mallory\/tools'/,
+    );
   });
 
   it('slsa-github-generator provenance (SLSA v0.2) from a generator certificate: trusted by default, tags and branch as slsa-verifier reads them', async () => {
     const { model, subjects } = await modelWithSubjects();
     const run = gitHubRun({ signer: `${GENERIC_GENERATOR}@refs/tags/v2.1.0` });
     const file = writeProvenance('p.build.slsa', await signKeyless(genericGeneratorV02(subjects, run), suite.sigstore, suite.trust, gitHubClaims(run)));
-    const [r] = await verify(file, { modelPath: model, policy: { sourceUri: 'github.com/acme/models', sourceTag: 'v1.2.3', sourceVersionedTag: 'v1.2', sourceBranch: 'main' } });
+    const [r] = await verify(file, {
+      modelPath: model,
+      policy: { sourceUri: 'github.com/acme/models', sourceTag: 'v1.2.3', sourceVersionedTag: 'v1.2', sourceBranch: 'main' },
+    });
     assert.equal(r!.summary.predicateType, 'https://slsa.dev/provenance/v0.2');
     assert.equal(r!.ok, true, JSON.stringify(r!.policy));
     assert.equal(r!.verifiedBuilderId, `${GENERIC_GENERATOR}@refs/tags/v2.1.0`);
@@ -114,17 +154,22 @@ describe('Sigstore bundles v0.1, v0.2, v0.3 from the local Sigstore', () => {
     assert.deepEqual(failing(wrongTag!), ['source-versioned-tag']);
     // A generator run from a branch is not a release: untrusted.
     const branchRun = gitHubRun({ signer: `${GENERIC_GENERATOR}@refs/heads/main` });
-    const branchFile = writeProvenance('p.build.slsa', await signKeyless(genericGeneratorV02(subjects, branchRun), suite.sigstore, suite.trust, gitHubClaims(branchRun)));
+    const branchFile = writeProvenance(
+      'p.build.slsa',
+      await signKeyless(genericGeneratorV02(subjects, branchRun), suite.sigstore, suite.trust, gitHubClaims(branchRun)),
+    );
     const [branch] = await verify(branchFile, { policy: { sourceUri: 'github.com/acme/models' } });
     assert.deepEqual(failing(branch!), ['trusted-builder']);
   });
 
-  it('BYOB (SLSA v1 through a delegator): the builder is the predicate\'s, checked against --builder-id', async () => {
+  it("BYOB (SLSA v1 through a delegator): the builder is the predicate's, checked against --builder-id", async () => {
     const { subjects } = await modelWithSubjects();
     const run = gitHubRun({ ref: 'refs/heads/main', eventName: 'workflow_dispatch', signer: `${LOWPERMS_DELEGATOR}@refs/tags/v2.1.0` });
     const builder = 'https://github.com/acme/builders/.github/workflows/builder.yml@refs/tags/v3.0.0';
     const file = writeProvenance('p.build.slsa', await signKeyless(byobV1(subjects, run, builder), suite.sigstore, suite.trust, gitHubClaims(run)));
-    const [named] = await verify(file, { policy: { sourceUri: 'github.com/acme/models', builderId: 'https://github.com/acme/builders/.github/workflows/builder.yml@v3.0.0', sourceBranch: 'main' } });
+    const [named] = await verify(file, {
+      policy: { sourceUri: 'github.com/acme/models', builderId: 'https://github.com/acme/builders/.github/workflows/builder.yml@v3.0.0', sourceBranch: 'main' },
+    });
     assert.equal(named!.ok, true, JSON.stringify(named!.policy));
     assert.equal(named!.verifiedBuilderId, builder);
     // Not one of slsa-github-generator's builders: it must be named.
@@ -134,7 +179,7 @@ describe('Sigstore bundles v0.1, v0.2, v0.3 from the local Sigstore', () => {
 });
 
 describe('.intoto.jsonl: the certificate in the signature, no log entry', () => {
-  it('is incomplete (chain checked at the certificate\'s time), accepted only with allowIncomplete, never verified', async () => {
+  it("is incomplete (chain checked at the certificate's time), accepted only with allowIncomplete, never verified", async () => {
     const { model, subjects } = await modelWithSubjects();
     const run = gitHubRun({ signer: `${GENERIC_GENERATOR}@refs/tags/v2.1.0` });
     const bundle = await signKeyless(genericGeneratorV02(subjects, run), suite.sigstore, suite.trust, gitHubClaims(run));
@@ -189,11 +234,23 @@ describe('.intoto.jsonl: the certificate in the signature, no log entry', () => 
     const b = await signKeyless(genericGeneratorV02(subjects.slice(1), run), suite.sigstore, suite.trust, gitHubClaims(run));
     const file = writeProvenance('p.intoto.jsonl', `${asIntotoLine(a)}\n\n${asIntotoLine(b)}\n`);
     const docs = await readProvenanceFile(file);
-    assert.deepEqual(docs.map((d) => [d.index, d.statement.subject.length]), [[0, 1], [1, 3]]);
+    assert.deepEqual(
+      docs.map((d) => [d.index, d.statement.subject.length]),
+      [
+        [0, 1],
+        [1, 3],
+      ],
+    );
     // Sigstore bundles one per line, as `gh attestation download` writes them.
     const lines = writeProvenance('sha256:abc.jsonl', `${JSON.stringify(a)}\n${JSON.stringify(asBundleVersion(b, '0.2'))}\n`);
     const reports = await verify(lines, { policy: { sourceUri: 'github.com/acme/models' } });
-    assert.deepEqual(reports.map((r) => [r.document.form, r.document.index, r.signature.status, r.ok]), [['sigstore-bundle', 0, 'verified', true], ['sigstore-bundle', 1, 'verified', true]]);
+    assert.deepEqual(
+      reports.map((r) => [r.document.form, r.document.index, r.signature.status, r.ok]),
+      [
+        ['sigstore-bundle', 0, 'verified', true],
+        ['sigstore-bundle', 1, 'verified', true],
+      ],
+    );
   });
 });
 
@@ -202,10 +259,21 @@ describe('key-signed provenance: bare DSSE, attest with a key, and Cloud Build J
     const { model, subjects } = await modelWithSubjects();
     const keys = ecKeys();
     const other = ecKeys();
-    const st = statement('https://slsa.dev/provenance/v1', subjects, { buildDefinition: { buildType: 'https://example.com/local/v1', externalParameters: { source: { uri: 'https://github.com/acme/models' } }, resolvedDependencies: [{ uri: 'git+https://github.com/acme/models@refs/heads/main', digest: { gitCommit: 'c'.repeat(40) } }] }, runDetails: { builder: { id: 'https://example.com/builder/v1' }, metadata: {} } });
+    const st = statement('https://slsa.dev/provenance/v1', subjects, {
+      buildDefinition: {
+        buildType: 'https://example.com/local/v1',
+        externalParameters: { source: { uri: 'https://github.com/acme/models' } },
+        resolvedDependencies: [{ uri: 'git+https://github.com/acme/models@refs/heads/main', digest: { gitCommit: 'c'.repeat(40) } }],
+      },
+      runDetails: { builder: { id: 'https://example.com/builder/v1' }, metadata: {} },
+    });
     for (const urlSafe of [false, true]) {
       const file = writeProvenance('p.dsse.json', keyEnvelope(st, keys.privateKey, { urlSafe }));
-      const [r] = await verify(file, { modelPath: model, publicKeyPath: keys.publicKeyPath, policy: { sourceUri: 'github.com/acme/models', sourceBranch: 'main', builderId: 'https://example.com/builder/v1' } });
+      const [r] = await verify(file, {
+        modelPath: model,
+        publicKeyPath: keys.publicKeyPath,
+        policy: { sourceUri: 'github.com/acme/models', sourceBranch: 'main', builderId: 'https://example.com/builder/v1' },
+      });
       assert.equal(r!.signature.status, 'verified');
       assert.equal(r!.signature.method, 'key');
       assert.equal(r!.sourceFrom, 'predicate');
@@ -224,15 +292,30 @@ describe('key-signed provenance: bare DSSE, attest with a key, and Cloud Build J
     const keys = ecKeys();
     const output = path.join(tempDir(), 'attested.sigstore.json');
     await attestModel(model, {
-      pool: hashing, signer: new KeySigner(keys.privateKey), output, perFile: true, environment: {},
+      pool: hashing,
+      signer: new KeySigner(keys.privateKey),
+      output,
+      perFile: true,
+      environment: {},
       overrides: { sourceUri: 'github.com/acme/models', sourceRef: 'refs/tags/v1.0.0', sourceCommit: 'd'.repeat(40), builderId: 'https://example.com/ci/v1' },
     });
     const policy = { sourceUri: 'github.com/acme/models', sourceTag: 'v1.0.0', builderId: 'https://example.com/ci/v1' };
     const [r] = await verify(output, { modelPath: model, publicKeyPath: keys.publicKeyPath, policy });
     assert.equal(r!.ok, true, JSON.stringify([r!.signature, r!.policy]));
-    assert.deepEqual(r!.subjects.map((s) => s.matchedBy), ['root-digest', 'file', 'file', 'file']);
-    assert.deepEqual(failing((await verify(output, { modelPath: model, publicKeyPath: keys.publicKeyPath, policy: { ...policy, sourceUri: 'github.com/acme/other' } }))[0]!), ['source-uri']);
-    assert.deepEqual(failing((await verify(output, { modelPath: model, publicKeyPath: keys.publicKeyPath, policy: { ...policy, builderId: 'https://example.com/ci/v2' } }))[0]!), ['builder-id']);
+    assert.deepEqual(
+      r!.subjects.map((s) => s.matchedBy),
+      ['root-digest', 'file', 'file', 'file'],
+    );
+    assert.deepEqual(
+      failing((await verify(output, { modelPath: model, publicKeyPath: keys.publicKeyPath, policy: { ...policy, sourceUri: 'github.com/acme/other' } }))[0]!),
+      ['source-uri'],
+    );
+    assert.deepEqual(
+      failing(
+        (await verify(output, { modelPath: model, publicKeyPath: keys.publicKeyPath, policy: { ...policy, builderId: 'https://example.com/ci/v2' } }))[0]!,
+      ),
+      ['builder-id'],
+    );
     fs.writeFileSync(path.join(model, 'config.json'), '{"layers": 3}');
     const [changed] = await verify(output, { modelPath: model, publicKeyPath: keys.publicKeyPath, policy });
     assert.equal(changed!.ok, false);
@@ -247,7 +330,10 @@ describe('key-signed provenance: bare DSSE, attest with a key, and Cloud Build J
       const st = cloudBuildV01(digest, { version });
       for (const base64url of [true, false]) {
         const file = writeProvenance('gcloud.json', gcloudOutput(st, keys.privateKey, { base64url }));
-        const [r] = await verify(file, { publicKeyPath: keys.publicKeyPath, policy: { sourceUri: 'github.com/acme/models', builderId: `https://cloudbuild.googleapis.com/GoogleHostedWorker@${version}`, sourceTag: 'v7' } });
+        const [r] = await verify(file, {
+          publicKeyPath: keys.publicKeyPath,
+          policy: { sourceUri: 'github.com/acme/models', builderId: `https://cloudbuild.googleapis.com/GoogleHostedWorker@${version}`, sourceTag: 'v7' },
+        });
         assert.equal(r!.signature.status, 'verified');
         assert.equal(r!.signature.steps?.find((s) => s.name === 'raw-signature')?.status, 'ok');
         assert.equal(r!.ok, true, `${version}: ${JSON.stringify(r!.policy)}`);
@@ -256,7 +342,9 @@ describe('key-signed provenance: bare DSSE, attest with a key, and Cloud Build J
       const file = writeProvenance('gcloud.json', gcloudOutput(st, keys.privateKey));
       assert.equal((await verify(file, { publicKeyPath: ecKeys().publicKeyPath }))[0]!.signature.status, 'failed');
       const edited = gcloudOutput(st, keys.privateKey);
-      (edited.provenance_summary.provenance[0]!.build.intotoStatement as { slsaProvenance: { recipe: { entryPoint: string } } }).slsaProvenance.recipe.entryPoint = 'other.yaml';
+      (
+        edited.provenance_summary.provenance[0]!.build.intotoStatement as { slsaProvenance: { recipe: { entryPoint: string } } }
+      ).slsaProvenance.recipe.entryPoint = 'other.yaml';
       const [copy] = await verify(writeProvenance('gcloud.json', edited), { publicKeyPath: keys.publicKeyPath });
       assert.deepEqual(failing(copy!), ['unsigned-statement']);
     }
@@ -275,20 +363,37 @@ describe('subjects against the model on disk', () => {
       { name: 'renamed.bin', digest: { sha256: sha256('C') } },
       { name: 'sha512-only', digest: { sha512: 'ab'.repeat(64) } },
     ];
-    const file = writeProvenance('p.json', keyEnvelope(statement('https://slsa.dev/provenance/v1', subjects, { runDetails: { builder: { id: 'x:y' } } }), keys.privateKey));
+    const file = writeProvenance(
+      'p.json',
+      keyEnvelope(statement('https://slsa.dev/provenance/v1', subjects, { runDetails: { builder: { id: 'x:y' } } }), keys.privateKey),
+    );
     const [r] = await verify(file, { modelPath: model, publicKeyPath: keys.publicKeyPath });
-    assert.deepEqual(r!.subjects.map((s) => [s.subject.name, s.matchedBy, s.status, s.files, s.changedFile, s.sameContent]), [
-      ['folder', 'root-digest', 'ok', [], undefined, undefined],
-      ['a.bin', 'file', 'ok', ['a.bin'], undefined, undefined],
-      ['folder/b.bin', 'none', 'failed', [], 'b.bin', undefined],
-      ['gone.bin', 'none', 'failed', [], undefined, undefined],
-      ['renamed.bin', 'none', 'failed', [], undefined, ['sub/c.bin']],
-      ['sha512-only', 'none', 'failed', [], undefined, undefined],
-    ]);
+    assert.deepEqual(
+      r!.subjects.map((s) => [s.subject.name, s.matchedBy, s.status, s.files, s.changedFile, s.sameContent]),
+      [
+        ['folder', 'root-digest', 'ok', [], undefined, undefined],
+        ['a.bin', 'file', 'ok', ['a.bin'], undefined, undefined],
+        ['folder/b.bin', 'none', 'failed', [], 'b.bin', undefined],
+        ['gone.bin', 'none', 'failed', [], undefined, undefined],
+        ['renamed.bin', 'none', 'failed', [], undefined, ['sub/c.bin']],
+        ['sha512-only', 'none', 'failed', [], undefined, undefined],
+      ],
+    );
     assert.equal(r!.ok, false);
     assert.equal(r!.uncoveredFiles, undefined, 'the root digest covers every file');
     // The subjects that bind their files alone pass; any subject that binds nothing fails, even beside the root digest.
-    const only = (names: string[]) => writeProvenance('p.json', keyEnvelope(statement('https://slsa.dev/provenance/v1', subjects.filter((s) => names.includes(s.name)), { runDetails: { builder: { id: 'x:y' } } }), keys.privateKey));
+    const only = (names: string[]) =>
+      writeProvenance(
+        'p.json',
+        keyEnvelope(
+          statement(
+            'https://slsa.dev/provenance/v1',
+            subjects.filter((s) => names.includes(s.name)),
+            { runDetails: { builder: { id: 'x:y' } } },
+          ),
+          keys.privateKey,
+        ),
+      );
     assert.equal((await verify(only(['folder', 'a.bin']), { modelPath: model, publicKeyPath: keys.publicKeyPath }))[0]!.ok, true);
     for (const extra of ['folder/b.bin', 'gone.bin', 'renamed.bin', 'sha512-only']) {
       assert.equal((await verify(only(['folder', 'a.bin', extra]), { modelPath: model, publicKeyPath: keys.publicKeyPath }))[0]!.ok, false, extra);
@@ -304,7 +409,10 @@ describe('subjects against the model on disk', () => {
     const root = await rootDigest(model);
     const keys = ecKeys();
     const file = path.join(model, 'provenance.json');
-    fs.writeFileSync(file, JSON.stringify(keyEnvelope(statement('https://slsa.dev/provenance/v1', [{ name: 'm', digest: { sha256: root } }], {}), keys.privateKey)));
+    fs.writeFileSync(
+      file,
+      JSON.stringify(keyEnvelope(statement('https://slsa.dev/provenance/v1', [{ name: 'm', digest: { sha256: root } }], {}), keys.privateKey)),
+    );
     const [r] = await verify(file, { modelPath: model, publicKeyPath: keys.publicKeyPath });
     assert.equal(r!.modelRootDigest, `sha256:${root}`);
     assert.equal(r!.subjects[0]!.matchedBy, 'root-digest');
@@ -313,9 +421,15 @@ describe('subjects against the model on disk', () => {
   it('a single-file model: the file matches by its sha256', async () => {
     const model = path.join(makeModel({ 'model.safetensors': tinySafetensors() }), 'model.safetensors');
     const keys = ecKeys();
-    const file = writeProvenance('p.json', keyEnvelope(statement('https://slsa.dev/provenance/v1', [{ name: 'anything', digest: { sha256: sha256(tinySafetensors()) } }], {}), keys.privateKey));
+    const file = writeProvenance(
+      'p.json',
+      keyEnvelope(statement('https://slsa.dev/provenance/v1', [{ name: 'anything', digest: { sha256: sha256(tinySafetensors()) } }], {}), keys.privateKey),
+    );
     const [r] = await verify(file, { modelPath: model, publicKeyPath: keys.publicKeyPath });
-    assert.deepEqual(r!.subjects.map((s) => [s.matchedBy, s.files, s.format?.kind]), [['file', ['model.safetensors'], 'safetensors']]);
+    assert.deepEqual(
+      r!.subjects.map((s) => [s.matchedBy, s.files, s.format?.kind]),
+      [['file', ['model.safetensors'], 'safetensors']],
+    );
   });
 });
 
@@ -323,7 +437,10 @@ describe('predicates', () => {
   it('an unknown predicate is summarised as unknown and shown raw, not rejected', async () => {
     const keys = ecKeys();
     const raw = { anything: ['goes', 1, { here: true }] };
-    const file = writeProvenance('p.json', keyEnvelope(statement('https://example.com/custom-predicate/v1', [{ name: 'x', digest: { sha256: sha256('x') } }], raw), keys.privateKey));
+    const file = writeProvenance(
+      'p.json',
+      keyEnvelope(statement('https://example.com/custom-predicate/v1', [{ name: 'x', digest: { sha256: sha256('x') } }], raw), keys.privateKey),
+    );
     const [r] = await verify(file, { publicKeyPath: keys.publicKeyPath });
     assert.equal(r!.summary.unknownPredicate, true);
     assert.deepEqual(r!.document.statement.predicate, raw);
@@ -335,14 +452,45 @@ describe('predicates', () => {
     const run = gitHubRun({ ref: 'refs/tags/v1.2.3' });
     const subjects = [{ name: 'm', digest: { sha256: 'a'.repeat(64) } }];
     const v02 = summarizeProvenance(genericGeneratorV02(subjects, run));
-    assert.deepEqual([v02.builderId, v02.sourceUri, v02.sourceCommit, v02.sourceRef, v02.trigger, v02.run?.url, v02.workflow?.path], [run.signer, 'git+https://github.com/acme/models@refs/tags/v1.2.3', run.sha, 'refs/tags/v1.2.3', 'push', 'https://github.com/acme/models/actions/runs/4242/attempts/1', '.github/workflows/train.yml']);
+    assert.deepEqual(
+      [v02.builderId, v02.sourceUri, v02.sourceCommit, v02.sourceRef, v02.trigger, v02.run?.url, v02.workflow?.path],
+      [
+        run.signer,
+        'git+https://github.com/acme/models@refs/tags/v1.2.3',
+        run.sha,
+        'refs/tags/v1.2.3',
+        'push',
+        'https://github.com/acme/models/actions/runs/4242/attempts/1',
+        '.github/workflows/train.yml',
+      ],
+    );
     const v1 = summarizeProvenance(githubWorkflowV1(subjects, run));
-    assert.deepEqual([v1.buildType, v1.builderId, v1.sourceRef, v1.trigger, v1.run, v1.workflow], ['https://actions.github.io/buildtypes/workflow/v1', run.signer, 'refs/tags/v1.2.3', 'push', { id: '4242', attempt: '1', url: 'https://github.com/acme/models/actions/runs/4242/attempts/1' }, { path: '.github/workflows/train.yml', ref: 'refs/tags/v1.2.3', repository: 'https://github.com/acme/models' }]);
+    assert.deepEqual(
+      [v1.buildType, v1.builderId, v1.sourceRef, v1.trigger, v1.run, v1.workflow],
+      [
+        'https://actions.github.io/buildtypes/workflow/v1',
+        run.signer,
+        'refs/tags/v1.2.3',
+        'push',
+        { id: '4242', attempt: '1', url: 'https://github.com/acme/models/actions/runs/4242/attempts/1' },
+        { path: '.github/workflows/train.yml', ref: 'refs/tags/v1.2.3', repository: 'https://github.com/acme/models' },
+      ],
+    );
     assert.equal(v1.dependencies.length, 1);
     const byob = summarizeProvenance(byobV1(subjects, run, 'https://b@refs/tags/v1.0.0'));
     assert.deepEqual([byob.builderId, byob.workflow?.repository, byob.run?.id], ['https://b@refs/tags/v1.0.0', 'https://github.com/acme/models', '4242']);
     const gcb = summarizeProvenance(cloudBuildV01('a'.repeat(64), { version: 'v0.2' }));
-    assert.deepEqual([gcb.builderId, gcb.buildType, gcb.sourceCommit, gcb.sourceRef, gcb.run?.id, gcb.startedOn], ['https://cloudbuild.googleapis.com/GoogleHostedWorker@v0.2', 'https://cloudbuild.googleapis.com/GoogleHostedWorker@v0.2', 'b'.repeat(40), 'refs/tags/v7', 'build-1', '2026-01-01T00:00:00Z']);
+    assert.deepEqual(
+      [gcb.builderId, gcb.buildType, gcb.sourceCommit, gcb.sourceRef, gcb.run?.id, gcb.startedOn],
+      [
+        'https://cloudbuild.googleapis.com/GoogleHostedWorker@v0.2',
+        'https://cloudbuild.googleapis.com/GoogleHostedWorker@v0.2',
+        'b'.repeat(40),
+        'refs/tags/v7',
+        'build-1',
+        '2026-01-01T00:00:00Z',
+      ],
+    );
   });
 });
 
@@ -364,7 +512,11 @@ describe('malformed provenance is a typed FormatError', () => {
     ['subject sha256 of the wrong length', env({ ...good, subject: [{ name: 'x', digest: { sha256: 'abc' } }] }), /64 hex/],
     ['statement without predicateType', env({ ...good, predicateType: undefined }), /no predicateType/],
     ['bundle of an unknown version', { mediaType: 'application/vnd.dev.sigstore.bundle.v9+json' }, /unknown Sigstore bundle media type/],
-    ['bundle without envelope', { mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json', verificationMaterial: { publicKey: { hint: 'x' } } }, /invalid Sigstore bundle/],
+    [
+      'bundle without envelope',
+      { mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json', verificationMaterial: { publicKey: { hint: 'x' } } },
+      /invalid Sigstore bundle/,
+    ],
     ['gcloud output without provenance', { image_summary: {}, provenance_summary: { provenance: [] } }, /provenance_summary\.provenance is missing or empty/],
     ['a bad line in a .jsonl', `${JSON.stringify(env(good))}\n{oops\n`, /line 2\): not JSON/],
     ['a cert that is not PEM', { ...env(good), signatures: [{ sig: 'AA==', cert: 'nope' }] }, /not a PEM certificate/],

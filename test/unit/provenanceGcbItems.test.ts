@@ -19,14 +19,23 @@ const MULTIPLE = [
 const NONE_VALID = multipleGcbProvenance(SLSA_VECTORS.GCB02, []);
 const SOURCE = 'github.com/laurentsimon/gcb-tests';
 
-describe('slsa-verifier\'s Cloud Build files with several provenance items', () => {
+describe("slsa-verifier's Cloud Build files with several provenance items", () => {
   for (const c of MULTIPLE) {
     it(`${c.version}, the 3rd item valid: verified, the other two skipped (core, CLI, --json, viewer)`, async () => {
       const reports = await verifyProvenance(c.file, { publicKeyPath: c.key, policy: { sourceUri: SOURCE } });
-      assert.deepEqual(reports.map((r) => r.verdict), ['skipped', 'skipped', 'ok']);
-      assert.deepEqual(reports.map((r) => r.signature.status), ['failed', 'failed', 'verified']);
+      assert.deepEqual(
+        reports.map((r) => r.verdict),
+        ['skipped', 'skipped', 'ok'],
+      );
+      assert.deepEqual(
+        reports.map((r) => r.signature.status),
+        ['failed', 'failed', 'verified'],
+      );
       assert.equal(fileVerdict(reports), 'ok');
-      assert.deepEqual(reports[0]!.checks.map((c) => c.status), ['skip']);
+      assert.deepEqual(
+        reports[0]!.checks.map((c) => c.status),
+        ['skip'],
+      );
 
       const args = ['provenance', 'verify', '--provenance', c.file, '--public-key', c.key, '--source-uri', SOURCE];
       const human = await runCli(args);
@@ -38,17 +47,34 @@ describe('slsa-verifier\'s Cloud Build files with several provenance items', () 
 
       const json = provenanceVerifyJson((await runCli([...args, '--json'])).stdout);
       assert.equal(json.verified, true);
-      assert.deepEqual(json.reports.map((r: { verdict: string; ok: boolean }) => [r.verdict, r.ok]), [['skipped', false], ['skipped', false], ['ok', true]]);
+      assert.deepEqual(
+        json.reports.map((r: { verdict: string; ok: boolean }) => [r.verdict, r.ok]),
+        [
+          ['skipped', false],
+          ['skipped', false],
+          ['ok', true],
+        ],
+      );
 
       const view = toProvenanceView(reports, { file: c.file, trust: 'test' });
       assert.equal(view.verdict, 'ok');
-      assert.deepEqual(view.statements.map((s) => [s.verdict, s.problems.length]), [['skipped', 0], ['skipped', 0], ['ok', 0]]);
+      assert.deepEqual(
+        view.statements.map((s) => [s.verdict, s.problems.length]),
+        [
+          ['skipped', 0],
+          ['skipped', 0],
+          ['ok', 0],
+        ],
+      );
       assert.match(view.statements[0]!.skippedReason!, /does not verify/);
     });
 
     it(`${c.version}: with the other key none verifies, so none is skipped and the file fails`, async () => {
       const reports = await verifyProvenance(c.file, { publicKeyPath: c.wrongKey, policy: { sourceUri: SOURCE } });
-      assert.deepEqual(reports.map((r) => r.verdict), ['failed', 'failed', 'failed']);
+      assert.deepEqual(
+        reports.map((r) => r.verdict),
+        ['failed', 'failed', 'failed'],
+      );
       const r = await runCli(['provenance', 'verify', '--provenance', c.file, '--public-key', c.wrongKey, '--source-uri', SOURCE]);
       assert.equal(r.code, 1, r.stdout);
     });
@@ -62,7 +88,10 @@ describe('slsa-verifier\'s Cloud Build files with several provenance items', () 
 
   it('no item valid (multiple-invalid-provenance): every item fails', async () => {
     const reports = await verifyProvenance(NONE_VALID, { publicKeyPath: SLSA_VECTORS.GLOBAL_KEY, policy: { sourceUri: SOURCE } });
-    assert.deepEqual(reports.map((r) => r.verdict), ['failed', 'failed', 'failed']);
+    assert.deepEqual(
+      reports.map((r) => r.verdict),
+      ['failed', 'failed', 'failed'],
+    );
     assert.equal(fileVerdict(reports), 'failed');
     assert.equal(toProvenanceView(reports, { file: NONE_VALID, trust: 'test' }).verdict, 'failed');
   });
@@ -83,17 +112,32 @@ describe('Cloud Build items made here: a forged item beside a genuine one', () =
   it('a forged item (another key) is skipped whatever it claims; the genuine one decides', async () => {
     const file = combined([elsewhere, forger], [genuine, keys]);
     const reports = await verifyProvenance(file, { publicKeyPath: keys.publicKeyPath, policy: { sourceUri: 'github.com/acme/models' } });
-    assert.deepEqual(reports.map((r) => r.verdict), ['skipped', 'ok']);
+    assert.deepEqual(
+      reports.map((r) => r.verdict),
+      ['skipped', 'ok'],
+    );
     assert.deepEqual(reports[0]!.policy, [], 'nothing of an unverified item is checked or shown as checked');
     assert.equal(fileVerdict(reports), 'ok');
     // Expecting the forged item's source: the genuine item fails, so the file does.
     const evil = await verifyProvenance(file, { publicKeyPath: keys.publicKeyPath, policy: { sourceUri: 'github.com/evil/models' } });
-    assert.deepEqual(evil.map((r) => r.verdict), ['skipped', 'failed']);
+    assert.deepEqual(
+      evil.map((r) => r.verdict),
+      ['skipped', 'failed'],
+    );
     assert.equal(fileVerdict(evil), 'failed');
   });
 
   it('every item that verifies must pass the policy, in either order', async () => {
-    for (const items of [[[elsewhere, keys], [genuine, keys]], [[genuine, keys], [elsewhere, keys]]] as const) {
+    for (const items of [
+      [
+        [elsewhere, keys],
+        [genuine, keys],
+      ],
+      [
+        [genuine, keys],
+        [elsewhere, keys],
+      ],
+    ] as const) {
       const file = combined(...(items as unknown as Array<[ReturnType<typeof cloudBuildV01>, typeof keys]>));
       const reports = await verifyProvenance(file, { publicKeyPath: keys.publicKeyPath, policy: { sourceUri: 'github.com/acme/models' } });
       assert.equal(fileVerdict(reports), 'failed', reports.map((r) => r.verdict).join());

@@ -27,8 +27,23 @@ function cli(args: string[]): Promise<CliResult> {
 async function attested(perFile: boolean): Promise<{ model: string; provenance: string }> {
   const model = makeModel(MODEL, 'release');
   const provenance = path.join(path.dirname(model), 'release.provenance.json');
-  const r = await cli(['attest', model, '--output', provenance, '--method', 'key', '--private-key', key.privateKey, ...(perFile ? ['--per-file'] : []),
-    '--source-uri', 'github.com/acme/models', '--source-ref', 'refs/heads/main', '--source-commit', 'a'.repeat(40)]);
+  const r = await cli([
+    'attest',
+    model,
+    '--output',
+    provenance,
+    '--method',
+    'key',
+    '--private-key',
+    key.privateKey,
+    ...(perFile ? ['--per-file'] : []),
+    '--source-uri',
+    'github.com/acme/models',
+    '--source-ref',
+    'refs/heads/main',
+    '--source-commit',
+    'a'.repeat(40),
+  ]);
   assert.equal(r.code, 0, r.stderr);
   return { model, provenance };
 }
@@ -51,7 +66,11 @@ function snapshotOf(model: string): string {
   return copy;
 }
 
-const failLines = (out: string) => out.split('\n').filter((l) => /\bFAIL/.test(l)).map((l) => l.trim());
+const failLines = (out: string) =>
+  out
+    .split('\n')
+    .filter((l) => /\bFAIL/.test(l))
+    .map((l) => l.trim());
 
 describe('provenance binds file names: attest --per-file, then files deleted, renamed and copied', () => {
   for (const where of ['in its own folder', 'in a renamed folder']) {
@@ -63,18 +82,37 @@ describe('provenance binds file names: attest --per-file, then files deleted, re
       assert.equal(r.code, 1, r.stdout);
       assert.doesNotMatch(r.stdout, /result: +OK|succeeded/);
       const fails = failLines(r.stdout);
-      assert.ok(fails.some((l) => /^FAIL subject release: sha256:\w+: /.test(l)), 'the root-digest subject no longer holds');
-      assert.ok(fails.some((l) => /^FAIL subject model\.safetensors: .*missing/.test(l)), 'the deleted file');
-      assert.ok(fails.some((l) => /^FAIL subject training_args\.bin: .*its content is at pytorch_model\.bin/.test(l)), 'the renamed file, by its old name');
-      assert.ok(fails.some((l) => /^FAIL file pytorch_model\.bin: .*content of training_args\.bin/.test(l)), 'the renamed file, by its new name');
-      assert.ok(fails.some((l) => /^FAIL file x\.json: .*content of config\.json/.test(l)), 'the copy');
+      assert.ok(
+        fails.some((l) => /^FAIL subject release: sha256:\w+: /.test(l)),
+        'the root-digest subject no longer holds',
+      );
+      assert.ok(
+        fails.some((l) => /^FAIL subject model\.safetensors: .*missing/.test(l)),
+        'the deleted file',
+      );
+      assert.ok(
+        fails.some((l) => /^FAIL subject training_args\.bin: .*its content is at pytorch_model\.bin/.test(l)),
+        'the renamed file, by its old name',
+      );
+      assert.ok(
+        fails.some((l) => /^FAIL file pytorch_model\.bin: .*content of training_args\.bin/.test(l)),
+        'the renamed file, by its new name',
+      );
+      assert.ok(
+        fails.some((l) => /^FAIL file x\.json: .*content of config\.json/.test(l)),
+        'the copy',
+      );
       assert.ok(!fails.some((l) => /config\.json:|vocab\.txt:/.test(l)), `the untouched files pass: ${fails.join(' | ')}`);
-      for (const what of ['model.safetensors', 'training_args.bin', 'pytorch_model.bin', 'x.json']) assert.match(r.stderr, new RegExp(what.replace('.', '\\.')));
+      for (const what of ['model.safetensors', 'training_args.bin', 'pytorch_model.bin', 'x.json'])
+        assert.match(r.stderr, new RegExp(what.replace('.', '\\.')));
 
       const json = provenanceVerifyJson((await verify(provenance, target, '--json')).stdout);
       assert.equal(json.verified, false);
       assert.deepEqual(json.reports[0]!.uncoveredFiles, ['pytorch_model.bin', 'x.json']);
-      assert.deepEqual(json.reports[0]!.subjects.filter((s: { status: string }) => s.status === 'failed').map((s: { subject: { name: string } }) => s.subject.name), ['release', 'model.safetensors', 'training_args.bin']);
+      assert.deepEqual(
+        json.reports[0]!.subjects.filter((s: { status: string }) => s.status === 'failed').map((s: { subject: { name: string } }) => s.subject.name),
+        ['release', 'model.safetensors', 'training_args.bin'],
+      );
     });
   }
 
@@ -99,7 +137,7 @@ describe('provenance binds file names: attest --per-file, then files deleted, re
     }
   });
 
-  it('the genuine model passes in any folder: the root digest subject\'s name is informational', async () => {
+  it("the genuine model passes in any folder: the root digest subject's name is informational", async () => {
     for (const perFile of [true, false]) {
       const { model, provenance } = await attested(perFile);
       for (const target of [model, snapshotOf(model)]) {
@@ -113,8 +151,14 @@ describe('provenance binds file names: attest --per-file, then files deleted, re
   it('two files with the same content are each bound by their own name', async () => {
     const model = makeModel({ 'a.bin': 'same', 'b.bin': 'same' }, 'pair');
     const keys = ecKeys();
-    const subjects = [{ name: 'a.bin', digest: { sha256: sha256('same') } }, { name: 'b.bin', digest: { sha256: sha256('same') } }];
-    const file = writeProvenance('p.json', keyEnvelope(statement('https://slsa.dev/provenance/v1', subjects, { runDetails: { builder: { id: 'https://ci.example.com' } } }), keys.privateKey));
+    const subjects = [
+      { name: 'a.bin', digest: { sha256: sha256('same') } },
+      { name: 'b.bin', digest: { sha256: sha256('same') } },
+    ];
+    const file = writeProvenance(
+      'p.json',
+      keyEnvelope(statement('https://slsa.dev/provenance/v1', subjects, { runDetails: { builder: { id: 'https://ci.example.com' } } }), keys.privateKey),
+    );
     const args = ['provenance', 'verify', '--provenance', file, '--model-path', model, '--public-key', keys.publicKeyPath];
     assert.equal((await cli(args)).code, 0);
     fs.renameSync(path.join(model, 'b.bin'), path.join(model, 'c.bin'));
@@ -125,7 +169,7 @@ describe('provenance binds file names: attest --per-file, then files deleted, re
   });
 });
 
-describe('a single file keeps slsa-verifier\'s meaning: matched by digest, whatever the subject is called', () => {
+describe("a single file keeps slsa-verifier's meaning: matched by digest, whatever the subject is called", () => {
   it('passes on a digest match; the subjects of other artifacts are not failures; no match fails', async () => {
     const dir = makeModel({ 'model-v2.gguf': 'weights v2' }, 'downloads');
     const artifact = path.join(dir, 'model-v2.gguf');
@@ -134,7 +178,10 @@ describe('a single file keeps slsa-verifier\'s meaning: matched by digest, whate
       { name: 'release-asset-model.gguf', digest: { sha256: sha256('weights v2') } },
       { name: 'model-v2-q4.gguf', digest: { sha256: sha256('another artifact of the same build') } },
     ];
-    const file = writeProvenance('p.json', keyEnvelope(statement('https://slsa.dev/provenance/v1', subjects, { runDetails: { builder: { id: 'https://ci.example.com' } } }), keys.privateKey));
+    const file = writeProvenance(
+      'p.json',
+      keyEnvelope(statement('https://slsa.dev/provenance/v1', subjects, { runDetails: { builder: { id: 'https://ci.example.com' } } }), keys.privateKey),
+    );
     const args = ['provenance', 'verify', '--provenance', file, '--model-path', artifact, '--public-key', keys.publicKeyPath];
     const ok = await cli(args);
     assert.equal(ok.code, 0, ok.stdout + ok.stderr);

@@ -22,11 +22,14 @@ describe('provenance readers', () => {
     });
   });
 
-  it('the first reader that accepts a value reads it: gcloud output with an envelope\'s keys too is gcloud output', async () => {
+  it("the first reader that accepts a value reads it: gcloud output with an envelope's keys too is gcloud output", async () => {
     const gcloud = readGcloudProvenance(SLSA_VECTORS.GCB02);
     const both = { ...gcloud, ...gcloud.provenance_summary.provenance[0]!.envelope };
     const docs = await readProvenanceFile(writeProvenance('both.json', both));
-    assert.deepEqual(docs.map((d) => d.form), gcloud.provenance_summary.provenance.map(() => 'gcb'));
+    assert.deepEqual(
+      docs.map((d) => d.form),
+      gcloud.provenance_summary.provenance.map(() => 'gcb'),
+    );
   });
 
   it('Cloud Build: alternatives, named by item, its regional KMS key over the raw payload first', async () => {
@@ -42,12 +45,18 @@ describe('provenance readers', () => {
   });
 
   it('a DSSE envelope and a Sigstore bundle: DSSE over the PAE only, named by line, never alternatives', async () => {
-    for (const [file, form] of [[SLSA_VECTORS.GENERIC, 'DSSE envelope'], [SLSA_VECTORS.MAVEN, 'Sigstore bundle']] as const) {
+    for (const [file, form] of [
+      [SLSA_VECTORS.GENERIC, 'DSSE envelope'],
+      [SLSA_VECTORS.MAVEN, 'Sigstore bundle'],
+    ] as const) {
       const [d] = await readProvenanceFile(file);
       assert.equal(d!.label.form, form);
       assert.equal(d!.alternative, false);
       assert.deepEqual(d!.label.position, { noun: 'line', always: false });
-      assert.deepEqual(d!.keySignature.schemes, d!.envelope.signatures.map(() => ['dsse-signature']));
+      assert.deepEqual(
+        d!.keySignature.schemes,
+        d!.envelope.signatures.map(() => ['dsse-signature']),
+      );
       assert.equal(d!.keySignature.signerName, 'public-key');
     }
     const [bundle] = await readProvenanceFile(SLSA_VECTORS.MAVEN);

@@ -42,7 +42,7 @@ const steps = (r: ProvenanceReport) => Object.fromEntries((r.signature.steps ?? 
 describe('slsa-verifier vectors: generic generator, DSSE with certificate, no log entry', () => {
   const base: ProvenancePolicy = { sourceUri: EXAMPLE };
 
-  it('signature and chain hold at the certificate\'s own time, but it is incomplete, never verified', async () => {
+  it("signature and chain hold at the certificate's own time, but it is incomplete, never verified", async () => {
     for (const trustConfig of [production, loadTrustConfig(CUSTOM_TRUST)]) {
       const r = await one(GENERIC, { trustConfig, modelPath: GENERIC_ARTIFACT, policy: base });
       assert.equal(r.document.form, 'dsse');
@@ -50,19 +50,33 @@ describe('slsa-verifier vectors: generic generator, DSSE with certificate, no lo
       assert.equal(r.signature.transparencyLog, 'absent');
       assert.equal(r.signature.signedAt, undefined);
       assert.equal(r.signature.chainCheckedAt, '2024-04-22T21:36:01.000Z');
-      assert.deepEqual(steps(r), { 'dsse-signature': 'ok', 'certificate-chain': 'ok', 'transparency-log': 'absent', timestamp: 'absent', 'signing-time': 'absent' });
+      assert.deepEqual(steps(r), {
+        'dsse-signature': 'ok',
+        'certificate-chain': 'ok',
+        'transparency-log': 'absent',
+        timestamp: 'absent',
+        'signing-time': 'absent',
+      });
       assert.deepEqual(failing(r), []);
       assert.equal(r.ok, false, 'an unproven signing time is not ok by default');
       assert.equal(r.verifiedBuilderId, `${WORKFLOWS}/generator_generic_slsa3.yml@refs/tags/v2.0.0`);
       assert.equal(r.signature.certificate?.claims.sourceRepositoryUri, 'https://github.com/slsa-framework/example-package');
       assert.equal(r.signature.certificate?.claims.runInvocationUri, 'https://github.com/slsa-framework/example-package/actions/runs/8791219607/attempts/1');
       assert.equal(r.signature.certificate?.notAfter, '2024-04-22T21:46:01.000Z');
-      assert.deepEqual(r.subjects.map((s) => [s.subject.name, s.matchedBy, s.files]), [['gha_generic-binary-linux-amd64-v13.0.30', 'file', ['binary-linux-amd64-push-v13.0.30']]]);
+      assert.deepEqual(
+        r.subjects.map((s) => [s.subject.name, s.matchedBy, s.files]),
+        [['gha_generic-binary-linux-amd64-v13.0.30', 'file', ['binary-linux-amd64-push-v13.0.30']]],
+      );
     }
   });
 
   it('with --allow-incomplete: ok for the builder given bare, @v2.0.0, @refs/tags/v2.0.0 or not at all; still status incomplete', async () => {
-    for (const builderId of [undefined, `${WORKFLOWS}/generator_generic_slsa3.yml`, `${WORKFLOWS}/generator_generic_slsa3.yml@v2.0.0`, `${WORKFLOWS}/generator_generic_slsa3.yml@refs/tags/v2.0.0`]) {
+    for (const builderId of [
+      undefined,
+      `${WORKFLOWS}/generator_generic_slsa3.yml`,
+      `${WORKFLOWS}/generator_generic_slsa3.yml@v2.0.0`,
+      `${WORKFLOWS}/generator_generic_slsa3.yml@refs/tags/v2.0.0`,
+    ]) {
       const r = await one(GENERIC, { modelPath: GENERIC_ARTIFACT, allowIncomplete: true, policy: { ...base, builderId } });
       assert.equal(r.ok, true, `${builderId}: ${JSON.stringify(r.policy)}`);
       assert.equal(r.signature.status, 'incomplete');
@@ -83,7 +97,7 @@ describe('slsa-verifier vectors: generic generator, DSSE with certificate, no lo
     }
   });
 
-  it('--source-tag v13.0.30 matches; v13.0.29, v13.0 and v13 do not; --source-branch main passes (the push payload\'s base_ref)', async () => {
+  it("--source-tag v13.0.30 matches; v13.0.29, v13.0 and v13 do not; --source-branch main passes (the push payload's base_ref)", async () => {
     assert.equal((await one(GENERIC, { allowIncomplete: true, policy: { ...base, sourceTag: 'v13.0.30' } })).ok, true);
     for (const tag of ['v13.0.29', 'v13.0', 'v13']) {
       const r = await one(GENERIC, { allowIncomplete: true, policy: { ...base, sourceTag: tag } });
@@ -96,7 +110,12 @@ describe('slsa-verifier vectors: generic generator, DSSE with certificate, no lo
   });
 
   it('a wrong source, an untrusted builder, or an artifact that is not the subject fails', async () => {
-    for (const sourceUri of [`${EXAMPLE}A`, 'github.com/slsa-framework/example-packag', 'github.com/slsa-frameworkX/example-package', 'github.com/org/example-package']) {
+    for (const sourceUri of [
+      `${EXAMPLE}A`,
+      'github.com/slsa-framework/example-packag',
+      'github.com/slsa-frameworkX/example-package',
+      'github.com/org/example-package',
+    ]) {
       const r = await one(GENERIC, { allowIncomplete: true, policy: { sourceUri } });
       assert.deepEqual(failing(r), ['source-uri'], sourceUri);
       assert.equal(r.ok, false);
@@ -106,7 +125,10 @@ describe('slsa-verifier vectors: generic generator, DSSE with certificate, no lo
     assert.match(check(untrusted, 'builder-id').message, /untrusted reusable workflow/);
     assert.equal(untrusted.verifiedBuilderId, undefined);
     const other = await one(GENERIC, { allowIncomplete: true, modelPath: MAVEN_ARTIFACT, policy: base });
-    assert.deepEqual(other.subjects.map((s) => s.matchedBy), ['none']);
+    assert.deepEqual(
+      other.subjects.map((s) => s.matchedBy),
+      ['none'],
+    );
     assert.equal(other.ok, false);
   });
 
@@ -141,14 +163,22 @@ describe('slsa-verifier vectors: BYOB Maven builder, Sigstore bundle v0.2', () =
       assert.equal(r.verifiedBuilderId, `${WORKFLOWS}/builder_maven_slsa3.yml@refs/tags/v2.1.0`);
       assert.equal(r.summary.builderId, r.verifiedBuilderId);
       assert.equal(r.summary.sourceCommit, '4d329c75e7ec1725f7c9ce917a8799d408d06be3');
-      assert.deepEqual(r.subjects.map((s) => [s.subject.name, s.matchedBy]), [['test-java-project-1.23.90.jar', 'file']]);
+      assert.deepEqual(
+        r.subjects.map((s) => [s.subject.name, s.matchedBy]),
+        [['test-java-project-1.23.90.jar', 'file']],
+      );
       // A JAR is a zip: detected, but not as a model format.
       assert.equal(r.subjects[0]!.format, undefined);
     }
   });
 
   it('the builder may be the Maven builder (bare, @v2.1.0, @refs/tags/v2.1.0) or left out; --source-branch main passes', async () => {
-    for (const builderId of [undefined, `${WORKFLOWS}/builder_maven_slsa3.yml`, `${WORKFLOWS}/builder_maven_slsa3.yml@v2.1.0`, `${WORKFLOWS}/builder_maven_slsa3.yml@refs/tags/v2.1.0`]) {
+    for (const builderId of [
+      undefined,
+      `${WORKFLOWS}/builder_maven_slsa3.yml`,
+      `${WORKFLOWS}/builder_maven_slsa3.yml@v2.1.0`,
+      `${WORKFLOWS}/builder_maven_slsa3.yml@refs/tags/v2.1.0`,
+    ]) {
       const r = await one(MAVEN, { modelPath: MAVEN_ARTIFACT, policy: { ...base, builderId, sourceBranch: 'main' } });
       assert.equal(r.ok, true, `${builderId}: ${JSON.stringify(r.policy)}`);
     }
@@ -198,9 +228,15 @@ describe('slsa-verifier vectors: Google Cloud Build, signed over the raw payload
     });
 
     it(`${c.version}: fails for @v0.4, GoogleHostedWorkera, another source, the other key, or no key`, async () => {
-      const v04 = await one(c.file, { publicKeyPath: c.key, policy: { sourceUri: source, builderId: 'https://cloudbuild.googleapis.com/GoogleHostedWorker@v0.4' } });
+      const v04 = await one(c.file, {
+        publicKeyPath: c.key,
+        policy: { sourceUri: source, builderId: 'https://cloudbuild.googleapis.com/GoogleHostedWorker@v0.4' },
+      });
       assert.deepEqual(failing(v04), ['builder-id']);
-      const other = await one(c.file, { publicKeyPath: c.key, policy: { sourceUri: source, builderId: 'https://cloudbuild.googleapis.com/GoogleHostedWorkera' } });
+      const other = await one(c.file, {
+        publicKeyPath: c.key,
+        policy: { sourceUri: source, builderId: 'https://cloudbuild.googleapis.com/GoogleHostedWorkera' },
+      });
       assert.deepEqual(failing(other), ['builder-id']);
       for (const sourceUri of ['github.com/laurentsimon/name', 'github.com/org/gcb-tests', 'gitlab.com/laurentsimon/gcb-tests']) {
         assert.deepEqual(failing(await one(c.file, { publicKeyPath: c.key, policy: { sourceUri } })), ['source-uri'], sourceUri);
@@ -230,7 +266,8 @@ describe('slsa-verifier vectors: Google Cloud Build, signed over the raw payload
 
   it('an unsigned text copy that differs from the signed payload is rejected, though the signature holds', async () => {
     const gcloud = readGcloudProvenance(GCB02);
-    gcloud.provenance_summary.provenance[0]!.build.intotoStatement.slsaProvenance.materials[0]!.uri = 'https://github.com/laurentsimon/other/commit/fbbb98765e85ad464302dc5977968104d36e455e';
+    gcloud.provenance_summary.provenance[0]!.build.intotoStatement.slsaProvenance.materials[0]!.uri =
+      'https://github.com/laurentsimon/other/commit/fbbb98765e85ad464302dc5977968104d36e455e';
     const edited = path.join(tempDir(), 'edited.json');
     fs.writeFileSync(edited, JSON.stringify(gcloud));
     const r = await one(edited, { publicKeyPath: GLOBAL_KEY, policy: { sourceUri: source } });
@@ -241,7 +278,10 @@ describe('slsa-verifier vectors: Google Cloud Build, signed over the raw payload
   });
 
   it('another image digest, or a mutable reference without one, fails the occurrence check', async () => {
-    for (const resourceUri of ['https://us-west2-docker.pkg.dev/gosst-scare-sandbox/quickstart-docker-repo/quickstart-image@sha256:' + 'f'.repeat(64), 'https://us-west2-docker.pkg.dev/gosst-scare-sandbox/quickstart-docker-repo/quickstart-image:v14']) {
+    for (const resourceUri of [
+      'https://us-west2-docker.pkg.dev/gosst-scare-sandbox/quickstart-docker-repo/quickstart-image@sha256:' + 'f'.repeat(64),
+      'https://us-west2-docker.pkg.dev/gosst-scare-sandbox/quickstart-docker-repo/quickstart-image:v14',
+    ]) {
       const gcloud = readGcloudProvenance(GCB02);
       gcloud.provenance_summary.provenance[0]!.resourceUri = resourceUri;
       const edited = path.join(tempDir(), 'edited.json');
@@ -260,21 +300,36 @@ describe('slsa-verifier vectors: the bcr negative, re-signed by another workflow
       assert.equal(r.signature.status, 'verified');
       assert.equal(r.signature.signedAt, '2025-03-31T18:39:28.000Z');
       assert.deepEqual(steps(r), { 'dsse-signature': 'ok', 'certificate-chain': 'ok', 'transparency-log': 'ok', timestamp: 'absent', 'signing-time': 'ok' });
-      assert.deepEqual(r.subjects.map((s) => s.matchedBy), ['file']);
+      assert.deepEqual(
+        r.subjects.map((s) => s.matchedBy),
+        ['file'],
+      );
       assert.equal(r.ok, false);
       assert.equal(r.verifiedBuilderId, undefined);
-      assert.equal(r.signer, 'https://github.com/loosebazooka/aa-test/.github/workflows/malicious_attestation.yaml@refs/heads/main (https://token.actions.githubusercontent.com)');
+      assert.equal(
+        r.signer,
+        'https://github.com/loosebazooka/aa-test/.github/workflows/malicious_attestation.yaml@refs/heads/main (https://token.actions.githubusercontent.com)',
+      );
       const agree = check(r, 'certificate-agrees');
       assert.equal(agree.ok, false);
-      assert.match(agree.message, /runDetails\.builder\.id says 'https:\/\/github\.com\/bazel-contrib\/publish-to-bcr\/\.github\/workflows\/publish\.yaml@refs\/tags\/v0\.0\.1'/);
-      assert.match(agree.message, /workflow\.repository says 'https:\/\/github\.com\/aspect-build\/rules_lint', the certificate's sourceRepositoryUri 'https:\/\/github\.com\/loosebazooka\/aa-test'/);
+      assert.match(
+        agree.message,
+        /runDetails\.builder\.id says 'https:\/\/github\.com\/bazel-contrib\/publish-to-bcr\/\.github\/workflows\/publish\.yaml@refs\/tags\/v0\.0\.1'/,
+      );
+      assert.match(
+        agree.message,
+        /workflow\.repository says 'https:\/\/github\.com\/aspect-build\/rules_lint', the certificate's sourceRepositoryUri 'https:\/\/github\.com\/loosebazooka\/aa-test'/,
+      );
       assert.match(agree.message, /workflow\.ref says 'refs\/heads\/publish-to-bcr', the certificate's sourceRepositoryRef 'refs\/heads\/main'/);
       assert.equal(check(r, 'trusted-builder').ok, false);
     }
   });
 
-  it('with slsa-verifier\'s flags: the builder, the source and the agreement all fail', async () => {
-    const r = await one(BCR, { modelPath: BCR_ARTIFACT, policy: { sourceUri: 'github.com/aspect-build/rules_lint', builderId: 'https://github.com/bazel-contrib/publish-to-bcr/.github/workflows/publish.yaml' } });
+  it("with slsa-verifier's flags: the builder, the source and the agreement all fail", async () => {
+    const r = await one(BCR, {
+      modelPath: BCR_ARTIFACT,
+      policy: { sourceUri: 'github.com/aspect-build/rules_lint', builderId: 'https://github.com/bazel-contrib/publish-to-bcr/.github/workflows/publish.yaml' },
+    });
     assert.deepEqual(failing(r).sort(), ['builder-id', 'certificate-agrees', 'source-uri', 'trusted-builder']);
     assert.match(check(r, 'source-uri').message, /certificate's source repository is https:\/\/github\.com\/loosebazooka\/aa-test/);
     assert.match(check(r, 'trusted-builder').message, /its ref 'refs\/heads\/main' is not a release tag/);

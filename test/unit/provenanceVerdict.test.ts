@@ -64,17 +64,28 @@ function assertInvariant(reports: ProvenanceReport[], allowIncomplete: boolean, 
   for (const r of json.reports) {
     const failing = r.checks.filter((c: { status: string }) => c.status === 'fail');
     if (failing.length > 0) assert.ok(!r.ok && r.verdict === 'failed', `${label}: a failed check in an ok report (--json)`);
-    if (r.subjects.some((s: { status: string }) => s.status === 'failed') || (r.uncoveredFiles ?? []).length > 0 || r.policy.some((c: { ok: boolean }) => !c.ok)) {
+    if (
+      r.subjects.some((s: { status: string }) => s.status === 'failed') ||
+      (r.uncoveredFiles ?? []).length > 0 ||
+      r.policy.some((c: { ok: boolean }) => !c.ok)
+    ) {
       assert.ok(!r.ok, `${label}: a failed subject, file or policy check in an ok report (--json)`);
     }
   }
-  if (json.verified) assert.ok(json.reports.every((r: { verdict: string }) => r.verdict !== 'failed'), label);
+  if (json.verified)
+    assert.ok(
+      json.reports.every((r: { verdict: string }) => r.verdict !== 'failed'),
+      label,
+    );
 
   const view = toProvenanceView(reports, { file: 'p.json', modelPath: reports[0]?.modelRootDigest ? 'model' : undefined, trust: 'test' });
   assert.equal(view.verdict === 'ok', human.code === 0, `${label}: the viewer's verdict`);
   for (const st of view.statements) {
-    const bad = st.problems.length > 0 || st.subjects.some((s) => s.mark === 'changed' || s.mark === 'none') || st.policy.some((c) => !c.ok)
-      || (st.verdict !== 'skipped' && st.signature.status === 'failed');
+    const bad =
+      st.problems.length > 0 ||
+      st.subjects.some((s) => s.mark === 'changed' || s.mark === 'none') ||
+      st.policy.some((c) => !c.ok) ||
+      (st.verdict !== 'skipped' && st.signature.status === 'failed');
     if (bad) assert.ok(!st.ok && st.verdict === 'failed', `${label}: the viewer shows a failure in a statement that passes: ${st.heading}`);
     if (st.verdict === 'failed') assert.ok(st.problems.length > 0, `${label}: the viewer shows a failed statement with no reason`);
   }
@@ -96,7 +107,11 @@ async function attestedModel(): Promise<{ model: string; perFile: string; rootOn
   const files = { perFile: path.join(out, 'per-file.json'), rootOnly: path.join(out, 'root-only.json') };
   for (const [name, output] of Object.entries(files)) {
     await attestModel(model, {
-      signer, pool: hashPool, output, perFile: name === 'perFile', environment: {},
+      signer,
+      pool: hashPool,
+      output,
+      perFile: name === 'perFile',
+      environment: {},
       overrides: { sourceUri: SOURCE, sourceRef: 'refs/heads/main', sourceCommit: 'a'.repeat(40), builderId: BUILDER },
     });
   }
@@ -108,7 +123,11 @@ function changedCopy(model: string, rnd: () => number): { path: string; steps: s
   const copy = path.join(tempDir(), rnd() < 0.5 ? 'release' : `snapshots/${'e'.repeat(40)}`);
   fs.cpSync(model, copy, { recursive: true });
   const steps: string[] = [];
-  const files = () => fs.readdirSync(copy, { recursive: true, encoding: 'utf8' }).filter((f) => fs.statSync(path.join(copy, f)).isFile()).map((f) => f.split(path.sep).join('/'));
+  const files = () =>
+    fs
+      .readdirSync(copy, { recursive: true, encoding: 'utf8' })
+      .filter((f) => fs.statSync(path.join(copy, f)).isFile())
+      .map((f) => f.split(path.sep).join('/'));
   for (let n = Math.floor(rnd() * 4); n > 0; n--) {
     const f = pick(rnd, files());
     const step = pick(rnd, ['delete', 'rename', 'copy', 'change', 'add'] as const);
@@ -142,18 +161,25 @@ describe('the verdict never says OK under a FAIL line: CLI, --json and the viewe
       const rnd = random(seed);
       const target = changedCopy(model, rnd);
       const options: VerifyProvenanceOptions = {
-        modelPath: target.path, pool: hashPool, policy: randomPolicy(rnd), publicKeyPath: rnd() < 0.85 ? key.publicKey : otherKey.publicKey,
+        modelPath: target.path,
+        pool: hashPool,
+        policy: randomPolicy(rnd),
+        publicKeyPath: rnd() < 0.85 ? key.publicKey : otherKey.publicKey,
       };
       const provenance = rnd() < 0.6 ? perFile : rootOnly;
       const reports = await verifyProvenance(provenance, options);
-      assertInvariant(reports, false, `seed ${seed} (${path.basename(provenance)}; ${target.steps.join(', ') || 'unchanged'}; ${JSON.stringify(options.policy)})`);
+      assertInvariant(
+        reports,
+        false,
+        `seed ${seed} (${path.basename(provenance)}; ${target.steps.join(', ') || 'unchanged'}; ${JSON.stringify(options.policy)})`,
+      );
       seen[fileVerdict(reports)]++;
     }
     // Both outcomes were exercised, so the invariant was checked on each side.
     assert.ok(seen.ok >= 5 && seen.failed >= 5, JSON.stringify(seen));
   });
 
-  it('slsa-verifier\'s vectors with random flags and artifacts (60 cases)', async () => {
+  it("slsa-verifier's vectors with random flags and artifacts (60 cases)", async () => {
     const cases = [
       { file: SLSA_VECTORS.GENERIC, artifacts: [SLSA_VECTORS.GENERIC_ARTIFACT, SLSA_VECTORS.MAVEN_ARTIFACT, undefined], source: SLSA_VECTORS.EXAMPLE },
       { file: SLSA_VECTORS.MAVEN, artifacts: [SLSA_VECTORS.MAVEN_ARTIFACT, SLSA_VECTORS.GENERIC_ARTIFACT, undefined], source: SLSA_VECTORS.EXAMPLE },
@@ -170,9 +196,13 @@ describe('the verdict never says OK under a FAIL line: CLI, --json and the viewe
       const allowIncomplete = rnd() < 0.5;
       const modelPath = pick(rnd, c.artifacts);
       const options: VerifyProvenanceOptions = {
-        allowIncomplete, pool: hashPool,
+        allowIncomplete,
+        pool: hashPool,
         publicKeyPath: pick(rnd, [SLSA_VECTORS.GLOBAL_KEY, SLSA_VECTORS.US_WEST2_KEY]),
-        policy: { ...(rnd() < 0.8 ? { sourceUri: rnd() < 0.8 ? c.source : 'github.com/acme/other' } : {}), ...(rnd() < 0.3 ? { sourceBranch: pick(rnd, ['main', 'master']) } : {}) },
+        policy: {
+          ...(rnd() < 0.8 ? { sourceUri: rnd() < 0.8 ? c.source : 'github.com/acme/other' } : {}),
+          ...(rnd() < 0.3 ? { sourceBranch: pick(rnd, ['main', 'master']) } : {}),
+        },
         ...(modelPath ? { modelPath } : {}),
       };
       const reports = await verifyProvenance(c.file, options);

@@ -22,7 +22,19 @@ describe('provenance view: links', () => {
   it('only http(s) URLs become links', () => {
     assert.equal(safeUrl('https://github.com/o/r'), 'https://github.com/o/r');
     assert.equal(safeUrl('http://example.com/x?y=1'), 'http://example.com/x?y=1');
-    for (const bad of [HOSTILE.js, 'JAVASCRIPT:alert(1)', ' javascript:alert(1)', 'data:text/html,<b>x</b>', 'file:///etc/passwd', 'vscode://x', 'command:workbench.action.quit', '//evil.example', 'github.com/o/r', '', undefined]) {
+    for (const bad of [
+      HOSTILE.js,
+      'JAVASCRIPT:alert(1)',
+      ' javascript:alert(1)',
+      'data:text/html,<b>x</b>',
+      'file:///etc/passwd',
+      'vscode://x',
+      'command:workbench.action.quit',
+      '//evil.example',
+      'github.com/o/r',
+      '',
+      undefined,
+    ]) {
       assert.equal(safeUrl(bad), undefined, String(bad));
     }
   });
@@ -43,7 +55,13 @@ describe('provenance view: the page', () => {
     assert.notEqual(newNonce(), nonce);
     const csp = contentSecurityPolicy('https://x.vscode-cdn.net', nonce);
     assert.equal(csp, `default-src 'none'; style-src https://x.vscode-cdn.net; script-src 'nonce-${nonce}'; img-src https://x.vscode-cdn.net`);
-    const html = panelHtml({ cspSource: 'https://x.vscode-cdn.net', styleUri: 'https://x.vscode-cdn.net/p.css', scriptUri: 'https://x.vscode-cdn.net/p.js', nonce, title: `Provenance: ${HOSTILE.img}` });
+    const html = panelHtml({
+      cspSource: 'https://x.vscode-cdn.net',
+      styleUri: 'https://x.vscode-cdn.net/p.css',
+      scriptUri: 'https://x.vscode-cdn.net/p.js',
+      nonce,
+      title: `Provenance: ${HOSTILE.img}`,
+    });
     assert.ok(html.includes(`<meta http-equiv="Content-Security-Policy" content="${csp}">`));
     assert.equal([...html.matchAll(/<script\b/g)].length, 1);
     assert.ok(html.includes(`<script nonce="${nonce}" src="https://x.vscode-cdn.net/p.js"></script>`));
@@ -55,24 +73,39 @@ describe('provenance view: the page', () => {
     assert.deepEqual(parseWebviewMessage({ type: 'openLink', url: 'https://a' }), { type: 'openLink', url: 'https://a' });
     assert.deepEqual(parseWebviewMessage({ type: 'refresh', extra: 1 }), { type: 'refresh' });
     assert.deepEqual(parseWebviewMessage({ type: 'setPolicy', sourceUri: 'injected' }), { type: 'setPolicy' });
-    for (const junk of [null, 'ready', 42, {}, { type: 'openLink' }, { type: 'openLink', url: {} }, { type: 'exec', command: 'x' }]) assert.equal(parseWebviewMessage(junk), undefined);
+    for (const junk of [null, 'ready', 42, {}, { type: 'openLink' }, { type: 'openLink', url: {} }, { type: 'exec', command: 'x' }])
+      assert.equal(parseWebviewMessage(junk), undefined);
   });
 });
 
 describe('provenance view: files', () => {
   it('recognises provenance file names', () => {
-    for (const n of ['m.intoto.jsonl', 'a.sigstore', 'a.sigstore.json', 'x.build.slsa', 'provenance.json', 'model-provenance.json', 'a.slsa.json', 'dir/My.Provenance.JSON']) assert.ok(isProvenanceFile(n), n);
+    for (const n of [
+      'm.intoto.jsonl',
+      'a.sigstore',
+      'a.sigstore.json',
+      'x.build.slsa',
+      'provenance.json',
+      'model-provenance.json',
+      'a.slsa.json',
+      'dir/My.Provenance.JSON',
+    ])
+      assert.ok(isProvenanceFile(n), n);
     for (const n of ['model.sig', 'config.json', 'a.jsonl', 'provenance.txt', 'weights.bin']) assert.ok(!isProvenanceFile(n), n);
   });
 
-  it('finds a model\'s provenance inside it and beside it, and the model a provenance file names', () => {
+  it("finds a model's provenance inside it and beside it, and the model a provenance file names", () => {
     const dir = tempDir();
     const model = path.join(dir, 'llm');
     fs.mkdirSync(model);
     for (const f of ['llm.intoto.jsonl', 'llm-provenance.json', 'other.sigstore', 'llm.txt']) fs.writeFileSync(path.join(dir, f), '');
     fs.writeFileSync(path.join(model, 'provenance.json'), '');
     fs.writeFileSync(path.join(model, 'weights.bin'), '');
-    assert.deepEqual(provenanceFilesOf(model), [path.join(model, 'provenance.json'), path.join(dir, 'llm-provenance.json'), path.join(dir, 'llm.intoto.jsonl')]);
+    assert.deepEqual(provenanceFilesOf(model), [
+      path.join(model, 'provenance.json'),
+      path.join(dir, 'llm-provenance.json'),
+      path.join(dir, 'llm.intoto.jsonl'),
+    ]);
     assert.equal(defaultModelFor(path.join(dir, 'llm.intoto.jsonl')), model);
     assert.equal(defaultModelFor(path.join(dir, 'llm-provenance.json')), model);
     assert.equal(defaultModelFor(path.join(dir, 'other.sigstore')), dir);
@@ -95,13 +128,19 @@ describe('provenance view: from a real report', () => {
     fs.writeFileSync(path.join(model, 'model.safetensors'), weights);
     const statement = {
       _type: 'https://in-toto.io/Statement/v1',
-      subject: [{ name: 'model.safetensors', digest: { sha256: sha256(weights) } }, { name: HOSTILE.script, digest: { sha256: sha256('x') } }],
+      subject: [
+        { name: 'model.safetensors', digest: { sha256: sha256(weights) } },
+        { name: HOSTILE.script, digest: { sha256: sha256('x') } },
+      ],
       predicateType: 'https://slsa.dev/provenance/v1',
       predicate: {
         buildDefinition: {
           buildType: HOSTILE.js,
           externalParameters: { [HOSTILE.img]: HOSTILE.script, source: { uri: HOSTILE.js } },
-          resolvedDependencies: [{ uri: `git+${HOSTILE.js}`, digest: { gitCommit: 'a'.repeat(40) } }, { uri: 'git+https://github.com/o/r@refs/heads/main', digest: { gitCommit: 'b'.repeat(40) } }],
+          resolvedDependencies: [
+            { uri: `git+${HOSTILE.js}`, digest: { gitCommit: 'a'.repeat(40) } },
+            { uri: 'git+https://github.com/o/r@refs/heads/main', digest: { gitCommit: 'b'.repeat(40) } },
+          ],
         },
         runDetails: { builder: { id: HOSTILE.img }, metadata: { invocationId: HOSTILE.js } },
       },
@@ -132,7 +171,10 @@ describe('provenance view: from a real report', () => {
 
     // Without a model, subjects are listed unchecked.
     const unchecked = toProvenanceView(await verifyProvenance(file, { publicKeyPath: pub }), { file, trust: 'test' });
-    assert.deepEqual(unchecked.statements[0]!.subjects.map((s) => s.mark), ['unchecked', 'unchecked']);
+    assert.deepEqual(
+      unchecked.statements[0]!.subjects.map((s) => s.mark),
+      ['unchecked', 'unchecked'],
+    );
   });
 
   it('bidi overrides and control characters in builder, subjects, parameters and file names reach the page escaped', async () => {
@@ -168,7 +210,10 @@ describe('provenance view: from a real report', () => {
   });
 
   it('formats read as a label and the facts that say most', () => {
-    assert.equal(formatSummary({ kind: 'torchscript', label: 'TorchScript', facts: { archive: 'net', tensors: 3, code_files: 1, model_class: '__torch__.Net' } }), 'TorchScript, 3 tensors, __torch__.Net');
+    assert.equal(
+      formatSummary({ kind: 'torchscript', label: 'TorchScript', facts: { archive: 'net', tensors: 3, code_files: 1, model_class: '__torch__.Net' } }),
+      'TorchScript, 3 tensors, __torch__.Net',
+    );
     assert.equal(formatSummary({ kind: 'keras', label: 'Keras v3 (.keras)', facts: { class_name: 'Sequential' } }), 'Keras v3 (.keras), Sequential');
   });
 });

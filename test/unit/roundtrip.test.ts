@@ -13,7 +13,20 @@ describe('sign key + verify key through the CLI', () => {
           const keys = makeKeyPair(curve);
           const sig = path.join(tempDir(), 'model.sig');
           const extra = serialization === 'shards' ? ['--shard-size', '10'] : [];
-          const s = await runCli(['sign', 'key', model, '--signature', sig, '--private-key', keys.privateKey, '--hash-algorithm', hash, '--serialization', serialization, ...extra]);
+          const s = await runCli([
+            'sign',
+            'key',
+            model,
+            '--signature',
+            sig,
+            '--private-key',
+            keys.privateKey,
+            '--hash-algorithm',
+            hash,
+            '--serialization',
+            serialization,
+            ...extra,
+          ]);
           assert.equal(s.stderr, '');
           assert.equal(s.code, 0);
           assert.equal(s.stdout, 'Signing succeeded\n');

@@ -5,7 +5,16 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { describe, it } from 'node:test';
 import {
-  METHOD_IDS, SIGNING_METHODS, bundleKind, describeSigner, loadPrivateKey, loadPublicKey, parsePolicy, signerFromInputs, signingMethod, verifierFromInputs,
+  METHOD_IDS,
+  SIGNING_METHODS,
+  bundleKind,
+  describeSigner,
+  loadPrivateKey,
+  loadPublicKey,
+  parsePolicy,
+  signerFromInputs,
+  signingMethod,
+  verifierFromInputs,
   verifierFromPolicy,
 } from '../../src/core';
 import { makeKeyPair, makeModel, runCli, tempDir } from '../helpers/fixtures';
@@ -72,7 +81,8 @@ describe('signing methods', () => {
     const { signer } = await (await verifierFromInputs('key', { publicKey: pair.publicKey })).verify(bundle);
     assert.equal(signer.method, 'key');
     const ws = tempDir('ms-ws-');
-    const entry = (keys: string[]) => parsePolicy({ models: [{ path: '**', keys, ...(keys.length ? {} : { keyHints: ['0'.repeat(64)] }) }] }, { workspaceRoot: ws }).models[0]!;
+    const entry = (keys: string[]) =>
+      parsePolicy({ models: [{ path: '**', keys, ...(keys.length ? {} : { keyHints: ['0'.repeat(64)] }) }] }, { workspaceRoot: ws }).models[0]!;
     const fromPolicy = verifierFromPolicy('key', entry([pair.publicKey]), bundle);
     assert.ok(fromPolicy, 'the policy names the key');
     assert.equal((await (await fromPolicy).verify(bundle)).signer.method, 'key');

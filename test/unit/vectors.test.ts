@@ -9,8 +9,18 @@ import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { describe, it } from 'node:test';
 import {
-  CertificateVerifier, KeyVerifier, ModelSigningError, Verifier,
-  bundleKind, loadPublicKey, parseBundle, parsePemCertificates, readBundle, serializeModel, toManifest, verifyModel,
+  CertificateVerifier,
+  KeyVerifier,
+  ModelSigningError,
+  Verifier,
+  bundleKind,
+  loadPublicKey,
+  parseBundle,
+  parsePemCertificates,
+  readBundle,
+  serializeModel,
+  toManifest,
+  verifyModel,
 } from '../../src/core';
 import { CliResult, MT_TESTS, TEST_PKI, VECTORS, makeKeyPair, pool, readJson, readStatement, runCli, tempDir } from '../helpers/fixtures';
 import * as asn1js from 'asn1js';
@@ -53,9 +63,7 @@ const byName = (folder: string): Vector => VECTORS_ALL.find((v) => v.folder === 
 
 /** The upstream `verify` arguments for a vector (cwd = scripts/tests), from the vectors README. */
 function upstreamArgs(v: Vector): string[] {
-  const trust = v.method === 'key'
-    ? ['--public-key', 'keys/certificate/signing-key-pub.pem']
-    : ['--certificate-chain', 'keys/certificate/ca-cert.pem'];
+  const trust = v.method === 'key' ? ['--public-key', 'keys/certificate/signing-key-pub.pem'] : ['--certificate-chain', 'keys/certificate/ca-cert.pem'];
   const ignore = v.needsIgnore ? ['--ignore-paths', `${v.folder}/ignore-me`] : [];
   return ['verify', v.method, '--signature', `${v.folder}/model.sig`, ...trust, ...ignore, v.model];
 }
@@ -84,7 +92,7 @@ function leafFingerprint(): string {
  */
 async function impostorRoot(): Promise<string> {
   const subtle = globalThis.crypto.subtle;
-  const keys = (await subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']));
+  const keys = await subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
   const cert = new pkijs.Certificate();
   cert.version = 2;
   cert.serialNumber = new asn1js.Integer({ value: crypto.randomInt(1, 2 ** 31) });
@@ -203,15 +211,22 @@ describe('reference vectors verify through the core API', () => {
       assert.equal(result.serialization.allowSymlinks, false);
       assert.equal(result.serialization.shardSize, undefined);
       // Only v1.1.0 records its ignore paths (as a set; the core keeps them sorted).
-      assert.deepEqual(result.serialization.ignorePaths, v.version === 'v1.1.0'
-        ? ['.git', '.gitattributes', '.github', '.gitignore', 'ignore-me', 'model.sig']
-        : []);
+      assert.deepEqual(
+        result.serialization.ignorePaths,
+        v.version === 'v1.1.0' ? ['.git', '.gitattributes', '.github', '.gitignore', 'ignore-me', 'model.sig'] : [],
+      );
 
       // Each signed digest is the sha256 of the file on disk; the root is sha256 over them.
       const names = v.singleFile ? ['.'] : ['signme-1', 'signme-2'];
-      assert.deepEqual(result.manifest.resources.map((r) => r.name), names);
+      assert.deepEqual(
+        result.manifest.resources.map((r) => r.name),
+        names,
+      );
       const fileDigests = names.map((n) => sha256(fs.readFileSync(path.join(MT_TESTS, v.model, n))));
-      assert.deepEqual(result.manifest.resources.map((r) => r.digest), fileDigests.map((d) => d.toString('hex')));
+      assert.deepEqual(
+        result.manifest.resources.map((r) => r.digest),
+        fileDigests.map((d) => d.toString('hex')),
+      );
       const expectedRoot = v.singleFile ? sha256(Buffer.concat(fileDigests)).toString('hex') : v.method === 'key' ? ROOT_NEWLINE : ROOT_NO_NEWLINE;
       assert.equal(result.rootDigest, expectedRoot);
       if (v.version !== 'v0.2.0') assert.equal(result.rootDigest, readStatement(path.join(dir, 'model.sig')).subject[0]!.digest.sha256);
@@ -237,10 +252,16 @@ describe('single-file models', () => {
     it(`${folder}: resource "." and subject "signme-1", as signed and as hashed here`, async () => {
       const st = readStatement(path.join(MT_TESTS, folder, 'model.sig'));
       assert.equal(st.subject[0]!.name, 'signme-1');
-      assert.deepEqual(st.predicate.resources.map((r: { name: string }) => r.name), ['.']);
+      assert.deepEqual(
+        st.predicate.resources.map((r: { name: string }) => r.name),
+        ['.'],
+      );
       const m = await serializeModel(path.join(MT_TESTS, folder, 'signme-1'), { pool: p });
       assert.equal(m.modelName, 'signme-1');
-      assert.deepEqual(m.resources.map((r) => r.name), ['.']);
+      assert.deepEqual(
+        m.resources.map((r) => r.name),
+        ['.'],
+      );
       assert.equal(m.rootDigest(), st.subject[0]!.digest.sha256);
     });
   }
@@ -285,7 +306,17 @@ describe('tampered models fail through the CLI', () => {
   it('a deleted file is named', async () => {
     const dir = copyVector('v1.0.1-elliptic-key');
     fs.rmSync(path.join(dir, 'signme-1'));
-    const r = await runCli(['verify', 'key', '--signature', path.join(dir, 'model.sig'), '--public-key', PUB_KEY, '--ignore-paths', path.join(dir, 'ignore-me'), dir]);
+    const r = await runCli([
+      'verify',
+      'key',
+      '--signature',
+      path.join(dir, 'model.sig'),
+      '--public-key',
+      PUB_KEY,
+      '--ignore-paths',
+      path.join(dir, 'ignore-me'),
+      dir,
+    ]);
     // The old-format warning comes first; the failure follows it.
     const rest = { ...r, stderr: r.stderr.replace(/^WARNING: .*\n/m, '') };
     assert.match(r.stderr, /^WARNING: .*older verification material format/);
@@ -293,7 +324,10 @@ describe('tampered models fail through the CLI', () => {
   });
 
   it('git files added to a reference model still verify: v1.1.0 records them, v1.0.1 records nothing (the defaults apply)', async () => {
-    for (const [folder, extra] of [['v1.1.0-elliptic-key', []], ['v1.0.1-elliptic-key', ['--ignore-paths', 'ignore-me']]] as const) {
+    for (const [folder, extra] of [
+      ['v1.1.0-elliptic-key', []],
+      ['v1.0.1-elliptic-key', ['--ignore-paths', 'ignore-me']],
+    ] as const) {
       const dir = copyVector(folder);
       fs.mkdirSync(path.join(dir, '.git'));
       fs.writeFileSync(path.join(dir, '.git', 'config'), '[core]\n\tfsmonitor = touch /tmp/pwned\n');
@@ -320,7 +354,9 @@ describe('wrong key or trust anchor fails', () => {
 
   it('CLI: a certificate vector checked against another root CA (same name, other key) is a chain error', async () => {
     const v = byName('v1.1.0-certificate');
-    const r = await runCli(['verify', 'certificate', '--signature', `${v.folder}/model.sig`, '--certificate-chain', await impostorRoot(), v.model], { cwd: MT_TESTS });
+    const r = await runCli(['verify', 'certificate', '--signature', `${v.folder}/model.sig`, '--certificate-chain', await impostorRoot(), v.model], {
+      cwd: MT_TESTS,
+    });
     assertOneLineFailure(r, /does not chain to a trusted root/);
   });
 
@@ -335,7 +371,12 @@ describe('wrong key or trust anchor fails', () => {
     const other = keyVerifier(makeKeyPair('P-384').publicKey);
     for (const v of VECTORS_ALL.filter((x) => x.method === 'key')) {
       const dir = path.join(MT_TESTS, v.folder);
-      const run = verifyModel(path.join(MT_TESTS, v.model), { verifier: other, pool: p, signaturePath: path.join(dir, 'model.sig'), ignorePaths: [path.join(dir, 'ignore-me')] });
+      const run = verifyModel(path.join(MT_TESTS, v.model), {
+        verifier: other,
+        pool: p,
+        signaturePath: path.join(dir, 'model.sig'),
+        ignorePaths: [path.join(dir, 'ignore-me')],
+      });
       await rejectsWithCode(run, v.version === 'v1.1.0' ? 'KEY_MISMATCH' : 'SIGNATURE_INVALID');
     }
   });
@@ -346,7 +387,15 @@ describe('wrong key or trust anchor fails', () => {
       const other = certVerifier(root);
       for (const v of VECTORS_ALL.filter((x) => x.method === 'certificate')) {
         const dir = path.join(MT_TESTS, v.folder);
-        await rejectsWithCode(verifyModel(path.join(MT_TESTS, v.model), { verifier: other, pool: p, signaturePath: path.join(dir, 'model.sig'), ignorePaths: [path.join(dir, 'ignore-me')] }), 'CERTIFICATE_CHAIN_INVALID');
+        await rejectsWithCode(
+          verifyModel(path.join(MT_TESTS, v.model), {
+            verifier: other,
+            pool: p,
+            signaturePath: path.join(dir, 'model.sig'),
+            ignorePaths: [path.join(dir, 'ignore-me')],
+          }),
+          'CERTIFICATE_CHAIN_INVALID',
+        );
       }
     }
   });
@@ -367,11 +416,17 @@ describe('OMS spec v1.0 vectors', () => {
     return dir;
   };
 
-  for (const [file, method] of [['key.bundle.json', 'key'], ['certificate.bundle.json', 'certificate']] as const) {
+  for (const [file, method] of [
+    ['key.bundle.json', 'key'],
+    ['certificate.bundle.json', 'certificate'],
+  ] as const) {
     it(`valid/${file} verifies`, async () => {
       const sig = path.join(SPEC, 'valid', file);
       const st = readStatement(sig);
-      assert.deepEqual(st.predicate.resources.map((r: { name: string }) => r.name), ['signme-1', 'signme-2']);
+      assert.deepEqual(
+        st.predicate.resources.map((r: { name: string }) => r.name),
+        ['signme-1', 'signme-2'],
+      );
       const result = await verifyModel(specModel(), {
         verifier: method === 'key' ? keyVerifier() : certVerifier(),
         pool: p,
@@ -401,16 +456,22 @@ describe('OMS spec v1.0 vectors', () => {
     assert.equal(bundleKind(await readBundle(path.join(SPEC, 'valid/certificate.bundle.json'))), 'certificate');
   });
 
-  const invalid = fs.readdirSync(path.join(SPEC, 'invalid')).filter((f) => f.endsWith('.bundle.json')).sort();
+  const invalid = fs
+    .readdirSync(path.join(SPEC, 'invalid'))
+    .filter((f) => f.endsWith('.bundle.json'))
+    .sort();
   it('there are invalid vectors to test', () => assert.ok(invalid.length >= 4, invalid.join(', ')));
   for (const f of invalid) {
     it(`invalid/${f} is refused with BUNDLE_INVALID`, async () => {
       const file = path.join(SPEC, 'invalid', f);
-      assert.throws(() => parseBundle(fs.readFileSync(file, 'utf8')), (e: unknown) => {
-        assert.ok(e instanceof ModelSigningError);
-        assert.equal(e.code, 'BUNDLE_INVALID');
-        return true;
-      });
+      assert.throws(
+        () => parseBundle(fs.readFileSync(file, 'utf8')),
+        (e: unknown) => {
+          assert.ok(e instanceof ModelSigningError);
+          assert.equal(e.code, 'BUNDLE_INVALID');
+          return true;
+        },
+      );
       await rejectsWithCode(readBundle(file), 'BUNDLE_INVALID');
     });
   }
@@ -420,6 +481,9 @@ describe('OMS spec v1.0 vectors', () => {
     await rejectsWithCode(verifyModel(specModel(), { verifier: keyVerifier(), pool: p, signaturePath: sig }), 'SIGNATURE_INVALID', 'PAYLOAD_INVALID');
     // Even with the signature set aside, its payload is not an OMS statement.
     const payload = Buffer.from(readJson(sig).dsseEnvelope.payload, 'base64');
-    assert.throws(() => toManifest(payload), (e: unknown) => e instanceof ModelSigningError && e.code === 'PAYLOAD_INVALID');
+    assert.throws(
+      () => toManifest(payload),
+      (e: unknown) => e instanceof ModelSigningError && e.code === 'PAYLOAD_INVALID',
+    );
   });
 });

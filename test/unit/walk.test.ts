@@ -23,22 +23,37 @@ async function rejectsWithCode(p: Promise<unknown>, code: string) {
 describe('listing a model', () => {
   it('keeps dotfiles and hidden folders, drops git paths only at the root', async () => {
     const model = makeModel({
-      '.hidden': 'h', '.cache/x': 'x', 'a/.gitignore': 'nested', '.git/HEAD': 'ref', '.github/workflows/w.yml': 'w',
-      '.gitignore': 'g', '.gitattributes': 'ga', '.github2': 'not git', 'w.bin': 'w',
+      '.hidden': 'h',
+      '.cache/x': 'x',
+      'a/.gitignore': 'nested',
+      '.git/HEAD': 'ref',
+      '.github/workflows/w.yml': 'w',
+      '.gitignore': 'g',
+      '.gitattributes': 'ga',
+      '.github2': 'not git',
+      'w.bin': 'w',
     });
     assert.deepEqual(await names(model), ['.cache/x', '.github2', '.hidden', 'a/.gitignore', 'w.bin']);
     assert.deepEqual(await names(model, { ignoreGitPaths: false }), [
-      '.cache/x', '.git/HEAD', '.gitattributes', '.github/workflows/w.yml', '.github2', '.gitignore', '.hidden', 'a/.gitignore', 'w.bin',
+      '.cache/x',
+      '.git/HEAD',
+      '.gitattributes',
+      '.github/workflows/w.yml',
+      '.github2',
+      '.gitignore',
+      '.hidden',
+      'a/.gitignore',
+      'w.bin',
     ]);
   });
 
   it('names files as POSIX paths in canonical order, unicode and spaces included', async () => {
-    const model = makeModel({ 'a/b': '1', 'a/c': '2', 'a b': '3', 'a-b/c': '4', 'a.b': '5', 'ü/ß file': '6', '日本/模型 .bin': '7', 'z': '8' });
+    const model = makeModel({ 'a/b': '1', 'a/c': '2', 'a b': '3', 'a-b/c': '4', 'a.b': '5', 'ü/ß file': '6', '日本/模型 .bin': '7', z: '8' });
     assert.deepEqual(await names(model), ['a/b', 'a/c', 'a b', 'a-b/c', 'a.b', 'z', 'ü/ß file', '日本/模型 .bin']);
   });
 
   it('ignores paths given relative to the model or absolute, as whole components', async () => {
-    const model = makeModel({ 'keep/a': 'a', 'skip/a': 'a', 'skipped': 's', 'x/y/z': 'z', 'x/y2': 'y' });
+    const model = makeModel({ 'keep/a': 'a', 'skip/a': 'a', skipped: 's', 'x/y/z': 'z', 'x/y2': 'y' });
     assert.deepEqual(await names(model, { ignorePaths: ['skip', path.join(model, 'x/y')] }), ['keep/a', 'skipped', 'x/y2']);
     // Paths outside the model are dropped, as the reference drops them.
     assert.deepEqual(resolveIgnorePaths(model, ['../elsewhere', '/etc/passwd', 'skip/'], false), ['skip']);
@@ -48,7 +63,10 @@ describe('listing a model', () => {
     const model = makeModel({ 'weights.safetensors': 'w' });
     const listing = await listModelFiles(path.join(model, 'weights.safetensors'));
     assert.equal(listing.isFile, true);
-    assert.deepEqual(listing.files.map((f) => f.name), ['.']);
+    assert.deepEqual(
+      listing.files.map((f) => f.name),
+      ['.'],
+    );
   });
 
   it('a missing model is MODEL_NOT_FOUND; a fifo is SPECIAL_FILE', async () => {
@@ -78,12 +96,15 @@ describe('symbolic links', () => {
     fs.symlinkSync('real.bin', path.join(model, 'link.bin'));
     fs.symlinkSync('sub', path.join(model, 'sublink'));
     const listing = await listModelFiles(model, { allowSymlinks: true });
-    assert.deepEqual(listing.files.map((f) => f.name), ['link.bin', 'real.bin', 'sub/w', 'sublink/w']);
+    assert.deepEqual(
+      listing.files.map((f) => f.name),
+      ['link.bin', 'real.bin', 'sub/w', 'sublink/w'],
+    );
   });
 
   it('a link out of the model root is an error, also when allowed', async () => {
-    const outside = makeModel({ 'secret': 's' }, 'outside');
-    const model = makeModel({ 'a': 'a' });
+    const outside = makeModel({ secret: 's' }, 'outside');
+    const model = makeModel({ a: 'a' });
     fs.symlinkSync(path.join(outside, 'secret'), path.join(model, 'stolen'));
     await rejectsWithCode(listModelFiles(model, { allowSymlinks: true }), 'SYMLINK_OUTSIDE_MODEL');
     fs.unlinkSync(path.join(model, 'stolen'));
@@ -94,14 +115,17 @@ describe('symbolic links', () => {
   it('a cycle is an error: a folder link back to an ancestor, and a link to itself', async () => {
     const model = makeModel({ 'd/e/f': 'f' });
     fs.symlinkSync('..', path.join(model, 'd/e/back'));
-    await assert.rejects(listModelFiles(model, { allowSymlinks: true }), { code: 'SYMLINK_CYCLE', data: { path: 'd/e/back', target: fs.realpathSync(path.join(model, 'd')) } });
-    const model2 = makeModel({ 'a': 'a' });
+    await assert.rejects(listModelFiles(model, { allowSymlinks: true }), {
+      code: 'SYMLINK_CYCLE',
+      data: { path: 'd/e/back', target: fs.realpathSync(path.join(model, 'd')) },
+    });
+    const model2 = makeModel({ a: 'a' });
     fs.symlinkSync('self', path.join(model2, 'self'));
     await rejectsWithCode(listModelFiles(model2, { allowSymlinks: true }), 'SYMLINK_CYCLE');
   });
 
   it('a broken link is an error', async () => {
-    const model = makeModel({ 'a': 'a' });
+    const model = makeModel({ a: 'a' });
     fs.symlinkSync('nothing-here', path.join(model, 'broken'));
     await rejectsWithCode(listModelFiles(model, { allowSymlinks: true }), 'SPECIAL_FILE');
   });
@@ -115,7 +139,10 @@ describe('the signature file and the CLI walk', () => {
     const s = await runCli(['sign', 'key', model, '--signature', sig, '--private-key', keys.privateKey]);
     assert.equal(s.code, 0, s.stderr);
     const st = readStatement(sig);
-    assert.deepEqual(st.predicate.resources.map((r: { name: string }) => r.name), ['sub/x', 'w.bin']);
+    assert.deepEqual(
+      st.predicate.resources.map((r: { name: string }) => r.name),
+      ['sub/x', 'w.bin'],
+    );
     assert.ok(st.predicate.serialization.ignore_paths!.includes('sub/model.sig'));
     // Re-signing over the old signature gives the same manifest: the signature never signs itself.
     assert.equal((await runCli(['sign', 'key', model, '--signature', sig, '--private-key', keys.privateKey])).code, 0);
@@ -130,7 +157,10 @@ describe('the signature file and the CLI walk', () => {
     assert.equal(s.code, 0, s.stderr);
     assert.ok(fs.existsSync(path.join(model, 'model.sig')));
     const st = readStatement(path.join(model, 'model.sig'));
-    assert.deepEqual(st.predicate.resources.map((r: { name: string }) => r.name), ['w.bin']);
+    assert.deepEqual(
+      st.predicate.resources.map((r: { name: string }) => r.name),
+      ['w.bin'],
+    );
     assert.equal(st.subject[0]!.name, 'model');
     const v = await runCli(['verify', 'key', '.', '--signature', 'model.sig', '--public-key', keys.publicKey], { cwd: model });
     assert.equal(v.code, 0, v.stderr);
@@ -140,7 +170,9 @@ describe('the signature file and the CLI walk', () => {
     const model = makeModel({ 'w.bin': 'w', 'logs/run.txt': 'log' });
     const keys = makeKeyPair();
     const sig = path.join(tempDir(), 'model.sig');
-    const s = await runCli(['sign', 'key', 'model', '--signature', sig, '--private-key', keys.privateKey, '--ignore-paths', 'model/logs'], { cwd: path.dirname(model) });
+    const s = await runCli(['sign', 'key', 'model', '--signature', sig, '--private-key', keys.privateKey, '--ignore-paths', 'model/logs'], {
+      cwd: path.dirname(model),
+    });
     assert.equal(s.code, 0, s.stderr);
     assert.ok(readStatement(sig).predicate.serialization.ignore_paths!.includes('logs'));
     fs.writeFileSync(path.join(model, 'logs/new.txt'), 'more logs');
@@ -148,7 +180,7 @@ describe('the signature file and the CLI walk', () => {
     assert.equal(v.code, 0, v.stderr);
   });
 
-  it('a model signed with --allow-symlinks verifies without the flag (the signer\'s setting applies)', async () => {
+  it("a model signed with --allow-symlinks verifies without the flag (the signer's setting applies)", async () => {
     const model = makeModel({ 'real.bin': 'r' });
     fs.symlinkSync('real.bin', path.join(model, 'link.bin'));
     const keys = makeKeyPair();
@@ -225,24 +257,37 @@ describe('a file swapped between listing and hashing', () => {
   }
 
   it('another file renamed over it (same size and mtime): FILE_REPLACED, not hashed', async () => {
-    await rejectsWithCode(hashAfterSwap((file) => fs.renameSync(sameStampReplacement(file, path.dirname(file)), file)), 'FILE_REPLACED');
+    await rejectsWithCode(
+      hashAfterSwap((file) => fs.renameSync(sameStampReplacement(file, path.dirname(file)), file)),
+      'FILE_REPLACED',
+    );
   });
 
   it('a link to a file outside the model put in its place: FILE_REPLACED', async () => {
     const outside = tempDir();
-    await rejectsWithCode(hashAfterSwap((file) => {
-      const target = sameStampReplacement(file, outside);
-      fs.rmSync(file);
-      fs.symlinkSync(target, file);
-    }), 'FILE_REPLACED');
+    await rejectsWithCode(
+      hashAfterSwap((file) => {
+        const target = sameStampReplacement(file, outside);
+        fs.rmSync(file);
+        fs.symlinkSync(target, file);
+      }),
+      'FILE_REPLACED',
+    );
   });
 
-  it('a named pipe put in its place: FILE_REPLACED at once (opening it used to block the worker)', { skip: process.platform === 'win32', timeout: 60_000 }, async () => {
-    await rejectsWithCode(hashAfterSwap((file) => {
-      fs.rmSync(file);
-      execFileSync('mkfifo', [file]);
-    }), 'FILE_REPLACED');
-  });
+  it(
+    'a named pipe put in its place: FILE_REPLACED at once (opening it used to block the worker)',
+    { skip: process.platform === 'win32', timeout: 60_000 },
+    async () => {
+      await rejectsWithCode(
+        hashAfterSwap((file) => {
+          fs.rmSync(file);
+          execFileSync('mkfifo', [file]);
+        }),
+        'FILE_REPLACED',
+      );
+    },
+  );
 
   it('the same file, untouched, hashes as before', async () => {
     const results = (await hashAfterSwap(() => undefined)) as Array<{ name: string }>;

@@ -94,17 +94,33 @@ function readMetadata(buf: Buffer, start: number, count: number, wide: boolean):
 
 function scalar(buf: Buffer, p: number, type: number): number | undefined {
   switch (type) {
-    case 0: return buf.readUInt8(p);
-    case 1: return buf.readInt8(p);
-    case 2: return buf.readUInt16LE(p);
-    case 3: return buf.readInt16LE(p);
-    case 4: return buf.readUInt32LE(p);
-    case 5: return buf.readInt32LE(p);
-    case 6: return buf.readFloatLE(p);
-    case 7: return buf.readUInt8(p);
-    case 10: { const v = buf.readBigUInt64LE(p); return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : undefined; }
-    case 11: { const v = buf.readBigInt64LE(p); return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : undefined; }
-    case 12: return buf.readDoubleLE(p);
-    default: return undefined;
+    case 0:
+      return buf.readUInt8(p);
+    case 1:
+      return buf.readInt8(p);
+    case 2:
+      return buf.readUInt16LE(p);
+    case 3:
+      return buf.readInt16LE(p);
+    case 4:
+      return buf.readUInt32LE(p);
+    case 5:
+      return buf.readInt32LE(p);
+    case 6:
+      return buf.readFloatLE(p);
+    case 7:
+      return buf.readUInt8(p);
+    case 10: {
+      const v = buf.readBigUInt64LE(p);
+      return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : undefined;
+    }
+    case 11: {
+      const v = buf.readBigInt64LE(p);
+      return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : undefined;
+    }
+    case 12:
+      return buf.readDoubleLE(p);
+    default:
+      return undefined;
   }
 }

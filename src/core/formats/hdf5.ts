@@ -39,7 +39,8 @@ const ALL_NAMES = ['model_config', 'training_config', 'keras_version', 'backend'
 export async function findHdf5Signature(ctx: DetectContext): Promise<number> {
   if (startsWith(ctx.head, 0)) return 0;
   for (let at = 512; at <= MAX_USERBLOCK && at + HDF5_SIGNATURE.length <= ctx.source.size; at *= 2) {
-    const bytes = at + HDF5_SIGNATURE.length <= ctx.head.length ? ctx.head.subarray(at, at + HDF5_SIGNATURE.length) : await ctx.source.read(at, HDF5_SIGNATURE.length);
+    const bytes =
+      at + HDF5_SIGNATURE.length <= ctx.head.length ? ctx.head.subarray(at, at + HDF5_SIGNATURE.length) : await ctx.source.read(at, HDF5_SIGNATURE.length);
     if (bytes.equals(HDF5_SIGNATURE)) return at;
   }
   return -1;

@@ -148,7 +148,10 @@ function varintAt(buf: Buffer, p: number): { value: bigint; next: number } | und
 /** Reads at any offset through a small window, refilled from the file when a read falls outside it. */
 class WindowReader {
   private start = 0;
-  constructor(private readonly source: ByteSource, private window: Buffer) {}
+  constructor(
+    private readonly source: ByteSource,
+    private window: Buffer,
+  ) {}
 
   private async ensure(pos: number, n: number): Promise<Buffer | undefined> {
     if (pos < this.start || pos + n > this.start + this.window.length) {

@@ -53,7 +53,7 @@ export async function detectSafetensors(ctx: DetectContext): Promise<ModelFormat
     if (begin > end || end > dataBytes) return undefined;
     tensors++;
     dtypes.add(dtype);
-    parameters += (shape).reduce((a, b) => a * b, 1);
+    parameters += shape.reduce((a, b) => a * b, 1);
   }
   return {
     kind: 'safetensors',

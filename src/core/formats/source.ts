@@ -53,7 +53,12 @@ export class ByteSource {
       try {
         ({ bytesRead } = await this.handle.read(buf, got, want - got, offset + got));
       } catch (e) {
-        throw new HashingError('FILE_READ_ERROR', `Cannot read '${this.path}' at offset ${offset + got}: ${errnoCode(e) ?? String(e)}`, { path: this.path, offset: offset + got }, e);
+        throw new HashingError(
+          'FILE_READ_ERROR',
+          `Cannot read '${this.path}' at offset ${offset + got}: ${errnoCode(e) ?? String(e)}`,
+          { path: this.path, offset: offset + got },
+          e,
+        );
       }
       if (bytesRead === 0) break; // the file shrank under us
       got += bytesRead;

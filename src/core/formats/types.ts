@@ -2,16 +2,7 @@
 import type { ByteSource } from './source';
 
 export type ModelFormatKind =
-  | 'keras'
-  | 'hdf5-model'
-  | 'hdf5-weights'
-  | 'pytorch-state-dict'
-  | 'pytorch-full-model'
-  | 'torchscript'
-  | 'safetensors'
-  | 'gguf'
-  | 'onnx'
-  | 'unknown';
+  'keras' | 'hdf5-model' | 'hdf5-weights' | 'pytorch-state-dict' | 'pytorch-full-model' | 'torchscript' | 'safetensors' | 'gguf' | 'onnx' | 'unknown';
 
 /** What a file holds, found from its bytes: a kind, a label to show, and a few key facts. */
 export interface ModelFormat {

@@ -83,8 +83,13 @@ export class CachedHashPool implements HashPool {
       const task = tasks[i]!;
       const stamp = stamps.get(task.path);
       // A file that moved or was replaced since it was listed is a miss: the inner pool reports it.
-      const usable = this.options.readCache !== false && stamp && stamp.size === task.size && stamp.mtimeMs === task.mtimeMs
-        && stamp.dev === task.dev && stamp.ino === task.ino;
+      const usable =
+        this.options.readCache !== false &&
+        stamp &&
+        stamp.size === task.size &&
+        stamp.mtimeMs === task.mtimeMs &&
+        stamp.dev === task.dev &&
+        stamp.ino === task.ino;
       const digest = usable ? this.cache.get(task, algorithm, stamp) : undefined;
       if (digest !== undefined) {
         results[i] = { name: task.name, digest };
@@ -121,8 +126,16 @@ export class CachedHashPool implements HashPool {
       const before = stamps.get(task.path);
       if (!after.has(task.path)) after.set(task.path, statOrUndefined(task.path));
       const now = after.get(task.path);
-      const storable = !r.changed && before !== undefined && now !== undefined && sameStamp(before, now)
-        && before.size === task.size && before.mtimeMs === task.mtimeMs && before.dev === task.dev && before.ino === task.ino && !this.isRacy(before, statTime);
+      const storable =
+        !r.changed &&
+        before !== undefined &&
+        now !== undefined &&
+        sameStamp(before, now) &&
+        before.size === task.size &&
+        before.mtimeMs === task.mtimeMs &&
+        before.dev === task.dev &&
+        before.ino === task.ino &&
+        !this.isRacy(before, statTime);
       if (storable) this.cache.set(task, algorithm, before, r.digest);
       else this.stats.notStored++;
     }

@@ -82,7 +82,8 @@ export class DigestCache {
 
   constructor(options: DigestCacheOptions = {}) {
     const max = options.maxEntries ?? DEFAULT_MAX_CACHE_ENTRIES;
-    if (!Number.isSafeInteger(max) || max < 1) throw new ModelSigningError('INVALID_OPTION', `maxEntries must be a positive integer, got ${max}`, { maxEntries: max });
+    if (!Number.isSafeInteger(max) || max < 1)
+      throw new ModelSigningError('INVALID_OPTION', `maxEntries must be a positive integer, got ${max}`, { maxEntries: max });
     this.maxEntries = max;
   }
 
@@ -164,7 +165,18 @@ export class DigestCache {
     }
     const k = key(abs, algorithm, range.start, range.end);
     this.entries.delete(k);
-    this.entries.set(k, { path: abs, algorithm, start: range.start, end: range.end, dev: stamp.dev, ino: stamp.ino, size: stamp.size, mtimeMs: stamp.mtimeMs, ctimeMs: stamp.ctimeMs, digest });
+    this.entries.set(k, {
+      path: abs,
+      algorithm,
+      start: range.start,
+      end: range.end,
+      dev: stamp.dev,
+      ino: stamp.ino,
+      size: stamp.size,
+      mtimeMs: stamp.mtimeMs,
+      ctimeMs: stamp.ctimeMs,
+      digest,
+    });
     while (this.entries.size > this.maxEntries) {
       const oldest = this.entries.keys().next().value as string;
       this.entries.delete(oldest);
@@ -209,10 +221,21 @@ function isStoredEntry(v: unknown): v is StoredEntry {
   if (!Array.isArray(v) || v.length !== 10) return false;
   const [p, algorithm, start, end, dev, ino, size, mtimeMs, ctimeMs, digest] = v as unknown[];
   const num = (n: unknown) => typeof n === 'number' && Number.isFinite(n);
-  return typeof p === 'string' && path.isAbsolute(p)
-    && isHashAlgorithm(algorithm)
-    && Number.isSafeInteger(start) && (start as number) >= 0
-    && (end === null || (Number.isSafeInteger(end) && (end as number) >= (start as number)))
-    && num(dev) && num(ino) && Number.isSafeInteger(size) && (size as number) >= 0 && num(mtimeMs) && num(ctimeMs)
-    && typeof digest === 'string' && digest.length === DIGEST_LENGTH[algorithm] * 2 && HEX.test(digest);
+  return (
+    typeof p === 'string' &&
+    path.isAbsolute(p) &&
+    isHashAlgorithm(algorithm) &&
+    Number.isSafeInteger(start) &&
+    (start as number) >= 0 &&
+    (end === null || (Number.isSafeInteger(end) && (end as number) >= (start as number))) &&
+    num(dev) &&
+    num(ino) &&
+    Number.isSafeInteger(size) &&
+    (size as number) >= 0 &&
+    num(mtimeMs) &&
+    num(ctimeMs) &&
+    typeof digest === 'string' &&
+    digest.length === DIGEST_LENGTH[algorithm] * 2 &&
+    HEX.test(digest)
+  );
 }

@@ -37,7 +37,12 @@ export interface HashResult {
  * tasks. Meant for worker threads, where blocking is the fastest way to stream
  * from the page cache; `onBytes` is called after every chunk.
  */
-export async function hashFileRange(task: HashTask, algorithm: HashAlgorithm, buffer: Buffer, onBytes?: (n: number, name: string) => void): Promise<HashResult> {
+export async function hashFileRange(
+  task: HashTask,
+  algorithm: HashAlgorithm,
+  buffer: Buffer,
+  onBytes?: (n: number, name: string) => void,
+): Promise<HashResult> {
   // node:crypto engines are made synchronously: no await (and no microtask) per file.
   return hashFileRangeWith(task, algorithm === 'blake3' ? await createHasher(algorithm) : createNodeHasher(algorithm), buffer, onBytes);
 }

@@ -85,9 +85,8 @@ export async function listModelFiles(modelPath: string, options: WalkOptions = {
   const root = path.resolve(modelPath);
   const allowSymlinks = options.allowSymlinks ?? false;
   const rootStat = lstatOrThrow(root, '.');
-  const ignorePaths = rootStat.isDirectory() || rootStat.isSymbolicLink()
-    ? resolveIgnorePaths(root, options.ignorePaths ?? [], options.ignoreGitPaths ?? true)
-    : [];
+  const ignorePaths =
+    rootStat.isDirectory() || rootStat.isSymbolicLink() ? resolveIgnorePaths(root, options.ignorePaths ?? [], options.ignoreGitPaths ?? true) : [];
 
   let realRoot = root;
   let rootIsFile: boolean;
@@ -107,7 +106,16 @@ export async function listModelFiles(modelPath: string, options: WalkOptions = {
 
   const files: ModelFile[] = [];
   const only = options.only;
-  const onlyDirs = only && new Set([...only].flatMap((n) => n.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'))));
+  const onlyDirs =
+    only &&
+    new Set(
+      [...only].flatMap((n) =>
+        n
+          .split('/')
+          .slice(0, -1)
+          .map((_, i, parts) => parts.slice(0, i + 1).join('/')),
+      ),
+    );
   const wanted = (name: string) => !only || only.has(name) || onlyDirs!.has(name);
   // Blocking fs calls, yielding to the event loop every YIELD_EVERY entries:
   // through libuv's thread pool a stat costs ~20 µs on a 2-core machine, 5x a
@@ -212,7 +220,9 @@ function realpathOr(p: string): string {
 }
 
 function symlinkNotAllowed(name: string): HashingError {
-  return new HashingError('SYMLINK_NOT_ALLOWED', `Cannot use '${name}' because it is a symlink; use --allow-symlinks to follow links inside the model`, { path: name });
+  return new HashingError('SYMLINK_NOT_ALLOWED', `Cannot use '${name}' because it is a symlink; use --allow-symlinks to follow links inside the model`, {
+    path: name,
+  });
 }
 
 function specialFile(name: string): HashingError {

@@ -88,7 +88,11 @@ export function readInputTextSync(file: string, opts: InputFileOptions): string 
 class Bytes {
   buf: Buffer;
   n = 0;
-  constructor(private readonly file: string, size: number, private readonly opts: InputFileOptions) {
+  constructor(
+    private readonly file: string,
+    size: number,
+    private readonly opts: InputFileOptions,
+  ) {
     this.buf = Buffer.allocUnsafe(Math.min(size, opts.maxBytes) + 1);
   }
 
@@ -118,7 +122,10 @@ export function readKeyFile(file: string, what: string): string {
 function checkStat(file: string, st: fs.Stats, opts: InputFileOptions): void {
   if (!st.isFile()) {
     const kind = st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a named pipe' : st.isSocket() ? 'a socket' : 'a device or special file';
-    throw new FormatError<InputFileErrorData>(opts.unreadableCode, `Cannot read the ${opts.what} '${file}': it is ${kind}, not a regular file`, { path: file, reason: 'not-a-file' });
+    throw new FormatError<InputFileErrorData>(opts.unreadableCode, `Cannot read the ${opts.what} '${file}': it is ${kind}, not a regular file`, {
+      path: file,
+      reason: 'not-a-file',
+    });
   }
   if (st.size > opts.maxBytes) throw tooLarge(file, st.size, opts);
 }

@@ -60,9 +60,7 @@ export function engineOf(algorithm: string): string {
 
 /** The reference's resource algorithm name for a method, engine and shard size. */
 export function resourceAlgorithm(serialization: Serialization): string {
-  return serialization.method === 'shards'
-    ? `${serialization.hashType}-sharded-${serialization.shardSize ?? DEFAULT_SHARD_SIZE}`
-    : serialization.hashType;
+  return serialization.method === 'shards' ? `${serialization.hashType}-sharded-${serialization.shardSize ?? DEFAULT_SHARD_SIZE}` : serialization.hashType;
 }
 
 /**
@@ -91,9 +89,7 @@ export class Manifest {
     resources: readonly ResourceDescriptor[],
     { sort = true }: { sort?: boolean } = {},
   ) {
-    this.resources = sort
-      ? [...resources].sort((a, b) => compareResources(a.name, b.name, serialization.method))
-      : [...resources];
+    this.resources = sort ? [...resources].sort((a, b) => compareResources(a.name, b.name, serialization.method)) : [...resources];
   }
 
   /**

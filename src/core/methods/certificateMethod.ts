@@ -26,11 +26,38 @@ export const CERTIFICATE_METHOD: SigningMethod<'certificate', CertificateSignerI
   inputs: {
     sign: [
       ...PRIVATE_KEY_INPUTS,
-      { name: 'signingCertificate', flag: 'signing-certificate', kind: 'certificate', what: 'signing certificate', required: true, metavar: 'PATH', help: 'Path to the signing certificate, as a PEM-encoded file.', prompt: 'Signing certificate (PEM)' },
-      { name: 'certificateChain', flag: 'certificate-chain', kind: 'certificates', what: 'certificate chain', required: false, metavar: 'PATH', help: 'Certificate chain to embed, as PEM files (leaf issuer first).', prompt: 'Certificate chain (PEM files; cancel for none)' },
+      {
+        name: 'signingCertificate',
+        flag: 'signing-certificate',
+        kind: 'certificate',
+        what: 'signing certificate',
+        required: true,
+        metavar: 'PATH',
+        help: 'Path to the signing certificate, as a PEM-encoded file.',
+        prompt: 'Signing certificate (PEM)',
+      },
+      {
+        name: 'certificateChain',
+        flag: 'certificate-chain',
+        kind: 'certificates',
+        what: 'certificate chain',
+        required: false,
+        metavar: 'PATH',
+        help: 'Certificate chain to embed, as PEM files (leaf issuer first).',
+        prompt: 'Certificate chain (PEM files; cancel for none)',
+      },
     ],
     verify: [
-      { name: 'roots', flag: 'certificate-chain', kind: 'certificates', what: 'root certificate', required: false, metavar: 'PATH', help: 'Trust anchors, as PEM files (default: the Mozilla CA store built into Node.js).', prompt: 'Trusted root certificates (PEM)' },
+      {
+        name: 'roots',
+        flag: 'certificate-chain',
+        kind: 'certificates',
+        what: 'root certificate',
+        required: false,
+        metavar: 'PATH',
+        help: 'Trust anchors, as PEM files (default: the Mozilla CA store built into Node.js).',
+        prompt: 'Trusted root certificates (PEM)',
+      },
     ],
   },
   // Whatever is neither a key's nor Sigstore's carries a chain (parseBundle has checked that one is there).

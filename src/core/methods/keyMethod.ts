@@ -10,7 +10,16 @@ import { settle } from '../abort';
 
 /** The private key and its password: the key and certificate methods both sign with one. */
 export const PRIVATE_KEY_INPUTS: readonly MethodInput[] = [
-  { name: 'privateKey', flag: 'private-key', kind: 'privateKey', what: 'private key', required: true, metavar: 'PATH', help: 'Path to the private key, as a PEM-encoded file.', prompt: 'Private key (PEM)' },
+  {
+    name: 'privateKey',
+    flag: 'private-key',
+    kind: 'privateKey',
+    what: 'private key',
+    required: true,
+    metavar: 'PATH',
+    help: 'Path to the private key, as a PEM-encoded file.',
+    prompt: 'Private key (PEM)',
+  },
   // Asked by the extension when the key needs it, and kept in its secret storage.
   { name: 'password', flag: 'password', kind: 'secret', required: false, metavar: 'TEXT', help: 'Password for the key encryption, if any.' },
 ];
@@ -25,7 +34,18 @@ export const KEY_METHOD: SigningMethod<'key', KeySignerInfo, { privateKey: crypt
   help: { sign: 'Sign a model with an elliptic-curve private key.', verify: 'Verify a model signed with a private key.' },
   inputs: {
     sign: PRIVATE_KEY_INPUTS,
-    verify: [{ name: 'publicKey', flag: 'public-key', kind: 'publicKey', what: 'public key', required: true, metavar: 'PATH', help: 'Path to the public key used for verification.', prompt: 'Public key of the signer (PEM)' }],
+    verify: [
+      {
+        name: 'publicKey',
+        flag: 'public-key',
+        kind: 'publicKey',
+        what: 'public key',
+        required: true,
+        metavar: 'PATH',
+        help: 'Path to the public key used for verification.',
+        prompt: 'Public key of the signer (PEM)',
+      },
+    ],
   },
   madeBundle: ({ verificationMaterial: vm }) => Boolean(vm.publicKey),
   makeSigner: ({ privateKey }) => settle(() => new KeySigner(privateKey)),

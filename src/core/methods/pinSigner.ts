@@ -14,7 +14,8 @@ import { methodOfSigner } from './registry';
  */
 export function modelGlob(workspaceRoot: string, modelPath: string): string {
   const rel = workspaceRelativePath(workspaceRoot, modelPath);
-  if (rel === undefined) throw new ModelSigningError('INVALID_OPTION', `'${modelPath}' is not inside the workspace folder '${workspaceRoot}'`, { path: modelPath });
+  if (rel === undefined)
+    throw new ModelSigningError('INVALID_OPTION', `'${modelPath}' is not inside the workspace folder '${workspaceRoot}'`, { path: modelPath });
   return rel === '.' ? rel : escapeGlob(rel);
 }
 
@@ -36,7 +37,12 @@ export interface PinResult {
  * certificate by its fingerprint (`certificateFingerprints`). An existing file
  * that is not a valid policy is left alone (POLICY_INVALID).
  */
-export async function pinIdentity(policyFile: string, modelGlob: string, signer: SignerInfo, workspaceRoot = path.dirname(path.dirname(path.resolve(policyFile)))): Promise<PinResult> {
+export async function pinIdentity(
+  policyFile: string,
+  modelGlob: string,
+  signer: SignerInfo,
+  workspaceRoot = path.dirname(path.dirname(path.resolve(policyFile))),
+): Promise<PinResult> {
   const glob = normalizeGlob(modelGlob);
   compileGlob(glob);
   const text = await readPolicyText(policyFile);

@@ -19,8 +19,22 @@ export const SIGSTORE_METHOD: SigningMethod<'sigstore', SigstoreSignerInfo, Sigs
     // The identity comes from a login, a CI token or the editor's account: each shell asks its own way.
     sign: [],
     verify: [
-      { name: 'identity', flag: 'identity', kind: 'text', required: true, metavar: 'TEXT', help: 'The expected identity of the signer (email or workload URI), compared exactly.' },
-      { name: 'issuer', flag: 'identity-provider', kind: 'text', required: true, metavar: 'URL', help: 'The expected OIDC issuer of that identity, compared exactly.' },
+      {
+        name: 'identity',
+        flag: 'identity',
+        kind: 'text',
+        required: true,
+        metavar: 'TEXT',
+        help: 'The expected identity of the signer (email or workload URI), compared exactly.',
+      },
+      {
+        name: 'issuer',
+        flag: 'identity-provider',
+        kind: 'text',
+        required: true,
+        metavar: 'URL',
+        help: 'The expected OIDC issuer of that identity, compared exactly.',
+      },
     ],
   },
   // A Fulcio certificate, or an older bundle's chain with its log entries.

@@ -85,7 +85,13 @@ export function matchesGlob(relativePath: string, glob: string, options: GlobOpt
 
 /** NFC, without empty and `.` names; `.` for the folder itself. */
 export function normalizeRelativePath(relativePath: string): string {
-  return relativePath.normalize('NFC').split('/').filter((s) => s !== '' && s !== '.').join('/') || '.';
+  return (
+    relativePath
+      .normalize('NFC')
+      .split('/')
+      .filter((s) => s !== '' && s !== '.')
+      .join('/') || '.'
+  );
 }
 
 /** A path's place below the workspace folder, POSIX and NFC (`.` for the folder itself); undefined if it is outside. */

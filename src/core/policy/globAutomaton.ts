@@ -35,7 +35,10 @@ export class GlobAutomaton {
   private readonly start: number;
   private readonly accept: number;
 
-  constructor(nodes: readonly GlobNode[], private readonly caseInsensitive: boolean) {
+  constructor(
+    nodes: readonly GlobNode[],
+    private readonly caseInsensitive: boolean,
+  ) {
     this.accept = this.add({ out: [] });
     this.start = this.sequence(nodes, this.accept);
   }
@@ -137,7 +140,11 @@ export class GlobAutomaton {
         const has = (cp: number) => node.ranges.some(([lo, hi]) => cp >= lo && cp <= hi);
         // A set never takes `/`, even through a range such as `[+-0]`.
         const take = node.negate ? (v: readonly number[]) => v[0] !== SLASH && !v.some(has) : (v: readonly number[]) => v[0] !== SLASH && v.some(has);
-        return this.add({ take, other: node.negate ? !coversAllButSlash(node.ranges) : node.ranges.some(([lo, hi]) => lo !== SLASH || hi !== SLASH), out: [next] });
+        return this.add({
+          take,
+          other: node.negate ? !coversAllButSlash(node.ranges) : node.ranges.some(([lo, hi]) => lo !== SLASH || hi !== SLASH),
+          out: [next],
+        });
       }
       case 'star':
         return this.loop((v) => v[0] !== SLASH, false, next);

@@ -30,9 +30,12 @@ export function childPath(at: string, key: string): string {
 export function jsonPathRange(text: string, jsonPath: string): TextRange | undefined {
   const src = text.replace(/^\uFEFF/, '');
   let found: [number, number] | undefined;
-  if (!scanJson(src, (at, start, end) => {
-    if (at === jsonPath) found = [start, end];
-  })) return undefined;
+  if (
+    !scanJson(src, (at, start, end) => {
+      if (at === jsonPath) found = [start, end];
+    })
+  )
+    return undefined;
   return found && { start: position(src, found[0]), end: position(src, found[1]) };
 }
 
@@ -42,9 +45,13 @@ export function jsonPathRange(text: string, jsonPath: string): TextRange | undef
  */
 export function duplicateKey(text: string): string | undefined {
   let duplicate: string | undefined;
-  scanJson(text.replace(/^\uFEFF/, ''), () => {}, (at) => {
-    duplicate ??= at;
-  });
+  scanJson(
+    text.replace(/^\uFEFF/, ''),
+    () => {},
+    (at) => {
+      duplicate ??= at;
+    },
+  );
   return duplicate;
 }
 

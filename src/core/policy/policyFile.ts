@@ -149,7 +149,8 @@ export function parsePolicy(value: unknown, context: PolicyContext): Policy {
     }
     const keys = stringList(raw.keys, `${at}.keys`);
     const keyHints = stringList(raw.keyHints, `${at}.keyHints`, (s, itemAt) =>
-      /^[0-9a-fA-F]{64}$/.test(s) ? s.toLowerCase() : fail(itemAt, 'must be 64 hex digits (the SHA-256 key hint of a key signature)'));
+      /^[0-9a-fA-F]{64}$/.test(s) ? s.toLowerCase() : fail(itemAt, 'must be 64 hex digits (the SHA-256 key hint of a key signature)'),
+    );
     const certificateRoots = stringList(raw.certificateRoots, `${at}.certificateRoots`);
     const certificateFingerprints = stringList(raw.certificateFingerprints, `${at}.certificateFingerprints`, (s, itemAt) => {
       const hex = s.replace(/:/g, '');

@@ -11,7 +11,12 @@ export { policyCertificateRoots, policyPublicKey } from './policyReferences';
  * outside the workspace folder. Entries keep their own order: pass the file's
  * before the settings' to let the file win ties.
  */
-export function findPolicy(workspaceRoot: string, modelPath: string, policies: readonly PolicyEntry[] | Policy | readonly Policy[], options: GlobOptions = {}): PolicyEntry | undefined {
+export function findPolicy(
+  workspaceRoot: string,
+  modelPath: string,
+  policies: readonly PolicyEntry[] | Policy | readonly Policy[],
+  options: GlobOptions = {},
+): PolicyEntry | undefined {
   const relPosix = workspaceRelativePath(workspaceRoot, modelPath);
   if (relPosix === undefined) return undefined;
   let best: PolicyEntry | undefined;

@@ -19,7 +19,12 @@ export function policyPublicKey(entry: PolicyEntry, file: string, i: number): cr
   try {
     return loadPublicKey(pem);
   } catch (e) {
-    throw new FormatError<PolicyErrorData>('POLICY_INVALID', `${entry.source}: ${jsonPath}: '${file}' is not a usable public key: ${e instanceof Error ? e.message : String(e)}`, { source: entry.source, jsonPath, file: abs }, e);
+    throw new FormatError<PolicyErrorData>(
+      'POLICY_INVALID',
+      `${entry.source}: ${jsonPath}: '${file}' is not a usable public key: ${e instanceof Error ? e.message : String(e)}`,
+      { source: entry.source, jsonPath, file: abs },
+      e,
+    );
   }
 }
 
@@ -45,7 +50,12 @@ export function policyCertificates(entry: PolicyEntry): Array<{ file: string; ce
       return { file, certs: ders.map((der) => ({ der, subject: distinguishedName(new crypto.X509Certificate(der).subject), fingerprint: fingerprint(der) })) };
     } catch (e) {
       const why = isModelSigningError(e) ? e.message : String(e);
-      throw new FormatError<PolicyErrorData>('POLICY_INVALID', `${entry.source}: ${jsonPath}: '${file}' holds no usable certificate: ${why}`, { source: entry.source, jsonPath, file: abs }, e);
+      throw new FormatError<PolicyErrorData>(
+        'POLICY_INVALID',
+        `${entry.source}: ${jsonPath}: '${file}' holds no usable certificate: ${why}`,
+        { source: entry.source, jsonPath, file: abs },
+        e,
+      );
     }
   });
 }
@@ -60,6 +70,11 @@ function readReferenced(entry: PolicyEntry, abs: string, jsonPath: string, what:
     return readInputFileSync(abs, { what: `${what} file`, maxBytes: MAX_SMALL_INPUT_BYTES, unreadableCode: 'POLICY_UNREADABLE' });
   } catch (e) {
     const why = (e as Error).message;
-    throw new ModelSigningError<PolicyErrorData>('POLICY_UNREADABLE', `${entry.source}: ${jsonPath}: ${why.charAt(0).toLowerCase()}${why.slice(1)}`, { source: entry.source, jsonPath, file: abs }, e);
+    throw new ModelSigningError<PolicyErrorData>(
+      'POLICY_UNREADABLE',
+      `${entry.source}: ${jsonPath}: ${why.charAt(0).toLowerCase()}${why.slice(1)}`,
+      { source: entry.source, jsonPath, file: abs },
+      e,
+    );
   }
 }

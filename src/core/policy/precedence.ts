@@ -29,7 +29,12 @@ export interface GoverningPolicy {
  * not one merged list: otherwise a workspace could escape the user's `**`
  * rule just by writing a longer glob for the same model.
  */
-export function findGoverningPolicy(workspaceRoot: string, modelPath: string, layers: readonly PolicyLayer[], options: GlobOptions = {}): GoverningPolicy | undefined {
+export function findGoverningPolicy(
+  workspaceRoot: string,
+  modelPath: string,
+  layers: readonly PolicyLayer[],
+  options: GlobOptions = {},
+): GoverningPolicy | undefined {
   for (const origin of POLICY_PRECEDENCE) {
     const policies = layers.filter((l) => l.origin === origin).map((l) => l.policy);
     const entry = policies.length > 0 ? findPolicy(workspaceRoot, modelPath, policies, options) : undefined;

@@ -54,7 +54,12 @@ export function serializeBundle(bundle: Bundle): string {
 
 /** Reads and checks the shape of a signature file. */
 export async function readBundle(file: string): Promise<Bundle> {
-  const text = await readInputText(file, { what: 'signature file', maxBytes: MAX_BUNDLE_BYTES, unreadableCode: 'SIGNATURE_FILE_UNREADABLE', tooLargeCode: 'BUNDLE_INVALID' });
+  const text = await readInputText(file, {
+    what: 'signature file',
+    maxBytes: MAX_BUNDLE_BYTES,
+    unreadableCode: 'SIGNATURE_FILE_UNREADABLE',
+    tooLargeCode: 'BUNDLE_INVALID',
+  });
   return parseBundle(text);
 }
 

@@ -53,9 +53,11 @@ const invalid = (reason: string, cause?: unknown, data: Record<string, unknown> 
 export async function validateCertificatePath(leaf: Buffer, untrusted: readonly Buffer[], roots: readonly Buffer[], at: Date): Promise<Buffer[]> {
   const anchors = roots.filter(isSelfSigned);
   if (anchors.length === 0) {
-    throw invalid(roots.length === 0
-      ? 'no trust anchors given: pass the root certificate with --certificate-chain'
-      : 'no self-signed root among the trust anchors (a chain that stops at an intermediate, a partial chain, is not accepted): give the root CA certificate');
+    throw invalid(
+      roots.length === 0
+        ? 'no trust anchors given: pass the root certificate with --certificate-chain'
+        : 'no self-signed root among the trust anchors (a chain that stops at an intermediate, a partial chain, is not accepted): give the root CA certificate',
+    );
   }
   // Loaded on first use: PKI.js takes ~40 ms to load, which every other command would pay.
   const pki = await import('pkijs');
@@ -83,7 +85,13 @@ export async function validateCertificatePath(leaf: Buffer, untrusted: readonly 
   return path.map((c) => Buffer.from(c.toSchema().toBER()));
 }
 
-async function pkijsPath(pki: typeof pkijs, leaf: pkijs.Certificate, untrusted: pkijs.Certificate[], anchors: pkijs.Certificate[], at: Date): Promise<pkijs.Certificate[]> {
+async function pkijsPath(
+  pki: typeof pkijs,
+  leaf: pkijs.Certificate,
+  untrusted: pkijs.Certificate[],
+  anchors: pkijs.Certificate[],
+  at: Date,
+): Promise<pkijs.Certificate[]> {
   const lookups = { count: 0 };
   const run = async (trustedCerts: pkijs.Certificate[], params: pkijs.CertificateChainValidationEngineVerifyParams = {}) => {
     const engine = new pki.CertificateChainValidationEngine({
@@ -100,7 +108,9 @@ async function pkijsPath(pki: typeof pkijs, leaf: pkijs.Certificate, untrusted: 
       throw invalid((e as { resultMessage?: string }).resultMessage ?? (e instanceof Error ? e.message : String(e)), e);
     }
     if (result.error instanceof LookupBudgetSpent) {
-      throw invalid(`path building stopped after ${lookups.count} issuer look-ups (the chain loops or offers too many candidates)`, result.error, { issuerLookups: lookups.count });
+      throw invalid(`path building stopped after ${lookups.count} issuer look-ups (the chain loops or offers too many candidates)`, result.error, {
+        issuerLookups: lookups.count,
+      });
     }
     if (!result.result) throw invalid(result.resultMessage);
     return result.certificatePath ?? [];

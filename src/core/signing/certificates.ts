@@ -38,7 +38,12 @@ export interface ChainCheck {
  * OpenSSL does (see validateCertificatePath), then checks that the leaf may
  * sign code. Returns warnings for what the reference only warns about.
  */
-export async function verifyCertificateChain(leaf: Buffer, intermediates: readonly Buffer[], roots: readonly Buffer[], { at = new Date() }: ChainCheck = {}): Promise<string[]> {
+export async function verifyCertificateChain(
+  leaf: Buffer,
+  intermediates: readonly Buffer[],
+  roots: readonly Buffer[],
+  { at = new Date() }: ChainCheck = {},
+): Promise<string[]> {
   await validateCertificatePath(leaf, intermediates, roots, at);
   const pkijs = await import('pkijs');
   return checkCodeSigningUsage(pkijs.Certificate.fromBER(new Uint8Array(leaf)), await import('asn1js'));
@@ -62,7 +67,10 @@ function checkCodeSigningUsage(cert: pkijs.Certificate, asn1: typeof asn1js): st
     if (usages.includes(CODE_SIGNING_OID)) return [];
   }
   if (!ku && !eku) return ['The signing certificate has neither KeyUsage nor ExtendedKeyUsage'];
-  throw new VerificationError('CERTIFICATE_USAGE_INVALID', 'Signing certificate cannot be used for signing: it has neither KeyUsage digitalSignature nor ExtendedKeyUsage codeSigning');
+  throw new VerificationError(
+    'CERTIFICATE_USAGE_INVALID',
+    'Signing certificate cannot be used for signing: it has neither KeyUsage digitalSignature nor ExtendedKeyUsage codeSigning',
+  );
 }
 
 /** `CN=..., O=...` of a certificate's subject or issuer, as node prints it on one line. */

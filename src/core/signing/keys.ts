@@ -47,7 +47,9 @@ export function loadPublicKey(pem: string | Buffer): crypto.KeyObject {
 /** Only ECDSA on P-256, P-384 and P-521, as in the reference. */
 export function checkSupported(key: crypto.KeyObject): void {
   if (key.asymmetricKeyType !== 'ec') {
-    throw new FormatError('KEY_UNSUPPORTED', `Only elliptic curve keys are supported, got ${key.asymmetricKeyType ?? 'a symmetric key'}`, { type: key.asymmetricKeyType });
+    throw new FormatError('KEY_UNSUPPORTED', `Only elliptic curve keys are supported, got ${key.asymmetricKeyType ?? 'a symmetric key'}`, {
+      type: key.asymmetricKeyType,
+    });
   }
   const curve = key.asymmetricKeyDetails?.namedCurve ?? 'unknown';
   if (!(curve in CURVE_HASH)) {

@@ -111,7 +111,10 @@ export function toManifest(payload: Buffer): Manifest {
   // The reference hashes the root in listed order, without re-sorting.
   const actualRoot = rootDigestOf(resources);
   if (actualRoot !== rootDigest.toLowerCase()) {
-    throw new VerificationError('ROOT_DIGEST_MISMATCH', `Manifest is inconsistent: the root digest is ${rootDigest}, but the resources hash to ${actualRoot}`, { expected: rootDigest, actual: actualRoot });
+    throw new VerificationError('ROOT_DIGEST_MISMATCH', `Manifest is inconsistent: the root digest is ${rootDigest}, but the resources hash to ${actualRoot}`, {
+      expected: rootDigest,
+      actual: actualRoot,
+    });
   }
   return new Manifest(modelName, serialization, resources, { sort: false });
 }
@@ -147,8 +150,8 @@ function checkResourceName(name: string, serialization: Serialization): void {
     path = shard.path;
   }
   if (path === '.') return;
-  const bad = path === '' || path.includes('\0') || path.includes('\\') || path.startsWith('/')
-    || path.split('/').some((c) => c === '' || c === '.' || c === '..');
+  const bad =
+    path === '' || path.includes('\0') || path.includes('\\') || path.startsWith('/') || path.split('/').some((c) => c === '' || c === '.' || c === '..');
   if (bad) throw invalid(`resource name ${JSON.stringify(name)} is not a relative path inside the model`);
 }
 
@@ -185,5 +188,5 @@ function asArray(v: unknown, what: string): unknown[] {
 }
 
 function describe(v: unknown): string {
-  return typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
+  return typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v));
 }

@@ -70,4 +70,3 @@ function sources(env: NodeJS.ProcessEnv): AmbientSource[] {
 function describeSource(s: AmbientSource): string {
   return s === 'github-actions' ? 'the GitHub Actions token endpoint' : 'SIGSTORE_ID_TOKEN';
 }
-

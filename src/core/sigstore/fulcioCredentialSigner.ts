@@ -43,11 +43,16 @@ export class FulcioCredentialSigner {
         signal: AbortSignal.any([AbortSignal.timeout(this.options.timeoutMs ?? 30_000), ...(this.options.signal ? [this.options.signal] : [])]),
       });
     } catch (e) {
-      throw new ModelSigningError('SIGNING_SERVICE_FAILED', `Keyless signing failed: the certificate authority at ${fulcioURL} could not be reached (${(e as { cause?: { code?: string } }).cause?.code ?? (e as Error).name})`);
+      throw new ModelSigningError(
+        'SIGNING_SERVICE_FAILED',
+        `Keyless signing failed: the certificate authority at ${fulcioURL} could not be reached (${(e as { cause?: { code?: string } }).cause?.code ?? (e as Error).name})`,
+      );
     }
     if (res.status !== 200 && res.status !== 201) {
       // The body may quote the credential: report the status only.
-      throw new ModelSigningError('SIGNING_SERVICE_FAILED', `Keyless signing failed: the certificate authority refused the credential (HTTP ${res.status})`, { status: res.status });
+      throw new ModelSigningError('SIGNING_SERVICE_FAILED', `Keyless signing failed: the certificate authority refused the credential (HTTP ${res.status})`, {
+        status: res.status,
+      });
     }
     const body = (await res.json()) as Record<string, { chain?: { certificates?: string[] } } | undefined>;
     const leaf = (body.signedCertificateEmbeddedSct ?? body.signedCertificateDetachedSct)?.chain?.certificates?.[0];
@@ -73,7 +78,8 @@ export function currentService(entries: unknown, maxApiVersion: number, now = ne
 export function witnessesFor(signingConfig: Record<string, unknown>, timeoutMs: number): Witness[] {
   const witnesses: Witness[] = [];
   const rekor = currentService(signingConfig.rekorTlogUrls, 2);
-  if (rekor && signingConfig.rekorTlogConfig) witnesses.push(new RekorWitness({ rekorBaseURL: rekor.url!, majorApiVersion: rekor.majorApiVersion ?? 1, timeout: timeoutMs }));
+  if (rekor && signingConfig.rekorTlogConfig)
+    witnesses.push(new RekorWitness({ rekorBaseURL: rekor.url!, majorApiVersion: rekor.majorApiVersion ?? 1, timeout: timeoutMs }));
   const tsa = currentService(signingConfig.tsaUrls, 1);
   if (tsa && signingConfig.tsaConfig) witnesses.push(new TSAWitness({ tsaBaseURL: tsa.url!, timeout: timeoutMs }));
   return witnesses;

@@ -38,10 +38,7 @@ export class GitHubApi {
    * primary verified email.
    */
   async account(signal?: AbortSignal): Promise<GitHubAccount> {
-    const [user, emails] = await Promise.all([
-      this.get('/user', signal, false),
-      this.get('/user/emails?per_page=100', signal, true),
-    ]);
+    const [user, emails] = await Promise.all([this.get('/user', signal, false), this.get('/user/emails?per_page=100', signal, true)]);
     const u = user as { login?: unknown; email?: unknown } | null;
     if (typeof u !== 'object' || u === null || typeof u.login !== 'string' || u.login === '') {
       throw new ModelSigningError('GITHUB_API_FAILED', 'GitHub answered GET /user without a login', { reason: 'malformed', endpoint: 'GET /user' });
@@ -49,15 +46,16 @@ export class GitHubApi {
     if (typeof u.email === 'string' && u.email !== '') return { login: u.login, identity: u.email, source: 'public-email' };
     if (emails === undefined) return { login: u.login, missing: 'emails-not-visible' };
     if (!Array.isArray(emails)) {
-      throw new ModelSigningError('GITHUB_API_FAILED', 'GitHub answered GET /user/emails with something other than a list', { reason: 'malformed', endpoint: 'GET /user/emails' });
+      throw new ModelSigningError('GITHUB_API_FAILED', 'GitHub answered GET /user/emails with something other than a list', {
+        reason: 'malformed',
+        endpoint: 'GET /user/emails',
+      });
     }
     const primary = emails.find((e: unknown) => {
       const x = e as { email?: unknown; primary?: unknown; verified?: unknown } | null;
       return typeof x === 'object' && x !== null && x.primary === true && x.verified === true && typeof x.email === 'string' && x.email !== '';
     }) as { email: string } | undefined;
-    return primary
-      ? { login: u.login, identity: primary.email, source: 'primary-email' }
-      : { login: u.login, missing: 'no-primary-verified' };
+    return primary ? { login: u.login, identity: primary.email, source: 'primary-email' } : { login: u.login, missing: 'no-primary-verified' };
   }
 
   /**
@@ -110,20 +108,40 @@ export class GitHubApi {
         { reason: 'unauthorized', status: 401, endpoint, apiBase: this.apiBase },
       );
     }
-    throw new ModelSigningError('GITHUB_API_FAILED', `GitHub answered ${endpoint} with HTTP ${res.status}`, { reason: 'http', status: res.status, endpoint, apiBase: this.apiBase });
+    throw new ModelSigningError('GITHUB_API_FAILED', `GitHub answered ${endpoint} with HTTP ${res.status}`, {
+      reason: 'http',
+      status: res.status,
+      endpoint,
+      apiBase: this.apiBase,
+    });
   }
 
   private networkError(e: unknown, endpoint: string, signal: AbortSignal | undefined, timeout: AbortSignal): ModelSigningError {
     if (signal?.aborted) return cancelledError();
     if (timeout.aborted) {
-      return new ModelSigningError('GITHUB_API_FAILED', `GitHub did not answer ${endpoint} within ${this.fetchTimeoutMs} ms`, { reason: 'timeout', endpoint, apiBase: this.apiBase, timeoutMs: this.fetchTimeoutMs });
+      return new ModelSigningError('GITHUB_API_FAILED', `GitHub did not answer ${endpoint} within ${this.fetchTimeoutMs} ms`, {
+        reason: 'timeout',
+        endpoint,
+        apiBase: this.apiBase,
+        timeoutMs: this.fetchTimeoutMs,
+      });
     }
     // undici's TypeError('fetch failed') keeps the reason (ECONNREFUSED, ENOTFOUND, …) in its cause.
     const cause = (e as { cause?: { code?: unknown; message?: unknown } }).cause;
-    const why = typeof cause?.code === 'string' ? cause.code
-      : typeof cause?.message === 'string' ? this.redact(cause.message)
-      : e instanceof Error ? this.redact(e.message) : 'network error';
-    return new ModelSigningError('GITHUB_API_FAILED', `Could not reach GitHub at ${this.apiBase} (${endpoint}): ${why}`, { reason: 'network', endpoint, apiBase: this.apiBase, errno: typeof cause?.code === 'string' ? cause.code : undefined });
+    const why =
+      typeof cause?.code === 'string'
+        ? cause.code
+        : typeof cause?.message === 'string'
+          ? this.redact(cause.message)
+          : e instanceof Error
+            ? this.redact(e.message)
+            : 'network error';
+    return new ModelSigningError('GITHUB_API_FAILED', `Could not reach GitHub at ${this.apiBase} (${endpoint}): ${why}`, {
+      reason: 'network',
+      endpoint,
+      apiBase: this.apiBase,
+      errno: typeof cause?.code === 'string' ? cause.code : undefined,
+    });
   }
 
   /** The text without the token. */
@@ -143,7 +161,11 @@ function parseApiBase(base: string): string {
   }
   const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname.toLowerCase());
   if (!(url.protocol === 'https:' || (url.protocol === 'http:' && loopback)) || url.username || url.password || url.search || url.hash) {
-    throw new ModelSigningError('INVALID_OPTION', `The GitHub API address must be an https URL (plain http only for 127.0.0.1, localhost and ::1), without credentials or query: ${url.origin}${url.pathname}`, { option: 'apiBase' });
+    throw new ModelSigningError(
+      'INVALID_OPTION',
+      `The GitHub API address must be an https URL (plain http only for 127.0.0.1, localhost and ::1), without credentials or query: ${url.origin}${url.pathname}`,
+      { option: 'apiBase' },
+    );
   }
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }

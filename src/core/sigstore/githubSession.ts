@@ -141,7 +141,10 @@ export class GitHubSessionProvider implements IdentityProvider {
     } else {
       this.loginIssuer = oidcIssuerOf(options.trustConfig);
       if (!this.loginIssuer) {
-        throw new FormatError('TRUST_CONFIG_INVALID', 'The trust config\'s signing config names no OIDC issuer to sign in with (oidcUrls), and its certificate authority does not take GitHub tokens');
+        throw new FormatError(
+          'TRUST_CONFIG_INVALID',
+          "The trust config's signing config names no OIDC issuer to sign in with (oidcUrls), and its certificate authority does not take GitHub tokens",
+        );
       }
       // The login options are checked now (issuer, timeout, out-of-band), not when signing.
       void new InteractiveLoginProvider(this.loginOptions(undefined));
@@ -186,13 +189,24 @@ export class GitHubSessionProvider implements IdentityProvider {
   private async confirmed(preview: SigningIdentityPreview, signal?: AbortSignal): Promise<void> {
     let answer: unknown;
     try {
-      answer = await raceSignal(Promise.resolve().then(() => this.#options.confirm({ ...preview })), signal);
+      answer = await raceSignal(
+        Promise.resolve().then(() => this.#options.confirm({ ...preview })),
+        signal,
+      );
     } catch (e) {
       if (e instanceof ModelSigningError) throw e;
-      throw new ModelSigningError('CANCELLED', `Signing as ${preview.identity ?? preview.account} was not confirmed: ${this.api.redact(e instanceof Error ? e.message : String(e))}`, { reason: 'confirm-failed' });
+      throw new ModelSigningError(
+        'CANCELLED',
+        `Signing as ${preview.identity ?? preview.account} was not confirmed: ${this.api.redact(e instanceof Error ? e.message : String(e))}`,
+        { reason: 'confirm-failed' },
+      );
     }
     if (answer !== true) {
-      throw new ModelSigningError('CANCELLED', `Signing as ${preview.identity ?? preview.account} was not confirmed`, { reason: 'declined', account: preview.account, identity: preview.identity });
+      throw new ModelSigningError('CANCELLED', `Signing as ${preview.identity ?? preview.account} was not confirmed`, {
+        reason: 'declined',
+        account: preview.account,
+        identity: preview.identity,
+      });
     }
   }
 
@@ -220,27 +234,29 @@ export class GitHubSessionProvider implements IdentityProvider {
     const label = this.#session.account.label;
     const aka = label.toLowerCase() === a.login.toLowerCase() ? '' : ` (the editor shows this session as ${label})`;
     const whence = a.source === 'public-email' ? 'the public email of its GitHub profile' : 'its primary verified email on GitHub';
-    const none = a.missing === 'emails-not-visible'
-      ? `GitHub does not show ${a.login}'s emails to this session (it needs the user:email scope) and the profile has no public email`
-      : `GitHub shows no public or primary verified email for ${a.login}`;
+    const none =
+      a.missing === 'emails-not-visible'
+        ? `GitHub does not show ${a.login}'s emails to this session (it needs the user:email scope) and the profile has no public email`
+        : `GitHub shows no public or primary verified email for ${a.login}`;
     let note: string;
     if (this.via === 'github-token') {
-      note = `The GitHub sign-in of ${a.login}${aka} (its access token) is sent to the Sigstore certificate authority at ${this.caUrl ?? 'the signing config\'s certificate authority'}, which takes GitHub tokens. `
-        + (a.identity !== undefined
+      note =
+        `The GitHub sign-in of ${a.login}${aka} (its access token) is sent to the Sigstore certificate authority at ${this.caUrl ?? "the signing config's certificate authority"}, which takes GitHub tokens. ` +
+        (a.identity !== undefined
           ? `The certificate will name ${a.identity}, ${whence}, with issuer ${GITHUB_OAUTH_ISSUER}.`
           : `${none}, so the identity in the certificate is unknown until the certificate authority issues it.`);
     } else {
       const issuerNote = sameUrl(this.loginIssuer!, PRODUCTION_OIDC_ISSUER)
         ? `, which Sigstore's sign-in service records for GitHub accounts`
         : ` as Sigstore's public sign-in service records it (the sign-in service at ${this.loginIssuer} may record its own address instead)`;
-      note = `A browser opens the Sigstore sign-in (${this.loginIssuer}) on its GitHub connector for ${a.login}${aka}: one click there. The editor's GitHub token is not sent to Sigstore, only to GitHub to read the account's email. `
-        + (a.identity !== undefined
+      note =
+        `A browser opens the Sigstore sign-in (${this.loginIssuer}) on its GitHub connector for ${a.login}${aka}: one click there. The editor's GitHub token is not sent to Sigstore, only to GitHub to read the account's email. ` +
+        (a.identity !== undefined
           ? `The certificate will name ${a.identity}, ${whence}, with issuer ${GITHUB_OAUTH_ISSUER}${issuerNote}. If the browser signs in as anyone else, nothing is signed.`
           : `${none}, so the identity is unknown until you sign in, and the sign-in cannot be checked against this account: the certificate will name whichever account signs in.`);
     }
     return { account: a.login, identity: a.identity, issuer: GITHUB_OAUTH_ISSUER, via: this.via, note };
   }
-
 }
 
 /** The certificate authority @sigstore/sign will pick: API v1, not ended, newest start. */

@@ -35,4 +35,3 @@ export function chooseIdentityProvider(opts: {
     { sources: [] },
   );
 }
-

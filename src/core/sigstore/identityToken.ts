@@ -47,7 +47,11 @@ function decodeClaims(token: string): Record<string, unknown> {
     return decodeJwt(token.trim());
   } catch {
     // jose's messages do not quote the token, but nothing of it is kept either.
-    throw new ModelSigningError('IDENTITY_TOKEN_INVALID', 'The identity token is not a well-formed JWT (expected three base64url parts with a JSON claims set)', { reason: 'malformed' });
+    throw new ModelSigningError(
+      'IDENTITY_TOKEN_INVALID',
+      'The identity token is not a well-formed JWT (expected three base64url parts with a JSON claims set)',
+      { reason: 'malformed' },
+    );
   }
 }
 

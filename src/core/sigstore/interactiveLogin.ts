@@ -73,9 +73,13 @@ export class InteractiveLoginProvider implements IdentityProvider {
 
     // One deadline for the whole login; the caller's signal cancels it too.
     const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(new ModelSigningError(
-      'OIDC_LOGIN_FAILED', `The sign-in did not complete within ${formatDuration(timeoutMs)}`, { reason: 'timeout', timeoutMs },
-    )), timeoutMs);
+    const timer = setTimeout(
+      () =>
+        deadline.abort(
+          new ModelSigningError('OIDC_LOGIN_FAILED', `The sign-in did not complete within ${formatDuration(timeoutMs)}`, { reason: 'timeout', timeoutMs }),
+        ),
+      timeoutMs,
+    );
     const onCancel = () => deadline.abort(new ModelSigningError('CANCELLED', 'The sign-in was cancelled', { reason: 'cancelled' }));
     options.signal?.addEventListener('abort', onCancel, { once: true });
 
@@ -110,17 +114,33 @@ export class InteractiveLoginProvider implements IdentityProvider {
       if (server) {
         const srv = server;
         // Not awaited in turn: a caller's `openUrl` may itself follow the redirect to the callback.
-        const opened = Promise.resolve().then(() => o.openUrl(authorizationUrl)).then(
-          () => new Promise<never>(() => undefined),
-          (e: unknown) => { throw browserError(e, secrets); },
-        );
+        const opened = Promise.resolve()
+          .then(() => o.openUrl(authorizationUrl))
+          .then(
+            () => new Promise<never>(() => undefined),
+            (e: unknown) => {
+              throw browserError(e, secrets);
+            },
+          );
         callbackUrl = await raceSignal(Promise.race([srv.callback, opened]), deadline.signal);
       } else {
-        await raceSignal(Promise.resolve().then(() => o.openUrl(authorizationUrl)), deadline.signal)
-          .catch((e: unknown) => { throw e instanceof ModelSigningError ? e : browserError(e, secrets); });
-        const typed = await raceSignal(Promise.resolve().then(() => o.readCode!()), deadline.signal).catch((e: unknown) => {
+        await raceSignal(
+          Promise.resolve().then(() => o.openUrl(authorizationUrl)),
+          deadline.signal,
+        ).catch((e: unknown) => {
+          throw e instanceof ModelSigningError ? e : browserError(e, secrets);
+        });
+        const typed = await raceSignal(
+          Promise.resolve().then(() => o.readCode!()),
+          deadline.signal,
+        ).catch((e: unknown) => {
           if (e instanceof ModelSigningError) throw e;
-          throw new ModelSigningError('OIDC_LOGIN_FAILED', `Could not read the verification code: ${secrets.redact(e instanceof Error ? e.message : String(e))}`, { reason: 'no-code' }, secrets.safeCause(e));
+          throw new ModelSigningError(
+            'OIDC_LOGIN_FAILED',
+            `Could not read the verification code: ${secrets.redact(e instanceof Error ? e.message : String(e))}`,
+            { reason: 'no-code' },
+            secrets.safeCause(e),
+          );
         });
         const code = typeof typed === 'string' ? typed.trim() : '';
         if (code === '') throw new ModelSigningError('OIDC_LOGIN_FAILED', 'No verification code was entered', { reason: 'no-code' });
@@ -138,9 +158,12 @@ export class InteractiveLoginProvider implements IdentityProvider {
       server?.finish(true, 'You are signed in. You can close this tab and return to the application.');
       return token;
     } catch (e) {
-      const err = deadline.signal.aborted && deadline.signal.reason instanceof ModelSigningError
-        ? deadline.signal.reason
-        : e instanceof ModelSigningError ? e : unexpectedError(e, secrets);
+      const err =
+        deadline.signal.aborted && deadline.signal.reason instanceof ModelSigningError
+          ? deadline.signal.reason
+          : e instanceof ModelSigningError
+            ? e
+            : unexpectedError(e, secrets);
       server?.finish(false, `Sign-in failed: ${err.message}`);
       throw err;
     } finally {
@@ -171,7 +194,9 @@ export class InteractiveLoginProvider implements IdentityProvider {
     // (with allowInsecureRequests openid-client itself would take http anywhere).
     const meta = config.serverMetadata();
     for (const [field, value] of Object.entries({
-      authorization_endpoint: meta.authorization_endpoint, token_endpoint: meta.token_endpoint, jwks_uri: meta.jwks_uri,
+      authorization_endpoint: meta.authorization_endpoint,
+      token_endpoint: meta.token_endpoint,
+      jwks_uri: meta.jwks_uri,
     })) {
       if (typeof value !== 'string') {
         throw new ModelSigningError('OIDC_LOGIN_FAILED', `The OpenID configuration of ${this.issuerUrl.href} has no ${field}`, { reason: 'discovery', field });
@@ -180,17 +205,27 @@ export class InteractiveLoginProvider implements IdentityProvider {
       try {
         const u = parseIssuer(value);
         ok = this.insecure || u.protocol === 'https:';
-      } catch { /* neither https nor loopback */ }
+      } catch {
+        /* neither https nor loopback */
+      }
       if (!ok) {
-        throw new ModelSigningError('OIDC_LOGIN_FAILED', `The OpenID configuration of ${this.issuerUrl.href} names a ${field} that is not ${this.insecure ? 'https or loopback' : 'https'}: ${value}`, { reason: 'discovery', field });
+        throw new ModelSigningError(
+          'OIDC_LOGIN_FAILED',
+          `The OpenID configuration of ${this.issuerUrl.href} names a ${field} that is not ${this.insecure ? 'https or loopback' : 'https'}: ${value}`,
+          { reason: 'discovery', field },
+        );
       }
     }
     return config;
   }
 
   private async exchange(
-    client: OpenidClient, config: OidcClient.Configuration, callbackUrl: URL,
-    checks: { codeVerifier: string; state: string; nonce: string }, signal: AbortSignal, secrets: Secrets,
+    client: OpenidClient,
+    config: OidcClient.Configuration,
+    callbackUrl: URL,
+    checks: { codeVerifier: string; state: string; nonce: string },
+    signal: AbortSignal,
+    secrets: Secrets,
   ): Promise<string> {
     let tokens: { id_token?: string };
     try {
@@ -223,10 +258,11 @@ async function loadOpenidClient(): Promise<OpenidClient> {
 }
 
 function abortableFetch(signal: AbortSignal): OidcClient.CustomFetch {
-  return (url, init) => fetch(url, {
-    ...(init as RequestInit),
-    signal: init.signal ? AbortSignal.any([init.signal, signal]) : signal,
-  });
+  return (url, init) =>
+    fetch(url, {
+      ...(init as RequestInit),
+      signal: init.signal ? AbortSignal.any([init.signal, signal]) : signal,
+    });
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
@@ -241,14 +277,12 @@ function parseIssuer(issuer: string): URL {
   }
   if (url.protocol === 'https:') return url;
   if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname.toLowerCase())) return url;
-  throw new ModelSigningError(
-    'INVALID_OPTION',
-    `The OIDC issuer must use https (plain http is allowed for 127.0.0.1, localhost and ::1 only): ${url.href}`,
-    { option: 'issuer', issuer: url.href },
-  );
+  throw new ModelSigningError('INVALID_OPTION', `The OIDC issuer must use https (plain http is allowed for 127.0.0.1, localhost and ::1 only): ${url.href}`, {
+    option: 'issuer',
+    issuer: url.href,
+  });
 }
 
 function formatDuration(ms: number): string {
   return ms >= 60_000 && ms % 60_000 === 0 ? `${ms / 60_000} min` : ms >= 1000 ? `${Math.round(ms / 100) / 10} s` : `${ms} ms`;
 }
-

@@ -23,7 +23,9 @@ export async function startCallbackServer(expectedState: string): Promise<Callba
   let accepted: http.ServerResponse | undefined;
   let finished: Promise<void> = Promise.resolve();
   let resolveCallback!: (u: URL) => void;
-  const callback = new Promise<URL>((resolve) => { resolveCallback = resolve; });
+  const callback = new Promise<URL>((resolve) => {
+    resolveCallback = resolve;
+  });
 
   const server = http.createServer((req, res) => {
     res.setHeader('Connection', 'close');
@@ -42,7 +44,12 @@ export async function startCallbackServer(expectedState: string): Promise<Callba
     const state = url.searchParams.get('state');
     if (state === null || !sameString(state, expectedState)) {
       // Not ours (a stale tab, or someone else's request): keep waiting for the real one.
-      return page(res, 400, 'Sign-in not recognised', 'This response does not belong to the sign-in in progress (state mismatch). Start the sign-in again from the application.');
+      return page(
+        res,
+        400,
+        'Sign-in not recognised',
+        'This response does not belong to the sign-in in progress (state mismatch). Start the sign-in again from the application.',
+      );
     }
     accepted = res;
     finished = new Promise((resolve) => res.once('close', () => resolve()));
@@ -59,7 +66,12 @@ export async function startCallbackServer(expectedState: string): Promise<Callba
       resolve();
     });
   }).catch((e: unknown) => {
-    throw new ModelSigningError('OIDC_LOGIN_FAILED', `Could not listen on 127.0.0.1 for the sign-in callback: ${e instanceof Error ? e.message : String(e)}`, { reason: 'callback-server' }, e);
+    throw new ModelSigningError(
+      'OIDC_LOGIN_FAILED',
+      `Could not listen on 127.0.0.1 for the sign-in callback: ${e instanceof Error ? e.message : String(e)}`,
+      { reason: 'callback-server' },
+      e,
+    );
   });
   // `localhost` in the URL, as sigstore-python and cosign send it (the public-good
   // OAuth client is registered for it); the listener itself is on 127.0.0.1 only.

@@ -31,18 +31,26 @@ export class Secrets {
     const strings: string[] = [];
     const walk = (v: unknown, depth: number): void => {
       if (depth > 6 || v === null || v === undefined || seen.has(v)) return;
-      if (typeof v === 'string') { strings.push(v); return; }
+      if (typeof v === 'string') {
+        strings.push(v);
+        return;
+      }
       if (typeof v !== 'object') return;
       seen.add(v);
       if (v instanceof Error) {
         strings.push(v.message, v.stack ?? '');
         walk(v.cause, depth + 1);
       }
-      if (Array.isArray(v)) { v.forEach((x) => walk(x, depth + 1)); return; }
+      if (Array.isArray(v)) {
+        v.forEach((x) => walk(x, depth + 1));
+        return;
+      }
       for (const k of Object.keys(v)) {
         try {
           walk((v as Record<string, unknown>)[k], depth + 1);
-        } catch { /* a throwing getter */ }
+        } catch {
+          /* a throwing getter */
+        }
       }
     };
     walk(e, 0);
@@ -72,7 +80,10 @@ export function oauthError(e: unknown, secrets: Secrets, reason: 'discovery' | '
     detail = typeof err?.message === 'string' ? secrets.redact(err.message) : secrets.redact(String(e));
     // openid-client says which claim or attribute failed in its cause.
     const which = failedClaim(err?.cause) ?? failedClaim((err?.cause as { cause?: unknown } | undefined)?.cause);
-    if (which) { data.claim = which; detail += ` (${which})`; }
+    if (which) {
+      data.claim = which;
+      detail += ` (${which})`;
+    }
     const low = err?.cause instanceof Error ? secrets.redact(err.cause.message) : undefined;
     if (low && !detail.includes(low) && low.length < 200) detail += `: ${low}`;
   }

@@ -60,16 +60,26 @@ export class SigstoreSigner implements Signer {
    * certificate step is FulcioCredentialSigner's and the witnesses stay the same.
    */
   private async builder(signingConfig: Record<string, unknown>, timeout: number, getToken: () => Promise<string>, secrets: string[], signal?: AbortSignal) {
-    const identity = this.options.identity as IdentityProvider & { getCredential?: (o: { signal?: AbortSignal }) => Promise<{ token: string; subject?: string }> };
+    const identity = this.options.identity as IdentityProvider & {
+      getCredential?: (o: { signal?: AbortSignal }) => Promise<{ token: string; subject?: string }>;
+    };
     if (identity.getCredential) {
       const credential = await identity.getCredential({ signal });
       secrets.push(credential.token);
       if (!looksLikeJwt(credential.token)) {
         const fulcio = currentService(signingConfig.caUrls, 1);
         if (!fulcio || !credential.subject) {
-          throw new ModelSigningError('SIGNING_SERVICE_FAILED', 'Keyless signing failed: no certificate authority, or no identity to certify, for this credential');
+          throw new ModelSigningError(
+            'SIGNING_SERVICE_FAILED',
+            'Keyless signing failed: no certificate authority, or no identity to certify, for this credential',
+          );
         }
-        const signer = new FulcioCredentialSigner({ fulcioURL: fulcio.url!, credential: { token: credential.token, subject: credential.subject }, timeoutMs: timeout, signal });
+        const signer = new FulcioCredentialSigner({
+          fulcioURL: fulcio.url!,
+          credential: { token: credential.token, subject: credential.subject },
+          timeoutMs: timeout,
+          signal,
+        });
         return new DSSEBundleBuilder({ signer, witnesses: witnessesFor(signingConfig, timeout) });
       }
       getToken = () => Promise.resolve(credential.token);
@@ -96,5 +106,7 @@ function signingServiceError(e: unknown, secrets: readonly string[]): ModelSigni
   const raw = e instanceof Error ? e.message : String(e);
   const quotesSecret = secrets.some((s) => s.length >= 8 && raw.includes(s)) || /eyJ[A-Za-z0-9_-]{4,}/.test(raw);
   const safe = quotesSecret ? 'the identity token was not accepted' : raw;
-  return new ModelSigningError('SIGNING_SERVICE_FAILED', `Keyless signing failed${typeof code === 'string' ? ` (${code})` : ''}: ${safe}`, { sigstoreCode: typeof code === 'string' ? code : undefined });
+  return new ModelSigningError('SIGNING_SERVICE_FAILED', `Keyless signing failed${typeof code === 'string' ? ` (${code})` : ''}: ${safe}`, {
+    sigstoreCode: typeof code === 'string' ? code : undefined,
+  });
 }

@@ -63,7 +63,11 @@ export class SigstoreVerifier implements Verifier {
     const identity = signer.identity?.subjectAlternativeName ?? '';
     const issuer = signer.identity?.extensions?.issuer ?? '';
     if (!this.options.anyIdentity && (identity !== this.options.identity || issuer !== this.options.issuer)) {
-      throw new VerificationError('IDENTITY_MISMATCH', `The signature was made by ${identity} (issuer ${issuer}), not by ${this.options.identity} (issuer ${this.options.issuer})`, { identity, issuer });
+      throw new VerificationError(
+        'IDENTITY_MISMATCH',
+        `The signature was made by ${identity} (issuer ${issuer}), not by ${this.options.identity} (issuer ${this.options.issuer})`,
+        { identity, issuer },
+      );
     }
     return { signer: { method: 'sigstore', identity, issuer }, payload: bundlePayload(bundle), warnings: [] };
   }
@@ -72,7 +76,12 @@ export class SigstoreVerifier implements Verifier {
 /** sigstore-js errors (and plain errors it lets through) as our typed errors. */
 function toVerificationError(e: unknown, expected: SigstoreVerifierOptions): VerificationError | FormatError {
   if (e instanceof PolicyError) {
-    return new VerificationError('IDENTITY_MISMATCH', `The signature was not made by ${expected.identity} with issuer ${expected.issuer}: ${e.message}`, { identity: expected.identity, issuer: expected.issuer }, e);
+    return new VerificationError(
+      'IDENTITY_MISMATCH',
+      `The signature was not made by ${expected.identity} with issuer ${expected.issuer}: ${e.message}`,
+      { identity: expected.identity, issuer: expected.issuer },
+      e,
+    );
   }
   if (e instanceof SigstoreVerificationError) {
     const { code, detail } = classifySigstoreError(e);
@@ -87,10 +96,13 @@ function toVerificationError(e: unknown, expected: SigstoreVerifierOptions): Ver
 
 /** Our code for a sigstore-js verification error, and the detail of its cause (`: …`, or empty). */
 export function classifySigstoreError(e: SigstoreVerificationError): { code: ErrorCode; detail: string } {
-  const code: ErrorCode = e.code.startsWith('TLOG') ? 'TLOG_INVALID'
-    : e.code.startsWith('TIMESTAMP') ? 'TIMESTAMP_INVALID'
-    : e.code.startsWith('CERTIFICATE') || e.code === 'PUBLIC_KEY_ERROR' ? 'CERTIFICATE_CHAIN_INVALID'
-    : 'SIGNATURE_INVALID';
+  const code: ErrorCode = e.code.startsWith('TLOG')
+    ? 'TLOG_INVALID'
+    : e.code.startsWith('TIMESTAMP')
+      ? 'TIMESTAMP_INVALID'
+      : e.code.startsWith('CERTIFICATE') || e.code === 'PUBLIC_KEY_ERROR'
+        ? 'CERTIFICATE_CHAIN_INVALID'
+        : 'SIGNATURE_INVALID';
   return { code, detail: e.cause instanceof Error ? `: ${e.cause.message}` : '' };
 }
 

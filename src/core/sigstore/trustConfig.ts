@@ -58,7 +58,9 @@ export const PRODUCTION_SIGNING_CONFIG: Record<string, unknown> = {
   caUrls: [{ url: 'https://fulcio.sigstore.dev', majorApiVersion: 1, validFor: { start: '2023-04-14T21:38:40Z' }, operator: 'sigstore.dev' }],
   oidcUrls: [{ url: PRODUCTION_OIDC_ISSUER, majorApiVersion: 1, validFor: { start: '2025-04-16T00:00:00Z' }, operator: 'sigstore.dev' }],
   rekorTlogUrls: [{ url: 'https://rekor.sigstore.dev', majorApiVersion: 1, validFor: { start: '2021-01-12T11:53:27Z' }, operator: 'sigstore.dev' }],
-  tsaUrls: [{ url: 'https://timestamp.sigstore.dev/api/v1/timestamp', majorApiVersion: 1, validFor: { start: '2025-04-09T00:00:00Z' }, operator: 'sigstore.dev' }],
+  tsaUrls: [
+    { url: 'https://timestamp.sigstore.dev/api/v1/timestamp', majorApiVersion: 1, validFor: { start: '2025-04-09T00:00:00Z' }, operator: 'sigstore.dev' },
+  ],
   rekorTlogConfig: { selector: 'ANY' },
   tsaConfig: { selector: 'ANY' },
 };
@@ -114,10 +116,19 @@ function checked(config: TrustConfig): TrustConfig {
     TrustedRoot.fromJSON(config.trustedRoot);
     if (config.signingConfig) SigningConfig.fromJSON(config.signingConfig);
   } catch (e) {
-    throw new FormatError('TRUST_CONFIG_INVALID', `Invalid trust config${config.path ? ` '${config.path}'` : ''}: ${(e as Error).message}`, { path: config.path }, e);
+    throw new FormatError(
+      'TRUST_CONFIG_INVALID',
+      `Invalid trust config${config.path ? ` '${config.path}'` : ''}: ${(e as Error).message}`,
+      { path: config.path },
+      e,
+    );
   }
   if (typeof config.trustedRoot !== 'object' || config.trustedRoot === null || !Array.isArray(config.trustedRoot.certificateAuthorities)) {
-    throw new FormatError('TRUST_CONFIG_INVALID', `Invalid trust config${config.path ? ` '${config.path}'` : ''}: it has no trusted root with certificate authorities`, { path: config.path });
+    throw new FormatError(
+      'TRUST_CONFIG_INVALID',
+      `Invalid trust config${config.path ? ` '${config.path}'` : ''}: it has no trusted root with certificate authorities`,
+      { path: config.path },
+    );
   }
   return { ...config, date: newestStart(config.trustedRoot) };
 }
@@ -134,7 +145,10 @@ function newestStart(root: Record<string, unknown>): string {
     }
   };
   visit(root);
-  const newest = starts.map((s) => Date.parse(s)).filter((t) => !Number.isNaN(t)).sort((a, b) => b - a)[0];
+  const newest = starts
+    .map((s) => Date.parse(s))
+    .filter((t) => !Number.isNaN(t))
+    .sort((a, b) => b - a)[0];
   return newest === undefined ? '' : new Date(newest).toISOString();
 }
 
@@ -181,13 +195,17 @@ export async function resolveTrustConfig(choice: TrustConfigChoice = {}): Promis
     try {
       return { config: await refreshTrustConfig({ mirrorURL, cachePath }), warnings };
     } catch (e) {
-      warnings.push(`Could not refresh the Sigstore trusted root from ${mirrorURL} (${describeNetworkError(e)}); using the ${fs.existsSync(path.join(cachePath, REFRESHED_ROOT)) ? 'last refreshed' : 'built-in'} copy`);
+      warnings.push(
+        `Could not refresh the Sigstore trusted root from ${mirrorURL} (${describeNetworkError(e)}); using the ${fs.existsSync(path.join(cachePath, REFRESHED_ROOT)) ? 'last refreshed' : 'built-in'} copy`,
+      );
     }
   }
   const cached = readCachedRoot(cachePath);
   if (cached) return { config: cached, warnings };
   if (stale && !attempt) {
-    warnings.push(`The built-in Sigstore trusted root's TUF metadata expired on ${expires.toISOString().slice(0, 10)}; run once with network access and --refresh-trust-root to update it`);
+    warnings.push(
+      `The built-in Sigstore trusted root's TUF metadata expired on ${expires.toISOString().slice(0, 10)}; run once with network access and --refresh-trust-root to update it`,
+    );
   }
   return { config: productionTrustConfig(), warnings };
 }

@@ -25,10 +25,16 @@ export class KeyVerifier implements Verifier {
     const warnings: string[] = [];
     if (pk.hint) {
       if (pk.hint.toLowerCase() !== this.hint) {
-        throw new VerificationError('KEY_MISMATCH', "Key mismatch: the public key hash in the signature's verification material does not match the provided public key", { expected: pk.hint, actual: this.hint });
+        throw new VerificationError(
+          'KEY_MISMATCH',
+          "Key mismatch: the public key hash in the signature's verification material does not match the provided public key",
+          { expected: pk.hint, actual: this.hint },
+        );
       }
     } else {
-      warnings.push("This model's signature uses an older verification material format. Please re-sign with an updated signer to use a public key identifier hash.");
+      warnings.push(
+        "This model's signature uses an older verification material format. Please re-sign with an updated signer to use a public key identifier hash.",
+      );
     }
     const payload = verifyDsseSignature(bundle, this.publicKey);
     return { signer: { method: 'key', keyHint: this.hint }, payload, warnings };
@@ -38,6 +44,8 @@ export class KeyVerifier implements Verifier {
 /** The reference's key and certificate verifiers take only v0.3 bundles. */
 export function checkMediaType(bundle: Bundle): void {
   if (bundle.mediaType !== BUNDLE_V03_MEDIA_TYPE) {
-    throw new FormatError('BUNDLE_INVALID', `Invalid sigstore bundle, got media type ${bundle.mediaType} but expected ${BUNDLE_V03_MEDIA_TYPE}`, { mediaType: bundle.mediaType });
+    throw new FormatError('BUNDLE_INVALID', `Invalid sigstore bundle, got media type ${bundle.mediaType} but expected ${BUNDLE_V03_MEDIA_TYPE}`, {
+      mediaType: bundle.mediaType,
+    });
   }
 }

@@ -81,4 +81,3 @@ export async function verifyModel(modelPath: string, options: VerifyModelOptions
     warnings: verified.warnings,
   };
 }
-

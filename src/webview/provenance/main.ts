@@ -12,18 +12,33 @@ function render(view: ProvenanceView): void {
   const page = el('div', 'page');
   const header = el('header');
   add(header, el('h1', undefined, `Provenance: ${view.fileName}`));
-  header.appendChild(facts([
-    ['File', view.file, 'file'],
-    ['Model', view.modelPath ? `${view.modelPath}${view.modelRootDigest ? `  (root ${view.modelRootDigest.slice(0, 19)}…)` : ''}` : 'none (subjects not checked)', 'model'],
-  ]));
+  header.appendChild(
+    facts([
+      ['File', view.file, 'file'],
+      [
+        'Model',
+        view.modelPath ? `${view.modelPath}${view.modelRootDigest ? `  (root ${view.modelRootDigest.slice(0, 19)}…)` : ''}` : 'none (subjects not checked)',
+        'model',
+      ],
+    ]),
+  );
   header.appendChild(el('p', 'muted', `Checked ${new Date(view.checkedAt).toLocaleString()} with the ${view.trust}`));
   if (!view.error) {
-    const verdict = el('p', `file-verdict verdict ${view.verdict === 'ok' ? 'ok' : 'bad'}`, view.verdict === 'ok' ? '✓ The provenance passes' : '✗ The provenance does not pass');
+    const verdict = el(
+      'p',
+      `file-verdict verdict ${view.verdict === 'ok' ? 'ok' : 'bad'}`,
+      view.verdict === 'ok' ? '✓ The provenance passes' : '✗ The provenance does not pass',
+    );
     verdict.dataset.field = 'verdict';
     header.appendChild(verdict);
   }
   const bar = el('div', 'toolbar');
-  add(bar, actionButton('Choose Model Folder…', 'chooseModel'), actionButton('Expected Source and Builder…', 'setPolicy'), actionButton('Check Again', 'refresh'));
+  add(
+    bar,
+    actionButton('Choose Model Folder…', 'chooseModel'),
+    actionButton('Expected Source and Builder…', 'setPolicy'),
+    actionButton('Check Again', 'refresh'),
+  );
   header.appendChild(bar);
   page.appendChild(header);
   const status = el('p', 'busy muted');

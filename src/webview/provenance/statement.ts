@@ -46,15 +46,17 @@ function signaturePart(sig: SignatureView): HTMLElement {
   status.dataset.field = 'signature-status';
   add(status, el('span', 'icon', sig.status === 'verified' ? '✓' : sig.status === 'incomplete' ? '!' : '✗'), document.createTextNode(` ${sig.label}`));
   s.appendChild(status);
-  s.appendChild(facts([
-    ['Method', sig.method === 'sigstore' ? 'Sigstore certificate' : 'Public key'],
-    ['Identity', sig.identity, 'signer-identity'],
-    ['Issuer', sig.issuer, 'signer-issuer'],
-    ['Key', sig.keyId],
-    ['Signed at', sig.signedAt],
-    ['Transparency log', sig.transparencyLog === 'present' ? 'entry present' : 'no entry'],
-    ['Certificate valid', sig.validity],
-  ]));
+  s.appendChild(
+    facts([
+      ['Method', sig.method === 'sigstore' ? 'Sigstore certificate' : 'Public key'],
+      ['Identity', sig.identity, 'signer-identity'],
+      ['Issuer', sig.issuer, 'signer-issuer'],
+      ['Key', sig.keyId],
+      ['Signed at', sig.signedAt],
+      ['Transparency log', sig.transparencyLog === 'present' ? 'entry present' : 'no entry'],
+      ['Certificate valid', sig.validity],
+    ]),
+  );
   if (sig.claims.length > 0) {
     const d = el('details', 'claims');
     d.open = true;
@@ -79,22 +81,22 @@ function policyPart(checks: PolicyCheckView[]): HTMLElement {
 
 function buildPart(st: StatementView): HTMLElement {
   const build = section('Build', 'build');
-  const source = st.source
-    ? add(el('span'), linkNode(st.source.repository, 'source'))
-    : undefined;
-  build.appendChild(facts([
-    ['Builder', st.builderId, 'builder'],
-    ['Verified builder', st.verifiedBuilderId],
-    ['Build type', st.buildType],
-    ['Source repository', source],
-    ['Commit', st.source?.commit ? linkNode(st.source.commit, 'commit') : undefined],
-    ['Ref', st.source?.ref],
-    ['Workflow', linkNode(st.workflow, 'workflow')],
-    ['Run', linkNode(st.run, 'run')],
-    ['Trigger', st.trigger, 'trigger'],
-    ['Ran', st.startedOn ? `${st.startedOn}${st.finishedOn ? ` – ${st.finishedOn}` : ''}` : st.finishedOn],
-    ['Predicate', `${st.predicateType} (${st.form})`],
-  ]));
+  const source = st.source ? add(el('span'), linkNode(st.source.repository, 'source')) : undefined;
+  build.appendChild(
+    facts([
+      ['Builder', st.builderId, 'builder'],
+      ['Verified builder', st.verifiedBuilderId],
+      ['Build type', st.buildType],
+      ['Source repository', source],
+      ['Commit', st.source?.commit ? linkNode(st.source.commit, 'commit') : undefined],
+      ['Ref', st.source?.ref],
+      ['Workflow', linkNode(st.workflow, 'workflow')],
+      ['Run', linkNode(st.run, 'run')],
+      ['Trigger', st.trigger, 'trigger'],
+      ['Ran', st.startedOn ? `${st.startedOn}${st.finishedOn ? ` – ${st.finishedOn}` : ''}` : st.finishedOn],
+      ['Predicate', `${st.predicateType} (${st.form})`],
+    ]),
+  );
   if (st.unknownPredicate) build.appendChild(el('p', 'warn', 'Not SLSA provenance: shown as it is (see the raw statement).'));
   return build;
 }
@@ -148,7 +150,15 @@ export function statement(st: StatementView): HTMLElement {
   s.appendChild(h);
   if (st.skippedReason) s.appendChild(el('p', 'muted', `Left out: ${st.skippedReason}`));
   const signer = st.signature.identity ?? (st.signature.keyId ? `key ${st.signature.keyId}` : undefined);
-  s.appendChild(el('p', 'muted summary', [st.signature.label, signer ? `signed by ${signer}` : undefined, `${st.subjects.length} subject${st.subjects.length === 1 ? '' : 's'}`].filter(Boolean).join(' · ')));
+  s.appendChild(
+    el(
+      'p',
+      'muted summary',
+      [st.signature.label, signer ? `signed by ${signer}` : undefined, `${st.subjects.length} subject${st.subjects.length === 1 ? '' : 's'}`]
+        .filter(Boolean)
+        .join(' · '),
+    ),
+  );
   if (st.problems.length > 0) {
     const ul = el('ul', 'problems bad');
     ul.dataset.field = 'problems';

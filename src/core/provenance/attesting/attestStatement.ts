@@ -85,7 +85,9 @@ export function buildContext(env: Environment, overrides: ProvenanceOverrides = 
   return {
     origin: 'local',
     buildType: buildType ?? LOCAL_BUILD_TYPE,
-    externalParameters: source ? { source: { uri: source.uri, ...(source.ref ? { ref: source.ref } : {}), ...(source.commit ? { commit: source.commit } : {}) } } : {},
+    externalParameters: source
+      ? { source: { uri: source.uri, ...(source.ref ? { ref: source.ref } : {}), ...(source.commit ? { commit: source.commit } : {}) } }
+      : {},
     resolvedDependencies: source ? [sourceDependency(source)] : [],
     builderId: builderId ?? LOCAL_BUILDER_ID,
   };
@@ -145,7 +147,11 @@ export function modelSubjects(manifest: Manifest, perFile = false): Subject[] {
   if (!perFile) return subjects;
   const s = manifest.serialization;
   if (s.method !== 'files' || s.hashType !== 'sha256') {
-    throw new FormatError('INVALID_OPTION', `Per-file subjects need sha256 digests of whole files, but the model was hashed with ${s.method} and ${s.hashType}`, { method: s.method, hashType: s.hashType });
+    throw new FormatError(
+      'INVALID_OPTION',
+      `Per-file subjects need sha256 digests of whole files, but the model was hashed with ${s.method} and ${s.hashType}`,
+      { method: s.method, hashType: s.hashType },
+    );
   }
   for (const r of manifest.resources) {
     // A single-file model has one resource, '.': the file itself, named as the model is.
@@ -181,14 +187,18 @@ function checkedRefAndCommit(o: ProvenanceOverrides): { ref?: string; commit?: s
   if (o.sourceRef !== undefined) {
     const ref = o.sourceRef.trim();
     if (!/^refs\/[^\s@]+$/.test(ref)) {
-      throw new FormatError('INVALID_OPTION', `Source ref '${o.sourceRef}' is not a full git ref such as refs/heads/main or refs/tags/v1`, { sourceRef: o.sourceRef });
+      throw new FormatError('INVALID_OPTION', `Source ref '${o.sourceRef}' is not a full git ref such as refs/heads/main or refs/tags/v1`, {
+        sourceRef: o.sourceRef,
+      });
     }
     out.ref = ref;
   }
   if (o.sourceCommit !== undefined) {
     const commit = o.sourceCommit.trim().toLowerCase();
     if (!/^([0-9a-f]{40}|[0-9a-f]{64})$/.test(commit)) {
-      throw new FormatError('INVALID_OPTION', `Source commit '${o.sourceCommit}' is not a git commit id (40 or 64 hex digits)`, { sourceCommit: o.sourceCommit });
+      throw new FormatError('INVALID_OPTION', `Source commit '${o.sourceCommit}' is not a git commit id (40 or 64 hex digits)`, {
+        sourceCommit: o.sourceCommit,
+      });
     }
     out.commit = commit;
   }

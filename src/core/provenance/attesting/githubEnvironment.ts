@@ -33,9 +33,17 @@ export interface GitHubRun {
 
 /** The variables a run must have for its provenance to say where it came from. */
 const REQUIRED = [
-  'GITHUB_SERVER_URL', 'GITHUB_REPOSITORY', 'GITHUB_REF', 'GITHUB_SHA', 'GITHUB_WORKFLOW_REF',
-  'GITHUB_RUN_ID', 'GITHUB_RUN_ATTEMPT', 'GITHUB_EVENT_NAME', 'RUNNER_ENVIRONMENT',
-  'GITHUB_REPOSITORY_ID', 'GITHUB_REPOSITORY_OWNER_ID',
+  'GITHUB_SERVER_URL',
+  'GITHUB_REPOSITORY',
+  'GITHUB_REF',
+  'GITHUB_SHA',
+  'GITHUB_WORKFLOW_REF',
+  'GITHUB_RUN_ID',
+  'GITHUB_RUN_ATTEMPT',
+  'GITHUB_EVENT_NAME',
+  'RUNNER_ENVIRONMENT',
+  'GITHUB_REPOSITORY_ID',
+  'GITHUB_REPOSITORY_OWNER_ID',
 ] as const;
 
 /** Whether the environment is a GitHub Actions step (the runner sets `GITHUB_ACTIONS=true`). */

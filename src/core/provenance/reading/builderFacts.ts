@@ -28,12 +28,20 @@ export function readGeneratorFacts(statement: Pick<InTotoStatement, 'predicateTy
   const p = obj(statement.predicate);
   if (statement.predicateType === SLSA_PROVENANCE_V02) {
     const invocation = obj(p.invocation);
-    return { trigger: str(obj(invocation.configSource).uri), source: str(obj(arr(p.materials)[0]).uri), environment: refEnvironment(obj(invocation.environment), false) };
+    return {
+      trigger: str(obj(invocation.configSource).uri),
+      source: str(obj(arr(p.materials)[0]).uri),
+      environment: refEnvironment(obj(invocation.environment), false),
+    };
   }
   const def = obj(p.buildDefinition);
   const internal = obj(def.internalParameters);
   const m = /^([^/]+\/[^/]+)\/.*@(.+)$/.exec(str(internal.GITHUB_WORKFLOW_REF) ?? '');
-  return { trigger: m ? `git+https://github.com/${m[1]}@${m[2]}` : undefined, source: str(obj(arr(def.resolvedDependencies)[0]).uri), environment: refEnvironment(internal, true) };
+  return {
+    trigger: m ? `git+https://github.com/${m[1]}@${m[2]}` : undefined,
+    source: str(obj(arr(def.resolvedDependencies)[0]).uri),
+    environment: refEnvironment(internal, true),
+  };
 }
 
 function refEnvironment(env: JsonObject, upper: boolean): GitHubRefEnvironment {
@@ -45,7 +53,9 @@ function refEnvironment(env: JsonObject, upper: boolean): GitHubRefEnvironment {
     ref: str(get('github_ref')),
     ...(typeof baseRef === 'string' && baseRef !== '' ? { baseRef } : {}),
     eventName: str(get('github_event_name')),
-    ...(isObject(payload) ? { event: { baseRef: typeof payload.base_ref === 'string' ? payload.base_ref : '', releaseTarget: str(obj(payload.release).target_commitish) } } : {}),
+    ...(isObject(payload)
+      ? { event: { baseRef: typeof payload.base_ref === 'string' ? payload.base_ref : '', releaseTarget: str(obj(payload.release).target_commitish) } }
+      : {}),
   };
 }
 

@@ -14,8 +14,10 @@ export function checkEnvelope(value: Record<string, unknown>, where: string): Ds
   if (!Array.isArray(value.signatures) || value.signatures.length === 0) throw invalidProvenance(where, 'the DSSE envelope has no signature');
   value.signatures.forEach((s, i) => {
     if (!isObject(s) || typeof s.sig !== 'string' || s.sig === '') throw invalidProvenance(where, `signature ${i} of the DSSE envelope has no sig`);
-    if (s.keyid !== undefined && s.keyid !== null && typeof s.keyid !== 'string') throw invalidProvenance(where, `signature ${i} has a keyid that is not a string`);
-    if (s.cert !== undefined && s.cert !== null && typeof s.cert !== 'string') throw invalidProvenance(where, `signature ${i} has a cert that is not a PEM string`);
+    if (s.keyid !== undefined && s.keyid !== null && typeof s.keyid !== 'string')
+      throw invalidProvenance(where, `signature ${i} has a keyid that is not a string`);
+    if (s.cert !== undefined && s.cert !== null && typeof s.cert !== 'string')
+      throw invalidProvenance(where, `signature ${i} has a cert that is not a PEM string`);
   });
   const envelope = value as unknown as DsseEnvelope;
   checkPayloadType(envelope, where);
@@ -45,7 +47,7 @@ export function decodeBase64(value: string, where: string, what: string): Buffer
 /** A PEM certificate as a signature's `cert` holds it, rewritten canonically. */
 export function normalisePem(pem: string, where: string): string {
   const m = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/.exec(pem);
-  if (!m) throw invalidProvenance(where, 'the signature\'s cert is not a PEM certificate');
+  if (!m) throw invalidProvenance(where, "the signature's cert is not a PEM certificate");
   return toPem(Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64'), where);
 }
 
@@ -55,7 +57,10 @@ export function toPem(der: Buffer, where: string): string {
   } catch (e) {
     throw invalidProvenance(where, 'the signing certificate is not an X.509 certificate', e);
   }
-  const b64 = der.toString('base64').match(/.{1,64}/g)!.join('\n');
+  const b64 = der
+    .toString('base64')
+    .match(/.{1,64}/g)!
+    .join('\n');
   return `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`;
 }
 

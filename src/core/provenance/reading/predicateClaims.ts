@@ -99,7 +99,12 @@ export function predicateFacts(statement: Pick<InTotoStatement, 'predicate'>): P
 }
 
 /** The `GITHUB_*` variables slsa-github-generator records (upper case in v1, `github_*` in v0.2). */
-function githubEnvironment(env: Record<string, unknown>, base: string, upper: boolean, add: (field: string, fact: CertificateFact, value: unknown) => void): void {
+function githubEnvironment(
+  env: Record<string, unknown>,
+  base: string,
+  upper: boolean,
+  add: (field: string, fact: CertificateFact, value: unknown) => void,
+): void {
   const key = (k: string) => (upper ? `GITHUB_${k.toUpperCase()}` : `github_${k}`);
   const get = (k: string) => env[key(k)];
   add(`${base}.${key('event_name')}`, 'buildTrigger', get('event_name'));
@@ -120,7 +125,18 @@ function githubEnvironment(env: Record<string, unknown>, base: string, upper: bo
 export function certificateFacts(c: CertificateClaims): Partial<Record<CertificateFact, string>> {
   const claims = c.claims;
   const out: Partial<Record<CertificateFact, string>> = {};
-  const keys: CertificateFact[] = ['sourceRepositoryUri', 'sourceRepositoryRef', 'sourceRepositoryDigest', 'sourceRepositoryIdentifier', 'sourceRepositoryOwnerIdentifier', 'buildConfigUri', 'buildConfigDigest', 'buildTrigger', 'runInvocationUri', 'runnerEnvironment'];
+  const keys: CertificateFact[] = [
+    'sourceRepositoryUri',
+    'sourceRepositoryRef',
+    'sourceRepositoryDigest',
+    'sourceRepositoryIdentifier',
+    'sourceRepositoryOwnerIdentifier',
+    'buildConfigUri',
+    'buildConfigDigest',
+    'buildTrigger',
+    'runInvocationUri',
+    'runnerEnvironment',
+  ];
   for (const k of keys) if (claims[k]) out[k] = claims[k];
   out.buildSignerUri = claims.buildSignerUri ?? c.subjectAlternativeName;
   const repo = claims.sourceRepositoryUri;

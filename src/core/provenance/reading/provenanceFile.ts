@@ -50,7 +50,8 @@ export function parseProvenanceText(text: string, file: string, options: ReadPro
       throwIfAborted(options.signal);
       const where = `${file}, line ${i + 1}`;
       const line = tryJson(lines[i]!, where);
-      if (!line.ok) throw invalid(where, seen === 0 && lines.filter((l) => l.trim()).length === 1 ? 'not JSON' : 'not JSON (expected one JSON object per line)');
+      if (!line.ok)
+        throw invalid(where, seen === 0 && lines.filter((l) => l.trim()).length === 1 ? 'not JSON' : 'not JSON (expected one JSON object per line)');
       collect(line.value, file, where, docs);
       seen++;
     }
@@ -79,7 +80,12 @@ function listOf(items: string[]): string {
 }
 
 async function readText(file: string): Promise<string> {
-  const bytes = await readInputFile(file, { what: 'provenance file', maxBytes: MAX_PROVENANCE_BYTES, unreadableCode: 'PROVENANCE_UNREADABLE', tooLargeCode: 'PROVENANCE_INVALID' });
+  const bytes = await readInputFile(file, {
+    what: 'provenance file',
+    maxBytes: MAX_PROVENANCE_BYTES,
+    unreadableCode: 'PROVENANCE_UNREADABLE',
+    tooLargeCode: 'PROVENANCE_INVALID',
+  });
   const text = bytes.toString('utf8');
   if (text.includes('\uFFFD') && !Buffer.from(text, 'utf8').equals(bytes)) throw invalid(file, 'the file is not UTF-8 text');
   return text;

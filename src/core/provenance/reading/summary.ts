@@ -39,10 +39,11 @@ function summarizeV1(predicateType: string, p: Json): ProvenanceSummary {
   set(s, 'buildType', str(def.buildType));
   set(s, 'builderId', str(obj(run.builder).id));
   // The source: the first git dependency (every GitHub builder writes it first), else what the parameters name.
-  const sourceUri = source?.uri
-    ?? gitUri(str(workflow.repository), str(workflow.ref))
-    ?? gitUri(str(buildConfigSource.repository), str(buildConfigSource.ref))
-    ?? gitUri(str(localSource.uri), str(localSource.ref));
+  const sourceUri =
+    source?.uri ??
+    gitUri(str(workflow.repository), str(workflow.ref)) ??
+    gitUri(str(buildConfigSource.repository), str(buildConfigSource.ref)) ??
+    gitUri(str(localSource.uri), str(localSource.ref));
   set(s, 'sourceUri', sourceUri);
   set(s, 'sourceCommit', digestOf(source?.digest) ?? str(internal.GITHUB_SHA) ?? str(localSource.commit));
   set(s, 'sourceRef', refOf(sourceUri) ?? str(workflow.ref) ?? str(internal.GITHUB_REF) ?? str(buildConfigSource.ref) ?? str(localSource.ref));
@@ -80,7 +81,11 @@ function summarizeV02(predicateType: string, p: Json): ProvenanceSummary {
   const runId = str(env.github_run_id);
   const attempt = str(env.github_run_attempt);
   if (runId) {
-    s.run = compact({ id: runId, attempt, url: repo?.startsWith('https://github.com/') ? `${repo}/actions/runs/${runId}${attempt ? `/attempts/${attempt}` : ''}` : undefined });
+    s.run = compact({
+      id: runId,
+      attempt,
+      url: repo?.startsWith('https://github.com/') ? `${repo}/actions/runs/${runId}${attempt ? `/attempts/${attempt}` : ''}` : undefined,
+    });
   } else if (str(meta.buildInvocationID)) {
     s.run = { id: str(meta.buildInvocationID) };
   }
@@ -129,7 +134,11 @@ function workflowOf(workflow: Json, workflowRef: string | undefined, buildConfig
     const at = workflowRef.lastIndexOf('@');
     const full = at < 0 ? workflowRef : workflowRef.slice(0, at);
     const parts = full.split('/');
-    return compact({ path: parts.slice(2).join('/') || undefined, ref: at < 0 ? undefined : workflowRef.slice(at + 1), repository: parts.length >= 2 ? `https://github.com/${parts[0]}/${parts[1]}` : undefined });
+    return compact({
+      path: parts.slice(2).join('/') || undefined,
+      ref: at < 0 ? undefined : workflowRef.slice(at + 1),
+      repository: parts.length >= 2 ? `https://github.com/${parts[0]}/${parts[1]}` : undefined,
+    });
   }
   if (str(buildConfigSource.path)) {
     return compact({ path: str(buildConfigSource.path), ref: str(buildConfigSource.ref), repository: str(buildConfigSource.repository) });
@@ -140,7 +149,7 @@ function workflowOf(workflow: Json, workflowRef: string | undefined, buildConfig
 /** `https://github.com/o/r/actions/runs/123/attempts/2` → id and attempt. */
 export function runOf(url: string | undefined): { id: string; attempt?: string } | undefined {
   const m = /\/actions\/runs\/([0-9]+)(?:\/attempts\/([0-9]+))?\/?$/.exec(url ?? '');
-  return m ? compact({ id: m[1]!, attempt: m[2] }) as { id: string; attempt?: string } : undefined;
+  return m ? (compact({ id: m[1]!, attempt: m[2] }) as { id: string; attempt?: string }) : undefined;
 }
 
 /** The `@ref` of a `git+https://host/repo@ref` URI. */
@@ -167,7 +176,9 @@ function gitUri(repo: string | undefined, ref: string | undefined): string | und
 
 function descriptor(d: unknown): { uri?: string; name?: string; digest?: Record<string, string> } {
   const o = obj(d);
-  const digest = isObject(o.digest) ? Object.fromEntries(Object.entries(o.digest).filter(([, v]) => typeof v === 'string')) as Record<string, string> : undefined;
+  const digest = isObject(o.digest)
+    ? (Object.fromEntries(Object.entries(o.digest).filter(([, v]) => typeof v === 'string')) as Record<string, string>)
+    : undefined;
   return compact({ uri: str(o.uri), name: str(o.name), digest });
 }
 

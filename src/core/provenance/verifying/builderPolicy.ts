@@ -18,8 +18,14 @@ export const SLSA_GITHUB_BUILDERS: Record<string, { buildTypes: readonly string[
   },
   [`${GENERATOR}builder_container-based_slsa3.yml`]: { buildTypes: ['https://slsa.dev/container-based-build/v0.1?draft'] },
   // "Bring your own builder": the certificate names the delegator, the predicate the real builder.
-  [`${GENERATOR}delegator_generic_slsa3.yml`]: { buildTypes: ['https://github.com/slsa-framework/slsa-github-generator/delegator-generic@v0'], delegator: true },
-  [`${GENERATOR}delegator_lowperms-generic_slsa3.yml`]: { buildTypes: ['https://github.com/slsa-framework/slsa-github-generator/delegator-generic@v0'], delegator: true },
+  [`${GENERATOR}delegator_generic_slsa3.yml`]: {
+    buildTypes: ['https://github.com/slsa-framework/slsa-github-generator/delegator-generic@v0'],
+    delegator: true,
+  },
+  [`${GENERATOR}delegator_lowperms-generic_slsa3.yml`]: {
+    buildTypes: ['https://github.com/slsa-framework/slsa-github-generator/delegator-generic@v0'],
+    delegator: true,
+  },
 };
 
 /** When no builder id is given, a BYOB builder must be one of slsa-github-generator's own workflows. */

@@ -22,7 +22,10 @@ export async function checkKeyBundle(doc: ProvenanceDocument, options: Provenanc
     method: 'key',
     keyId: publicKeyHint(options.publicKey),
     transparencyLog,
-    steps: [{ name: 'public-key', status: 'ok', detail: 'the given public key' }, { name: 'dsse-signature', status: 'ok' }],
+    steps: [
+      { name: 'public-key', status: 'ok', detail: 'the given public key' },
+      { name: 'dsse-signature', status: 'ok' },
+    ],
   };
 }
 
@@ -61,6 +64,16 @@ export function checkWithKey(doc: ProvenanceDocument, options: ProvenanceSignatu
       }
     }
   }
-  const error = { code: 'SIGNATURE_INVALID', message: `The signature does not verify with the given public key${keyId ? ` (the envelope names ${keyId})` : ''}` };
-  return { status: 'failed', method: 'key', ...(keyId ? { keyId } : {}), transparencyLog: 'absent', error, steps: [{ name: rules.failedStep, status: 'failed', detail: error.message }] };
+  const error = {
+    code: 'SIGNATURE_INVALID',
+    message: `The signature does not verify with the given public key${keyId ? ` (the envelope names ${keyId})` : ''}`,
+  };
+  return {
+    status: 'failed',
+    method: 'key',
+    ...(keyId ? { keyId } : {}),
+    transparencyLog: 'absent',
+    error,
+    steps: [{ name: rules.failedStep, status: 'failed', detail: error.message }],
+  };
 }

@@ -40,10 +40,12 @@ export function checkSigstoreBundle(doc: ProvenanceDocument, certificate: Certif
     }
     const signedAt = times.sort((a, b) => a.getTime() - b.getTime())[0]?.toISOString();
     const tsa = entity.timestamps.filter((t) => t.$case === 'timestamp-authority').length;
-    const logDetail = bundle.verificationMaterial.tlogEntries.map((e) => {
-      const evidence = [e.inclusionPromise ? 'inclusion promise' : '', e.inclusionProof ? 'inclusion proof' : ''].filter(Boolean).join(' and ');
-      return `Rekor entry ${e.logIndex ?? '?'} (${evidence || 'no inclusion evidence'})`;
-    }).join('; ');
+    const logDetail = bundle.verificationMaterial.tlogEntries
+      .map((e) => {
+        const evidence = [e.inclusionPromise ? 'inclusion promise' : '', e.inclusionProof ? 'inclusion proof' : ''].filter(Boolean).join(' and ');
+        return `Rekor entry ${e.logIndex ?? '?'} (${evidence || 'no inclusion evidence'})`;
+      })
+      .join('; ');
     return {
       status: 'verified',
       method: 'sigstore',
@@ -55,12 +57,23 @@ export function checkSigstoreBundle(doc: ProvenanceDocument, certificate: Certif
         { name: 'certificate-chain', status: 'ok', detail: `chains to the trusted root at ${signedAt ?? 'the log time'}` },
         { name: 'transparency-log', status: transparencyLog === 'present' ? 'ok' : 'absent', ...(logDetail ? { detail: logDetail } : {}) },
         { name: 'timestamp', status: tsa > 0 ? 'ok' : 'absent', ...(tsa > 0 ? { detail: `${tsa} RFC 3161 timestamp(s)` } : {}) },
-        { name: 'signing-time', status: 'ok', detail: `signed at ${signedAt ?? '?'}, inside the certificate's validity ${certificate.notBefore} – ${certificate.notAfter}` },
+        {
+          name: 'signing-time',
+          status: 'ok',
+          detail: `signed at ${signedAt ?? '?'}, inside the certificate's validity ${certificate.notBefore} – ${certificate.notAfter}`,
+        },
       ],
     };
   } catch (e) {
     const error = sigstoreError(e);
-    return { status: 'failed', method: 'sigstore', certificate, transparencyLog, error, steps: [{ name: stepOf(error.code), status: 'failed', detail: error.message }] };
+    return {
+      status: 'failed',
+      method: 'sigstore',
+      certificate,
+      transparencyLog,
+      error,
+      steps: [{ name: stepOf(error.code), status: 'failed', detail: error.message }],
+    };
   }
 }
 
@@ -68,7 +81,11 @@ export function checkSigstoreBundle(doc: ProvenanceDocument, certificate: Certif
  * A Fulcio certificate with no log entry and no timestamp. The signature and
  * the chain are checked; the time is not provable, so at best 'incomplete'.
  */
-export async function checkCertificateWithoutLog(doc: ProvenanceDocument, certificate: CertificateClaims, options: ProvenanceSignatureOptions): Promise<ProvenanceSignatureCheck> {
+export async function checkCertificateWithoutLog(
+  doc: ProvenanceDocument,
+  certificate: CertificateClaims,
+  options: ProvenanceSignatureOptions,
+): Promise<ProvenanceSignatureCheck> {
   const steps: SignatureStep[] = [];
   const base = { method: 'sigstore' as const, certificate, transparencyLog: 'absent' as const };
   const leafDer = pemToDer(doc.certificatePem!);
@@ -85,10 +102,18 @@ export async function checkCertificateWithoutLog(doc: ProvenanceDocument, certif
     steps.push({ name: 'certificate-chain', status: 'failed', detail: chain.error.message });
     return { status: 'failed', ...base, error: chain.error, steps };
   }
-  steps.push({ name: 'certificate-chain', status: 'ok', detail: `chains to the trusted root's Fulcio CA at ${chain.at}, inside the certificate's validity ${certificate.notBefore} – ${certificate.notAfter}` });
+  steps.push({
+    name: 'certificate-chain',
+    status: 'ok',
+    detail: `chains to the trusted root's Fulcio CA at ${chain.at}, inside the certificate's validity ${certificate.notBefore} – ${certificate.notAfter}`,
+  });
   steps.push({ name: 'transparency-log', status: 'absent', detail: 'no log entry in the file' });
   steps.push({ name: 'timestamp', status: 'absent' });
-  steps.push({ name: 'signing-time', status: 'absent', detail: 'nothing proves the signature was made while the certificate was valid (an online Rekor lookup would)' });
+  steps.push({
+    name: 'signing-time',
+    status: 'absent',
+    detail: 'nothing proves the signature was made while the certificate was valid (an online Rekor lookup would)',
+  });
   return { status: 'incomplete', ...base, chainCheckedAt: chain.at, steps };
 }
 
@@ -97,8 +122,15 @@ export async function checkCertificateWithoutLog(doc: ProvenanceDocument, certif
  * the earliest moment when the leaf, the CA's certificates and its validFor
  * range are all valid: the certificate's own time, not today.
  */
-async function chainToFulcio(leafDer: Buffer, leaf: crypto.X509Certificate, trust: TrustConfig): Promise<{ at: string } | { error: { code: string; message: string } }> {
-  const cas = (trust.trustedRoot.certificateAuthorities ?? []) as Array<{ certChain?: { certificates?: Array<{ rawBytes?: string }> }; validFor?: { start?: string; end?: string } }>;
+async function chainToFulcio(
+  leafDer: Buffer,
+  leaf: crypto.X509Certificate,
+  trust: TrustConfig,
+): Promise<{ at: string } | { error: { code: string; message: string } }> {
+  const cas = (trust.trustedRoot.certificateAuthorities ?? []) as Array<{
+    certChain?: { certificates?: Array<{ rawBytes?: string }> };
+    validFor?: { start?: string; end?: string };
+  }>;
   const reasons: string[] = [];
   for (const ca of cas) {
     const ders = (ca.certChain?.certificates ?? []).map((c) => Buffer.from(c.rawBytes ?? '', 'base64')).filter((d) => d.length > 0);
@@ -125,7 +157,12 @@ async function chainToFulcio(leafDer: Buffer, leaf: crypto.X509Certificate, trus
       reasons.push(e instanceof Error ? e.message : String(e));
     }
   }
-  return { error: { code: 'CERTIFICATE_CHAIN_INVALID', message: `The signing certificate does not chain to a Fulcio CA of the trusted root${reasons.length ? `: ${reasons[0]}` : ''}` } };
+  return {
+    error: {
+      code: 'CERTIFICATE_CHAIN_INVALID',
+      message: `The signing certificate does not chain to a Fulcio CA of the trusted root${reasons.length ? `: ${reasons[0]}` : ''}`,
+    },
+  };
 }
 
 const verifiers = new WeakMap<TrustConfig, SigstoreJsVerifier>();

@@ -40,7 +40,14 @@ function issuerCheck(signature: ProvenanceSignatureCheck, expected: string): Pol
   const actual = signature.certificate?.issuer;
   const ok = actual === expected;
   return {
-    name: 'issuer', ok, expected, ...(actual !== undefined ? { actual } : {}),
-    message: ok ? `the certificate's issuer is ${expected}` : actual === undefined ? `expected a certificate from ${expected}, but no certificate names an issuer` : `issuer mismatch: the certificate names ${actual}, not ${expected}`,
+    name: 'issuer',
+    ok,
+    expected,
+    ...(actual !== undefined ? { actual } : {}),
+    message: ok
+      ? `the certificate's issuer is ${expected}`
+      : actual === undefined
+        ? `expected a certificate from ${expected}, but no certificate names an issuer`
+        : `issuer mismatch: the certificate names ${actual}, not ${expected}`,
   };
 }

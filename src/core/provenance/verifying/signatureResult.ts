@@ -13,8 +13,16 @@ export interface ProvenanceSignatureOptions {
   publicKey?: crypto.KeyObject;
 }
 
-export function failed(method: 'sigstore' | 'key', e: unknown, steps: SignatureStep[], certificate?: CertificateClaims, transparencyLog: 'present' | 'absent' = 'absent', keyId?: string): ProvenanceSignatureCheck {
-  const error = e instanceof ModelSigningError ? { code: e.code, message: e.message } : { code: 'SIGNATURE_INVALID', message: e instanceof Error ? e.message : String(e) };
+export function failed(
+  method: 'sigstore' | 'key',
+  e: unknown,
+  steps: SignatureStep[],
+  certificate?: CertificateClaims,
+  transparencyLog: 'present' | 'absent' = 'absent',
+  keyId?: string,
+): ProvenanceSignatureCheck {
+  const error =
+    e instanceof ModelSigningError ? { code: e.code, message: e.message } : { code: 'SIGNATURE_INVALID', message: e instanceof Error ? e.message : String(e) };
   return { status: 'failed', method, ...(certificate ? { certificate } : {}), ...(keyId ? { keyId } : {}), transparencyLog, error, steps };
 }
 

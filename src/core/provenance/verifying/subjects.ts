@@ -100,7 +100,7 @@ function matchInFolder(subject: Subject, model: ModelDigests, modelName: string,
   if (sha256 !== undefined && sha256 === model.rootDigest) return { subject, matchedBy: 'root-digest', files: [], status: 'ok' };
   const named = namedFile(subject.name, model, modelName);
   if (named !== undefined && sha256 !== undefined && sha256 === model.files.get(named)) return { subject, matchedBy: 'file', files: [named], status: 'ok' };
-  const sameContent = (sha256 !== undefined ? byDigest.get(sha256) ?? [] : []).filter((f) => f !== named);
+  const sameContent = (sha256 !== undefined ? (byDigest.get(sha256) ?? []) : []).filter((f) => f !== named);
   const match: SubjectMatch = { subject, matchedBy: 'none', files: [], status: 'failed', ...(sameContent.length > 0 ? { sameContent } : {}) };
   if (named !== undefined) match.changedFile = named;
   else if (toPosix(subject.name).replace(/\/+$/, '') === modelName) match.changedModel = true;

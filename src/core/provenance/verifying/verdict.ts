@@ -64,7 +64,8 @@ export function describeCheck(c: ReportCheck): string {
 
 function signatureCheck({ signature: s, allowIncomplete, skipped }: CheckInputs): ReportCheck {
   const base = { kind: 'signature' as const, name: 'signature' };
-  if (skipped) return { ...base, status: 'skip', message: `skipped: ${s.error?.message ?? 'it did not verify'} (another provenance item of the file verifies)` };
+  if (skipped)
+    return { ...base, status: 'skip', message: `skipped: ${s.error?.message ?? 'it did not verify'} (another provenance item of the file verifies)` };
   if (s.status === 'verified') return { ...base, status: 'pass', message: 'verified' };
   if (s.status === 'incomplete') {
     return allowIncomplete

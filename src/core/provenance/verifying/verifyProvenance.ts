@@ -48,7 +48,16 @@ export async function verifyProvenance(file: string, options: VerifyProvenanceOp
     const outcome = evaluateProvenancePolicy({ document, summary, signature, policy: options.policy });
     const subjects = model && !skipped.has(i) ? await matchSubjects(document.statement.subject, model, { signal }) : [];
     const uncovered = model && !skipped.has(i) ? uncoveredFiles(subjects, model) : [];
-    const checks = reportChecks({ signature, allowIncomplete: options.allowIncomplete, skipped: skipped.has(i), policy: outcome.checks, subjects, uncoveredFiles: uncovered, singleFile: model?.isFile, fileDigests: model?.files });
+    const checks = reportChecks({
+      signature,
+      allowIncomplete: options.allowIncomplete,
+      skipped: skipped.has(i),
+      policy: outcome.checks,
+      subjects,
+      uncoveredFiles: uncovered,
+      singleFile: model?.isFile,
+      fileDigests: model?.files,
+    });
     const verdict = verdictOf(checks);
     reports.push({
       document,
@@ -64,7 +73,9 @@ export async function verifyProvenance(file: string, options: VerifyProvenanceOp
       ...(signature.status !== 'failed' && outcome.verifiedBuilderId ? { verifiedBuilderId: outcome.verifiedBuilderId } : {}),
       signer: outcome.signer,
       ...(outcome.sourceFrom ? { sourceFrom: outcome.sourceFrom } : {}),
-      ...(trustConfig && usesTrust(document) ? { trustRoot: { source: trustConfig.source, date: trustConfig.date, ...(trustConfig.path ? { path: trustConfig.path } : {}) } } : {}),
+      ...(trustConfig && usesTrust(document)
+        ? { trustRoot: { source: trustConfig.source, date: trustConfig.date, ...(trustConfig.path ? { path: trustConfig.path } : {}) } }
+        : {}),
       ...(warnings.length > 0 ? { warnings } : {}),
     });
   }

@@ -38,7 +38,11 @@ export const cloudBuildReader: ProvenanceReader = {
         envelope,
         payload,
         statement,
-        label: { form: 'Google Cloud Build provenance', formDetail: 'Cloud Build (gcloud --show-provenance)', position: { noun: 'Cloud Build item', always: true } },
+        label: {
+          form: 'Google Cloud Build provenance',
+          formDetail: 'Cloud Build (gcloud --show-provenance)',
+          position: { noun: 'Cloud Build item', always: true },
+        },
         keySignature: kmsSignatureRules(envelope, keyId),
         alternative: true,
         gcb: {
@@ -59,7 +63,9 @@ export const cloudBuildReader: ProvenanceReader = {
 function kmsSignatureRules(envelope: DsseEnvelope, keyId: string): KeySignatureRules {
   return {
     keyRequired: `This Cloud Build provenance is signed by the Cloud KMS key ${keyId || '(unnamed)'}`,
-    schemes: envelope.signatures.map((s) => (!s.keyid || GCB_REGIONAL_KEY.test(s.keyid) ? ['raw-signature', 'dsse-signature'] : ['dsse-signature', 'raw-signature'])),
+    schemes: envelope.signatures.map((s) =>
+      !s.keyid || GCB_REGIONAL_KEY.test(s.keyid) ? ['raw-signature', 'dsse-signature'] : ['dsse-signature', 'raw-signature'],
+    ),
     // The KMS key name is shown (Cloud Build's policy never reads it).
     signerName: 'keyid',
     failedStep: 'raw-signature',
@@ -77,10 +83,17 @@ function unsignedCopy(build: Record<string, unknown>, signed: InTotoStatement): 
   const v1 = build.inTotoSlsaProvenanceV1;
   const signedView = { _type: signed._type, predicateType: signed.predicateType, subject: signed.subject, predicate: signed.predicate };
   if (isObject(v1)) {
-    return { unsignedStatementMatches: deepEqual({ _type: v1._type, predicateType: v1.predicateType, subject: v1.subject, predicate: v1.predicate }, signedView) };
+    return {
+      unsignedStatementMatches: deepEqual({ _type: v1._type, predicateType: v1.predicateType, subject: v1.subject, predicate: v1.predicate }, signedView),
+    };
   }
   if (isObject(v01)) {
-    return { unsignedStatementMatches: deepEqual({ _type: v01._type, predicateType: v01.predicateType, subject: v01.subject, predicate: v01.slsaProvenance }, signedView) };
+    return {
+      unsignedStatementMatches: deepEqual(
+        { _type: v01._type, predicateType: v01.predicateType, subject: v01.subject, predicate: v01.slsaProvenance },
+        signedView,
+      ),
+    };
   }
   return {};
 }

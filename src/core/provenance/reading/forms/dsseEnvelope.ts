@@ -11,17 +11,19 @@ export const dsseEnvelopeReader: ProvenanceReader = {
     const envelope = checkEnvelope(value, where);
     const payload = decodeBase64(envelope.payload, where, 'payload');
     const cert = (envelope.signatures as Array<{ cert?: unknown }>).find((s) => typeof s.cert === 'string' && s.cert.trim() !== '')?.cert as string | undefined;
-    return [{
-      form: 'dsse',
-      file,
-      index,
-      envelope,
-      ...(cert ? { certificatePem: normalisePem(cert, where) } : {}),
-      label: { form: 'DSSE envelope', formDetail: 'DSSE envelope', position: byLine() },
-      keySignature: paeSignatureRules(envelope, 'This DSSE envelope carries no certificate'),
-      alternative: false,
-      payload,
-      statement: parseInTotoStatement(payload, where),
-    }];
+    return [
+      {
+        form: 'dsse',
+        file,
+        index,
+        envelope,
+        ...(cert ? { certificatePem: normalisePem(cert, where) } : {}),
+        label: { form: 'DSSE envelope', formDetail: 'DSSE envelope', position: byLine() },
+        keySignature: paeSignatureRules(envelope, 'This DSSE envelope carries no certificate'),
+        alternative: false,
+        payload,
+        statement: parseInTotoStatement(payload, where),
+      },
+    ];
   },
 };

@@ -9,8 +9,4 @@ import { sigstoreBundleReader } from './sigstoreBundle';
  * Every form a provenance file may hold, in the order they are tried (so
  * gcloud output that also had an envelope's keys is read as gcloud output).
  */
-export const PROVENANCE_READERS: readonly ProvenanceReader[] = [
-  sigstoreBundleReader,
-  cloudBuildReader,
-  dsseEnvelopeReader,
-];
+export const PROVENANCE_READERS: readonly ProvenanceReader[] = [sigstoreBundleReader, cloudBuildReader, dsseEnvelopeReader];

@@ -23,19 +23,21 @@ export const sigstoreBundleReader: ProvenanceReader = {
     const payload = decodeBase64(envelope.payload, where, 'payload');
     const vm = bundle.verificationMaterial;
     const der = vm.certificate?.rawBytes ?? vm.x509CertificateChain?.certificates[0]?.rawBytes;
-    return [{
-      form: 'sigstore-bundle',
-      file,
-      index,
-      envelope,
-      bundle,
-      ...(der ? { certificatePem: toPem(Buffer.from(der, 'base64'), where) } : {}),
-      label: { form: 'Sigstore bundle', formDetail: `Sigstore bundle ${bundle.mediaType}`, position: byLine() },
-      keySignature: paeSignatureRules(envelope, 'This provenance is signed with a key'),
-      alternative: false,
-      payload,
-      statement: parseInTotoStatement(payload, where),
-    }];
+    return [
+      {
+        form: 'sigstore-bundle',
+        file,
+        index,
+        envelope,
+        bundle,
+        ...(der ? { certificatePem: toPem(Buffer.from(der, 'base64'), where) } : {}),
+        label: { form: 'Sigstore bundle', formDetail: `Sigstore bundle ${bundle.mediaType}`, position: byLine() },
+        keySignature: paeSignatureRules(envelope, 'This provenance is signed with a key'),
+        alternative: false,
+        payload,
+        statement: parseInTotoStatement(payload, where),
+      },
+    ];
   },
 };
 
@@ -48,12 +50,15 @@ function checkBundle(value: Record<string, unknown>, where: string): Bundle {
   // verifies with it, while the claims are read from the certificate; two of them would let one key sign
   // and another certificate's identity be trusted.
   const material = ['publicKey', 'x509CertificateChain', 'certificate'].filter((k) => vm[k] !== undefined && vm[k] !== null);
-  if (material.length > 1) throw invalidProvenance(where, `invalid Sigstore bundle: the verification material holds ${material.join(' and ')}; it must hold one`);
+  if (material.length > 1)
+    throw invalidProvenance(where, `invalid Sigstore bundle: the verification material holds ${material.join(' and ')}; it must hold one`);
   try {
     // parseBundle (made for model signatures) refuses a v0.3 certificate with no log entry; provenance
     // reports it as 'incomplete' instead, so the shape is checked with the certificate seen as a chain.
     const noLog = isObject(vm.certificate) && (!Array.isArray(vm.tlogEntries) || vm.tlogEntries.length === 0);
-    const shape = noLog ? { ...value, verificationMaterial: { ...vm, certificate: undefined, x509CertificateChain: { certificates: [vm.certificate] } } } : value;
+    const shape = noLog
+      ? { ...value, verificationMaterial: { ...vm, certificate: undefined, x509CertificateChain: { certificates: [vm.certificate] } } }
+      : value;
     parseBundle(JSON.stringify(shape));
     return value as unknown as Bundle;
   } catch (e) {

@@ -28,7 +28,10 @@ export function certificateAgreement(doc: ProvenanceDocument, cert: CertificateC
     return {
       name: 'certificate-agrees',
       ok: true,
-      message: compared.length > 0 ? `the certificate and the predicate agree on ${compared.length} field(s): ${names.join(', ')}` : 'the predicate states nothing the certificate also states',
+      message:
+        compared.length > 0
+          ? `the certificate and the predicate agree on ${compared.length} field(s): ${names.join(', ')}`
+          : 'the predicate states nothing the certificate also states',
     };
   }
   const first = disagree[0];

@@ -2,7 +2,16 @@
 // predicates) or v1, with the source and tag as the signed predicate says.
 import { CloudBuildFacts, readCloudBuildFacts } from '../../reading/builderFacts';
 import { CloudBuildOccurrence, PolicyCheck, ProvenanceDocument, ProvenancePolicy, SLSA_PROVENANCE_V01, SLSA_PROVENANCE_V1 } from '../../types';
-import { BuilderId, builderIdMismatch, GCB_BUILD_RESOURCE, GCB_BUILDER, GCB_V01_BUILDERS, GCB_V1_BUILD_TYPE, isGcbBuilder, parseBuilderId } from '../builderPolicy';
+import {
+  BuilderId,
+  builderIdMismatch,
+  GCB_BUILD_RESOURCE,
+  GCB_BUILDER,
+  GCB_V01_BUILDERS,
+  GCB_V1_BUILD_TYPE,
+  isGcbBuilder,
+  parseBuilderId,
+} from '../builderPolicy';
 import { versionedTagMismatch } from '../gitRefs';
 import { PolicyInput, PolicyOutcome, SignerFamilyPolicy, trusted } from './family';
 
@@ -20,7 +29,8 @@ function cloudBuild({ document, summary, signature }: PolicyInput, policy: Prove
     if (!(GCB_V01_BUILDERS as readonly string[]).includes(id)) problems.push(`builder ${JSON.stringify(id)} is not GoogleHostedWorker@v0.2 or @v0.3`);
     const type = summary.buildType ?? '';
     if (builder?.version === 'v0.2' && type !== id) problems.push(`recipe type ${type} is not ${id}`);
-    if (builder?.version === 'v0.3' && !/^https:\/\/cloudbuild\.googleapis\.com\/(CloudBuildYaml|CloudBuildSteps)@/.test(type)) problems.push(`recipe type ${type} is not CloudBuildYaml@… or CloudBuildSteps@…`);
+    if (builder?.version === 'v0.3' && !/^https:\/\/cloudbuild\.googleapis\.com\/(CloudBuildYaml|CloudBuildSteps)@/.test(type))
+      problems.push(`recipe type ${type} is not CloudBuildYaml@… or CloudBuildSteps@…`);
     const resource = facts.buildResourceType;
     if (resource !== GCB_BUILD_RESOURCE) problems.push(`recipe arguments are ${JSON.stringify(resource ?? null)}, not ${GCB_BUILD_RESOURCE}`);
   }
@@ -28,25 +38,56 @@ function cloudBuild({ document, summary, signature }: PolicyInput, policy: Prove
     if (id !== GCB_BUILDER) problems.push(`builder ${JSON.stringify(id)} is not ${GCB_BUILDER}`);
     if (summary.buildType !== GCB_V1_BUILD_TYPE) problems.push(`buildType ${summary.buildType} is not ${GCB_V1_BUILD_TYPE}`);
   }
-  checks.push({ name: 'trusted-builder', ok: problems.length === 0, actual: id, message: problems.length === 0 ? `built by Cloud Build's ${id}, signed by ${signature.keyId ?? 'its key'}` : `not a Cloud Build builder this verifier supports: ${problems.join('; ')}` });
+  checks.push({
+    name: 'trusted-builder',
+    ok: problems.length === 0,
+    actual: id,
+    message:
+      problems.length === 0
+        ? `built by Cloud Build's ${id}, signed by ${signature.keyId ?? 'its key'}`
+        : `not a Cloud Build builder this verifier supports: ${problems.join('; ')}`,
+  });
 
   if (policy.builderId) {
     const why = builder ? builderIdMismatch(builder, policy.builderId, { allowRef: false }) : 'the predicate names no builder';
-    checks.push({ name: 'builder-id', ok: !why, expected: policy.builderId, actual: id, message: why ? `builder id mismatch: ${why}` : `builder ${id} matches ${policy.builderId}` });
+    checks.push({
+      name: 'builder-id',
+      ok: !why,
+      expected: policy.builderId,
+      actual: id,
+      message: why ? `builder id mismatch: ${why}` : `builder ${id} matches ${policy.builderId}`,
+    });
   }
 
   if (policy.sourceUri) checks.push(cloudBuildSourceCheck(policy.sourceUri, facts, v1, builder));
   const tag = cloudBuildTag(facts, v1);
   if (policy.sourceTag !== undefined) {
     const ok = tag.tag !== undefined && tag.tag === policy.sourceTag;
-    checks.push({ name: 'source-tag', ok, expected: policy.sourceTag, ...(tag.tag !== undefined ? { actual: tag.tag } : {}), message: ok ? `tag ${tag.tag}` : `tag mismatch: ${tag.error ?? `expected ${policy.sourceTag}, got ${tag.tag}`}` });
+    checks.push({
+      name: 'source-tag',
+      ok,
+      expected: policy.sourceTag,
+      ...(tag.tag !== undefined ? { actual: tag.tag } : {}),
+      message: ok ? `tag ${tag.tag}` : `tag mismatch: ${tag.error ?? `expected ${policy.sourceTag}, got ${tag.tag}`}`,
+    });
   }
   if (policy.sourceVersionedTag !== undefined) {
     const why = tag.tag === undefined ? tag.error! : versionedTagMismatch(tag.tag, policy.sourceVersionedTag);
-    checks.push({ name: 'source-versioned-tag', ok: !why, expected: policy.sourceVersionedTag, ...(tag.tag !== undefined ? { actual: tag.tag } : {}), message: why ? `versioned tag mismatch: ${why}` : `tag ${tag.tag} is version ${policy.sourceVersionedTag}` });
+    checks.push({
+      name: 'source-versioned-tag',
+      ok: !why,
+      expected: policy.sourceVersionedTag,
+      ...(tag.tag !== undefined ? { actual: tag.tag } : {}),
+      message: why ? `versioned tag mismatch: ${why}` : `tag ${tag.tag} is version ${policy.sourceVersionedTag}`,
+    });
   }
   if (policy.sourceBranch !== undefined) {
-    checks.push({ name: 'source-branch', ok: false, expected: policy.sourceBranch, message: 'Cloud Build provenance does not record the branch: branch verification is not supported' });
+    checks.push({
+      name: 'source-branch',
+      ok: false,
+      expected: policy.sourceBranch,
+      message: 'Cloud Build provenance does not record the branch: branch verification is not supported',
+    });
   }
 
   // What gcloud printed beside the signed statement, when it came from gcloud.
@@ -56,9 +97,12 @@ function cloudBuild({ document, summary, signature }: PolicyInput, policy: Prove
     checks.push({
       name: 'unsigned-statement',
       ok: matches === true,
-      message: matches === true
-        ? 'the unsigned text copy of the statement equals the signed one'
-        : matches === false ? 'the unsigned text copy of the statement (build.intotoStatement) differs from the signed payload' : 'the gcloud output has no unsigned copy of the statement to compare with the signed one',
+      message:
+        matches === true
+          ? 'the unsigned text copy of the statement equals the signed one'
+          : matches === false
+            ? 'the unsigned text copy of the statement (build.intotoStatement) differs from the signed payload'
+            : 'the gcloud output has no unsigned copy of the statement to compare with the signed one',
     });
     checks.push(cloudBuildMetadata(document, gcb));
   }
@@ -86,7 +130,13 @@ function cloudBuildSourceCheck(expectedUri: string, facts: CloudBuildFacts, v1: 
   } else {
     ok = uri === expected || uri.startsWith(`${expected}#`);
   }
-  return { name: 'source-uri', ok, expected, actual: uri, message: ok ? `source ${expected} (as the signed predicate says)` : `source mismatch: the predicate's source is ${uri}, not ${expected}` };
+  return {
+    name: 'source-uri',
+    ok,
+    expected,
+    actual: uri,
+    message: ok ? `source ${expected} (as the signed predicate says)` : `source mismatch: the predicate's source is ${uri}, not ${expected}`,
+  };
 }
 
 function cloudBuildTag(facts: CloudBuildFacts, v1: boolean): { tag?: string; error?: string } {
@@ -105,12 +155,18 @@ function cloudBuildMetadata(doc: ProvenanceDocument, g: CloudBuildOccurrence): P
   if (!resource) problems.push(`resourceUri ${JSON.stringify(g.resourceUri ?? null)} names no sha256 digest`);
   else if (!subjects.has(resource)) problems.push(`resourceUri's digest ${resource} is no subject's`);
   if (g.imageDigest !== undefined && g.imageDigest !== `sha256:${resource}`) problems.push(`image_summary.digest ${g.imageDigest} is not the resourceUri's`);
-  if (g.fullyQualifiedDigest !== undefined && !g.fullyQualifiedDigest.endsWith(`sha256:${resource}`)) problems.push(`image_summary.fully_qualified_digest ${g.fullyQualifiedDigest} is not the resourceUri's`);
-  return { name: 'gcb-metadata', ok: problems.length === 0, message: problems.length === 0 ? `a BUILD occurrence of sha256:${resource}, a subject of the statement` : problems.join('; ') };
+  if (g.fullyQualifiedDigest !== undefined && !g.fullyQualifiedDigest.endsWith(`sha256:${resource}`))
+    problems.push(`image_summary.fully_qualified_digest ${g.fullyQualifiedDigest} is not the resourceUri's`);
+  return {
+    name: 'gcb-metadata',
+    ok: problems.length === 0,
+    message: problems.length === 0 ? `a BUILD occurrence of sha256:${resource}, a subject of the statement` : problems.join('; '),
+  };
 }
 
 export const cloudBuildPolicy: SignerFamilyPolicy = {
   // Its key signs the gcloud output; a key given for a Cloud Build builder's provenance counts too.
-  signerKind: ({ document, summary, signature }) => (document.gcb !== undefined || (signature.method === 'key' && isGcbBuilder(summary.builderId)) ? 'cloud-build' : undefined),
+  signerKind: ({ document, summary, signature }) =>
+    document.gcb !== undefined || (signature.method === 'key' && isGcbBuilder(summary.builderId)) ? 'cloud-build' : undefined,
   evaluate: cloudBuild,
 };

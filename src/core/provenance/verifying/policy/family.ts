@@ -38,7 +38,12 @@ export interface FallbackFamilyPolicy extends SignerFamilyPolicy {
 
 /** A failed source-uri check for a builder anyone can run: without an expected source, any repository's build would pass. */
 export function sourceRequired(actual: string | undefined, why: string): PolicyCheck {
-  return { name: 'source-uri', ok: false, ...(actual ? { actual } : {}), message: `no expected source: ${why}, so give --source-uri (as slsa-verifier requires)${actual ? `; this was built from ${actual}` : ''}` };
+  return {
+    name: 'source-uri',
+    ok: false,
+    ...(actual ? { actual } : {}),
+    message: `no expected source: ${why}, so give --source-uri (as slsa-verifier requires)${actual ? `; this was built from ${actual}` : ''}`,
+  };
 }
 
 /** Whether the builder is trusted: the builder checks hold (source and ref checks are apart). */

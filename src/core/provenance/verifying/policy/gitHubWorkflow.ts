@@ -22,9 +22,18 @@ function gitHubWorkflow({ document, summary, signature }: PolicyInput, policy: P
   if (policy.builderId) {
     let why = builderIdMismatch({ name, version: ref }, policy.builderId);
     // A shared (reusable) workflow from another repository is trusted at release tags only, as slsa-verifier asks of builders.
-    if (!why && signerRepo !== certSource && !isReleaseTagRef(ref)) why = `the builder workflow ${name} runs at '${ref}', not at a release tag refs/tags/vX.Y.Z`;
+    if (!why && signerRepo !== certSource && !isReleaseTagRef(ref))
+      why = `the builder workflow ${name} runs at '${ref}', not at a release tag refs/tags/vX.Y.Z`;
     builderOk = !why;
-    checks.push({ name: 'builder-id', ok: !why, expected: policy.builderId, actual: san, message: why ? `builder id mismatch: ${why} (the signer is the certificate's workflow, whatever the predicate says)` : `signed by ${san}, which matches ${policy.builderId}` });
+    checks.push({
+      name: 'builder-id',
+      ok: !why,
+      expected: policy.builderId,
+      actual: san,
+      message: why
+        ? `builder id mismatch: ${why} (the signer is the certificate's workflow, whatever the predicate says)`
+        : `signed by ${san}, which matches ${policy.builderId}`,
+    });
   }
   const expectedRepo = policy.sourceUri ? normaliseRepository(policy.sourceUri) : undefined;
   const ownWorkflow = !!expectedRepo && signerRepo === expectedRepo && certSource === expectedRepo;
@@ -33,24 +42,34 @@ function gitHubWorkflow({ document, summary, signature }: PolicyInput, policy: P
     ok: builderOk || (!policy.builderId && ownWorkflow),
     actual: san,
     message: policy.builderId
-      ? builderOk ? `signed by the workflow --builder-id names: ${san}` : `signed by ${san}, not by the builder --builder-id names${isReleaseTagRef(ref) ? '' : ` (and its ref '${ref}' is not a release tag)`}`
+      ? builderOk
+        ? `signed by the workflow --builder-id names: ${san}`
+        : `signed by ${san}, not by the builder --builder-id names${isReleaseTagRef(ref) ? '' : ` (and its ref '${ref}' is not a release tag)`}`
       : ownWorkflow
         ? `signed by a workflow of ${expectedRepo} itself: ${san}`
         : `signed by the GitHub Actions workflow ${san}, which is no default-trusted builder: give --builder-id ${name}${signerRepo ? ` (or --source-uri ${signerRepo.replace(/^https:\/\//, '')} to trust that repository's own workflows)` : ''}`,
   });
 
-  checks.push(certificateAgreement(document, cert, { compareBuilder: summary.buildType === GITHUB_ATTESTATION_BUILD_TYPE || (summary.builderId ?? '').includes('/.github/workflows/') }));
+  checks.push(
+    certificateAgreement(document, cert, {
+      compareBuilder: summary.buildType === GITHUB_ATTESTATION_BUILD_TYPE || (summary.builderId ?? '').includes('/.github/workflows/'),
+    }),
+  );
   if (expectedRepo) {
     checks.push({
       name: 'source-uri',
       ok: certSource === expectedRepo,
       expected: expectedRepo,
       ...(certSource ? { actual: certSource } : {}),
-      message: certSource === expectedRepo ? `source ${expectedRepo}, from the certificate` : `source mismatch: the certificate's source repository is ${certSource ?? '(none)'}, not ${expectedRepo}`,
+      message:
+        certSource === expectedRepo
+          ? `source ${expectedRepo}, from the certificate`
+          : `source mismatch: the certificate's source repository is ${certSource ?? '(none)'}, not ${expectedRepo}`,
     });
   }
   // A reusable workflow of another repository runs for whoever calls it: the caller must be pinned.
-  if (!expectedRepo && policy.builderId && signerRepo !== certSource) checks.push(sourceRequired(certSource, `the reusable workflow ${name} runs for any repository that calls it`));
+  if (!expectedRepo && policy.builderId && signerRepo !== certSource)
+    checks.push(sourceRequired(certSource, `the reusable workflow ${name} runs for any repository that calls it`));
   addRefChecks(checks, policy, refFactsOf(cert.claims.sourceRepositoryRef, 'the certificate names no source ref'), 'the certificate');
   return { checks, signer: `${san} (${cert.issuer})`, sourceFrom: 'certificate', ...(trusted(checks) ? { verifiedBuilderId: san } : {}) };
 }

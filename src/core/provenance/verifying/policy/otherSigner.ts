@@ -21,7 +21,11 @@ function otherSigner({ document, summary, signature }: PolicyInput, policy: Prov
     let how: string;
     if (cert) {
       const san = cert.subjectAlternativeName;
-      why = san.includes('://') ? builderIdMismatch({ name: splitWorkflowUri(san).name, version: splitWorkflowUri(san).ref }, policy.builderId) : policy.builderId === san ? undefined : `expected signer '${policy.builderId}', got '${san}'`;
+      why = san.includes('://')
+        ? builderIdMismatch({ name: splitWorkflowUri(san).name, version: splitWorkflowUri(san).ref }, policy.builderId)
+        : policy.builderId === san
+          ? undefined
+          : `expected signer '${policy.builderId}', got '${san}'`;
       how = `the certificate's identity ${san}`;
     } else {
       const keyIds = [signature.keyId, signature.keyId ? `sha256:${signature.keyId}` : undefined].filter(Boolean);
@@ -35,19 +39,27 @@ function otherSigner({ document, summary, signature }: PolicyInput, policy: Prov
       }
     }
     builderOk = !why;
-    checks.push({ name: 'builder-id', ok: !why, expected: policy.builderId, actual: cert?.subjectAlternativeName ?? summary.builderId ?? signature.keyId, message: why ? `builder id mismatch: ${why}` : `${how} matches ${policy.builderId}` });
+    checks.push({
+      name: 'builder-id',
+      ok: !why,
+      expected: policy.builderId,
+      actual: cert?.subjectAlternativeName ?? summary.builderId ?? signature.keyId,
+      message: why ? `builder id mismatch: ${why}` : `${how} matches ${policy.builderId}`,
+    });
   }
   checks.push({
     name: 'trusted-builder',
     ok: kind === 'key' ? true : builderOk,
     actual: cert?.subjectAlternativeName ?? signature.keyId,
-    message: kind === 'key'
-      ? `signed with the given public key${signature.keyId ? ` (${signature.keyId})` : ''}`
-      : builderOk
-        ? `signed by ${signer}, the signer --builder-id names`
-        : `signed by ${signer}, which is no default-trusted builder: give --builder-id ${cert?.subjectAlternativeName ?? ''} to trust this signer`,
+    message:
+      kind === 'key'
+        ? `signed with the given public key${signature.keyId ? ` (${signature.keyId})` : ''}`
+        : builderOk
+          ? `signed by ${signer}, the signer --builder-id names`
+          : `signed by ${signer}, which is no default-trusted builder: give --builder-id ${cert?.subjectAlternativeName ?? ''} to trust this signer`,
   });
-  if (cert && Object.keys(cert.claims).some((k) => k.startsWith('source') || k.startsWith('build'))) checks.push(certificateAgreement(document, cert, { compareBuilder: false }));
+  if (cert && Object.keys(cert.claims).some((k) => k.startsWith('source') || k.startsWith('build')))
+    checks.push(certificateAgreement(document, cert, { compareBuilder: false }));
 
   const claimed = `claimed by the predicate, signed by ${signer}`;
   if (policy.sourceUri) {

@@ -5,7 +5,15 @@ import { GeneratorFacts, GitHubRefEnvironment, readGeneratorFacts } from '../../
 import { isGitHubWorkflowCertificate, splitWorkflowUri } from '../../reading/certificateClaims';
 import { refOf } from '../../reading/summary';
 import { CertificateClaims, PolicyCheck, ProvenancePolicy, ProvenanceSummary, SLSA_PROVENANCE_V02 } from '../../types';
-import { BuilderId, builderIdMismatch, isDelegator, isSlsaGitHubBuilder, parseBuilderId, SLSA_GITHUB_BUILDERS, TRUSTED_BYOB_BUILDER_PREFIX } from '../builderPolicy';
+import {
+  BuilderId,
+  builderIdMismatch,
+  isDelegator,
+  isSlsaGitHubBuilder,
+  parseBuilderId,
+  SLSA_GITHUB_BUILDERS,
+  TRUSTED_BYOB_BUILDER_PREFIX,
+} from '../builderPolicy';
 import { isReleaseTagRef, normaliseRepository } from '../gitRefs';
 import { certificateAgreement } from './certificateAgreement';
 import { PolicyInput, PolicyOutcome, SignerFamilyPolicy, sourceRequired, trusted } from './family';
@@ -23,7 +31,8 @@ function slsaGitHubGenerator({ document, summary, signature }: PolicyInput, poli
   // The builder: a default-trusted workflow at a release tag, writing its own build type.
   const problems: string[] = [];
   if (!isReleaseTagRef(ref)) problems.push(`the builder workflow runs at '${ref}', not at a release tag refs/tags/vX.Y.Z`);
-  if (!SLSA_GITHUB_BUILDERS[name]!.buildTypes.includes(summary.buildType ?? '')) problems.push(`buildType ${JSON.stringify(summary.buildType ?? null)} is not one ${name} writes`);
+  if (!SLSA_GITHUB_BUILDERS[name]!.buildTypes.includes(summary.buildType ?? ''))
+    problems.push(`buildType ${JSON.stringify(summary.buildType ?? null)} is not one ${name} writes`);
   if (byob) {
     if (!predicateBuilder || !predicateBuilder.version) problems.push('the predicate names no builder id with a version (BYOB)');
     else if (!isReleaseTagRef(predicateBuilder.version)) problems.push(`the predicate's builder runs at '${predicateBuilder.version}', not at a release tag`);
@@ -35,11 +44,12 @@ function slsaGitHubGenerator({ document, summary, signature }: PolicyInput, poli
     name: 'trusted-builder',
     ok: problems.length === 0,
     actual: san,
-    message: problems.length === 0
-      ? byob
-        ? `signed by slsa-github-generator's BYOB delegator ${san}, for the builder the predicate names: ${summary.builderId}`
-        : `signed by slsa-github-generator's builder ${san}`
-      : `untrusted builder: ${problems.join('; ')}`,
+    message:
+      problems.length === 0
+        ? byob
+          ? `signed by slsa-github-generator's BYOB delegator ${san}, for the builder the predicate names: ${summary.builderId}`
+          : `signed by slsa-github-generator's builder ${san}`
+        : `untrusted builder: ${problems.join('; ')}`,
   });
 
   // --builder-id: the certificate's workflow, or for BYOB the predicate's builder.
@@ -51,7 +61,9 @@ function slsaGitHubGenerator({ document, summary, signature }: PolicyInput, poli
       ok: !why,
       expected: policy.builderId,
       actual: byob ? summary.builderId : san,
-      message: why ? `builder id mismatch${byob ? " (BYOB: compared with the predicate's builder)" : ' (untrusted reusable workflow)'}: ${why}` : `builder ${byob ? summary.builderId : san} matches ${policy.builderId}`,
+      message: why
+        ? `builder id mismatch${byob ? " (BYOB: compared with the predicate's builder)" : ' (untrusted reusable workflow)'}: ${why}`
+        : `builder ${byob ? summary.builderId : san} matches ${policy.builderId}`,
     });
   }
 
@@ -73,10 +85,21 @@ function slsaGitHubGenerator({ document, summary, signature }: PolicyInput, poli
 }
 
 /** `--source-uri` for generator provenance: the certificate's repository, then the predicate's trigger and source. */
-function generatorSourceCheck(expectedUri: string, cert: CertificateClaims, p: { trigger?: string; source?: string; byobBuildType: boolean }, summary: ProvenanceSummary): PolicyCheck {
+function generatorSourceCheck(
+  expectedUri: string,
+  cert: CertificateClaims,
+  p: { trigger?: string; source?: string; byobBuildType: boolean },
+  summary: ProvenanceSummary,
+): PolicyCheck {
   const expected = normaliseRepository(expectedUri);
   const certRepo = cert.claims.sourceRepositoryUri;
-  const fail = (message: string, actual?: string): PolicyCheck => ({ name: 'source-uri', ok: false, expected, ...(actual ? { actual } : {}), message: `source mismatch: ${message}` });
+  const fail = (message: string, actual?: string): PolicyCheck => ({
+    name: 'source-uri',
+    ok: false,
+    expected,
+    ...(actual ? { actual } : {}),
+    message: `source mismatch: ${message}`,
+  });
   if (!expected.startsWith('https://github.com/')) return fail(`expected a github.com repository, got ${expectedUri}`);
   if (certRepo !== expected) return fail(`the certificate's source repository is ${certRepo ?? '(none)'}, not ${expected}`, certRepo);
   const git = `git+${expected}`;
@@ -89,7 +112,13 @@ function generatorSourceCheck(expectedUri: string, cert: CertificateClaims, p: {
   if (sourceRepo !== git) return fail(`the predicate's source ${p.source} is not ${expected}`, p.source);
   if (!sourceRef && !p.byobBuildType) return fail(`the predicate's source ${p.source} has no ref`, p.source);
   if (sourceRef && p.trigger !== p.source) return fail(`the predicate's trigger ${p.trigger} and source ${p.source} differ`, p.source);
-  return { name: 'source-uri', ok: true, expected, actual: summary.sourceUri ?? p.source, message: `source ${expected}: the certificate and the predicate's trigger and source agree` };
+  return {
+    name: 'source-uri',
+    ok: true,
+    expected,
+    actual: summary.sourceUri ?? p.source,
+    message: `source ${expected}: the certificate and the predicate's trigger and source agree`,
+  };
 }
 
 /** The tag and branch of generator provenance, from the predicate (slsa-verifier's GetTag / GetBranch). */
@@ -97,7 +126,7 @@ function generatorRefs(facts: GeneratorFacts, v02: boolean, byob: boolean): RefF
   if (byob && !v02) {
     // BYOB: the source dependency's ref; for a tag, the branch comes from the event.
     const ref = refOf(facts.source);
-    if (!ref) return { error: 'the predicate\'s source has no ref' };
+    if (!ref) return { error: "the predicate's source has no ref" };
     if (ref.startsWith('refs/heads/')) return { tag: '', branch: ref };
     if (ref.startsWith('refs/tags/')) {
       const { branch, branchError } = environmentRefs(facts.environment);
@@ -129,6 +158,7 @@ function splitAt(uri: string): [string, string] {
 }
 
 export const slsaGitHubGeneratorPolicy: SignerFamilyPolicy = {
-  signerKind: ({ signature: { certificate: cert } }) => (cert && isGitHubWorkflowCertificate(cert) && isSlsaGitHubBuilder(splitWorkflowUri(cert.subjectAlternativeName).name) ? 'slsa-github-generator' : undefined),
+  signerKind: ({ signature: { certificate: cert } }) =>
+    cert && isGitHubWorkflowCertificate(cert) && isSlsaGitHubBuilder(splitWorkflowUri(cert.subjectAlternativeName).name) ? 'slsa-github-generator' : undefined,
   evaluate: slsaGitHubGenerator,
 };
