@@ -2,7 +2,7 @@
 // ({ name: { dtype, shape, data_offsets: [begin, end] }, …, "__metadata__"?: { … } }),
 // then the tensor data, with the offsets relative to its start.
 import type { DetectContext, ModelFormat } from './types';
-import { parseJson } from '../io/parseJson';
+import { isJsonObject, parseJson } from '../io/parseJson';
 
 /** The reference implementation refuses headers over 100 MB. */
 const MAX_HEADER = 100_000_000;
@@ -31,7 +31,7 @@ export async function detectSafetensors(ctx: DetectContext): Promise<ModelFormat
   } catch {
     return undefined;
   }
-  if (!isObject(header)) return undefined;
+  if (!isJsonObject(header)) return undefined;
 
   let tensors = 0;
   let parameters = 0;
@@ -39,12 +39,12 @@ export async function detectSafetensors(ctx: DetectContext): Promise<ModelFormat
   const facts: Record<string, string | number> = {};
   for (const [name, info] of Object.entries(header)) {
     if (name === '__metadata__') {
-      if (!isObject(info)) return undefined;
+      if (!isJsonObject(info)) return undefined;
       facts.metadata_entries = Object.keys(info).length;
       if (typeof info.format === 'string') facts.metadata_format = info.format;
       continue;
     }
-    if (!isObject(info)) return undefined;
+    if (!isJsonObject(info)) return undefined;
     const { dtype, shape, data_offsets: offsets } = info;
     if (typeof dtype !== 'string' || !/^[A-Z][A-Z0-9_]{0,15}$/.test(dtype)) return undefined;
     if (!Array.isArray(shape) || !shape.every(isCount)) return undefined;
@@ -60,10 +60,6 @@ export async function detectSafetensors(ctx: DetectContext): Promise<ModelFormat
     label: 'safetensors',
     facts: { tensors, dtypes: [...dtypes].sort().join(', '), parameters, header_bytes: n, ...facts },
   };
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function isCount(v: unknown): v is number {

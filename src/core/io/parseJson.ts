@@ -62,3 +62,10 @@ export function jsonDepthExceeds(text: string, max: number): boolean {
   }
   return false;
 }
+
+export type JsonObject = Record<string, unknown>;
+
+/** A parsed JSON object (not null, not a list): the one check every reader of untrusted JSON starts from. */
+export function isJsonObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { FormatError, ModelSigningError, isModelSigningError } from '../errors';
-import { MAX_JSON_DEPTH, jsonDepthExceeds } from '../io/parseJson';
+import { MAX_JSON_DEPTH, isJsonObject, jsonDepthExceeds } from '../io/parseJson';
 import { InputFileErrorData, MAX_SMALL_INPUT_BYTES, readInputText } from '../io/readInputFile';
 import { compileGlob } from './glob';
 import { childPath, duplicateKey } from './jsonLocation';
@@ -109,7 +109,7 @@ export function parsePolicy(value: unknown, context: PolicyContext): Policy {
     });
   };
 
-  if (!isObject(value)) return fail('$', `must be an object with a "models" list, got ${typeName(value)}`);
+  if (!isJsonObject(value)) return fail('$', `must be an object with a "models" list, got ${typeName(value)}`);
   unknownKeys(value, TOP_KEYS, '$');
   if (value.$schema !== undefined && typeof value.$schema !== 'string') fail('$.$schema', `must be a string, got ${typeName(value.$schema)}`);
   const models = value.models === undefined ? [] : value.models;
@@ -117,7 +117,7 @@ export function parsePolicy(value: unknown, context: PolicyContext): Policy {
 
   const entries = models.map((raw, index): PolicyEntry => {
     const at = `$.models[${index}]`;
-    if (!isObject(raw)) return fail(at, `must be an object, got ${typeName(raw)}`);
+    if (!isJsonObject(raw)) return fail(at, `must be an object, got ${typeName(raw)}`);
     unknownKeys(raw, ENTRY_KEYS, at);
     if (raw.path === undefined) fail(`${at}.path`, 'is required: a glob of model folders, relative to the workspace folder');
     if (typeof raw.path !== 'string') return fail(`${at}.path`, `must be a string, got ${typeName(raw.path)}`);
@@ -133,7 +133,7 @@ export function parsePolicy(value: unknown, context: PolicyContext): Policy {
       if (!Array.isArray(raw.sigstore)) fail(`${at}.sigstore`, `must be a list of { identity, issuer }, got ${typeName(raw.sigstore)}`);
       sigstore = (raw.sigstore as unknown[]).map((item, i) => {
         const itemAt = `${at}.sigstore[${i}]`;
-        if (!isObject(item)) return fail(itemAt, `must be an object { identity, issuer }, got ${typeName(item)}`);
+        if (!isJsonObject(item)) return fail(itemAt, `must be an object { identity, issuer }, got ${typeName(item)}`);
         unknownKeys(item, SIGSTORE_KEYS, itemAt);
         const field = (name: 'identity' | 'issuer'): string => {
           const v = item[name];
@@ -230,10 +230,6 @@ export function parsePolicyJson(text: string, source: string): unknown {
     const at = data.line ? ` (line ${data.line}, column ${data.column})` : '';
     throw new FormatError<PolicyErrorData>('POLICY_INVALID', `${source}: not valid JSON${at}: ${message}`, data, e);
   }
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function typeName(v: unknown): string {

@@ -1,11 +1,10 @@
 // Reading untrusted JSON without trusting its shape: a missing or mistyped field
 // reads as empty, so the normalisers can say "absent" rather than throw.
 
-export type JsonObject = Record<string, unknown>;
+import { JsonObject, isJsonObject as isObject } from '../io/parseJson';
 
-export function isObject(v: unknown): v is JsonObject {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+export { isObject };
+export type { JsonObject };
 
 /** The object, or `{}` when it is not one. */
 export function obj(v: unknown): JsonObject {

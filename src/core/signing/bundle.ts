@@ -1,5 +1,5 @@
 import { FormatError } from '../errors';
-import { parseJson } from '../io/parseJson';
+import { isJsonObject, parseJson } from '../io/parseJson';
 import { readInputText } from '../io/readInputFile';
 
 /** The media type the reference writes, and the only one its key and certificate verifiers take. */
@@ -116,8 +116,8 @@ function invalid(message: string): FormatError {
 }
 
 function obj(v: unknown, what: string): Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw invalid(`${what} is missing or not an object`);
-  return v as Record<string, unknown>;
+  if (!isJsonObject(v)) throw invalid(`${what} is missing or not an object`);
+  return v;
 }
 
 function arr(v: unknown, what: string): unknown[] {
