@@ -15,6 +15,7 @@ import { safeText } from '../core/display';
 import { SETTINGS } from './constants';
 import { userSetting } from './trustedSettings';
 import { notify } from './notify';
+import { signInPrompt } from './browserSignIn';
 
 export type IdentitySource = 'github' | 'browser' | 'token';
 
@@ -37,14 +38,20 @@ export async function chooseIdentitySource(): Promise<IdentitySource | undefined
   return pick?.source;
 }
 
-export async function identityProvider(source: IdentitySource, trust: TrustConfig, token?: string): Promise<IdentityProvider | undefined> {
-  const login = { issuer: oidcIssuerOf(trust) ?? PRODUCTION_OIDC_ISSUER, openUrl: (url: string) => void vscode.env.openExternal(vscode.Uri.parse(url)) };
+export async function identityProvider(
+  source: IdentitySource,
+  trust: TrustConfig,
+  log: vscode.LogOutputChannel,
+  token?: string,
+): Promise<IdentityProvider | undefined> {
+  const issuer = oidcIssuerOf(trust) ?? PRODUCTION_OIDC_ISSUER;
   switch (source) {
     case 'browser':
-      return new InteractiveLoginProvider(login);
+      return new InteractiveLoginProvider({ issuer, ...signInPrompt(issuer, log) });
     case 'token': {
-      const value = token ?? (await vscode.window.showInputBox({ title: 'OIDC identity token', password: true, ignoreFocusOut: true }));
-      return value ? new StaticTokenProvider(value) : undefined;
+      if (token) return new StaticTokenProvider(token, 'caller');
+      const value = await vscode.window.showInputBox({ title: 'OIDC identity token', password: true, ignoreFocusOut: true });
+      return value ? new StaticTokenProvider(value, 'pasted') : undefined;
     }
     case 'github': {
       // api.github.com: VS Code's "github" session; a GitHub Enterprise Server API: its "github-enterprise" one.
@@ -56,7 +63,7 @@ export async function identityProvider(source: IdentitySource, trust: TrustConfi
         session: { accessToken: session.accessToken, account: { label: session.account.label, id: session.account.id } },
         trustConfig: trust,
         apiBase,
-        login: { openUrl: login.openUrl },
+        login: signInPrompt(issuer, log),
         confirm: confirmIdentity,
       });
     }

@@ -466,6 +466,27 @@ describe('InteractiveLoginProvider against the stand-in OIDC provider', () => {
     await assert.rejects(b.result, /HTTP 400: .*Unregistered redirect_uri/s);
   });
 
+  it("the caller's typed error from openUrl (a prompt dismissed while waiting) ends the login as it is; onDone runs once", async () => {
+    let done = 0;
+    let port = 0;
+    const e = await rejection(
+      login(issuer, {
+        openUrl: (u) => {
+          port = callbackPort(u);
+          return Promise.reject(new ModelSigningError('CANCELLED', 'The sign-in was cancelled', { reason: 'cancelled' }));
+        },
+        onDone: () => done++,
+      }).getToken(),
+      'CANCELLED',
+    );
+    assert.equal(e.message, 'The sign-in was cancelled');
+    assert.equal(done, 1);
+    assert.ok(await refusesConnections(port), 'the listener is closed');
+    const b = browser({ email: 'dev@example.com' });
+    await login(issuer, { openUrl: b.openUrl, onDone: () => done++ }).getToken();
+    assert.equal(done, 2, 'after a successful login too');
+  });
+
   it('out-of-band needs readCode', () => {
     thrown(() => new InteractiveLoginProvider({ issuer: issuer.issuer, forceOob: true, openUrl: () => undefined }), 'INVALID_OPTION');
   });

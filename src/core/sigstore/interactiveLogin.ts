@@ -11,6 +11,7 @@ import { Secrets, browserError, oauthError, unexpectedError } from './loginSecre
 import { OpenidClient, abortableFetch, formatDuration, loadOpenidClient, parseIssuer } from './oidcClient';
 
 export { CALLBACK_PATH } from './loginCallbackServer';
+export { isLoopbackUrl } from './oidcClient';
 
 export const OOB_REDIRECT_URI = 'urn:ietf:wg:oauth:2.0:oob';
 
@@ -39,6 +40,8 @@ export interface InteractiveLoginOptions {
   exposeCallback?: (loopbackRedirectUri: string) => Promise<string | undefined> | string | undefined;
   /** Opens (or prints) the authorization URL; `mode` says what the login waits for after it. */
   openUrl: (url: string, mode: LoginMode) => Promise<void> | void;
+  /** Called once when the login ends, however it ends: to take down what openUrl showed. */
+  onDone?: () => void;
   /** The code the user copied from the out-of-band page. */
   readCode?: () => Promise<string>;
   /** For the whole login. Default 5 minutes. */
@@ -143,7 +146,8 @@ export class InteractiveLoginProvider implements IdentityProvider {
           .then(
             () => new Promise<never>(() => undefined),
             (e: unknown) => {
-              throw browserError(e, secrets);
+              // A typed error is the caller's own word (the user cancelled while waiting).
+              throw e instanceof ModelSigningError ? e : browserError(e, secrets);
             },
           );
         const received = await raceSignal(Promise.race([srv.callback, opened]), deadline.signal);
@@ -194,6 +198,7 @@ export class InteractiveLoginProvider implements IdentityProvider {
       server?.finish(false, `Sign-in failed: ${err.message}`);
       throw err;
     } finally {
+      o.onDone?.();
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onCancel);
       await server?.close();
