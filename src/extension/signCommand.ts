@@ -99,7 +99,7 @@ type MadeSigner = { signer: Signer; verifier?: Verifier };
 const OWN_SIGNERS: Partial<Record<MethodId, (deps: SignDeps, args: SignModelArgs) => Promise<MadeSigner | undefined>>> = {
   sigstore: async (deps, args) => {
     const trust = await trustConfigFromSettings();
-    const source = args.identitySource ?? (await chooseIdentitySource());
+    const source = args.identitySource ?? (await chooseIdentitySource(trust));
     const identity = source && (await identityProvider(source, trust, deps.log, args.identityToken));
     return identity && { signer: await signingMethod('sigstore').makeSigner({ trustConfig: trust, identity }) };
   },

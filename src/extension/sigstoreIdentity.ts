@@ -25,13 +25,16 @@ export async function trustConfigFromSettings(): Promise<TrustConfig> {
   return (await resolveTrustConfig({ trustConfigPath: file })).config;
 }
 
-/** The identity sources a person has in the editor, GitHub's session first. */
-export async function chooseIdentitySource(): Promise<IdentitySource | undefined> {
+/** The identity sources a person has in the editor, GitHub's session first; the sign-in page is named. */
+export async function chooseIdentitySource(trust: TrustConfig): Promise<IdentitySource | undefined> {
+  const issuer = oidcIssuerOf(trust) ?? PRODUCTION_OIDC_ISSUER;
+  const page =
+    issuer === PRODUCTION_OIDC_ISSUER ? "Sigstore's sign-in page (Google, GitHub, Microsoft)" : String(safeText`the sign-in page at ${new URL(issuer).host}`);
   const pick = await vscode.window.showQuickPick(
     [
       { label: '$(github) GitHub account', description: 'the account signed in to VS Code', source: 'github' as const },
-      { label: '$(globe) Sign in with a browser', description: "Sigstore's sign-in page (Google, GitHub, Microsoft)", source: 'browser' as const },
-      { label: '$(key) Paste an identity token', description: 'an OIDC ID token', source: 'token' as const },
+      { label: '$(globe) Sign in with a browser', description: page, source: 'browser' as const },
+      { label: '$(key) Paste an identity token', description: 'an OIDC ID token (short-lived: paste a fresh one)', source: 'token' as const },
     ],
     { title: 'Sign with which identity?', ignoreFocusOut: true },
   );

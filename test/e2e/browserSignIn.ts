@@ -3,8 +3,8 @@
 // extension asks for the out-of-band code. The prompt shows the link (with Copy) and what it waits for;
 // a second page of the same browser completes the local issuer's login page, whose code is pasted back.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { SIGNER } from './keylessModel';
+import { dirname, join } from 'node:path';
+import { type KeylessModel, SIGNER } from './keylessModel';
 import type { Page } from './playwright';
 import { badgeIncludes, explorerMenu } from './workbench';
 import { WORKSPACE_NAME } from './workspace';
@@ -14,12 +14,13 @@ export const BROWSER_UI_MODEL = 'browser-model';
 
 export interface BrowserSignInOptions {
   page: Page;
-  workspace: string;
+  /** The local Sigstore the settings name, its issuer, and the workspace (the signed model's folder). */
+  keyless: KeylessModel;
   screenshotDir: string;
 }
 
-export async function browserSignIn({ page, workspace, screenshotDir }: BrowserSignInOptions): Promise<void> {
-  const model = join(workspace, BROWSER_UI_MODEL);
+export async function browserSignIn({ page, keyless, screenshotDir }: BrowserSignInOptions): Promise<void> {
+  const model = join(dirname(keyless.modelPath), BROWSER_UI_MODEL);
   mkdirSync(model, { recursive: true });
   writeFileSync(join(model, 'weights.bin'), Buffer.alloc(1 << 20, 5));
   // Earlier steps fold the folders section to make room for the Signed Model view.
@@ -28,7 +29,11 @@ export async function browserSignIn({ page, workspace, screenshotDir }: BrowserS
   await explorerMenu(page, BROWSER_UI_MODEL, 'Sign Model');
   await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Sigstore (keyless)' }).first().click();
   await page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Sign' }).first().click();
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Sign in with a browser' }).first().click();
+  // The item names the sign-in page the settings' Sigstore uses: the local issuer.
+  await page
+    .locator('.quick-input-list .monaco-list-row', { hasText: `the sign-in page at ${new URL(keyless.issuer).host}` })
+    .first()
+    .click();
 
   // What the sign-in waits for, the link, and Copy.
   const widget = page.locator('.quick-input-widget');

@@ -301,7 +301,7 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless,
     provenanceFromSignedModelView({ page, workspace: dirname(keyless.modelPath), keyless, screenshotDir }),
   );
 
-  await step('Sign Model with an expired pasted token says so', () => expiredPastedToken({ page, workspace: dirname(keyless.modelPath), keyless }));
-  await step(`Sign Model, Sign in with a browser: Verified · ${SIGNER}`, () => browserSignIn({ page, workspace: dirname(keyless.modelPath), screenshotDir }));
+  await step('Sign Model with an expired pasted token says so', () => expiredPastedToken({ page, keyless }));
+  await step(`Sign Model, Sign in with a browser: Verified · ${SIGNER}`, () => browserSignIn({ page, keyless, screenshotDir }));
   return counts;
 }

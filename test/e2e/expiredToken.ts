@@ -1,7 +1,7 @@
 // A pasted identity token that has expired: the message says it is the token the user pasted, and when
 // it expired, not "from the command line".
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { KeylessModel } from './keylessModel';
 import type { Page } from './playwright';
 import { explorerMenu } from './workbench';
@@ -9,8 +9,8 @@ import { WORKSPACE_NAME } from './workspace';
 
 const EXPIRED_UI_MODEL = 'expired-token-model';
 
-export async function expiredPastedToken({ page, workspace, keyless }: { page: Page; workspace: string; keyless: KeylessModel }): Promise<void> {
-  const model = join(workspace, EXPIRED_UI_MODEL);
+export async function expiredPastedToken({ page, keyless }: { page: Page; keyless: KeylessModel }): Promise<void> {
+  const model = join(dirname(keyless.modelPath), EXPIRED_UI_MODEL);
   mkdirSync(model, { recursive: true });
   writeFileSync(join(model, 'weights.bin'), Buffer.alloc(1 << 16, 3));
   const folders = page.locator(`.pane-header[aria-label="Explorer Section: ${WORKSPACE_NAME}"]`);
