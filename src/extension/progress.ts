@@ -21,11 +21,14 @@ export function withHashingProgress<T>(title: SafeText, job: (signal: AbortSigna
       last = now;
       const pct = p.bytesTotal > 0 ? (100 * p.bytesDone) / p.bytesTotal : 100;
       const rate = p.bytesDone / Math.max(0.001, (now - started) / 1000);
-      // Before the first bytes there is no rate to say anything about time left.
+      // Before the first bytes there is no rate to say anything about time left; after the last, what
+      // follows (a sign-in, the transparency log) is no hashing, and "0s left" would be a promise.
       const message =
         p.bytesDone === 0
           ? `0% of ${formatBytes(p.bytesTotal)}`
-          : `${Math.floor(pct)}% · ${formatBytes(rate)}/s · ${Math.ceil((p.bytesTotal - p.bytesDone) / rate)}s left`;
+          : p.bytesDone >= p.bytesTotal
+            ? `${formatBytes(p.bytesTotal)} hashed`
+            : `${Math.floor(pct)}% · ${formatBytes(rate)}/s · ${Math.ceil((p.bytesTotal - p.bytesDone) / rate)}s left`;
       progress.report({ increment: pct - reported, message });
       reported = pct;
     };

@@ -97,10 +97,10 @@ type MadeSigner = { signer: Signer; verifier?: Verifier };
 
 /** Keyless signing asks for an identity, not files: the one method the extension collects its own way. */
 const OWN_SIGNERS: Partial<Record<MethodId, (deps: SignDeps, args: SignModelArgs) => Promise<MadeSigner | undefined>>> = {
-  sigstore: async (_deps, args) => {
+  sigstore: async (deps, args) => {
     const trust = await trustConfigFromSettings();
-    const source = args.identitySource ?? (await chooseIdentitySource());
-    const identity = source && (await identityProvider(source, trust, args.identityToken));
+    const source = args.identitySource ?? (await chooseIdentitySource(trust));
+    const identity = source && (await identityProvider(source, trust, deps.log, args.identityToken));
     return identity && { signer: await signingMethod('sigstore').makeSigner({ trustConfig: trust, identity }) };
   },
 };

@@ -15,6 +15,7 @@ import { safeText } from '../core/display';
 import { SETTINGS } from './constants';
 import { userSetting } from './trustedSettings';
 import { notify } from './notify';
+import { signInPrompt } from './browserSignIn';
 
 export type IdentitySource = 'github' | 'browser' | 'token';
 
@@ -24,27 +25,36 @@ export async function trustConfigFromSettings(): Promise<TrustConfig> {
   return (await resolveTrustConfig({ trustConfigPath: file })).config;
 }
 
-/** The identity sources a person has in the editor, GitHub's session first. */
-export async function chooseIdentitySource(): Promise<IdentitySource | undefined> {
+/** The identity sources a person has in the editor, GitHub's session first; the sign-in page is named. */
+export async function chooseIdentitySource(trust: TrustConfig): Promise<IdentitySource | undefined> {
+  const issuer = oidcIssuerOf(trust) ?? PRODUCTION_OIDC_ISSUER;
+  const page =
+    issuer === PRODUCTION_OIDC_ISSUER ? "Sigstore's sign-in page (Google, GitHub, Microsoft)" : String(safeText`the sign-in page at ${new URL(issuer).host}`);
   const pick = await vscode.window.showQuickPick(
     [
       { label: '$(github) GitHub account', description: 'the account signed in to VS Code', source: 'github' as const },
-      { label: '$(globe) Sign in with a browser', description: "Sigstore's sign-in page (Google, GitHub, Microsoft)", source: 'browser' as const },
-      { label: '$(key) Paste an identity token', description: 'an OIDC ID token', source: 'token' as const },
+      { label: '$(globe) Sign in with a browser', description: page, source: 'browser' as const },
+      { label: '$(key) Paste an identity token', description: 'an OIDC ID token (short-lived: paste a fresh one)', source: 'token' as const },
     ],
     { title: 'Sign with which identity?', ignoreFocusOut: true },
   );
   return pick?.source;
 }
 
-export async function identityProvider(source: IdentitySource, trust: TrustConfig, token?: string): Promise<IdentityProvider | undefined> {
-  const login = { issuer: oidcIssuerOf(trust) ?? PRODUCTION_OIDC_ISSUER, openUrl: (url: string) => void vscode.env.openExternal(vscode.Uri.parse(url)) };
+export async function identityProvider(
+  source: IdentitySource,
+  trust: TrustConfig,
+  log: vscode.LogOutputChannel,
+  token?: string,
+): Promise<IdentityProvider | undefined> {
+  const issuer = oidcIssuerOf(trust) ?? PRODUCTION_OIDC_ISSUER;
   switch (source) {
     case 'browser':
-      return new InteractiveLoginProvider(login);
+      return new InteractiveLoginProvider({ issuer, ...signInPrompt(issuer, log) });
     case 'token': {
-      const value = token ?? (await vscode.window.showInputBox({ title: 'OIDC identity token', password: true, ignoreFocusOut: true }));
-      return value ? new StaticTokenProvider(value) : undefined;
+      if (token) return new StaticTokenProvider(token, 'caller');
+      const value = await vscode.window.showInputBox({ title: 'OIDC identity token', password: true, ignoreFocusOut: true });
+      return value ? new StaticTokenProvider(value, 'pasted') : undefined;
     }
     case 'github': {
       // api.github.com: VS Code's "github" session; a GitHub Enterprise Server API: its "github-enterprise" one.
@@ -56,7 +66,7 @@ export async function identityProvider(source: IdentitySource, trust: TrustConfi
         session: { accessToken: session.accessToken, account: { label: session.account.label, id: session.account.id } },
         trustConfig: trust,
         apiBase,
-        login: { openUrl: login.openUrl },
+        login: signInPrompt(issuer, log),
         confirm: confirmIdentity,
       });
     }

@@ -3,15 +3,17 @@
 //   tiny-model/   unsigned: right-click it, Sign Model
 //   signed-llm/   signed keylessly by dev@example.com: right-click it, Verify Model
 // A local Sigstore (Fulcio, Rekor, a timestamp authority and an OIDC issuer on 127.0.0.1) stays up,
-// and the settings point the extension at it, so keyless signing works offline too: choose
-// "Sign in with a browser" (the local issuer's login page) or paste the token from the file named below.
+// and the settings point the extension at it, so keyless signing works offline too, with every identity
+// source Sign Model offers (demoSigstore.ts): "Sign in with a browser" (the local issuer's login page),
+// a pasted token (a fresh one from the token page named below), and "GitHub account" (the stand-ins).
 // Ctrl-C stops everything. PORT picks the port (default: a free one).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { installVsix, startServer, stopServer, type Server } from '../e2e/codeServer';
 import { SIGNED_MODEL, SIGNER, prepareKeylessModel } from '../e2e/keylessModel';
-import { packageVsix } from '../e2e/vsix';
+import { packageFakeGitHubAuth, packageVsix } from '../e2e/vsix';
+import { startTokenPage, writeDemoTrustConfig } from './demoSigstore';
 import { createModelWorkspace } from '../e2e/workspace';
 
 /** A small but real safetensors file: an 8-byte header length, the JSON header, then the tensor bytes. */
@@ -36,23 +38,29 @@ async function main(): Promise<void> {
   const workspace = createModelWorkspace(join(run, 'workspace'));
   writeFileSync(join(workspace, 'tiny-model', 'model.safetensors'), safetensors());
   const keyless = await prepareKeylessModel(workspace, run);
-  const tokenFile = join(run, 'identity-token.txt');
+  const tokenPage = await startTokenPage(() => keyless.mintToken());
+  const trustConfig = join(run, 'demo-sigstore.json');
+  writeDemoTrustConfig(keyless.github.trustConfig, keyless.issuer, trustConfig);
   writeFileSync(
     join(workspace, 'README.md'),
     `# Try Model Signing
 
 Right-click in the Explorer:
 - \`tiny-model\` → **Sign Model**: with a private key (${keyless.privateKey}) or Sigstore keyless (a local
-  Sigstore runs beside this VS Code; sign in with the browser, or paste the token from
-  ${tokenFile}).
+  Sigstore runs beside this VS Code): sign in with a browser (open the link it shows in a new tab, log in
+  as ${SIGNER}, paste the code), paste a fresh token from ${tokenPage.url}, or use the GitHub account
+  (a stand-in, ${keyless.github.email}).
 - \`${SIGNED_MODEL}\` → **Verify Model**: signed keylessly by ${SIGNER}. Then change one of its files and watch the
   badge in the status bar, and the Signed Model view in the Explorer.
 `,
   );
   installVsix(run, vsix);
+  // "GitHub account": the sign-in stand-in the e2e suite uses, installed beside the extension.
+  installVsix(run, packageFakeGitHubAuth(run));
   let server: Server | undefined;
   const stop = async () => {
     if (server) await stopServer(server);
+    await tokenPage.stop();
     await keyless.stop();
     rmSync(run, { recursive: true, force: true });
   };
@@ -61,15 +69,17 @@ Right-click in the Explorer:
   }
   try {
     server = await startServer(run, workspace, {
-      settings: { 'modelSigning.sigstore.trustConfig': keyless.trustConfig },
+      settings: {
+        'modelSigning.sigstore.trustConfig': trustConfig,
+        'modelSigning.github.apiUrl': keyless.github.apiBase,
+        'modelSigningTests.githubSession': keyless.github.session,
+      },
       port: process.env['PORT'] ? Number(process.env['PORT']) : undefined,
     });
   } catch (e) {
     await stop();
     throw e;
   }
-  // Not printed: tokens stay out of terminals and logs.
-  writeFileSync(tokenFile, await keyless.mintToken(), { mode: 0o600 });
   const url = `${server.baseUrl}/?folder=${encodeURIComponent(workspace)}`;
   console.log(`
 Model Signing is running in VS Code (code-server 4.96.4), with the extension installed from
@@ -81,8 +91,10 @@ In the Explorer, right-click:
   tiny-model   → Sign Model   (a private key: ${keyless.privateKey}, or Sigstore keyless)
   ${SIGNED_MODEL}   → Verify Model (signed keylessly by ${SIGNER}); then change one of its files and watch the badge
 
-Keyless signing uses a local Sigstore on 127.0.0.1 (trust config ${keyless.trustConfig}).
-For "Paste an identity token": a token for ${SIGNER}, valid 10 minutes, is in ${tokenFile}
+Keyless signing uses a local Sigstore on 127.0.0.1 (trust config ${trustConfig}), with each identity source:
+  Sign in with a browser   open the link the prompt shows in a new tab, log in as ${SIGNER}, paste the code
+  Paste an identity token  a fresh token for ${SIGNER} (valid 10 minutes) at ${tokenPage.url}
+  GitHub account           the stand-in account ${keyless.github.session.account.label} (${keyless.github.email}): Allow, then Sign
 
 Ctrl-C stops VS Code and the local Sigstore.`);
   await new Promise(() => undefined); // until a signal

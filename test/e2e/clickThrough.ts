@@ -9,6 +9,8 @@ import { BADGE, badgeIncludes, clearAllNotifications, explorerMenu as openExplor
 import { KeylessModel, SIGNED_MODEL, SIGNER } from './keylessModel';
 import { MODEL_DIR, WORKSPACE_NAME } from './workspace';
 import { startRequestRecorder } from './requestRecorder';
+import { browserSignIn } from './browserSignIn';
+import { expiredPastedToken } from './expiredToken';
 import { PROVENANCE_FILE, hostileProvenanceIsInert, provenanceFromSignedModelView, provenanceViewer } from './provenanceViewer';
 
 /** A folder the click-through makes and signs keylessly. */
@@ -299,5 +301,7 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless,
     provenanceFromSignedModelView({ page, workspace: dirname(keyless.modelPath), keyless, screenshotDir }),
   );
 
+  await step('Sign Model with an expired pasted token says so', () => expiredPastedToken({ page, keyless }));
+  await step(`Sign Model, Sign in with a browser: Verified · ${SIGNER}`, () => browserSignIn({ page, keyless, screenshotDir }));
   return counts;
 }

@@ -23,8 +23,8 @@ export interface KeylessModel {
   issuer: string;
   /** A P-256 private key (PEM) outside the workspace, for signing through the UI. */
   privateKey: string;
-  /** An identity token for SIGNER from the local issuer (valid 10 minutes). */
-  mintToken(): Promise<string>;
+  /** An identity token for SIGNER from the local issuer (valid 10 minutes), with `claims` over its own. */
+  mintToken(claims?: Record<string, unknown>): Promise<string>;
   /** Signing with a GitHub account: the API stand-in, its one account's session, and the trust config whose CA takes its tokens. */
   github: { apiBase: string; trustConfig: string; email: string; session: { accessToken: string; account: { id: string; label: string } } };
   /** Stops the local Sigstore, the OIDC issuer and the GitHub stand-ins. */
@@ -60,7 +60,7 @@ export async function prepareKeylessModel(workspace: string, runDir: string): Pr
     await sigstore.stop();
     await idp.stop();
   };
-  const mintToken = () => idp.mintToken({ email: SIGNER, email_verified: true });
+  const mintToken = (claims: Record<string, unknown> = {}) => idp.mintToken({ email: SIGNER, email_verified: true, ...claims });
   try {
     sigstore.writeTrustConfig(trustConfig);
     const cli = resolve(__dirname, '../../dist/cli.js');

@@ -35,6 +35,8 @@ export interface Page {
   on(event: 'pageerror', listener: (error: Error) => void): void;
   keyboard: { press(key: string): Promise<void> };
   setDefaultTimeout(ms: number): void;
+  context(): BrowserContext;
+  close(): Promise<void>;
 }
 
 export interface BrowserContext {

@@ -375,6 +375,118 @@ describe('InteractiveLoginProvider against the stand-in OIDC provider', () => {
     assertNoSecrets(e, ['made-up-code-0123456789']);
   });
 
+  it('a forwarded callback (a remote machine): the issuer is sent the forwarded URI, the listener gets the redirect', async () => {
+    // What Remote-SSH's port forwarding does: another local port, the same path, onto the listener.
+    let listener = 0;
+    const forwarder = net.createServer((client) => {
+      const upstream = net.connect(listener, '127.0.0.1');
+      client.pipe(upstream).pipe(client);
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+    });
+    await new Promise<void>((r) => forwarder.listen(0, '127.0.0.1', r));
+    const forwarded = (forwarder.address() as AddressInfo).port;
+    try {
+      const modes: string[] = [];
+      const b = browser({ email: 'dev@example.com' });
+      const token = await login(issuer, {
+        exposeCallback: (loopback) => {
+          listener = Number(CALLBACK_RE.exec(loopback)?.[1]);
+          return `http://127.0.0.1:${forwarded}/auth/callback`;
+        },
+        openUrl: (u, mode) => {
+          modes.push(mode);
+          return b.openUrl(u);
+        },
+      }).getToken();
+      assert.deepEqual(modes, ['loopback']);
+      assert.equal(issuer.lastAuthorizeParams?.get('redirect_uri'), `http://127.0.0.1:${forwarded}/auth/callback`);
+      assert.equal(issuer.lastTokenRequest?.get('redirect_uri'), `http://127.0.0.1:${forwarded}/auth/callback`);
+      assert.equal((await b.result).callbackStatus, 200);
+      assert.equal(decodeJwt(token).email, 'dev@example.com');
+    } finally {
+      await new Promise((r) => forwarder.close(r));
+    }
+  });
+
+  it('a callback the browser cannot reach: the out-of-band code instead, and the listener closes', async () => {
+    let loopback = '';
+    const modes: string[] = [];
+    const code = deferred<string>();
+    const token = await login(issuer, {
+      exposeCallback: (uri) => {
+        loopback = uri;
+        return undefined;
+      },
+      openUrl: async (u, mode) => {
+        modes.push(mode);
+        assert.ok(await refusesConnections(Number(CALLBACK_RE.exec(loopback)?.[1])), 'the unreachable listener is closed before the browser opens');
+        code.resolve((await browserLogin(u, { email: 'dev@example.com' })).oobCode!);
+      },
+      readCode: () => code.promise,
+    }).getToken();
+    assert.deepEqual(modes, ['oob']);
+    assert.equal(issuer.lastAuthorizeParams?.get('redirect_uri'), 'urn:ietf:wg:oauth:2.0:oob');
+    assert.equal(decodeJwt(token).email, 'dev@example.com');
+  });
+
+  it('an unreachable callback and no way to type a code: a typed error before any browser opens', async () => {
+    let opened = false;
+    const e = await rejection(
+      login(issuer, {
+        exposeCallback: () => undefined,
+        openUrl: () => {
+          opened = true;
+        },
+      }).getToken(),
+      'OIDC_LOGIN_FAILED',
+    );
+    assert.equal(e.data.reason, 'no-callback');
+    assert.equal(opened, false);
+  });
+
+  it('an exposed callback that is no redirect URI (a fragment, not http) is refused', async () => {
+    for (const bad of ['http://localhost:1/auth/callback#x', 'vscode://ext/callback', 'not a url']) {
+      await rejection(login(issuer, { exposeCallback: () => bad, openUrl: () => undefined }).getToken(), 'INVALID_OPTION');
+    }
+  });
+
+  it("the stand-in, like Dex for the public 'sigstore' client, refuses a redirect that is not http on loopback", async () => {
+    // code-server's proxy URL for the listener, as asExternalUri gives it on a remote host.
+    const b = browser({ email: 'dev@example.com' });
+    const e = await rejection(
+      login(issuer, {
+        timeoutMs: 3000,
+        exposeCallback: (u) => `https://ide.example.com/proxy/${CALLBACK_RE.exec(u)?.[1]}/auth/callback`,
+        openUrl: b.openUrl,
+      }).getToken(),
+      'OIDC_LOGIN_FAILED',
+    );
+    assert.equal(e.data.reason, 'browser');
+    await assert.rejects(b.result, /HTTP 400: .*Unregistered redirect_uri/s);
+  });
+
+  it("the caller's typed error from openUrl (a prompt dismissed while waiting) ends the login as it is; onDone runs once", async () => {
+    let done = 0;
+    let port = 0;
+    const e = await rejection(
+      login(issuer, {
+        openUrl: (u) => {
+          port = callbackPort(u);
+          return Promise.reject(new ModelSigningError('CANCELLED', 'The sign-in was cancelled', { reason: 'cancelled' }));
+        },
+        onDone: () => done++,
+      }).getToken(),
+      'CANCELLED',
+    );
+    assert.equal(e.message, 'The sign-in was cancelled');
+    assert.equal(done, 1);
+    assert.ok(await refusesConnections(port), 'the listener is closed');
+    const b = browser({ email: 'dev@example.com' });
+    await login(issuer, { openUrl: b.openUrl, onDone: () => done++ }).getToken();
+    assert.equal(done, 2, 'after a successful login too');
+  });
+
   it('out-of-band needs readCode', () => {
     thrown(() => new InteractiveLoginProvider({ issuer: issuer.issuer, forceOob: true, openUrl: () => undefined }), 'INVALID_OPTION');
   });
@@ -606,6 +718,15 @@ describe('StaticTokenProvider, identityFromToken and chooseIdentityProvider', ()
     const expired = await issuer.mintToken({ sub: 'x', exp: Math.floor(Date.now() / 1000) - 60 });
     const e = await rejection(new StaticTokenProvider(expired).getToken(), 'IDENTITY_TOKEN_INVALID');
     assertNoSecrets(e, [expired]);
+  });
+
+  it('an expired token is named by where it came from: pasted, the command line, a caller', async () => {
+    const expired = await issuer.mintToken({ sub: 'x', exp: Math.floor(Date.now() / 1000) - 60 });
+    const at = new Date(decodeJwt(expired).exp! * 1000).toISOString();
+    const said = async (p: StaticTokenProvider) => (await rejection(p.getToken(), 'IDENTITY_TOKEN_INVALID')).message;
+    assert.match(await said(new StaticTokenProvider(expired, 'pasted')), new RegExp(`^The identity token you pasted expired at ${at}`));
+    assert.match(await said(new StaticTokenProvider(expired)), /^The identity token given on the command line \(--identity-token\) expired at /);
+    assert.match(await said(new StaticTokenProvider(expired, 'caller')), /^The identity token given to the command expired at /);
   });
 
   it('identityFromToken: a verified email, else the subject', async () => {

@@ -54,7 +54,7 @@ export class AmbientCredentialProvider implements IdentityProvider {
         { sources: configured },
       );
     }
-    return checkToken(token, 'the CI environment');
+    return checkToken(token, 'from the CI environment');
   }
 }
 

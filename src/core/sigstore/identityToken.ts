@@ -55,14 +55,17 @@ function decodeClaims(token: string): Record<string, unknown> {
   }
 }
 
-/** Well-formed, with an identity, and not expired: what Fulcio would reject anyway, said earlier and clearer. */
+/**
+ * Well-formed, with an identity, and not expired: what Fulcio would reject anyway, said earlier and clearer.
+ * `source` finishes "The identity token …" ("you pasted", "from https://issuer"): the user is told which token.
+ */
 export function checkToken(token: string, source: string): string {
   const t = token.trim();
   const claims = decodeClaims(t);
   identityFromToken(t);
   if (typeof claims.exp === 'number' && claims.exp * 1000 < Date.now()) {
     const expiredAt = new Date(claims.exp * 1000).toISOString();
-    throw new ModelSigningError('IDENTITY_TOKEN_INVALID', `The identity token from ${source} expired at ${expiredAt}`, { reason: 'expired', expiredAt });
+    throw new ModelSigningError('IDENTITY_TOKEN_INVALID', `The identity token ${source} expired at ${expiredAt}`, { reason: 'expired', expiredAt });
   }
   return t;
 }
@@ -71,20 +74,31 @@ export function checkToken(token: string, source: string): string {
 // Explicit token
 // ---------------------------------------------------------------------------
 
-/** A token given by the caller (`--identity-token`). */
+/** Where a token given outright came from, for what its errors say. */
+export type TokenOrigin = 'command-line' | 'pasted' | 'caller';
+
+const ORIGIN_TEXT: Record<TokenOrigin, string> = {
+  'command-line': 'given on the command line (--identity-token)',
+  pasted: 'you pasted',
+  caller: 'given to the command',
+};
+
+/** A token given by the caller (`--identity-token`, a pasted one, or a program's). */
 export class StaticTokenProvider implements IdentityProvider {
   readonly name = 'static';
   readonly #token: string;
+  readonly #origin: TokenOrigin;
 
-  constructor(token: string) {
+  constructor(token: string, origin: TokenOrigin = 'command-line') {
     decodeClaims(token);
     this.#token = token.trim();
+    this.#origin = origin;
   }
 
   getToken(options: { signal?: AbortSignal } = {}): Promise<string> {
     return settle(() => {
       throwIfCancelled(options.signal);
-      return checkToken(this.#token, 'the command line');
+      return checkToken(this.#token, ORIGIN_TEXT[this.#origin]);
     });
   }
 

@@ -8,10 +8,15 @@ import { ModelSigningError } from '../errors';
 import { DEFAULT_OIDC_CLIENT_ID, IdentityProvider, checkToken } from './identityToken';
 import { CallbackServer, startCallbackServer } from './loginCallbackServer';
 import { Secrets, browserError, oauthError, unexpectedError } from './loginSecrets';
+import { OpenidClient, abortableFetch, formatDuration, loadOpenidClient, parseIssuer } from './oidcClient';
 
 export { CALLBACK_PATH } from './loginCallbackServer';
+export { isLoopbackUrl } from './oidcClient';
 
 export const OOB_REDIRECT_URI = 'urn:ietf:wg:oauth:2.0:oob';
+
+/** How the code comes back: to the loopback listener, or typed in by the user from the issuer's page. */
+export type LoginMode = 'loopback' | 'oob';
 const DEFAULT_LOGIN_TIMEOUT_MS = 5 * 60_000;
 
 export interface InteractiveLoginOptions {
@@ -27,8 +32,16 @@ export interface InteractiveLoginOptions {
   connectorId?: string;
   /** `login_hint`. */
   loginHint?: string;
-  /** Opens (or prints) the authorization URL. */
-  openUrl: (url: string) => Promise<void> | void;
+  /**
+   * The redirect URI under which the user's browser reaches the loopback listener, given as
+   * http://localhost:PORT/auth/callback: that one on this machine, a forwarded one on a remote machine.
+   * Undefined when the browser cannot reach it: the login then asks for the out-of-band code (readCode).
+   */
+  exposeCallback?: (loopbackRedirectUri: string) => Promise<string | undefined> | string | undefined;
+  /** Opens (or prints) the authorization URL; `mode` says what the login waits for after it. */
+  openUrl: (url: string, mode: LoginMode) => Promise<void> | void;
+  /** Called once when the login ends, however it ends: to take down what openUrl showed. */
+  onDone?: () => void;
   /** The code the user copied from the out-of-band page. */
   readCode?: () => Promise<string>;
   /** For the whole login. Default 5 minutes. */
@@ -96,7 +109,21 @@ export class InteractiveLoginProvider implements IdentityProvider {
       let redirectUri = OOB_REDIRECT_URI;
       if (!o.forceOob) {
         server = await startCallbackServer(state);
-        redirectUri = server.redirectUri;
+        const exposed = await raceSignal(
+          Promise.resolve().then(() => (o.exposeCallback ? o.exposeCallback(server!.redirectUri) : server!.redirectUri)),
+          deadline.signal,
+        );
+        if (exposed === undefined) {
+          await server.close();
+          server = undefined;
+        } else {
+          redirectUri = redirectUriOf(exposed);
+        }
+      }
+      if (!server && !o.readCode) {
+        throw new ModelSigningError('OIDC_LOGIN_FAILED', "The browser cannot reach this machine's sign-in callback, and no code can be typed in instead", {
+          reason: 'no-callback',
+        });
       }
       const params: Record<string, string> = {
         redirect_uri: redirectUri,
@@ -115,17 +142,21 @@ export class InteractiveLoginProvider implements IdentityProvider {
         const srv = server;
         // Not awaited in turn: a caller's `openUrl` may itself follow the redirect to the callback.
         const opened = Promise.resolve()
-          .then(() => o.openUrl(authorizationUrl))
+          .then(() => o.openUrl(authorizationUrl, 'loopback'))
           .then(
             () => new Promise<never>(() => undefined),
             (e: unknown) => {
-              throw browserError(e, secrets);
+              // A typed error is the caller's own word (the user cancelled while waiting).
+              throw e instanceof ModelSigningError ? e : browserError(e, secrets);
             },
           );
-        callbackUrl = await raceSignal(Promise.race([srv.callback, opened]), deadline.signal);
+        const received = await raceSignal(Promise.race([srv.callback, opened]), deadline.signal);
+        // openid-client takes the redirect_uri of the exchange from this URL: the one the issuer saw.
+        callbackUrl = new URL(redirectUri);
+        callbackUrl.search = received.search;
       } else {
         await raceSignal(
-          Promise.resolve().then(() => o.openUrl(authorizationUrl)),
+          Promise.resolve().then(() => o.openUrl(authorizationUrl, 'oob')),
           deadline.signal,
         ).catch((e: unknown) => {
           throw e instanceof ModelSigningError ? e : browserError(e, secrets);
@@ -154,7 +185,7 @@ export class InteractiveLoginProvider implements IdentityProvider {
 
       const idToken = await this.exchange(client, config, callbackUrl, { codeVerifier, state, nonce }, deadline.signal, secrets);
       secrets.add(idToken);
-      const token = checkToken(idToken, this.issuerUrl.href);
+      const token = checkToken(idToken, `from ${this.issuerUrl.href}`);
       server?.finish(true, 'You are signed in. You can close this tab and return to the application.');
       return token;
     } catch (e) {
@@ -167,6 +198,7 @@ export class InteractiveLoginProvider implements IdentityProvider {
       server?.finish(false, `Sign-in failed: ${err.message}`);
       throw err;
     } finally {
+      o.onDone?.();
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onCancel);
       await server?.close();
@@ -246,43 +278,16 @@ export class InteractiveLoginProvider implements IdentityProvider {
   }
 }
 
-type OpenidClient = typeof OidcClient;
-
-/** openid-client is ESM-only; loaded on first use (require(esm) on Node 20.19+, inlined by esbuild). */
-async function loadOpenidClient(): Promise<OpenidClient> {
+/** The exposed callback: an absolute http(s) URL without a fragment, as OAuth requires of a redirect URI. */
+function redirectUriOf(exposed: string): string {
+  let url: URL | undefined;
   try {
-    return await import('openid-client');
-  } catch (e) {
-    throw new ModelSigningError('OIDC_LOGIN_FAILED', `Could not load openid-client: ${e instanceof Error ? e.message : String(e)}`, { reason: 'load' }, e);
-  }
-}
-
-function abortableFetch(signal: AbortSignal): OidcClient.CustomFetch {
-  return (url, init) =>
-    fetch(url, {
-      ...(init as RequestInit),
-      signal: init.signal ? AbortSignal.any([init.signal, signal]) : signal,
-    });
-}
-
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
-/** An https URL, or http on a loopback host (127.0.0.1, localhost, ::1) only. */
-function parseIssuer(issuer: string): URL {
-  let url: URL;
-  try {
-    url = new URL(issuer);
+    url = new URL(exposed);
   } catch {
-    throw new ModelSigningError('INVALID_OPTION', `The OIDC issuer is not a URL: ${issuer}`, { option: 'issuer', issuer });
+    /* reported below */
   }
-  if (url.protocol === 'https:') return url;
-  if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname.toLowerCase())) return url;
-  throw new ModelSigningError('INVALID_OPTION', `The OIDC issuer must use https (plain http is allowed for 127.0.0.1, localhost and ::1 only): ${url.href}`, {
-    option: 'issuer',
-    issuer: url.href,
-  });
-}
-
-function formatDuration(ms: number): string {
-  return ms >= 60_000 && ms % 60_000 === 0 ? `${ms / 60_000} min` : ms >= 1000 ? `${Math.round(ms / 100) / 10} s` : `${ms} ms`;
+  if (!url || !['http:', 'https:'].includes(url.protocol) || url.hash !== '') {
+    throw new ModelSigningError('INVALID_OPTION', `The sign-in callback is not an http(s) URL without a fragment: ${exposed}`, { option: 'exposeCallback' });
+  }
+  return url.href;
 }
