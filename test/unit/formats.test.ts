@@ -538,10 +538,12 @@ describe('Keras v3', () => {
   });
 
   it('a zip64 extra field too short for the values it stands for ends the directory: unknown', async () => {
-    const file = makeZip(kerasMembers, { zip64: true, zip64Sizes: true });
-    const cut = Buffer.from(file);
+    const cut = makeZip(kerasMembers, { zip64: true, zip64Sizes: true });
+    // The central directory's offset, from the zip64 end record (56 bytes, before the 20-byte locator and 22-byte end record).
+    const cdStart = Number(cut.readBigUInt64LE(cut.length - 22 - 20 - 56 + 48));
     // Shorten the first member's zip64 field from 24 to 8 bytes (its offset and compressed size then have no value).
-    const at = cut.indexOf(Buffer.concat([u16(0x0001), u16(24)]));
+    const at = cut.indexOf(Buffer.concat([u16(0x0001), u16(24)]), cdStart);
+    assert.equal(at, cdStart + 46 + 'metadata.json'.length);
     cut.writeUInt16LE(8, at + 2);
     assert.equal((await detect('model.keras', cut)).kind, 'unknown');
   });
