@@ -49,9 +49,10 @@ interface ZipMember {
  * A zip archive as zipfile/miniz write it: local headers, data, central
  * directory, end record. `align` pads each member's data to that boundary with
  * an extra field, as torch.save does (64); `zip64` adds the zip64 end record and
- * locator that PyTorch's writer emits.
+ * locator that PyTorch's writer emits; `zip64Sizes` moves each member's sizes and
+ * offset into the central directory's zip64 extra field, as for members past 4 GiB.
  */
-function makeZip(members: ZipMember[], options: { align?: number; zip64?: boolean } = {}): Buffer {
+function makeZip(members: ZipMember[], options: { align?: number; zip64?: boolean; zip64Sizes?: boolean } = {}): Buffer {
   const parts: Buffer[] = [];
   const central: Buffer[] = [];
   let offset = 0;
@@ -69,7 +70,14 @@ function makeZip(members: ZipMember[], options: { align?: number; zip64?: boolea
     const crc = crc32(raw);
     const common = Buffer.concat([u16(20), u16(0x0800), u16(method), u16(0), u16(0x21), u32(crc), u32(data.length), u32(raw.length), u16(name.length)]);
     const local = Buffer.concat([u32(0x04034b50), common, u16(extra.length), name, extra]);
-    central.push(Buffer.concat([u32(0x02014b50), u16(20), common, u16(0), u16(0), u16(0), u16(0), u32(0), u32(offset), name]));
+    if (options.zip64Sizes) {
+      const FULL = u32(0xffffffff);
+      const zip64 = Buffer.concat([u16(0x0001), u16(24), u64(raw.length), u64(data.length), u64(offset)]);
+      const head = Buffer.concat([u16(20), u16(0x0800), u16(method), u16(0), u16(0x21), u32(crc), FULL, FULL, u16(name.length)]);
+      central.push(Buffer.concat([u32(0x02014b50), u16(45), head, u16(zip64.length), u16(0), u16(0), u16(0), u32(0), FULL, name, zip64]));
+    } else {
+      central.push(Buffer.concat([u32(0x02014b50), u16(20), common, u16(0), u16(0), u16(0), u16(0), u32(0), u32(offset), name]));
+    }
     parts.push(local, data);
     offset += local.length + data.length;
   }
@@ -354,15 +362,27 @@ const TWO_TENSORS = {
   'head.weight': { dtype: 'F32', shape: [4], data_offsets: [12, 28] },
 };
 
+/** A GGUF string: its length (u64 since v2, u32 in v1), then UTF-8. */
+const ggufStr = (s: string, version = 3) => Buffer.concat([version >= 2 ? u64(Buffer.byteLength(s)) : u32(Buffer.byteLength(s)), Buffer.from(s, 'utf8')]);
+
+/** A GGUF metadata entry: key, value type, value. */
+const ggufKv = (key: string, type: number, value: Buffer, version = 3) => Buffer.concat([ggufStr(key, version), u32(type), value]);
+
+/** A GGUF header with these metadata entries and no tensors. */
+function ggufHeader(kv: Buffer[], version = 3): Buffer {
+  const counts = version >= 2 ? Buffer.concat([u64(0), u64(kv.length)]) : Buffer.concat([u32(0), u32(kv.length)]);
+  return Buffer.concat([Buffer.from('GGUF'), u32(version), counts, ...kv]);
+}
+
 /** GGUF v3: header, metadata, tensor infos, then the data aligned to 32. */
 function gguf(): Buffer {
-  const str = (s: string) => Buffer.concat([u64(Buffer.byteLength(s)), Buffer.from(s, 'utf8')]);
+  const str = (s: string) => ggufStr(s);
   const kv = [
-    Buffer.concat([str('general.architecture'), u32(8), str('llama')]),
-    Buffer.concat([str('general.name'), u32(8), str('tiny-llama')]),
-    Buffer.concat([str('llama.context_length'), u32(4), u32(2048)]),
-    Buffer.concat([str('general.file_type'), u32(4), u32(0)]),
-    Buffer.concat([str('tokenizer.ggml.tokens'), u32(9), u32(8), u64(3), str('<s>'), str('</s>'), str('hi')]),
+    ggufKv('general.architecture', 8, str('llama')),
+    ggufKv('general.name', 8, str('tiny-llama')),
+    ggufKv('llama.context_length', 4, u32(2048)),
+    ggufKv('general.file_type', 4, u32(0)),
+    ggufKv('tokenizer.ggml.tokens', 9, Buffer.concat([u32(8), u64(3), str('<s>'), str('</s>'), str('hi')])),
   ];
   const tensorInfos = [
     Buffer.concat([str('token_embd.weight'), u32(2), u64(4), u64(2), u32(0), u64(0)]),
@@ -494,22 +514,38 @@ async function countingReads<T>(fn: () => Promise<T>): Promise<{ result: T; byte
 // ---------------------------------------------------------------- tests
 
 describe('Keras v3', () => {
+  const kerasMembers: ZipMember[] = [
+    { name: 'metadata.json', data: JSON.stringify({ keras_version: '3.3.3', date_saved: '2024-05-01@12:00:00' }) },
+    {
+      name: 'config.json',
+      data: JSON.stringify({ module: 'keras', class_name: 'Sequential', config: { name: 'my_model', layers: [] }, registered_name: null }),
+      deflate: true,
+    },
+    { name: 'model.weights.h5', data: Buffer.concat([HDF5_SIGNATURE, Buffer.alloc(64)]) },
+  ];
+  const kerasFormat: ModelFormat = {
+    kind: 'keras',
+    label: 'Keras v3 (.keras)',
+    facts: { keras_version: '3.3.3', date_saved: '2024-05-01@12:00:00', class_name: 'Sequential', name: 'my_model', weights: 'model.weights.h5' },
+  };
+
   it('a .keras zip: metadata.json stored, config.json deflated, the weights member', async () => {
-    const file = makeZip([
-      { name: 'metadata.json', data: JSON.stringify({ keras_version: '3.3.3', date_saved: '2024-05-01@12:00:00' }) },
-      {
-        name: 'config.json',
-        data: JSON.stringify({ module: 'keras', class_name: 'Sequential', config: { name: 'my_model', layers: [] }, registered_name: null }),
-        deflate: true,
-      },
-      { name: 'model.weights.h5', data: Buffer.concat([HDF5_SIGNATURE, Buffer.alloc(64)]) },
-    ]);
-    const f = await detect('model.bin', file);
-    assert.deepEqual(f, {
-      kind: 'keras',
-      label: 'Keras v3 (.keras)',
-      facts: { keras_version: '3.3.3', date_saved: '2024-05-01@12:00:00', class_name: 'Sequential', name: 'my_model', weights: 'model.weights.h5' },
-    });
+    assert.deepEqual(await detect('model.bin', makeZip(kerasMembers)), kerasFormat);
+  });
+
+  it('sizes and offsets in zip64 extra fields (members past 4 GiB) are read from there', async () => {
+    assert.deepEqual(await detect('model.keras', makeZip(kerasMembers, { zip64: true, zip64Sizes: true })), kerasFormat);
+  });
+
+  it('a zip64 extra field too short for the values it stands for ends the directory: unknown', async () => {
+    const cut = makeZip(kerasMembers, { zip64: true, zip64Sizes: true });
+    // The central directory's offset, from the zip64 end record (56 bytes, before the 20-byte locator and 22-byte end record).
+    const cdStart = Number(cut.readBigUInt64LE(cut.length - 22 - 20 - 56 + 48));
+    // Shorten the first member's zip64 field from 24 to 8 bytes (its offset and compressed size then have no value).
+    const at = cut.indexOf(Buffer.concat([u16(0x0001), u16(24)]), cdStart);
+    assert.equal(at, cdStart + 46 + 'metadata.json'.length);
+    cut.writeUInt16LE(8, at + 2);
+    assert.equal((await detect('model.keras', cut)).kind, 'unknown');
   });
 
   it('a config.json cut at maxHeaderBytes is searched instead of parsed', async () => {
@@ -707,6 +743,67 @@ describe('GGUF', () => {
       kind: 'gguf',
       label: 'GGUF',
       facts: { version: 3, tensors: 2, metadata_entries: 5, architecture: 'llama', name: 'tiny-llama', context_length: 2048, file_type: 0 },
+    });
+  });
+
+  it('arrays of numbers (token types, scores) are stepped over to the entries after them', async () => {
+    const i32s = Buffer.concat([1, 3, 3].map((v) => u32(v)));
+    const file = ggufHeader([
+      ggufKv('general.architecture', 8, ggufStr('llama')),
+      ggufKv('tokenizer.ggml.token_type', 9, Buffer.concat([u32(5), u64(3), i32s])),
+      ggufKv('tokenizer.ggml.scores', 9, Buffer.concat([u32(6), u64(2), Buffer.alloc(8)])),
+      ggufKv('general.name', 8, ggufStr('after-arrays')),
+    ]);
+    assert.deepEqual((await detect('model.gguf', file)).facts, { version: 3, tensors: 0, metadata_entries: 4, architecture: 'llama', name: 'after-arrays' });
+  });
+
+  it('a context length and file type of any numeric type are shown; 64-bit values past 2^53 are not', async () => {
+    const b = (n: number, write: (buf: Buffer) => void) => {
+      const buf = Buffer.alloc(n);
+      write(buf);
+      return buf;
+    };
+    const cases: [type: number, value: Buffer, shown: number | undefined][] = [
+      [0, b(1, (x) => x.writeUInt8(200)), 200],
+      [1, b(1, (x) => x.writeInt8(-5)), -5],
+      [2, b(2, (x) => x.writeUInt16LE(4096)), 4096],
+      [3, b(2, (x) => x.writeInt16LE(-300)), -300],
+      [5, b(4, (x) => x.writeInt32LE(-70000)), -70000],
+      [6, b(4, (x) => x.writeFloatLE(0.5)), 0.5],
+      [7, b(1, (x) => x.writeUInt8(1)), 1],
+      [10, u64(2 ** 40), 2 ** 40],
+      [10, u64(2n ** 60n), undefined],
+      [11, b(8, (x) => x.writeBigInt64LE(-(2n ** 40n))), -(2 ** 40)],
+      [11, b(8, (x) => x.writeBigInt64LE(-(2n ** 60n))), undefined],
+      [12, b(8, (x) => x.writeDoubleLE(1.25)), 1.25],
+    ];
+    for (const [type, value, shown] of cases) {
+      const file = ggufHeader([
+        ggufKv('general.architecture', 8, ggufStr('phi3')),
+        ggufKv('phi3.context_length', type, value),
+        ggufKv('general.file_type', type, value),
+      ]);
+      const { facts } = await detect('model.gguf', file);
+      assert.equal(facts.context_length, shown, `type ${type}`);
+      assert.equal(facts.file_type, shown, `type ${type}`);
+    }
+  });
+
+  it('a value of an unknown type ends the walk: the entries after it are not read', async () => {
+    const file = ggufHeader([
+      ggufKv('general.architecture', 8, ggufStr('llama')),
+      ggufKv('general.future', 13, u64(0)),
+      ggufKv('general.name', 8, ggufStr('unread')),
+    ]);
+    assert.deepEqual((await detect('model.gguf', file)).facts, { version: 3, tensors: 0, metadata_entries: 3, architecture: 'llama' });
+  });
+
+  it('GGUF v1: u32 counts and string lengths', async () => {
+    const file = ggufHeader([ggufKv('general.architecture', 8, ggufStr('llama', 1), 1), ggufKv('general.name', 8, ggufStr('old', 1), 1)], 1);
+    assert.deepEqual(await detect('model.gguf', file), {
+      kind: 'gguf',
+      label: 'GGUF',
+      facts: { version: 1, tensors: 0, metadata_entries: 2, architecture: 'llama', name: 'old' },
     });
   });
 

@@ -227,6 +227,17 @@ describe('.intoto.jsonl: the certificate in the signature, no log entry', () => 
     }
   });
 
+  it('a bundle whose log entry lost its log id is malformed: failed with BUNDLE_INVALID, not a bad signature', async () => {
+    const { subjects } = await modelWithSubjects();
+    const run = gitHubRun({ signer: `${GENERIC_GENERATOR}@refs/tags/v2.1.0` });
+    const b = await signKeyless(genericGeneratorV02(subjects, run), suite.sigstore, suite.trust, gitHubClaims(run));
+    const { logId: _, ...entry } = b.verificationMaterial.tlogEntries![0] as Record<string, unknown>;
+    const file = writeProvenance('p.sigstore.json', { ...b, verificationMaterial: { ...b.verificationMaterial, tlogEntries: [entry] } });
+    const [r] = await verify(file, { policy: { sourceUri: 'github.com/acme/models' } });
+    assert.equal(r!.signature.status, 'failed');
+    assert.equal(r!.signature.error?.code, 'BUNDLE_INVALID');
+  });
+
   it('one envelope per line: one report each, in order', async () => {
     const { subjects } = await modelWithSubjects();
     const run = gitHubRun({ signer: `${GENERIC_GENERATOR}@refs/tags/v2.1.0` });

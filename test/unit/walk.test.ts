@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { HashingError, Serialization, hashListing, listModelFiles, resolveIgnorePaths } from '../../src/core';
+import { HashingError, InlineHashPool, Serialization, hashListing, listModelFiles, resolveIgnorePaths } from '../../src/core';
 import { makeKeyPair, makeModel, pool, readStatement, runCli, tempDir } from '../helpers/fixtures';
 
 const hashPool = pool(2);
@@ -124,6 +124,25 @@ describe('symbolic links', () => {
     await rejectsWithCode(listModelFiles(model2, { allowSymlinks: true }), 'SYMLINK_CYCLE');
   });
 
+  it('a model given as a link: refused by default; when allowed, listed as the folder or file it leads to', async () => {
+    const model = makeModel({ 'w.bin': 'w', 'sub/x': 'x' });
+    const link = path.join(tempDir(), 'model-link');
+    fs.symlinkSync(model, link);
+    await rejectsWithCode(listModelFiles(link), 'SYMLINK_NOT_ALLOWED');
+    assert.deepEqual(await names(link, { allowSymlinks: true }), ['sub/x', 'w.bin']);
+    const fileLink = path.join(tempDir(), 'w-link.bin');
+    fs.symlinkSync(path.join(model, 'w.bin'), fileLink);
+    const single = await listModelFiles(fileLink, { allowSymlinks: true });
+    assert.deepEqual([single.isFile, single.files.map((f) => f.name)], [true, ['.']]);
+  });
+
+  it('an allowed link to a named pipe in the model is SPECIAL_FILE', { skip: process.platform === 'win32' }, async () => {
+    const model = makeModel({ a: 'a' });
+    execFileSync('mkfifo', [path.join(model, 'pipe')]);
+    fs.symlinkSync('pipe', path.join(model, 'pipe-link'));
+    await assert.rejects(listModelFiles(model, { allowSymlinks: true, ignorePaths: ['pipe'] }), { code: 'SPECIAL_FILE', data: { path: 'pipe-link' } });
+  });
+
   it('a broken link is an error', async () => {
     const model = makeModel({ a: 'a' });
     fs.symlinkSync('nothing-here', path.join(model, 'broken'));
@@ -235,65 +254,89 @@ describe('file names that are not UTF-8', () => {
   });
 });
 
-describe('a file swapped between listing and hashing', () => {
-  const FILES: Serialization = { method: 'files', hashType: 'sha256', allowSymlinks: false, ignorePaths: [] };
+// Worker threads in the CLI and the extension; the calling thread where no worker script is bundled.
+for (const [where, swapPool] of [
+  ['worker threads', hashPool],
+  ['the calling thread', new InlineHashPool()],
+] as const) {
+  describe(`a file swapped between listing and hashing (${where})`, () => {
+    const FILES: Serialization = { method: 'files', hashType: 'sha256', allowSymlinks: false, ignorePaths: [] };
 
-  /** Lists the model, lets `swap` replace w.bin, then hashes what was listed. */
-  async function hashAfterSwap(swap: (file: string) => void): Promise<unknown> {
-    const model = makeModel({ 'w.bin': 'signed bytes', 'other.bin': 'o' });
-    const listing = await listModelFiles(model);
-    swap(path.join(model, 'w.bin'));
-    return hashListing(listing, FILES, { pool: hashPool });
-  }
+    /** Lists the model, lets `swap` replace w.bin, then hashes what was listed. */
+    async function hashAfterSwap(swap: (file: string) => void): Promise<unknown> {
+      const model = makeModel({ 'w.bin': 'signed bytes', 'other.bin': 'o' });
+      const listing = await listModelFiles(model);
+      swap(path.join(model, 'w.bin'));
+      return hashListing(listing, FILES, { pool: swapPool });
+    }
 
-  /** Another file of the same size and mtime: size and mtime checks alone cannot tell. */
-  function sameStampReplacement(file: string, dir: string): string {
-    const st = fs.statSync(file);
-    const other = path.join(dir, 'evil.bin');
-    fs.writeFileSync(other, 'EVIL bytes!!');
-    assert.equal(fs.statSync(other).size, st.size);
-    fs.utimesSync(other, st.atime, st.mtime);
-    return other;
-  }
+    /** Another file of the same size and mtime: size and mtime checks alone cannot tell. */
+    function sameStampReplacement(file: string, dir: string): string {
+      const st = fs.statSync(file);
+      const other = path.join(dir, 'evil.bin');
+      fs.writeFileSync(other, 'EVIL bytes!!');
+      assert.equal(fs.statSync(other).size, st.size);
+      fs.utimesSync(other, st.atime, st.mtime);
+      return other;
+    }
 
-  it('another file renamed over it (same size and mtime): FILE_REPLACED, not hashed', async () => {
-    await rejectsWithCode(
-      hashAfterSwap((file) => fs.renameSync(sameStampReplacement(file, path.dirname(file)), file)),
-      'FILE_REPLACED',
-    );
-  });
+    it('another file renamed over it (same size and mtime): FILE_REPLACED, not hashed', async () => {
+      await rejectsWithCode(
+        hashAfterSwap((file) => fs.renameSync(sameStampReplacement(file, path.dirname(file)), file)),
+        'FILE_REPLACED',
+      );
+    });
 
-  it('a link to a file outside the model put in its place: FILE_REPLACED', async () => {
-    const outside = tempDir();
-    await rejectsWithCode(
-      hashAfterSwap((file) => {
-        const target = sameStampReplacement(file, outside);
-        fs.rmSync(file);
-        fs.symlinkSync(target, file);
-      }),
-      'FILE_REPLACED',
-    );
-  });
-
-  it(
-    'a named pipe put in its place: FILE_REPLACED at once (opening it used to block the worker)',
-    { skip: process.platform === 'win32', timeout: 60_000 },
-    async () => {
+    it('a link to a file outside the model put in its place: FILE_REPLACED', async () => {
+      const outside = tempDir();
       await rejectsWithCode(
         hashAfterSwap((file) => {
+          const target = sameStampReplacement(file, outside);
           fs.rmSync(file);
-          execFileSync('mkfifo', [file]);
+          fs.symlinkSync(target, file);
         }),
         'FILE_REPLACED',
       );
-    },
-  );
+    });
 
-  it('the same file, untouched, hashes as before', async () => {
-    const results = (await hashAfterSwap(() => undefined)) as Array<{ name: string }>;
-    assert.deepEqual(results.map((r) => r.name).sort(), ['other.bin', 'w.bin']);
+    it(
+      'a named pipe put in its place: FILE_REPLACED at once (opening it used to block the worker)',
+      { skip: process.platform === 'win32', timeout: 60_000 },
+      async () => {
+        await rejectsWithCode(
+          hashAfterSwap((file) => {
+            fs.rmSync(file);
+            execFileSync('mkfifo', [file]);
+          }),
+          'FILE_REPLACED',
+        );
+      },
+    );
+
+    it('deleted: FILE_READ_ERROR naming it', async () => {
+      await assert.rejects(
+        hashAfterSwap((file) => fs.rmSync(file)),
+        { code: 'FILE_READ_ERROR', data: { path: 'w.bin' } },
+      );
+    });
+
+    it('cut shorter, its mtime put back: FILE_CHANGED_WHILE_HASHING naming it', async () => {
+      await assert.rejects(
+        hashAfterSwap((file) => {
+          const st = fs.statSync(file);
+          fs.truncateSync(file, 3);
+          fs.utimesSync(file, st.atime, st.mtime);
+        }),
+        { code: 'FILE_CHANGED_WHILE_HASHING', data: { files: ['w.bin'] } },
+      );
+    });
+
+    it('the same file, untouched, hashes as before', async () => {
+      const results = (await hashAfterSwap(() => undefined)) as Array<{ name: string }>;
+      assert.deepEqual(results.map((r) => r.name).sort(), ['other.bin', 'w.bin']);
+    });
   });
-});
+}
 
 describe('verification follows the ignore list the signature records', () => {
   /** A .git/config whose fsmonitor runs a command as soon as git (or an editor) looks at the folder. */

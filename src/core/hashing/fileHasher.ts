@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
 import { HashingError, errnoCode } from '../errors';
-import { createHash } from 'node:crypto';
-import { HashAlgorithm, StreamingHasher, createHasher } from './algorithm';
+import { HashAlgorithm, StreamingHasher, createHasher, createNodeHasher } from './algorithm';
 
 /** Read size for streaming a file through a hash: large enough to amortize syscalls, small enough to stay in L2. */
 export const DEFAULT_CHUNK_SIZE = 1 << 20;
@@ -43,13 +42,7 @@ export async function hashFileRange(
   buffer: Buffer,
   onBytes?: (n: number, name: string) => void,
 ): Promise<HashResult> {
-  // node:crypto engines are made synchronously: no await (and no microtask) per file.
   return hashFileRangeWith(task, algorithm === 'blake3' ? await createHasher(algorithm) : createNodeHasher(algorithm), buffer, onBytes);
-}
-
-function createNodeHasher(algorithm: 'sha256' | 'blake2b'): StreamingHasher {
-  const h = createHash(algorithm === 'sha256' ? 'sha256' : 'blake2b512');
-  return { update: (d) => void h.update(d), digest: () => h.digest() };
 }
 
 // O_NOFOLLOW: a file swapped for a link after listing fails to open (ELOOP). O_NONBLOCK:

@@ -1,4 +1,4 @@
-import { bundleFromJSON } from '@sigstore/bundle';
+import { ValidationError as BundleValidationError, bundleFromJSON } from '@sigstore/bundle';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { PolicyError, VerificationError as SigstoreVerificationError, Verifier as SigstoreJsVerifier, toSignedEntity, toTrustMaterial } from '@sigstore/verify';
 import { settle } from '../abort';
@@ -87,8 +87,8 @@ function toVerificationError(e: unknown, expected: SigstoreVerifierOptions): Ver
     const { code, detail } = classifySigstoreError(e);
     return new VerificationError(code, `Keyless verification failed (${e.code}): ${e.message}${detail}`, { sigstoreCode: e.code }, e);
   }
-  // bundleFromJSON's ValidationError, and the TypeError @sigstore/verify throws for a bundle with no timestamp.
-  if (e instanceof Error && e.name === 'ValidationError') {
+  // bundleFromJSON's ValidationError keeps Error's name, so it is told by its class.
+  if (e instanceof BundleValidationError) {
     return new FormatError('BUNDLE_INVALID', `Invalid Sigstore bundle: ${e.message}`, {}, e);
   }
   return new VerificationError('SIGNATURE_INVALID', `Keyless verification failed: ${e instanceof Error ? e.message : String(e)}`, {}, e);

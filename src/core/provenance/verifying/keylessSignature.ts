@@ -8,7 +8,7 @@
 //    proves when the signature was made, so the status is 'incomplete', never
 //    'verified': slsa-verifier looks the entry up in Rekor for that, online.
 import * as crypto from 'node:crypto';
-import { bundleFromJSON } from '@sigstore/bundle';
+import { ValidationError as BundleValidationError, bundleFromJSON } from '@sigstore/bundle';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { PolicyError, VerificationError as SigstoreVerificationError, Verifier as SigstoreJsVerifier, toSignedEntity, toTrustMaterial } from '@sigstore/verify';
 import { ErrorCode, ModelSigningError } from '../../errors';
@@ -183,7 +183,7 @@ function sigstoreError(e: unknown): { code: ErrorCode; message: string } {
   }
   if (e instanceof PolicyError) return { code: 'IDENTITY_MISMATCH', message: e.message };
   if (e instanceof ModelSigningError) return { code: e.code, message: e.message };
-  if (e instanceof Error && e.name === 'ValidationError') return { code: 'BUNDLE_INVALID', message: `Invalid Sigstore bundle: ${e.message}` };
+  if (e instanceof BundleValidationError) return { code: 'BUNDLE_INVALID', message: `Invalid Sigstore bundle: ${e.message}` };
   return { code: 'SIGNATURE_INVALID', message: `Sigstore verification failed: ${e instanceof Error ? e.message : String(e)}` };
 }
 
