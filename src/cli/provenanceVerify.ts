@@ -6,7 +6,7 @@ import type { ProvenanceReport } from '../core/provenance/types';
 import { failedChecks, fileVerdict } from '../core/provenance/verifying/verdict';
 import { verifyProvenance } from '../core/provenance/verifying/verifyProvenance';
 import { OptionSpecs, UsageError, formatHelp, parseArgs, printHelp } from './args';
-import { fail, formatReport, listSome, reportJson } from './provenanceReport';
+import { fail, formatReport, hintFlags, listSome, reportJson } from './provenanceReport';
 import { ProgressLine, err, out, terminal } from './terminal';
 
 const VERIFY_OPTIONS: OptionSpecs = {
@@ -109,7 +109,7 @@ export function verifyOutput(
   if (ok) return { stdout: json ? report : safeText`${report}Provenance verification succeeded\n`, stderr: joinText(warnings, ''), code: 0 };
   const failedReports = reports.filter((r) => r.verdict === 'failed');
   const why = joinText(
-    failedReports.map((r) => safeText`statement ${r.document.index + 1}: ${listSome(failedChecks(r.checks), 10)}`),
+    failedReports.map((r) => safeText`statement ${r.document.index + 1}: ${listSome(failedChecks(r.checks, hintFlags), 10)}`),
     ' | ',
   );
   const failure = safeText`Provenance verification failed: ${failedReports.length > 0 ? why : 'no statement verified'}\n`;
