@@ -2,17 +2,20 @@
 // installs it into code-server 4.96.4 on 127.0.0.1 and opens a workspace with sample models:
 //   tiny-model/   unsigned: right-click it, Sign Model
 //   signed-llm/   signed keylessly by dev@example.com: right-click it, Verify Model
+//   attested-model/ and attested-model.sigstore.json: provenance made by `attest`; right-click it, Open Provenance
 // A local Sigstore (Fulcio, Rekor, a timestamp authority and an OIDC issuer on 127.0.0.1) stays up,
 // and the settings point the extension at it, so keyless signing works offline too: choose
 // "Sign in with a browser" (the local issuer's login page) or paste the token from the file named below.
-// Ctrl-C stops everything. PORT picks the port (default: a free one).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// Ctrl-C stops everything, keeping the workspace (what you signed) and what verifies it. PORT picks the port (default: a free one).
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { installVsix, startServer, stopServer, type Server } from '../e2e/codeServer';
 import { SIGNED_MODEL, SIGNER, prepareKeylessModel } from '../e2e/keylessModel';
+import { SAMPLE_PROVENANCE_FILE, SAMPLE_PROVENANCE_MODEL, prepareSampleProvenance } from '../e2e/sampleProvenance';
 import { packageVsix } from '../e2e/vsix';
-import { createModelWorkspace } from '../e2e/workspace';
+import { WORKSPACE_NAME, createModelWorkspace } from '../e2e/workspace';
+import { cleanUpRun, keptMessage, stoppingMessage } from './session';
 
 /** A small but real safetensors file: an 8-byte header length, the JSON header, then the tensor bytes. */
 function safetensors(): Buffer {
@@ -36,6 +39,12 @@ async function main(): Promise<void> {
   const workspace = createModelWorkspace(join(run, 'workspace'));
   writeFileSync(join(workspace, 'tiny-model', 'model.safetensors'), safetensors());
   const keyless = await prepareKeylessModel(workspace, run);
+  try {
+    await prepareSampleProvenance(workspace, keyless);
+  } catch (e) {
+    await keyless.stop();
+    throw e;
+  }
   const tokenFile = join(run, 'identity-token.txt');
   writeFileSync(
     join(workspace, 'README.md'),
@@ -47,17 +56,35 @@ Right-click in the Explorer:
   ${tokenFile}).
 - \`${SIGNED_MODEL}\` → **Verify Model**: signed keylessly by ${SIGNER}. Then change one of its files and watch the
   badge in the status bar, and the Signed Model view in the Explorer.
+- \`${SAMPLE_PROVENANCE_FILE}\` → **Open Provenance**: SLSA provenance that \`model-signing attest\` made for
+  \`${SAMPLE_PROVENANCE_MODEL}\` (which was then signed: its model.sig is not part of the model).
 `,
   );
   installVsix(run, vsix);
   let server: Server | undefined;
-  const stop = async () => {
+  /** Stops the editor and the local Sigstore; keeps what the user may have signed unless nothing was ever served. */
+  const stop = async (keep: boolean) => {
     if (server) await stopServer(server);
     await keyless.stop();
-    rmSync(run, { recursive: true, force: true });
+    const kept = cleanUpRun(
+      run,
+      keep
+        ? [
+            { name: WORKSPACE_NAME, what: 'the workspace: the sample models and what you signed in it' },
+            { name: 'local-sigstore.json', what: "the local Sigstore's trust config: verify its keyless signatures with --trust-config" },
+            { name: 'signing-key.pem', what: 'the private key offered for signing' },
+          ]
+        : [],
+    );
+    console.log(keptMessage(run, kept));
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => void stop().finally(() => process.exit(0)));
+    process.on(signal, () => {
+      console.log(
+        stoppingMessage([server ? `VS Code (code-server at ${server.baseUrl})` : 'VS Code', 'the local Sigstore (Fulcio, Rekor, timestamps, OIDC issuer)']),
+      );
+      void stop(true).finally(() => process.exit(0));
+    });
   }
   try {
     server = await startServer(run, workspace, {
@@ -65,7 +92,7 @@ Right-click in the Explorer:
       port: process.env['PORT'] ? Number(process.env['PORT']) : undefined,
     });
   } catch (e) {
-    await stop();
+    await stop(false);
     throw e;
   }
   // Not printed: tokens stay out of terminals and logs.
@@ -80,11 +107,13 @@ ${vsix}
 In the Explorer, right-click:
   tiny-model   → Sign Model   (a private key: ${keyless.privateKey}, or Sigstore keyless)
   ${SIGNED_MODEL}   → Verify Model (signed keylessly by ${SIGNER}); then change one of its files and watch the badge
+  ${SAMPLE_PROVENANCE_FILE} → Open Provenance (made by \`model-signing attest\` for ${SAMPLE_PROVENANCE_MODEL}/)
 
 Keyless signing uses a local Sigstore on 127.0.0.1 (trust config ${keyless.trustConfig}).
 For "Paste an identity token": a token for ${SIGNER}, valid 10 minutes, is in ${tokenFile}
 
-Ctrl-C stops VS Code and the local Sigstore.`);
+Ctrl-C stops VS Code and the local Sigstore, and keeps the workspace (what you signed) in
+${workspace}`);
   await new Promise(() => undefined); // until a signal
 }
 

@@ -10,6 +10,7 @@ import { KeylessModel, SIGNED_MODEL, SIGNER } from './keylessModel';
 import { MODEL_DIR, WORKSPACE_NAME } from './workspace';
 import { startRequestRecorder } from './requestRecorder';
 import { PROVENANCE_FILE, hostileProvenanceIsInert, provenanceFromSignedModelView, provenanceViewer } from './provenanceViewer';
+import { SAMPLE_PROVENANCE_FILE, sampleProvenance } from './sampleProvenance';
 
 /** A folder the click-through makes and signs keylessly. */
 const KEYLESS_UI_MODEL = 'keyless-ui-model';
@@ -297,6 +298,10 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless,
 
   await step(`the Signed Model view of ${SIGNED_MODEL} lists the provenance beside it, which opens matched against ${SIGNED_MODEL}`, () =>
     provenanceFromSignedModelView({ page, workspace: dirname(keyless.modelPath), keyless, screenshotDir }),
+  );
+
+  await step(`npm start's ${SAMPLE_PROVENANCE_FILE} opens from the Explorer: model.sig left out, times agree, hints name the controls`, () =>
+    sampleProvenance({ page, workspace: dirname(keyless.modelPath), keyless, screenshotDir }),
   );
 
   return counts;

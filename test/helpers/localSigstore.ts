@@ -12,7 +12,6 @@ import * as http from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { tempDir } from './fixtures';
 
 export interface LocalSigstoreOptions {
   /** Shift of the Fulcio CA clock relative to the log/TSA clock t0 (default -60_000 ms). Use e.g. -2 * 3600_000 to make certificates that had expired at log/timestamp time. */
@@ -78,6 +77,8 @@ type Route = (method: string, pathname: string, body: string) => Promise<Handler
 
 /** A LocalSigstore with its ClientTrustConfig written to a temporary file (removed when the test file ends). */
 export async function startLocalSigstoreWithTrustFile(options: LocalSigstoreOptions = {}): Promise<{ sigstore: LocalSigstore; trustConfigPath: string }> {
+  // Loaded here, not at the top: fixtures registers a node:test hook, which would make `npm start` (no test) print a test report.
+  const { tempDir } = await import('./fixtures');
   const sigstore = await startLocalSigstore(options);
   const trustConfigPath = path.join(tempDir(), 'trust.json');
   sigstore.writeTrustConfig(trustConfigPath);
