@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { listModelFiles } from '../../src/core/hashing/walk';
 import { findSignatureFiles } from '../../src/core/signing/signatureFiles';
-import { CliResult, makeKeyPair, readProvenanceStatement, readStatement, runCli, sampleModel, tempDir } from '../helpers/fixtures';
+import { CliResult, REPO, makeKeyPair, readProvenanceStatement, readStatement, runCli, sampleModel, tempDir } from '../helpers/fixtures';
 
 // The signature file inside a model folder is not part of the model: `attest` and `provenance verify` leave it out,
 // and `digest` (whose stdout stays the reference's) says on stderr that it counted it and how not to.
@@ -43,6 +43,8 @@ describe('the signature file is not part of the model', () => {
     assert.notEqual(after.stdout, before.stdout, 'stdout counts model.sig, as the reference does');
     assert.match(after.stderr, /^Note: model\.sig is an OMS signature of this model/);
     assert.ok(after.stderr.includes(`sha256:${signedRoot} (--ignore-paths ${path.join(path.basename(model), 'model.sig')})`), after.stderr);
+    const elsewhere = ok(await runCli(['digest', model], { cwd: path.join(REPO, 'test') }), 'digest from elsewhere');
+    assert.ok(elsewhere.stderr.includes(`(--ignore-paths ${sig})`), `an absolute path, not ../../: ${elsewhere.stderr}`);
     const ignoring = ok(await runCli(['digest', model, '--ignore-paths', sig]), 'digest --ignore-paths');
     assert.equal(ignoring.stdout, before.stdout);
     assert.equal(ignoring.stderr, '');
