@@ -130,8 +130,8 @@ async function digestCommand(argv: string[]): Promise<number> {
 function signatureNote(root: string, signatures: readonly string[], without: string) {
   const shortest = (file: string) => (path.relative(process.cwd(), file).startsWith('..') ? file : path.relative(process.cwd(), file));
   const flags = signatures.map((s) => `--ignore-paths ${shortest(path.join(root, s))}`).join(' ');
-  const what = signatures.length === 1 ? 'is an OMS signature' : 'are OMS signatures';
-  return safeText`Note: ${signatures.join(', ')} ${what} of this model, counted in this digest as the reference counts it. Signatures, attest and provenance leave it out: sha256:${without} (${flags}).\n`;
+  const [what, it] = signatures.length === 1 ? ['is an OMS signature', 'it'] : ['are OMS signatures', 'them'];
+  return safeText`Note: ${signatures.join(', ')} ${what} of this model, counted in this digest as the reference counts ${it}. Signatures, attest and provenance leave ${it} out: sha256:${without} (${flags}).\n`;
 }
 
 async function signCommand(argv: string[]): Promise<number> {

@@ -1,7 +1,7 @@
 // The subjects of a statement against the model on disk. The model is hashed
 // once, as `model-signing digest` hashes it (files, sha256, the default
-// ignores, in the worker pool) without its OMS signature, which gives every file's digest and the OMS
-// root digest. A subject is the whole model by its root digest; in a folder,
+// ignores, in the worker pool) but without its OMS signature, which gives
+// every file's digest and the OMS root digest. A subject is the whole model by its root digest; in a folder,
 // it binds a file by name and digest (so a loader cannot be handed a renamed
 // file); a single file is matched by digest alone, as slsa-verifier does.
 import * as path from 'node:path';
