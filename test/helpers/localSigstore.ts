@@ -34,8 +34,9 @@ export interface LocalSigstore {
   /** The full timestamp URL, …/api/v1/timestamp (as a signing config names it). */
   tsaURL: string;
   /**
-   * When the services started (t0, a whole second + 123 ms). Each request is stamped with the clock's time then,
-   * so the same way: TSA genTime and Rekor integratedTime at that time, certificates from it + caClockOffsetMs.
+   * When the services started (t0, a whole second + 123 ms); the trust material is valid from an hour before. Each
+   * request is stamped with the clock's time when it comes: TSA genTime, Rekor integratedTime, and certificates
+   * valid from that time + caClockOffsetMs.
    */
   time: Date;
   /** protobuf-JSON TrustedRoot (application/vnd.dev.sigstore.trustedroot+json;version=0.1). */
