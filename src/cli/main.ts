@@ -106,7 +106,11 @@ async function dispatch(argv: readonly string[]): Promise<number> {
 }
 
 async function digestCommand(argv: string[]): Promise<number> {
-  const help = formatHelp('model-signing digest [OPTIONS] MODEL_PATH', 'Compute the root digest of a model, as `sha256:<hex>`.', DIGEST_OPTIONS);
+  const help = formatHelp(
+    'model-signing digest [OPTIONS] MODEL_PATH',
+    'Compute the root digest of a model, as `sha256:<hex>`. Every file counts, as in the reference, a signature of the model inside it too: stderr then says so and gives the digest without it.',
+    DIGEST_OPTIONS,
+  );
   const p = parseArgs(argv, DIGEST_OPTIONS);
   if (p.help) return printHelp(help);
   const modelPath = oneArgument(p, 'MODEL_PATH');

@@ -19,7 +19,7 @@ const VERIFY_OPTIONS: OptionSpecs = {
   'model-path': {
     kind: 'string',
     metavar: 'PATH',
-    help: 'The model its subjects must match: a folder, each subject by file name and sha256 (every file named) or the OMS root digest; a file, by sha256.',
+    help: 'The model its subjects must match: a folder (an OMS signature of it inside left out), each subject by file name and sha256 (every file named) or the OMS root digest; a file, by sha256.',
   },
   'source-uri': { kind: 'string', metavar: 'URI', help: 'Expected source repository, e.g. github.com/org/repo.' },
   'source-tag': { kind: 'string', metavar: 'TAG', help: 'Expected source tag, e.g. v1.2.3.' },

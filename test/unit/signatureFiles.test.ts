@@ -96,6 +96,12 @@ describe('the signature file is not part of the model', () => {
     for (const left of ['model.sig', 'nested.sig.json']) assert.ok(!names.includes(left), `${left} not in ${names.join(', ')}`);
   });
 
+  it('the help of digest, attest and provenance verify states the rule', async () => {
+    assert.match((await runCli(['digest', '--help'])).stdout, /a signature of the model inside it too: stderr then says so/);
+    assert.match((await runCli(['attest', '--help'])).stdout, /An OMS signature of the\s+model inside its folder is not part of the model/);
+    assert.match((await runCli(['provenance', 'verify', '--help'])).stdout, /an OMS signature of it inside left out/);
+  });
+
   it('a single-file model has no signature inside it', async () => {
     const file = path.join(tempDir(), 'weights.json');
     fs.writeFileSync(file, '{}');
