@@ -44,7 +44,8 @@ function signingOptions(method: MethodId): OptionSpecs {
 
 const HELP =
   'Write SLSA v1 provenance for a model: its root digest (and each file with --per-file) as subjects, the build ' +
-  'facts from the GitHub Actions environment or from flags, signed into a Sigstore bundle.';
+  'facts from the GitHub Actions environment or from flags, signed into a Sigstore bundle. An OMS signature of the ' +
+  'model inside its folder is not part of the model.';
 
 export async function attestCommand(argv: string[], run: CommandRunner): Promise<number> {
   const method = methodOf(argv);

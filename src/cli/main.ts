@@ -5,7 +5,9 @@ import { HASH_ALGORITHMS, HashAlgorithm, isHashAlgorithm } from '../core/hashing
 import { WorkerHashPool } from '../core/hashing/hashPool';
 import { requireLazily } from '../core/lazyModule';
 import type { SerializationMethod } from '../core/manifest/manifest';
-import { serializeModel } from '../core/manifest/serializer';
+import { serializeListing } from '../core/manifest/serializer';
+import { listModelFiles } from '../core/hashing/walk';
+import { findSignatureFiles, rootDigestWithout } from '../core/signing/signatureFiles';
 import { METHOD_IDS, isMethodId } from '../core/methods/registry';
 import { signModel } from '../core/signing/signModel';
 import type { TrustConfig } from '../core/sigstore/trustConfig';
@@ -104,17 +106,36 @@ async function dispatch(argv: readonly string[]): Promise<number> {
 }
 
 async function digestCommand(argv: string[]): Promise<number> {
-  const help = formatHelp('model-signing digest [OPTIONS] MODEL_PATH', 'Compute the root digest of a model, as `sha256:<hex>`.', DIGEST_OPTIONS);
+  const help = formatHelp(
+    'model-signing digest [OPTIONS] MODEL_PATH',
+    'Compute the root digest of a model, as `sha256:<hex>`. Every file counts, as in the reference, a signature of the model inside it too: stderr then says so and gives the digest without it.',
+    DIGEST_OPTIONS,
+  );
   const p = parseArgs(argv, DIGEST_OPTIONS);
   if (p.help) return printHelp(help);
   const modelPath = oneArgument(p, 'MODEL_PATH');
   const settings = serializationSettings(p);
   return run('Computing digest failed: ', async (pool, progress) => {
-    const manifest = await serializeModel(modelPath, { ...walkSettings(p), ...settings, pool, onProgress: progress.update });
+    const options = { ...walkSettings(p), ...settings, pool, onProgress: progress.update };
+    const listing = await listModelFiles(modelPath, options);
+    const signatures = await findSignatureFiles(listing);
+    const manifest = await serializeListing(modelPath, listing, options);
     progress.done();
     out(safeText`sha256:${manifest.rootDigest()}\n`);
+    if (signatures.length > 0) err(signatureNote(listing.root, signatures, rootDigestWithout(manifest, signatures)));
     return 0;
   });
+}
+
+/**
+ * The reference's `digest` counts every file, a signature inside the model too, and scripts compare its output:
+ * stdout stays the same, and stderr says why it differs from the signature's digest and how to match it.
+ */
+function signatureNote(root: string, signatures: readonly string[], without: string) {
+  const shortest = (file: string) => (path.relative(process.cwd(), file).startsWith('..') ? file : path.relative(process.cwd(), file));
+  const flags = signatures.map((s) => `--ignore-paths ${shortest(path.join(root, s))}`).join(' ');
+  const [what, it] = signatures.length === 1 ? ['is an OMS signature', 'it'] : ['are OMS signatures', 'them'];
+  return safeText`Note: ${signatures.join(', ')} ${what} of this model, counted in this digest as the reference counts ${it}. Signatures, attest and provenance leave ${it} out: sha256:${without} (${flags}).\n`;
 }
 
 async function signCommand(argv: string[]): Promise<number> {

@@ -2,7 +2,7 @@
 // report or a statement, and their JSON.
 import { SafeText, joinText, ownText, safeText } from '../core/display';
 import { readCertificateClaims } from '../core/provenance/reading/certificateClaims';
-import type { PolicyCheck, ProvenanceDocument, ProvenanceReport, ProvenanceSummary, ReportCheck } from '../core/provenance/types';
+import type { PolicyCheck, PolicyHint, ProvenanceDocument, ProvenanceReport, ProvenanceSummary, ReportCheck } from '../core/provenance/types';
 import { failedChecks } from '../core/provenance/verifying/verdict';
 import { printFailure } from './report';
 import { lines } from './terminal';
@@ -27,13 +27,13 @@ export function formatReport(r: ProvenanceReport, count: number, allowIncomplete
         ? safeText`verified (${sig.method}${sig.signedAt ? safeText`, signed at ${sig.signedAt}` : ''}${sig.transparencyLog === 'present' ? ', logged in Rekor' : ''})`
         : sig.status === 'incomplete'
           ? safeText`incomplete: signature and certificate chain hold, but no log entry or timestamp proves when it was signed${allowIncomplete ? ' (accepted: --allow-incomplete)' : ' (pass --allow-incomplete to accept)'}`
-          : safeText`FAILED: ${sig.error?.message ?? 'unknown error'}`;
+          : safeText`FAILED: ${sig.error?.message ?? 'unknown error'}${withHint(sigCheck)}`;
   lines.push(safeText`  signature:   ${sigText}`);
   for (const s of sig.steps ?? [])
     lines.push(
       safeText`    ${mark(s.status === 'ok' ? 'pass' : s.status === 'absent' ? 'info' : sigCheck.status)} ${s.name}${s.detail ? safeText`: ${s.detail}` : ''}`,
     );
-  for (const c of r.checks) if (c.kind === 'policy') lines.push(safeText`  ${mark(c.status)} ${c.name}: ${c.message}`);
+  for (const c of r.checks) if (c.kind === 'policy') lines.push(safeText`  ${mark(c.status)} ${c.name}: ${c.message}${withHint(c)}`);
   if (r.verdict !== 'skipped') {
     if (r.modelRootDigest) lines.push(safeText`  model:       root digest ${r.modelRootDigest}`);
     else
@@ -52,9 +52,21 @@ export function formatReport(r: ProvenanceReport, count: number, allowIncomplete
       ? 'OK'
       : r.verdict === 'skipped'
         ? 'SKIPPED (its signature does not verify; another item of the file does)'
-        : safeText`FAILED (${listSome(failedChecks(r.checks), 10)})`;
+        : safeText`FAILED (${listSome(failedChecks(r.checks, hintFlags), 10)})`;
   lines.push(safeText`  result:      ${result}`);
   return safeText`${joinText(lines, '\n')}\n`;
+}
+
+const HINT_METAVARS: Record<PolicyHint['expect'], string> = { 'source-uri': 'URI', 'builder-id': 'ID', 'public-key': 'PATH' };
+
+/** A check's hint as the flags that would make it pass: `give --builder-id X (or --source-uri Y)`. */
+export function hintFlags(hint: PolicyHint): string {
+  const flag = (h: PolicyHint) => `--${h.expect} ${h.value ?? HINT_METAVARS[h.expect]}`;
+  return `give ${flag(hint)}${hint.or ? ` (or ${flag(hint.or)})` : ''}`;
+}
+
+function withHint(c: ReportCheck): string {
+  return c.hint && c.status === 'fail' ? `; ${hintFlags(c.hint)}` : '';
 }
 
 export function header(d: ProvenanceDocument, count: number): SafeText {

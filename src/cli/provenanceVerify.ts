@@ -6,7 +6,7 @@ import type { ProvenanceReport } from '../core/provenance/types';
 import { failedChecks, fileVerdict } from '../core/provenance/verifying/verdict';
 import { verifyProvenance } from '../core/provenance/verifying/verifyProvenance';
 import { OptionSpecs, UsageError, formatHelp, parseArgs, printHelp } from './args';
-import { fail, formatReport, listSome, reportJson } from './provenanceReport';
+import { fail, formatReport, hintFlags, listSome, reportJson } from './provenanceReport';
 import { ProgressLine, err, out, terminal } from './terminal';
 
 const VERIFY_OPTIONS: OptionSpecs = {
@@ -19,7 +19,7 @@ const VERIFY_OPTIONS: OptionSpecs = {
   'model-path': {
     kind: 'string',
     metavar: 'PATH',
-    help: 'The model its subjects must match: a folder, each subject by file name and sha256 (every file named) or the OMS root digest; a file, by sha256.',
+    help: 'The model its subjects must match: a folder (an OMS signature of it inside left out), each subject by file name and sha256 (every file named) or the OMS root digest; a file, by sha256.',
   },
   'source-uri': { kind: 'string', metavar: 'URI', help: 'Expected source repository, e.g. github.com/org/repo.' },
   'source-tag': { kind: 'string', metavar: 'TAG', help: 'Expected source tag, e.g. v1.2.3.' },
@@ -109,7 +109,7 @@ export function verifyOutput(
   if (ok) return { stdout: json ? report : safeText`${report}Provenance verification succeeded\n`, stderr: joinText(warnings, ''), code: 0 };
   const failedReports = reports.filter((r) => r.verdict === 'failed');
   const why = joinText(
-    failedReports.map((r) => safeText`statement ${r.document.index + 1}: ${listSome(failedChecks(r.checks), 10)}`),
+    failedReports.map((r) => safeText`statement ${r.document.index + 1}: ${listSome(failedChecks(r.checks, hintFlags), 10)}`),
     ' | ',
   );
   const failure = safeText`Provenance verification failed: ${failedReports.length > 0 ? why : 'no statement verified'}\n`;

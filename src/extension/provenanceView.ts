@@ -5,9 +5,9 @@
 import * as path from 'node:path';
 import { displayDeep, jsonText } from '../core/display';
 import type { ModelFormat } from '../core/formats/types';
-import type { ProvenanceReport, ReportCheck, SubjectMatch } from '../core/provenance/types';
+import type { PolicyCheck, PolicyHint, ProvenanceReport, ReportCheck, SubjectMatch } from '../core/provenance/types';
 import { failedChecks, fileVerdict } from '../core/provenance/verifying/verdict';
-import type { LinkView, ProvenanceView, SignatureView, StatementView, SubjectMark, SubjectView } from './provenanceMessages';
+import type { LinkView, PolicyCheckView, ProvenanceView, SignatureView, StatementView, SubjectMark, SubjectView } from './provenanceMessages';
 
 export type { LinkView, ProvenanceView, SignatureView, StatementView, SubjectMark, SubjectView };
 
@@ -98,7 +98,7 @@ function signatureView(report: ProvenanceReport): SignatureView {
         : 'Verified'
       : s.status === 'incomplete'
         ? 'Incomplete: no transparency-log evidence'
-        : `Failed: ${s.error?.message ?? 'the signature did not verify'}`;
+        : `Failed: ${s.error?.message ?? 'the signature did not verify'}${withHint(report.checks.find((c) => c.kind === 'signature'))}`;
   const view: SignatureView = { status: s.status, label, method: s.method, claims: [], transparencyLog: s.transparencyLog };
   if (s.signedAt) view.signedAt = s.signedAt;
   if (s.keyId) view.keyId = s.keyId;
@@ -124,7 +124,7 @@ function statementView(report: ProvenanceReport, position: number, total: number
     heading: total > 1 ? `Statement ${position + 1} of ${total}${where}` : `Statement${where}`,
     verdict: report.verdict,
     ok: report.verdict === 'ok',
-    problems: failedChecks(report.checks),
+    problems: failedChecks(report.checks, hintControls),
     warnings: report.warnings ?? [],
     form: doc.label.form,
     predicateType: sum.predicateType,
@@ -140,7 +140,7 @@ function statementView(report: ProvenanceReport, position: number, total: number
         ? report.subjects.map((m, i) => subjectView(m, subjectChecks[i]))
         : doc.statement.subject.map((subject) => subjectView({ subject, matchedBy: 'none', files: [], status: 'failed' }, undefined)),
     signature: signatureView(report),
-    policy: report.policy,
+    policy: report.policy.map(policyCheckView),
     rawStatement: String(jsonText(doc.statement, 2)),
   };
   if (report.verdict === 'skipped') view.skippedReason = report.checks.find((c) => c.kind === 'signature')!.message;
@@ -212,4 +212,28 @@ export function errorView(message: string, ctx: ViewContext): ProvenanceView {
   };
   if (ctx.modelPath) view.modelPath = ctx.modelPath;
   return displayView(view);
+}
+
+const HINT_SETTINGS: Record<PolicyHint['expect'], string> = {
+  'source-uri': 'the expected source',
+  'builder-id': 'the expected builder',
+  'public-key': 'its public key',
+};
+
+/**
+ * A check's hint as this panel's own controls, never as CLI flags: the person reading it has the buttons, not a
+ * terminal. "set the expected builder to X with Expected Source and Builder… (or the expected source to Y)".
+ */
+export function hintControls(hint: PolicyHint): string {
+  const setting = (h: PolicyHint) => `${HINT_SETTINGS[h.expect]}${h.value ? ` to ${h.value}` : ''}`;
+  const control = hint.expect === 'public-key' ? 'Verify With a Public Key…' : 'Expected Source and Builder…';
+  return `${hint.expect === 'public-key' ? 'choose' : 'set'} ${setting(hint)} with ${control}${hint.or ? ` (or ${setting(hint.or)})` : ''}`;
+}
+
+function withHint(c: Pick<ReportCheck, 'hint'> | undefined): string {
+  return c?.hint ? `; ${hintControls(c.hint)}` : '';
+}
+
+function policyCheckView({ hint, ...c }: PolicyCheck): PolicyCheckView {
+  return { ...c, message: `${c.message}${c.ok ? '' : withHint({ hint })}` };
 }

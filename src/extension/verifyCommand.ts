@@ -209,7 +209,7 @@ function report(deps: VerifyDeps, target: ModelTarget, result: VerificationResul
   result.diff.changed.forEach((c) =>
     add(
       fileUri(c.name),
-      safeText`Modified since it was signed: expected ${c.expected.algorithm}:${c.expected.digest}, found ${c.actual.digest}`,
+      safeText`Modified since it was signed: expected ${c.expected.algorithm}:${c.expected.digest}, found ${c.actual.algorithm}:${c.actual.digest}`,
       vscode.DiagnosticSeverity.Error,
     ),
   );

@@ -12,6 +12,7 @@ import { startRequestRecorder } from './requestRecorder';
 import { browserSignIn } from './browserSignIn';
 import { expiredPastedToken } from './expiredToken';
 import { PROVENANCE_FILE, hostileProvenanceIsInert, provenanceFromSignedModelView, provenanceViewer } from './provenanceViewer';
+import { SAMPLE_PROVENANCE_FILE, sampleProvenance } from './sampleProvenance';
 
 /** A folder the click-through makes and signs keylessly. */
 const KEYLESS_UI_MODEL = 'keyless-ui-model';
@@ -303,5 +304,9 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless,
 
   await step('Sign Model with an expired pasted token says so', () => expiredPastedToken({ page, keyless }));
   await step(`Sign Model, Sign in with a browser: Verified · ${SIGNER}`, () => browserSignIn({ page, keyless, screenshotDir }));
+  await step(`npm start's ${SAMPLE_PROVENANCE_FILE} opens from the Explorer: model.sig left out, times agree, hints name the controls`, () =>
+    sampleProvenance({ page, workspace: dirname(keyless.modelPath), keyless, screenshotDir }),
+  );
+
   return counts;
 }

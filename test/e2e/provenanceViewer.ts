@@ -175,7 +175,7 @@ export async function prepareProvenance(workspace: string, keyless: KeylessModel
 }
 
 /** Right-clicks a file in the Explorer and picks Open Provenance (retrying until our menu item is in). */
-async function openFromExplorer(page: Page, workspaceName: string, file: string): Promise<void> {
+export async function openFromExplorer(page: Page, workspaceName: string, file: string): Promise<void> {
   const folders = page.locator(`.pane-header[aria-label="Explorer Section: ${workspaceName}"]`);
   if ((await folders.getAttribute('aria-expanded')) !== 'true') await folders.click();
   await page.locator(explorerRow(file)).waitFor({ timeout: 60_000 });
@@ -183,9 +183,9 @@ async function openFromExplorer(page: Page, workspaceName: string, file: string)
 }
 
 /** The page inside the visible webview: the outer iframe (class ready once loaded), then #active-frame. */
-const webviewContent = (page: Page) => (page as FramePage).frameLocator('iframe.webview.ready >> visible=true').frameLocator('#active-frame');
+export const webviewContent = (page: Page) => (page as FramePage).frameLocator('iframe.webview.ready >> visible=true').frameLocator('#active-frame');
 
-async function text(frame: FrameLocator, selector: string): Promise<string> {
+export async function text(frame: FrameLocator, selector: string): Promise<string> {
   return ((await frame.locator(selector).first().textContent()) ?? '').trim();
 }
 
@@ -253,20 +253,7 @@ export async function provenanceViewer({ page, workspace, keyless, screenshotDir
   await frame.locator('tr.subject[data-mark="file"]', { hasText: 'config.json' }).waitFor();
 
   // Expected Source and Builder… (slsa-verifier's --source-uri and --builder-id): naming the signer makes it pass.
-  await frame.locator('button', { hasText: 'Expected Source and Builder' }).click();
-  // Each box is waited for by its title: Enter in the first must not land in the second before it is shown.
-  for (const [title, answer] of [
-    ['Expected source repository (1/2)', `github.com/${REPO}`],
-    ['Expected builder (2/2)', SIGNER],
-  ] as const) {
-    await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor();
-    const box = page.locator('.quick-input-box input');
-    await box.fill(answer);
-    await page.waitForFunction(`document.querySelector('.quick-input-box input')?.value === ${JSON.stringify(answer)}`);
-    await page.keyboard.press('Enter');
-  }
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
-  await frame.locator('.verdict.ok', { hasText: 'passes every check' }).waitFor();
+  await giveExpectedSourceAndBuilder(page, `github.com/${REPO}`, SIGNER);
   await clearNotifications(page);
   const passed = join(screenshotDir, 'provenance-verified.png');
   await page.screenshot({ path: passed });
@@ -278,6 +265,25 @@ export async function provenanceViewer({ page, workspace, keyless, screenshotDir
   await tab.waitFor({ state: 'detached' });
   await openFromExplorer(page, workspaceName, PROVENANCE_FILE);
   await webviewContent(page).locator('.verdict.ok', { hasText: 'passes every check' }).waitFor({ timeout: 30_000 });
+}
+
+/** Expected Source and Builder… in the open viewer, both boxes answered; then the statement passes every check. */
+export async function giveExpectedSourceAndBuilder(page: Page, source: string, builder: string): Promise<void> {
+  const frame = webviewContent(page);
+  await frame.locator('button', { hasText: 'Expected Source and Builder' }).click();
+  // Each box is waited for by its title: Enter in the first must not land in the second before it is shown.
+  for (const [title, answer] of [
+    ['Expected source repository (1/2)', source],
+    ['Expected builder (2/2)', builder],
+  ] as const) {
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor();
+    const box = page.locator('.quick-input-box input');
+    await box.fill(answer);
+    await page.waitForFunction(`document.querySelector('.quick-input-box input')?.value === ${JSON.stringify(answer)}`);
+    await page.keyboard.press('Enter');
+  }
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+  await frame.locator('.verdict.ok', { hasText: 'passes every check' }).waitFor();
 }
 
 /** Opens the hostile provenance: every hostile string shows as text, and none of it became an element or a link. */

@@ -12,7 +12,6 @@ import * as http from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { tempDir } from './fixtures';
 
 export interface LocalSigstoreOptions {
   /** Shift of the Fulcio CA clock relative to the log/TSA clock t0 (default -60_000 ms). Use e.g. -2 * 3600_000 to make certificates that had expired at log/timestamp time. */
@@ -23,6 +22,8 @@ export interface LocalSigstoreOptions {
   tsa?: boolean;
   /** Whether to include Rekor (default true) in the signing config / trusted root. The server runs either way. */
   rekor?: boolean;
+  /** The services' clock, read at every certificate, log entry and timestamp (default Date.now). */
+  clock?: () => number;
 }
 
 export interface LocalSigstore {
@@ -32,7 +33,11 @@ export interface LocalSigstore {
   rekorURL: string;
   /** The full timestamp URL, …/api/v1/timestamp (as a signing config names it). */
   tsaURL: string;
-  /** The pinned service time t0: TSA genTime and Rekor integratedTime (whole seconds); certificates start at t0 + caClockOffsetMs. */
+  /**
+   * When the services started (t0, a whole second + 123 ms); the trust material is valid from an hour before. Each
+   * request is stamped with the clock's time when it comes: TSA genTime, Rekor integratedTime, and certificates
+   * valid from that time + caClockOffsetMs.
+   */
   time: Date;
   /** protobuf-JSON TrustedRoot (application/vnd.dev.sigstore.trustedroot+json;version=0.1). */
   trustedRoot: Record<string, unknown>;
@@ -73,6 +78,8 @@ type Route = (method: string, pathname: string, body: string) => Promise<Handler
 
 /** A LocalSigstore with its ClientTrustConfig written to a temporary file (removed when the test file ends). */
 export async function startLocalSigstoreWithTrustFile(options: LocalSigstoreOptions = {}): Promise<{ sigstore: LocalSigstore; trustConfigPath: string }> {
+  // Loaded here, not at the top: fixtures registers a node:test hook, which would make `npm start` (no test) print a test report.
+  const { tempDir } = await import('./fixtures');
   const sigstore = await startLocalSigstore(options);
   const trustConfigPath = path.join(tempDir(), 'trust.json');
   sigstore.writeTrustConfig(trustConfigPath);
@@ -120,31 +127,36 @@ export async function startLocalSigstore(options: LocalSigstoreOptions = {}): Pr
     const ecKey = () => crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     const [caKey, ctKey, tlogKey, tsaKey] = [ecKey(), ecKey(), ecKey(), ecKey()];
 
-    // Clocks. The mock keeps the `clock` Date by reference and reads it at every
+    // Clocks. The mock keeps each `clock` Date by reference and reads it at every
     // issue/log/timestamp, while its root certificates get notBefore = real now
-    // at init. So create the roots first with placeholder Dates, then pin t0 at
-    // or after their creation second (a chain must be valid at t0), with 123 ms
-    // so the TSA genTime has three fractional digits (doc §5, Fix 2).
-    const caClock = new Date(0);
-    const tsaClock = new Date(0);
+    // at init. So create the roots first with placeholder Dates, then set the
+    // Dates before every request to the clock's second, with 123 ms so the TSA
+    // genTime has three fractional digits (doc §5, Fix 2): a long-running server
+    // (npm start) signs at the real time, after what happened before it.
+    const clock = options.clock ?? Date.now;
+    const serviceTime = () => Math.floor(clock() / 1000) * 1000 + 123;
+    const [caClock, tsaClock, tlogClock] = [new Date(0), new Date(0), new Date(0)];
+    const tick = () => {
+      const t = serviceTime();
+      caClock.setTime(t + caOffset);
+      tsaClock.setTime(t);
+      tlogClock.setTime(t);
+    };
     const ctlog = await mock.initializeCTLog(ctKey, caClock);
     const ca = await mock.initializeCA(caKey, ctlog, caClock);
     const tsa = await mock.initializeTSA(tsaKey, tsaClock);
-    const t0 = Math.floor(Date.now() / 1000) * 1000 + 123;
-    caClock.setTime(t0 + caOffset);
-    tsaClock.setTime(t0);
+    const t0 = serviceTime();
     for (const der of [ca.rootCertificate, tsa.rootCertificate, tsa.intCertificate]) {
       const notBefore = Date.parse(new crypto.X509Certificate(toBuffer(der)).validFrom);
       if (!(notBefore <= t0)) throw new Error(`local Sigstore: a mock root starts after t0 (${new Date(notBefore).toISOString()})`);
     }
-    // Rekor pinned to t0 too, so a long-running server (test/sigstore/serve.ts)
-    // keeps issuing entries inside the certificates' 10-minute window.
-    const tlog = await mock.initializeTLog(rekorURL, tlogKey, new Date(t0));
+    const tlog = await mock.initializeTLog(rekorURL, tlogKey, tlogClock);
 
     const fulcioByEmail = mock.fulcioHandler(ca, { strict: true, subjectClaim: 'email' }).fn;
     const fulcioBySub = mock.fulcioHandler(ca, { strict: true, subjectClaim: 'sub' }).fn;
     fulcioRoute = async (method, pathname, body) => {
       if (method !== 'POST' || pathname !== FULCIO_PATH) return undefined;
+      tick();
       // Email tokens get the email as SAN; tokens without one (CI) get `sub`.
       return (tokenHasEmail(body) ? fulcioByEmail : fulcioBySub)(body);
     };
@@ -153,6 +165,7 @@ export async function startLocalSigstore(options: LocalSigstoreOptions = {}): Pr
     const entries = new Map<string, unknown>();
     rekorRoute = async (method, pathname, body) => {
       if (method === 'POST' && pathname === REKOR_PATH) {
+        tick();
         const result = await rekor(canonicalRekorEntry(body));
         if (result.statusCode === 201 && typeof result.response === 'string') {
           for (const [uuid, entry] of Object.entries(JSON.parse(result.response) as Record<string, unknown>)) entries.set(uuid, entry);
@@ -171,7 +184,11 @@ export async function startLocalSigstore(options: LocalSigstoreOptions = {}): Pr
     };
 
     const timestamp = mock.tsaHandler(tsa).fn;
-    tsaRoute = async (method, pathname, body) => (method === 'POST' && pathname === TSA_PATH ? timestamp(body) : undefined);
+    tsaRoute = async (method, pathname, body) => {
+      if (method !== 'POST' || pathname !== TSA_PATH) return undefined;
+      tick();
+      return timestamp(body);
+    };
     const tsaURL = `${tsaBaseURL}${TSA_PATH}`;
 
     // Trust material, back-dated an hour before the earliest service time.

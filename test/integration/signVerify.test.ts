@@ -124,7 +124,8 @@ suite('Sign and verify in the editor', () => {
     console.log(`    badge flipped to Tampered ${took} ms after the write`);
     const problems = vscode.languages.getDiagnostics(vscode.Uri.file(config));
     assert.equal(problems.length, 1);
-    assert.match(problems[0]!.message, /^Modified since it was signed/);
+    // Both digests in one form, algorithm:hex.
+    assert.match(problems[0]!.message, /^Modified since it was signed: expected sha256:[0-9a-f]{64}, found sha256:[0-9a-f]{64}$/);
     fs.writeFileSync(config, original);
     // This model's own state: the badge may meanwhile show another model the live watchers re-verified.
     await waitFor('Verified again', () => api.states.get(model)?.kind === 'verified', { detail: () => `badge: ${api.badgeText()}` });

@@ -3,6 +3,7 @@
 // offline verification with @sigstore/verify against the generated trusted root.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import { X509Certificate } from 'node:crypto';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -118,7 +119,8 @@ describe('local Sigstore (Fulcio, Rekor, TSA on 127.0.0.1)', () => {
     assert.ok(entry);
     assert.deepEqual(entry.kindVersion, { kind: 'dsse', version: '0.0.1' });
     assert.ok(entry.inclusionPromise && entry.inclusionProof);
-    assert.equal(Number(entry.integratedTime), Math.floor(s.time.getTime() / 1000));
+    const integrated = Number(entry.integratedTime);
+    assert.ok(integrated >= Math.floor(s.time.getTime() / 1000) && integrated <= Date.now() / 1000, `integratedTime ${integrated}`);
     const body = JSON.parse(Buffer.from(entry.canonicalizedBody, 'base64').toString()) as { spec: Record<string, unknown> };
     assert.deepEqual(Object.keys(body.spec).sort(), ['envelopeHash', 'payloadHash', 'signatures']);
     assert.equal(vm.timestampVerificationData?.rfc3161Timestamps.length, 1);
@@ -161,6 +163,24 @@ describe('local Sigstore (Fulcio, Rekor, TSA on 127.0.0.1)', () => {
       verify(other.trustedRoot, b, EMAIL, DEFAULT_ISSUER);
     } finally {
       await other.stop();
+    }
+  });
+
+  it("stamps each request with the clock's time then, not the start time: a later signature is signed later", async () => {
+    let now = Date.now();
+    const timed = await startLocalSigstore({ clock: () => now });
+    try {
+      now += 7 * 60_000; // a user signing seven minutes after the server started
+      const b = await sign(timed, await timed.mintToken({ email: EMAIL }));
+      const expected = Math.floor(now / 1000);
+      assert.equal(Number(b.verificationMaterial.tlogEntries[0]?.integratedTime), expected);
+      const cert = new X509Certificate(Buffer.from(b.verificationMaterial.certificate!.rawBytes, 'base64'));
+      assert.equal(Date.parse(cert.validFrom) / 1000, expected - 60);
+      const signer = verify(timed.trustedRoot, b, EMAIL, DEFAULT_ISSUER);
+      assert.equal(signer.identity?.subjectAlternativeName, EMAIL);
+      assert.ok(timed.time.getTime() < now - 6 * 60_000, 'time stays the start time');
+    } finally {
+      await timed.stop();
     }
   });
 

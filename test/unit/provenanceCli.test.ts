@@ -96,7 +96,7 @@ describe('model-signing provenance verify', () => {
     assert.match(wrong.stderr, /signature: The signature does not verify with the given public key/);
     const none = await cli(verifyArgs(GCB02));
     assert.equal(none.code, 1);
-    assert.match(none.stderr, /give its public key \(--public-key\)/);
+    assert.match(none.stderr, /its public key is needed to check the signature; give --public-key PATH/);
   });
 
   it('the bcr negative is rejected, with the certificate-vs-predicate disagreement', async () => {

@@ -11,7 +11,8 @@ import { verifyProvenance } from '../../src/core/provenance';
 import { contentSecurityPolicy, newNonce, panelHtml } from '../../src/extension/provenanceHtml';
 import { parseWebviewMessage } from '../../src/extension/provenanceMessages';
 import { defaultModelFor, isProvenanceFile, provenanceFilesOf } from '../../src/extension/provenanceFiles';
-import { errorView, formatSummary, repositoryUrl, safeUrl, toProvenanceView } from '../../src/extension/provenanceView';
+import { errorView, formatSummary, hintControls, repositoryUrl, safeUrl, toProvenanceView } from '../../src/extension/provenanceView';
+import { hintFlags } from '../../src/cli/provenanceReport';
 import { tempDir } from '../helpers/fixtures';
 import { UNSAFE_CHARS } from '../helpers/unsafeText';
 
@@ -175,6 +176,42 @@ describe('provenance view: from a real report', () => {
       unchecked.statements[0]!.subjects.map((s) => s.mark),
       ['unchecked', 'unchecked'],
     );
+  });
+
+  it("failure text points at the panel's own controls, never at CLI flags; the CLI words the same hint as flags", async () => {
+    const dir = tempDir();
+    const model = path.join(dir, 'model');
+    fs.mkdirSync(model);
+    fs.writeFileSync(path.join(model, 'w.bin'), 'w');
+    const statement = {
+      _type: 'https://in-toto.io/Statement/v1',
+      subject: [{ name: 'w.bin', digest: { sha256: sha256('w') } }],
+      predicateType: 'https://slsa.dev/provenance/v1',
+      predicate: {},
+    };
+    const { privateKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const file = path.join(dir, 'model.sigstore.json');
+    fs.writeFileSync(file, serializeBundle(await new KeySigner(privateKey).sign(Buffer.from(JSON.stringify(statement)))));
+    const st = toProvenanceView(await verifyProvenance(file, { modelPath: model }), { file, modelPath: model, trust: 'test' }).statements[0]!;
+    assert.match(st.signature.label, /^Failed: .*its public key is needed to check the signature; choose its public key with Verify With a Public Key…$/);
+    for (const text of [st.signature.label, ...st.problems, ...st.policy.map((c) => c.message)]) assert.doesNotMatch(text, /--[a-z]/, text);
+    assert.ok(
+      st.problems.some((p) => p.endsWith('; choose its public key with Verify With a Public Key…')),
+      st.problems.join(' | '),
+    );
+
+    const builder = {
+      expect: 'builder-id',
+      value: 'https://github.com/o/r/.github/workflows/t.yml',
+      or: { expect: 'source-uri', value: 'github.com/o/r' },
+    } as const;
+    assert.equal(
+      hintControls(builder),
+      'set the expected builder to https://github.com/o/r/.github/workflows/t.yml with Expected Source and Builder… (or the expected source to github.com/o/r)',
+    );
+    assert.equal(hintControls({ expect: 'source-uri' }), 'set the expected source with Expected Source and Builder…');
+    assert.equal(hintFlags(builder), 'give --builder-id https://github.com/o/r/.github/workflows/t.yml (or --source-uri github.com/o/r)');
+    assert.equal(hintFlags({ expect: 'source-uri' }), 'give --source-uri URI');
   });
 
   it('bidi overrides and control characters in builder, subjects, parameters and file names reach the page escaped', async () => {

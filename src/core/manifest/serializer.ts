@@ -30,22 +30,31 @@ export interface SerializeOptions extends WalkOptions {
  * recorded in canonical order with the settings that produced them.
  */
 export async function serializeModel(modelPath: string, options: SerializeOptions): Promise<Manifest> {
+  serializationOf(options, []);
+  return serializeListing(modelPath, await listModelFiles(modelPath, options), options);
+}
+
+/** serializeModel for files already listed: for a caller that looks at the listing first (for signature files). */
+export async function serializeListing(modelPath: string, listing: ModelListing, options: SerializeOptions): Promise<Manifest> {
+  const serialization = serializationOf(options, listing.ignorePaths);
+  const resources = await hashListing(listing, serialization, options);
+  return new Manifest(modelName(modelPath), serialization, resources);
+}
+
+/** The settings recorded with the digests; a bad shard size fails before anything is read. */
+function serializationOf(options: SerializeOptions, ignorePaths: string[]): Serialization {
   const method = options.method ?? 'files';
-  const hashType = options.hashAlgorithm ?? 'sha256';
   const shardSize = options.shardSize ?? DEFAULT_SHARD_SIZE;
   if (method === 'shards' && (!Number.isSafeInteger(shardSize) || shardSize <= 0)) {
     throw new HashingError('INVALID_OPTION', `Shard size must be a positive integer, got ${shardSize}`, { shardSize });
   }
-  const listing = await listModelFiles(modelPath, options);
-  const serialization: Serialization = {
+  return {
     method,
-    hashType,
+    hashType: options.hashAlgorithm ?? 'sha256',
     allowSymlinks: options.allowSymlinks ?? false,
-    ignorePaths: listing.ignorePaths,
+    ignorePaths,
     ...(method === 'shards' ? { shardSize } : {}),
   };
-  const resources = await hashListing(listing, serialization, options);
-  return new Manifest(modelName(modelPath), serialization, resources);
 }
 
 /** Hashes listed files into resources, cut as `serialization` says. */

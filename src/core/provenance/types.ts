@@ -196,6 +196,19 @@ export interface PolicyCheck {
   expected?: string;
   actual?: string;
   message: string;
+  /** What the user can set to make a failed check pass; the CLI names it as its flag, the provenance viewer as its control. */
+  hint?: PolicyHint;
+}
+
+/**
+ * An expectation the user can give (`--source-uri`, `--builder-id`, `--public-key`; the viewer's Expected Source and
+ * Builder… and Verify With a Public Key…), and the value that would do.
+ */
+export interface PolicyHint {
+  expect: 'source-uri' | 'builder-id' | 'public-key';
+  value?: string;
+  /** Or this one instead. */
+  or?: PolicyHint;
 }
 
 /** A subject against the model on disk. */
@@ -233,6 +246,8 @@ export interface ReportCheck {
   /** 'pass' and 'fail' decide the verdict; 'skip' marks a statement left out (see ProvenanceReport.verdict); 'info' says nothing about it. */
   status: 'pass' | 'fail' | 'skip' | 'info';
   message: string;
+  /** A policy check's hint (PolicyCheck.hint). */
+  hint?: PolicyHint;
 }
 
 /** A statement's verdict: 'skipped' only for a Cloud Build item whose signature did not verify while another item's did. */

@@ -52,7 +52,7 @@ function signaturePart(sig: SignatureView): HTMLElement {
       ['Identity', sig.identity, 'signer-identity'],
       ['Issuer', sig.issuer, 'signer-issuer'],
       ['Key', sig.keyId],
-      ['Signed at', sig.signedAt],
+      ['Signed at', sig.signedAt, 'signed-at'],
       ['Transparency log', sig.transparencyLog === 'present' ? 'entry present' : 'no entry'],
       ['Certificate valid', sig.validity],
     ]),
@@ -93,7 +93,7 @@ function buildPart(st: StatementView): HTMLElement {
       ['Workflow', linkNode(st.workflow, 'workflow')],
       ['Run', linkNode(st.run, 'run')],
       ['Trigger', st.trigger, 'trigger'],
-      ['Ran', st.startedOn ? `${st.startedOn}${st.finishedOn ? ` – ${st.finishedOn}` : ''}` : st.finishedOn],
+      ['Ran', st.startedOn ? `${st.startedOn}${st.finishedOn ? ` – ${st.finishedOn}` : ''}` : st.finishedOn, 'ran'],
       ['Predicate', `${st.predicateType} (${st.form})`],
     ]),
   );

@@ -1,13 +1,15 @@
 // `attest`: SLSA v1 provenance for a model, signed into a Sigstore bundle.
 // The model is hashed once, as `model-signing digest` hashes it (files,
-// sha256, the default ignores); its root digest is the subject, and with
+// sha256, the default ignores) but without its OMS signature (signing it again
+// must not break the provenance); its root digest is the subject, and with
 // `perFile` every file's digest from the same manifest is one too.
 import * as path from 'node:path';
 import { throwIfAborted } from '../../abort';
 import { HashingError } from '../../errors';
 import type { Manifest } from '../../manifest/manifest';
-import { SerializeOptions, serializeModel } from '../../manifest/serializer';
+import type { SerializeOptions } from '../../manifest/serializer';
 import { Bundle, serializeBundle } from '../../signing/bundle';
+import { serializeModelWithoutSignatures } from '../../signing/signatureFiles';
 import type { Signer } from '../../signing/signer';
 import { checkOutputFree, writeOutputAtomic } from './attestOutput';
 import { BuildContext, ProvenanceOverrides, buildContext, modelSubjects, provenancePredicate, provenanceStatement } from './attestStatement';
@@ -48,7 +50,7 @@ export async function attestModel(modelPath: string, options: AttestOptions): Pr
 
   const ignorePaths = [...(options.ignorePaths ?? [])];
   if (options.output) ignorePaths.push(path.resolve(options.output));
-  const manifest = await serializeModel(modelPath, { ...options, ignorePaths, method: 'files', hashAlgorithm: 'sha256' });
+  const { manifest } = await serializeModelWithoutSignatures(modelPath, { ...options, ignorePaths, method: 'files', hashAlgorithm: 'sha256' });
   if (manifest.resources.length === 0) {
     throw new HashingError('EMPTY_MODEL', `Nothing to attest: the model '${modelPath}' has no file left after ignores`, { path: modelPath });
   }

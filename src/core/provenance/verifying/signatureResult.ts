@@ -27,7 +27,7 @@ export function failed(
 }
 
 export function keyRequired(what: string): ModelSigningError {
-  return new ModelSigningError('PUBLIC_KEY_REQUIRED', `${what}: give its public key (--public-key) to check the signature`);
+  return new ModelSigningError('PUBLIC_KEY_REQUIRED', `${what}: its public key is needed to check the signature`);
 }
 
 export function missingTrust(): ModelSigningError {

@@ -1,7 +1,7 @@
 // The subjects of a statement against the model on disk. The model is hashed
 // once, as `model-signing digest` hashes it (files, sha256, the default
-// ignores, in the worker pool), which gives every file's digest and the OMS
-// root digest. A subject is the whole model by its root digest; in a folder,
+// ignores, in the worker pool) but without its OMS signature, which gives
+// every file's digest and the OMS root digest. A subject is the whole model by its root digest; in a folder,
 // it binds a file by name and digest (so a loader cannot be handed a renamed
 // file); a single file is matched by digest alone, as slsa-verifier does.
 import * as path from 'node:path';
@@ -11,7 +11,8 @@ import { detectModelFormat } from '../../formats/detectModelFormat';
 import type { HashPool } from '../../hashing/hashPool';
 import { toPosix } from '../../hashing/walk';
 import type { Manifest } from '../../manifest/manifest';
-import { HashProgress, serializeModel } from '../../manifest/serializer';
+import type { HashProgress } from '../../manifest/serializer';
+import { serializeModelWithoutSignatures } from '../../signing/signatureFiles';
 import { Subject, SubjectMatch } from '../types';
 
 /** The model as provenance sees it: each file's sha256 and the OMS root digest. */
@@ -35,10 +36,10 @@ export interface HashModelOptions {
   onProgress?: (p: HashProgress) => void;
 }
 
-/** Hashes the model with `model-signing digest`'s defaults. */
+/** Hashes the model with `model-signing digest`'s defaults, leaving out its OMS signature as `attest` does. */
 export async function hashModelForProvenance(modelPath: string, options: HashModelOptions): Promise<ModelDigests> {
   const root = path.resolve(modelPath);
-  const manifest = await serializeModel(root, {
+  const { manifest } = await serializeModelWithoutSignatures(root, {
     pool: options.pool,
     method: 'files',
     hashAlgorithm: 'sha256',

@@ -1,7 +1,7 @@
 // The verdict on a provenance statement, and on a whole file, made in this one
 // place from the list of checks that the CLI (human and --json) and the
 // provenance viewer show: no line can say FAIL while the verdict says OK.
-import type { PolicyCheck, ProvenanceSignatureCheck, ReportCheck, ReportVerdict, SubjectMatch } from '../types';
+import type { PolicyCheck, PolicyHint, ProvenanceSignatureCheck, ReportCheck, ReportVerdict, SubjectMatch } from '../types';
 
 export interface CheckInputs {
   signature: ProvenanceSignatureCheck;
@@ -24,7 +24,8 @@ export function reportChecks(input: CheckInputs): ReportCheck[] {
   // A skipped item's statement is not trusted, so nothing in it is checked.
   if (input.skipped) return [signature];
   const checks: ReportCheck[] = [signature];
-  for (const c of input.policy) checks.push({ kind: 'policy', name: c.name, status: c.ok ? 'pass' : 'fail', message: c.message });
+  for (const c of input.policy)
+    checks.push({ kind: 'policy', name: c.name, status: c.ok ? 'pass' : 'fail', message: c.message, ...(c.hint ? { hint: c.hint } : {}) });
   for (const s of input.subjects) checks.push({ kind: 'subject', name: s.subject.name, status: subjectStatus(s), message: subjectMessage(s) });
   const subjectsByDigest = new Map<string, Set<string>>();
   for (const { subject } of input.subjects) {
@@ -52,14 +53,18 @@ export function fileVerdict(reports: ReadonlyArray<{ verdict: ReportVerdict }>):
   return reports.some((r) => r.verdict === 'ok') && !reports.some((r) => r.verdict === 'failed') ? 'ok' : 'failed';
 }
 
-/** Why a statement does not pass: each failed check, in one line. */
-export function failedChecks(checks: readonly ReportCheck[]): string[] {
-  return checks.filter((c) => c.status === 'fail').map(describeCheck);
+/** How a shell names what a hint asks for: the CLI as its flags, the viewer as its controls. */
+export type HintText = (hint: PolicyHint) => string;
+
+/** Why a statement does not pass: each failed check, in one line, with its hint as `hintText` words it. */
+export function failedChecks(checks: readonly ReportCheck[], hintText: HintText): string[] {
+  return checks.filter((c) => c.status === 'fail').map((c) => describeCheck(c, hintText));
 }
 
 /** A check in one line: "signature: …", "builder-id: …", "subject config.json: …", "file x.json: …". */
-export function describeCheck(c: ReportCheck): string {
-  return c.kind === 'signature' || c.kind === 'policy' ? `${c.name}: ${c.message}` : `${c.kind} ${c.name}: ${c.message}`;
+export function describeCheck(c: ReportCheck, hintText: HintText): string {
+  const text = `${c.message}${c.hint ? `; ${hintText(c.hint)}` : ''}`;
+  return c.kind === 'signature' || c.kind === 'policy' ? `${c.name}: ${text}` : `${c.kind} ${c.name}: ${text}`;
 }
 
 function signatureCheck({ signature: s, allowIncomplete, skipped }: CheckInputs): ReportCheck {
@@ -72,7 +77,8 @@ function signatureCheck({ signature: s, allowIncomplete, skipped }: CheckInputs)
       ? { ...base, status: 'pass', message: 'incomplete (no log entry or timestamp proves when it was signed), accepted as asked' }
       : { ...base, status: 'fail', message: 'incomplete: no log entry or timestamp proves when it was signed' };
   }
-  return { ...base, status: 'fail', message: s.error?.message ?? 'it did not verify' };
+  const hint: PolicyHint | undefined = s.error?.code === 'PUBLIC_KEY_REQUIRED' ? { expect: 'public-key' } : undefined;
+  return { ...base, status: 'fail', message: s.error?.message ?? 'it did not verify', ...(hint ? { hint } : {}) };
 }
 
 function subjectStatus(s: SubjectMatch): ReportCheck['status'] {

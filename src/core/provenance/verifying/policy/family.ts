@@ -42,7 +42,8 @@ export function sourceRequired(actual: string | undefined, why: string): PolicyC
     name: 'source-uri',
     ok: false,
     ...(actual ? { actual } : {}),
-    message: `no expected source: ${why}, so give --source-uri (as slsa-verifier requires)${actual ? `; this was built from ${actual}` : ''}`,
+    message: `no expected source: ${why} (slsa-verifier requires one)${actual ? `; this was built from ${actual}` : ''}`,
+    hint: { expect: 'source-uri', ...(actual ? { value: actual } : {}) },
   };
 }
 

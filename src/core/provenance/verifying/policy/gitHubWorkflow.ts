@@ -43,11 +43,15 @@ function gitHubWorkflow({ document, summary, signature }: PolicyInput, policy: P
     actual: san,
     message: policy.builderId
       ? builderOk
-        ? `signed by the workflow --builder-id names: ${san}`
-        : `signed by ${san}, not by the builder --builder-id names${isReleaseTagRef(ref) ? '' : ` (and its ref '${ref}' is not a release tag)`}`
+        ? `signed by the expected builder's workflow: ${san}`
+        : `signed by ${san}, not by the expected builder${isReleaseTagRef(ref) ? '' : ` (and its ref '${ref}' is not a release tag)`}`
       : ownWorkflow
         ? `signed by a workflow of ${expectedRepo} itself: ${san}`
-        : `signed by the GitHub Actions workflow ${san}, which is no default-trusted builder: give --builder-id ${name}${signerRepo ? ` (or --source-uri ${signerRepo.replace(/^https:\/\//, '')} to trust that repository's own workflows)` : ''}`,
+        : `signed by the GitHub Actions workflow ${san}, which is no default-trusted builder`,
+    // Expecting that repository as the source trusts its own workflows (gh attestation verify --repo).
+    ...(policy.builderId || ownWorkflow
+      ? {}
+      : { hint: { expect: 'builder-id', value: name, ...(signerRepo ? { or: { expect: 'source-uri', value: signerRepo.replace(/^https:\/\//, '') } } : {}) } }),
   });
 
   checks.push(

@@ -55,8 +55,9 @@ function otherSigner({ document, summary, signature }: PolicyInput, policy: Prov
       kind === 'key'
         ? `signed with the given public key${signature.keyId ? ` (${signature.keyId})` : ''}`
         : builderOk
-          ? `signed by ${signer}, the signer --builder-id names`
-          : `signed by ${signer}, which is no default-trusted builder: give --builder-id ${cert?.subjectAlternativeName ?? ''} to trust this signer`,
+          ? `signed by ${signer}, the expected builder`
+          : `signed by ${signer}, which is no default-trusted builder`,
+    ...(kind !== 'key' && !builderOk ? { hint: { expect: 'builder-id', ...(cert ? { value: cert.subjectAlternativeName } : {}) } } : {}),
   });
   if (cert && Object.keys(cert.claims).some((k) => k.startsWith('source') || k.startsWith('build')))
     checks.push(certificateAgreement(document, cert, { compareBuilder: false }));

@@ -4,7 +4,7 @@
 import { GeneratorFacts, GitHubRefEnvironment, readGeneratorFacts } from '../../reading/builderFacts';
 import { isGitHubWorkflowCertificate, splitWorkflowUri } from '../../reading/certificateClaims';
 import { refOf } from '../../reading/summary';
-import { CertificateClaims, PolicyCheck, ProvenancePolicy, ProvenanceSummary, SLSA_PROVENANCE_V02 } from '../../types';
+import { CertificateClaims, PolicyCheck, PolicyHint, ProvenancePolicy, ProvenanceSummary, SLSA_PROVENANCE_V02 } from '../../types';
 import {
   BuilderId,
   builderIdMismatch,
@@ -30,6 +30,7 @@ function slsaGitHubGenerator({ document, summary, signature }: PolicyInput, poli
 
   // The builder: a default-trusted workflow at a release tag, writing its own build type.
   const problems: string[] = [];
+  let hint: PolicyHint | undefined;
   if (!isReleaseTagRef(ref)) problems.push(`the builder workflow runs at '${ref}', not at a release tag refs/tags/vX.Y.Z`);
   if (!SLSA_GITHUB_BUILDERS[name]!.buildTypes.includes(summary.buildType ?? ''))
     problems.push(`buildType ${JSON.stringify(summary.buildType ?? null)} is not one ${name} writes`);
@@ -37,7 +38,8 @@ function slsaGitHubGenerator({ document, summary, signature }: PolicyInput, poli
     if (!predicateBuilder || !predicateBuilder.version) problems.push('the predicate names no builder id with a version (BYOB)');
     else if (!isReleaseTagRef(predicateBuilder.version)) problems.push(`the predicate's builder runs at '${predicateBuilder.version}', not at a release tag`);
     else if (!policy.builderId && !predicateBuilder.name.startsWith(TRUSTED_BYOB_BUILDER_PREFIX)) {
-      problems.push(`the BYOB builder ${predicateBuilder.name} is not one of slsa-github-generator's: give --builder-id to trust it`);
+      problems.push(`the BYOB builder ${predicateBuilder.name} is not one of slsa-github-generator's`);
+      hint = { expect: 'builder-id', value: predicateBuilder.name };
     }
   }
   checks.push({
@@ -50,6 +52,7 @@ function slsaGitHubGenerator({ document, summary, signature }: PolicyInput, poli
           ? `signed by slsa-github-generator's BYOB delegator ${san}, for the builder the predicate names: ${summary.builderId}`
           : `signed by slsa-github-generator's builder ${san}`
         : `untrusted builder: ${problems.join('; ')}`,
+    ...(hint ? { hint } : {}),
   });
 
   // --builder-id: the certificate's workflow, or for BYOB the predicate's builder.
