@@ -9,7 +9,8 @@ import type { PolicyEvaluation } from './signingMethod';
  *
  * - sigstore: identity and issuer equal to one listed pair (no prefix, no
  *   case folding, no trailing-slash tolerance).
- * - key: the signer's key hint equal to one of `keyHints`, or to the hint of a
+ * - key: the signer's key hint equal to one of `keyHints`, to the hint of a PEM in
+ *   `publicKeys` (what Pin Signer writes), or to the hint of a
  *   key read from one of the `keys` files (core `loadPublicKey` + `publicKeyHint`).
  * - certificate: SignerInfo holds the leaf's subject, issuer DN and fingerprint,
  *   not the path that was validated. So the rule is: the leaf's fingerprint is

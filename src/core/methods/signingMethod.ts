@@ -73,7 +73,13 @@ export interface SigningMethod<Id extends string = string, Info extends SignerIn
   /** What a policy entry gives the verifier of a bundle, so that nothing is asked; undefined if it names none. */
   policyInputs?(entry: PolicyEntry, bundle: Bundle): V | undefined;
   /** Adds the signer to a policy entry as written in JSON; false if it was there already. */
-  pin(raw: Record<string, unknown>, signer: Info): boolean;
+  pin(raw: Record<string, unknown>, signer: Info, material?: PinMaterial): boolean;
+}
+
+/** What the verifier was given besides the signature, which a pin can keep (a key signature's public key). */
+export interface PinMaterial {
+  /** The PEM public key the signature was verified with. */
+  publicKeyPem?: string;
 }
 
 /** The list under `key` of a raw policy entry, made if missing. */
