@@ -112,7 +112,7 @@ export async function verifyTarget(deps: VerifyDeps, target: ModelTarget, args: 
       });
     const result = args.quiet ? await run() : await withHashingProgress(safeText`Verifying ${path.basename(target.modelPath)}`, run);
     deps.remembered.set(target.modelPath, verifier);
-    verifierMethods.set(verifier, method);
+    rememberedFacts.set(verifier, { method, pin });
     // A good signature by someone the policy does not name is a policy failure, not "verified".
     const verdict = policy && evaluatePolicy(policy, result.signer);
     if (verdict && !verdict.ok) {
@@ -159,8 +159,11 @@ const OWN_VERIFIERS: Partial<Record<MethodId, (policy: PolicyEntry | undefined, 
   },
 };
 
-/** The method each remembered verifier checks: a signature since replaced by one of another kind is not given to it. */
-const verifierMethods = new WeakMap<Verifier, MethodId>();
+/**
+ * What each remembered verifier checks and was given: a signature since replaced by one of another kind is
+ * not handed to it, and a quiet re-verification keeps the public key the user gave, for Pin Signer.
+ */
+const rememberedFacts = new WeakMap<Verifier, { method: MethodId; pin?: PinMaterial }>();
 
 async function chooseVerifier(
   deps: VerifyDeps,
@@ -171,7 +174,8 @@ async function chooseVerifier(
   args: VerifyModelArgs,
 ): Promise<{ verifier: Verifier; pin?: PinMaterial } | undefined> {
   const known = deps.remembered.get(target.modelPath);
-  if (args.quiet && known && (verifierMethods.get(known) ?? method) === method) return { verifier: known };
+  const facts = known && rememberedFacts.get(known);
+  if (args.quiet && known && (facts?.method ?? method) === method) return { verifier: known, pin: facts?.pin };
   const own = OWN_VERIFIERS[method];
   if (own) return { verifier: await own(policy, args) };
   const fromPolicy = policy && verifierFromPolicy(method, policy, bundle);

@@ -154,7 +154,7 @@ suite('Sign and verify in the editor', () => {
       fs.writeFileSync(policyFile, JSON.stringify({ models: [{ path: 'signed-model', keys: [keys] }] }));
       const ok = await vscode.commands.executeCommand<{ ok: boolean }>('modelSigning.verifyModel', vscode.Uri.file(model));
       assert.equal(ok?.ok, true);
-      assert.ok(api.badgeText().startsWith('$(verified) Verified'), api.badgeText());
+      assert.ok(api.badgeText().startsWith('$(verified-filled) Verified'), api.badgeText());
       fs.writeFileSync(policyFile, JSON.stringify({ models: [{ path: 'signed-*', keyHints: ['0'.repeat(64)] }] }));
       // The key named by the signature is not the policy's: nothing to verify with, and no dialog in a test,
       // so give the right public key and check the policy still refuses the signer.
@@ -180,7 +180,7 @@ suite('Sign and verify in the editor', () => {
       await config.update('verify.policy', [{ path: 'signed-*', keyHints: [signerHint] }], vscode.ConfigurationTarget.Workspace);
       const ok = await vscode.commands.executeCommand<{ ok: boolean }>('modelSigning.verifyModel', vscode.Uri.file(model), { publicKey: keys });
       assert.equal(ok?.ok, true);
-      assert.ok(api.badgeText().startsWith('$(verified) Verified'), api.badgeText());
+      assert.ok(api.badgeText().startsWith('$(verified-filled) Verified'), api.badgeText());
       // The file names the model with the same glob: it wins over the setting.
       fs.mkdirSync(path.dirname(policyFile), { recursive: true });
       fs.writeFileSync(policyFile, JSON.stringify({ models: [{ path: 'signed-*', keyHints: ['1'.repeat(64)] }] }));

@@ -126,9 +126,17 @@ suite('Trust states: verified, not pinned, and why not', () => {
     assert.match(messageOf(), /This is a private key: give the public key \(the \.pub file\) instead/);
   });
 
-  test('Pin Signer writes the public key into the policy: Verified, and the next Verify Model needs no key', async () => {
+  test('Pin Signer writes the public key into the policy, even after live re-verifications: Verified, and the next Verify Model needs no key', async () => {
     assert.equal((await verify())?.ok, true);
+    // The live badge verifies again on its own (here: a change, then its undoing); the key given stays known for the pin.
+    const config = path.join(model(), 'config.json');
+    fs.writeFileSync(config, '{"changed": true}');
+    await waitFor('Tampered', () => stateOf()?.kind === 'tampered', { detail: () => `state: ${messageOf()}` });
+    fs.writeFileSync(config, '{}');
+    await waitFor('signed again', () => stateOf()?.kind === 'signed', { detail: () => `state: ${messageOf()}` });
     assert.equal(await vscode.commands.executeCommand<boolean>('modelSigning.pinSigner', model()), true);
+    const written = JSON.parse(fs.readFileSync(policyFile(), 'utf8')) as { models: object[] };
+    assert.deepEqual(written.models, [{ path: 'trust-states-model', publicKeys: [fs.readFileSync(publicKey, 'utf8')] }]);
     assert.equal(stateOf()?.kind, 'verified');
     const badge = api.badgeOf(model())!;
     assert.match(badge.text, /^\$\(verified-filled\) Verified · key /);
