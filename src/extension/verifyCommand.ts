@@ -16,12 +16,9 @@ import {
   isModelSigningError,
   ModelSigningError,
   PinMaterial,
-  loadPublicKey,
   parseShardName,
   policyRefusesMethod,
-  publicKeyPem,
   readBundle,
-  readKeyFile,
   signingMethod,
   verifierFromInputs,
   verifierFromPolicy,
@@ -94,9 +91,8 @@ export async function verifyTarget(deps: VerifyDeps, target: ModelTarget, args: 
     const method = bundleKind(bundle);
     const refused = policy && policyRefusesMethod(policy, method);
     if (refused) return refuse(refused.reason);
-    const chosen = await chooseVerifier(deps, target, bundle, method, policy, args);
-    if (!chosen) return undefined;
-    const { verifier, pin } = chosen;
+    const verifier = await chooseVerifier(deps, target, bundle, method, policy, args);
+    if (!verifier) return undefined;
     set({ kind: 'verifying', target, percent: 0 });
     const run = (signal?: AbortSignal, onProgress?: (p: HashProgress) => void) =>
       verifyModel(target.modelPath, {
@@ -112,14 +108,15 @@ export async function verifyTarget(deps: VerifyDeps, target: ModelTarget, args: 
       });
     const result = args.quiet ? await run() : await withHashingProgress(safeText`Verifying ${path.basename(target.modelPath)}`, run);
     deps.remembered.set(target.modelPath, verifier);
-    rememberedFacts.set(verifier, { method, pin });
+    verifierMethods.set(verifier, method);
     // A good signature by someone the policy does not name is a policy failure, not "verified".
     const verdict = policy && evaluatePolicy(policy, result.signer);
     if (verdict && !verdict.ok) {
       refuse(verdict.reason);
       return result;
     }
-    report(deps, { target, result, policy: note, pinned: Boolean(verdict?.ok), pin }, set, args.quiet);
+    // The key the user gave is kept with the result (pinMaterial), so Pin Signer writes the key itself into the policy.
+    report(deps, { target, result, policy: note, pinned: Boolean(verdict?.ok), pin: verifier.pinMaterial?.() }, set, args.quiet);
     return result;
   } catch (e) {
     const message = isModelSigningError(e) ? e.message : e instanceof Error ? e.message : String(e);
@@ -159,11 +156,8 @@ const OWN_VERIFIERS: Partial<Record<MethodId, (policy: PolicyEntry | undefined, 
   },
 };
 
-/**
- * What each remembered verifier checks and was given: a signature since replaced by one of another kind is
- * not handed to it, and a quiet re-verification keeps the public key the user gave, for Pin Signer.
- */
-const rememberedFacts = new WeakMap<Verifier, { method: MethodId; pin?: PinMaterial }>();
+/** The method each remembered verifier checks: a signature since replaced by one of another kind is not handed to it. */
+const verifierMethods = new WeakMap<Verifier, MethodId>();
 
 async function chooseVerifier(
   deps: VerifyDeps,
@@ -172,14 +166,13 @@ async function chooseVerifier(
   method: MethodId,
   policy: PolicyEntry | undefined,
   args: VerifyModelArgs,
-): Promise<{ verifier: Verifier; pin?: PinMaterial } | undefined> {
+): Promise<Verifier | undefined> {
   const known = deps.remembered.get(target.modelPath);
-  const facts = known && rememberedFacts.get(known);
-  if (args.quiet && known && (facts?.method ?? method) === method) return { verifier: known, pin: facts?.pin };
+  if (args.quiet && known && (verifierMethods.get(known) ?? method) === method) return known;
   const own = OWN_VERIFIERS[method];
-  if (own) return { verifier: await own(policy, args) };
+  if (own) return own(policy, args);
   const fromPolicy = policy && verifierFromPolicy(method, policy, bundle);
-  if (fromPolicy) return { verifier: await fromPolicy };
+  if (fromPolicy) return fromPolicy;
   if (args.quiet) {
     const needs = signingMethod(method).inputs.verify.map((i) => i.what ?? i.name);
     // The live badge asks nothing: say what Verify Model will ask for.
@@ -197,9 +190,7 @@ async function chooseVerifier(
     if (!picked?.length) return undefined;
     values[input.name] = picked;
   }
-  // The key the user chose is kept with the result, so Pin Signer can write the key itself into the policy.
-  const pin = values.publicKey?.[0] === undefined ? undefined : { publicKeyPem: publicKeyPem(loadPublicKey(readKeyFile(values.publicKey[0], 'public key'))) };
-  return { verifier: await verifierFromInputs(method, values), pin };
+  return verifierFromInputs(method, values);
 }
 
 interface Outcome {

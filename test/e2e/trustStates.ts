@@ -43,7 +43,11 @@ export async function trustStates({ page, workspace, keyless, screenshotDir }: T
   };
 
   const folders = page.locator('.pane-header[aria-label^="Explorer Section: "]').first();
-  if ((await folders.getAttribute('aria-expanded')) !== 'true') await folders.click();
+  // The folders section folded gives the Signed Model view room for a screenshot; open again to reach a model.
+  const showFolders = async (shown: boolean) => {
+    if (((await folders.getAttribute('aria-expanded')) === 'true') !== shown) await folders.click();
+  };
+  await showFolders(true);
   await page.locator(explorerRow(TRUST_MODEL)).waitFor({ timeout: 30_000 });
   await clearAllNotifications(page);
 
@@ -67,6 +71,7 @@ export async function trustStates({ page, workspace, keyless, screenshotDir }: T
   for (const row of [TRUST_MODEL, notPinned, 'Pin Signer…', 'No policy: the signer is not pinned', 'Checked at'])
     await view.locator('.monaco-list-row', { hasText: row }).first().waitFor();
   await clearNotifications(page);
+  await showFolders(false);
   await page.screenshot({ path: join(screenshotDir, 'not-pinned-key.png') });
   console.log(`    badge: '${notPinned}', warning colour; the view: model, signer, Pin Signer…, policy, checked at`);
 
@@ -82,11 +87,14 @@ export async function trustStates({ page, workspace, keyless, screenshotDir }: T
 
   // The next Verify Model asks for no key: the result comes with no file dialog answered in between.
   await clearAllNotifications(page);
+  await showFolders(true);
   await explorerMenu(page, TRUST_MODEL, 'Verify Model');
   await toast(`${TRUST_MODEL} verified: signed by key ${hint.slice(0, 12)}…`).waitFor({ timeout: 60_000 });
   await page.locator('.quick-input-widget').first().waitFor({ state: 'hidden' });
   await clearNotifications(page);
+  await showFolders(false);
   await page.screenshot({ path: join(screenshotDir, 'verified-pinned-key.png') });
+  await showFolders(true);
   console.log(`    the badge's click pinned the key (PEM in the policy): 'Verified · key ${hint.slice(0, 12)}…', and Verify Model asked for nothing`);
 
   // The live badge under a keyless pin, when a key signature replaces the keyless one: the reason Verify Model gives.

@@ -97,6 +97,8 @@ describe('signing methods', () => {
     const { signer } = await (await verifierFromInputs('key', { publicKey: pair.publicKey })).verify(bundle);
     if (signer.method !== 'key') return assert.fail(`signed by ${signer.method}`);
     const pem = fs.readFileSync(pair.publicKey, 'utf8');
+    const verifier = await verifierFromInputs('key', { publicKey: pair.publicKey });
+    assert.deepEqual(verifier.pinMaterial?.(), { publicKeyPem: pem }, 'the verifier gives its key for the pin');
     const raw: Record<string, unknown> = { path: '**' };
     assert.equal(signingMethod('key').pin(raw, signer, { publicKeyPem: pem }), true);
     assert.equal(signingMethod('key').pin(raw, signer, { publicKeyPem: pem }), false, 'pinned once');

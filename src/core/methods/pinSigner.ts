@@ -4,9 +4,8 @@ import { ModelSigningError, errnoCode } from '../errors';
 import { writeFileAtomic } from '../io/atomicWrite';
 import { compileGlob, escapeGlob, normalizeGlob, workspaceRelativePath } from '../policy/glob';
 import { PolicyEntry, parsePolicyJson, parsePolicy, readPolicyText } from '../policy/policyFile';
-import { SignerInfo } from '../verifying/verifier';
+import { PinMaterial, SignerInfo } from '../verifying/verifier';
 import { methodOfSigner } from './registry';
-import type { PinMaterial } from './signingMethod';
 
 /**
  * The glob that names exactly one model folder (or file): its path relative

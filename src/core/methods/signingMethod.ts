@@ -1,7 +1,7 @@
 import type { PolicyEntry } from '../policy/policyFile';
 import type { Bundle } from '../signing/bundle';
 import type { Signer } from '../signing/signer';
-import type { SignerInfo, Verifier } from '../verifying/verifier';
+import type { PinMaterial, SignerInfo, Verifier } from '../verifying/verifier';
 
 /**
  * What an input is, which says how a shell collects it and how readMethodInputs reads it: a PEM key or
@@ -74,12 +74,6 @@ export interface SigningMethod<Id extends string = string, Info extends SignerIn
   policyInputs?(entry: PolicyEntry, bundle: Bundle): V | undefined;
   /** Adds the signer to a policy entry as written in JSON; false if it was there already. */
   pin(raw: Record<string, unknown>, signer: Info, material?: PinMaterial): boolean;
-}
-
-/** What the verifier was given besides the signature, which a pin can keep (a key signature's public key). */
-export interface PinMaterial {
-  /** The PEM public key the signature was verified with. */
-  publicKeyPem?: string;
 }
 
 /** The list under `key` of a raw policy entry, made if missing. */
