@@ -46,6 +46,7 @@ export async function trustStates({ page, workspace, keyless, screenshotDir }: T
   // The folders section folded gives the Signed Model view room for a screenshot; open again to reach a model.
   const showFolders = async (shown: boolean) => {
     if (((await folders.getAttribute('aria-expanded')) === 'true') !== shown) await folders.click();
+    await page.locator(explorerRow(TRUST_MODEL)).waitFor({ state: shown ? 'visible' : 'hidden' });
   };
   await showFolders(true);
   await page.locator(explorerRow(TRUST_MODEL)).waitFor({ timeout: 30_000 });
