@@ -25,6 +25,8 @@ export type ErrorCode =
   | 'KEY_INVALID'
   | 'KEY_UNSUPPORTED'
   | 'KEY_PASSWORD_REQUIRED'
+  /** A private key given where a public key is expected. */
+  | 'KEY_IS_PRIVATE'
   | 'CERTIFICATE_INVALID'
   | 'CERTIFICATE_KEY_MISMATCH'
   // reading a signature

@@ -8,6 +8,7 @@ import { trustedSetting } from './trustedSettings';
 import { ModelStates } from './modelState';
 import { ModelTarget } from './modelTarget';
 import { watchPolicies } from './policyWatch';
+import { pinSignerCommand } from './pinSignerCommand';
 import { openProvenanceCommand } from './provenanceCommand';
 import type { ProvenancePanel } from './provenancePanel';
 import { SignModelArgs, signModelCommand } from './signCommand';
@@ -16,6 +17,8 @@ import { VerifyDeps, VerifyModelArgs, verifyModelCommand, verifyTarget } from '.
 export interface ModelCommands extends vscode.Disposable {
   sign(uri?: vscode.Uri, args?: SignModelArgs): Promise<boolean>;
   verify(uri?: vscode.Uri, args?: VerifyModelArgs): Promise<unknown>;
+  /** Pin Signer: the signer of a model shown as not pinned goes into the workspace's policy. */
+  pinSigner(modelPath?: string): Promise<boolean>;
   /** Verify again without dialogs, with the verifier that worked before (the live badge). */
   reverify(target: ModelTarget): Promise<void>;
   /** Verify again, quietly, every model verified in this session: the workspace was trusted, so its policy now applies. */
@@ -89,6 +92,7 @@ export function createCommands(
       return result;
     },
     reverify,
+    pinSigner: (modelPath) => pinSignerCommand({ states, log, reverify }, modelPath),
     reverifyAll: async () => {
       for (const model of [...deps.remembered.keys()]) {
         const target = states.get(model)?.target;

@@ -3,6 +3,7 @@ export const COMMANDS = {
   signModel: 'modelSigning.signModel',
   verifyModel: 'modelSigning.verifyModel',
   copyDigest: 'modelSigning.copyDigest',
+  pinSigner: 'modelSigning.pinSigner',
 } as const;
 
 export const VIEWS = { manifest: 'modelSigning.manifest' } as const;

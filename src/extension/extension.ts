@@ -21,6 +21,8 @@ export interface ModelSigningApi {
   badgeText(): string;
   /** The badge's tooltip, and every item of the Signed Model view as VS Code is given it (tests). */
   badgeTooltip(): string;
+  /** The command a click on the badge runs. */
+  badgeCommand(): string | undefined;
   /** What the badge shows when this model is the current one (the current one may change under a test's feet). */
   badgeOf(modelPath: string): { text: string; tooltip: string } | undefined;
   manifestItems(): Promise<vscode.TreeItem[]>;
@@ -64,6 +66,7 @@ export function activate(context: vscode.ExtensionContext): ModelSigningApi {
     vscode.window.createTreeView(VIEWS.manifest, { treeDataProvider: tree, showCollapseAll: true }),
     vscode.commands.registerCommand(COMMANDS.signModel, (uri?: vscode.Uri, args?: SignModelArgs) => guard(log, () => load().sign(uri, args))),
     vscode.commands.registerCommand(COMMANDS.verifyModel, (uri?: vscode.Uri, args?: VerifyModelArgs) => guard(log, () => load().verify(uri, args))),
+    vscode.commands.registerCommand(COMMANDS.pinSigner, (modelPath?: string) => guard(log, () => load().pinSigner(modelPath))),
     vscode.commands.registerCommand(OPEN_PROVENANCE_COMMAND, (uri?: vscode.Uri, args?: unknown) => guard(log, () => load().openProvenance(uri, args))),
     registerCopyDigest(),
     watchVerifiedModels(
@@ -81,6 +84,7 @@ export function activate(context: vscode.ExtensionContext): ModelSigningApi {
     states,
     badgeText: () => badge.text,
     badgeTooltip: () => badge.tooltip,
+    badgeCommand: () => badge.command,
     badgeOf: (modelPath) => {
       const s = states.get(modelPath);
       return s && renderedBadge(s);

@@ -22,7 +22,7 @@ export function watchVerifiedModels(states: ModelStates, watched: () => string[]
     );
   };
   const subscription = states.onDidChange((state) => {
-    if (!state || (state.kind !== 'verified' && state.kind !== 'tampered') || watchers.has(state.target.modelPath)) return;
+    if (!state || !['verified', 'signed', 'tampered'].includes(state.kind) || watchers.has(state.target.modelPath)) return;
     if (!watched().includes(state.target.modelPath)) return;
     const target = state.target;
     const base = vscode.Uri.file(target.isFile ? path.dirname(target.modelPath) : target.modelPath);

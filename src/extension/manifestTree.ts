@@ -6,9 +6,10 @@ import { COMMANDS } from './constants';
 import { ManifestNode, toManifestTree } from './manifestNodes';
 import { OPEN_PROVENANCE_COMMAND, provenanceFilesOf } from './provenanceFiles';
 import type { PolicyNote } from './modelPolicy';
-import { ModelState, ModelStates } from './modelState';
+import { ModelState, ModelStates, canPin } from './modelState';
+import { checkedText, notPinnedText, signerLines, signerText } from './trustWording';
 import { formatBytes } from '../core/units';
-import { SafeText, displayText, joinText, jsonText, safeText } from '../core/display';
+import { SafeText, displayText, joinText, safeText } from '../core/display';
 
 /** Info rows hold SafeText: signer, ignored paths and messages come from the signature and are escaped. */
 type Item =
@@ -116,7 +117,7 @@ export class ManifestTreeProvider implements vscode.TreeDataProvider<Item>, vsco
   }
 
   private treeOf(state: ModelState): ManifestNode | undefined {
-    if (state.kind !== 'verified' && state.kind !== 'tampered') return undefined;
+    if (state.kind !== 'verified' && state.kind !== 'signed' && state.kind !== 'tampered') return undefined;
     return (this.tree ??= toManifestTree(state.result));
   }
 
@@ -148,21 +149,24 @@ function topLevel(state: ModelState, tree: ManifestNode | undefined): Item[] {
     ];
   const r = state.result;
   const s = r.serialization;
-  const signer = r.signer;
   const items: Item[] = [
-    {
-      type: 'info',
-      label: safeText`${state.signer}`,
-      description:
-        signer.method === 'sigstore'
-          ? safeText`${signer.issuer}`
-          : signer.method === 'certificate'
-            ? safeText`issued by ${signer.issuer}`
-            : safeText`public key`,
-      tooltip: jsonText(signer, 2),
-      icon: state.kind === 'verified' ? 'verified' : 'warning',
-    },
+    // Which model this is about, who signed it and how far that is trusted, under which policy, and when.
+    { type: 'info', label: safeText`${name}`, description: safeText`${state.target.modelPath}`, tooltip: safeText`${state.target.modelPath}`, icon: 'package' },
+    trustItem(state),
+    ...(canPin(state)
+      ? [
+          {
+            type: 'info' as const,
+            label: safeText`Pin Signer…`,
+            description: safeText`trust ${signerText(r.signer)} for ${name}`,
+            tooltip: safeText`Adds the signer to .vscode/model-signing.json for exactly this model: a later signature by anyone else shows as a policy failure.`,
+            icon: 'pin',
+            command: { command: COMMANDS.pinSigner, title: 'Pin Signer', arguments: [state.target.modelPath] },
+          },
+        ]
+      : []),
     ...policyItem(state.policy),
+    { type: 'info', label: safeText`${checkedText(state.checkedAt)}`, icon: 'history' },
     {
       type: 'info',
       label: safeText`${s.method} · ${s.hashType}${s.shardSize ? safeText` · shards of ${formatBytes(s.shardSize)}` : ''}`,
@@ -185,6 +189,19 @@ function topLevel(state: ModelState, tree: ManifestNode | undefined): Item[] {
   }
   if (tree) items.push(...tree.children.map((node) => nodeItem(node, state.target)));
   return items;
+}
+
+/** Who signed, as text (never raw JSON), and whether a policy vouches for them: Verified, not pinned, or tampered. */
+function trustItem(state: Extract<ModelState, { result: unknown }>): Item {
+  const signer = state.result.signer;
+  const tooltip = joinText(
+    signerLines(signer).map((l) => safeText`${l}`),
+    '\n',
+  );
+  if (state.kind === 'verified')
+    return { type: 'info', label: safeText`Verified`, description: safeText`${signerText(signer)}`, tooltip, icon: 'verified-filled' };
+  if (state.kind === 'signed') return { type: 'info', label: safeText`${notPinnedText(signer)}`, tooltip, icon: 'unverified' };
+  return { type: 'info', label: safeText`Tampered`, description: safeText`${signerText(signer)}`, tooltip, icon: 'warning' };
 }
 
 /** Which policy decided, and where it came from (or why the workspace's was not applied). */

@@ -29,7 +29,7 @@ const SETTING = `${SETTINGS.section}.${SETTINGS.policy}`;
 
 export async function policyFor(modelPath: string): Promise<ModelPolicy> {
   const trusted = vscode.workspace.isTrusted;
-  const fallback: ModelPolicy = { note: trusted ? { kind: 'none', label: 'No policy (trust on first use)' } : { kind: 'untrusted', label: NOT_TRUSTED } };
+  const fallback: ModelPolicy = { note: trusted ? { kind: 'none', label: 'No policy: the signer is not pinned' } : { kind: 'untrusted', label: NOT_TRUSTED } };
   const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(modelPath));
   if (!folder) return fallback;
   const root = folder.uri.fsPath;

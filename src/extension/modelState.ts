@@ -1,17 +1,31 @@
 import * as vscode from 'vscode';
-import type { VerificationResult } from '../core';
+import type { PinMaterial, VerificationResult } from '../core';
 import type { PolicyNote } from './modelPolicy';
 import type { ModelTarget } from './modelTarget';
+
+/** A model whose signature was checked: what it found, under which policy, and when. */
+interface Checked {
+  target: ModelTarget;
+  result: VerificationResult;
+  /** The signer in one line, as its method words it (core's describeSigner, kept off the activation path). */
+  signer: string;
+  policy?: PolicyNote;
+  checkedAt: Date;
+  /** What Pin Signer can keep besides the signer (the public key the user gave). */
+  pin?: PinMaterial;
+}
 
 /** What the extension knows about one model: the badge and the tree render this. */
 export type ModelState =
   | { kind: 'unsigned'; target: ModelTarget }
   | { kind: 'verifying'; target: ModelTarget; percent: number }
-  // `signer` is the signer in one line, as its method words it (core's describeSigner, kept off the activation path).
-  | { kind: 'verified'; target: ModelTarget; result: VerificationResult; signer: string; policy?: PolicyNote }
-  | { kind: 'tampered'; target: ModelTarget; result: VerificationResult; signer: string; policy?: PolicyNote }
+  /** The signature, every file and the signer check out, and a policy the user set or pinned accepts the signer. */
+  | ({ kind: 'verified' } & Checked)
+  /** The signature and every file check out, but no policy names the signer: who signed is shown, not vouched for. */
+  | ({ kind: 'signed' } & Checked)
+  | ({ kind: 'tampered' } & Checked)
   | { kind: 'failed'; target: ModelTarget; message: string; policy?: PolicyNote }
-  /** The policy that may govern the model is broken: not verified, not trust on first use. */
+  /** The policy that may govern the model is broken: not verified, not "not pinned" either. */
   | { kind: 'policyError'; target: ModelTarget; message: string };
 
 /** The states of the models seen so far, and which one is current (the active editor's, or the last acted on). */
@@ -50,6 +64,11 @@ export class ModelStates implements vscode.Disposable {
   dispose(): void {
     this.changed.dispose();
   }
+}
+
+/** A good signature Pin Signer can pin: no policy governs the model and the workspace is trusted (an untrusted one's pin would be its own input). */
+export function canPin(state: ModelState | undefined): state is Extract<ModelState, { kind: 'signed' }> {
+  return state?.kind === 'signed' && state.policy?.kind === 'none';
 }
 
 /** How many files differ from the signature. */

@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
 import { SafeText, joinText, safeText } from '../core/display';
-import { VIEWS } from './constants';
+import { COMMANDS, VIEWS } from './constants';
 import type { PolicyNote } from './modelPolicy';
-import { ModelState, ModelStates, problemCount } from './modelState';
+import { ModelState, ModelStates, canPin, problemCount } from './modelState';
+import { checkedText, notPinnedText, signerLines } from './trustWording';
 
 /** The status-bar badge: the verification state of the current model, at a glance. */
 export class VerificationBadge implements vscode.Disposable {
@@ -21,6 +22,12 @@ export class VerificationBadge implements vscode.Disposable {
     return this.item.text;
   }
 
+  /** The command a click runs, for tests. */
+  get command(): string | undefined {
+    const c = this.item.command;
+    return typeof c === 'string' ? c : c?.command;
+  }
+
   get tooltip(): string {
     const tooltip = this.item.tooltip;
     return typeof tooltip === 'string' ? tooltip : (tooltip?.value ?? '');
@@ -34,6 +41,9 @@ export class VerificationBadge implements vscode.Disposable {
     const { text, tooltip } = renderedBadge(state);
     this.item.text = text;
     this.item.tooltip = tooltip;
+    // Not pinned looks different from Verified at a glance, and its click offers the pin the notification did.
+    this.item.backgroundColor = state.kind === 'signed' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.item.command = canPin(state) ? { command: COMMANDS.pinSigner, title: 'Pin Signer', arguments: [state.target.modelPath] } : `${VIEWS.manifest}.focus`;
     this.item.show();
   }
 
@@ -41,10 +51,6 @@ export class VerificationBadge implements vscode.Disposable {
     this.subscription.dispose();
     this.item.dispose();
   }
-}
-
-function withPolicy(text: SafeText, policy: PolicyNote | undefined): SafeText {
-  return policy ? joinText([text, safeText`${policy.label}`], '\n') : text;
 }
 
 /** Status-bar text shows `$(name)` as an icon: a signer named `$(verified)` must show as text. */
@@ -68,19 +74,39 @@ function badgeOf(state: ModelState): { text: SafeText; tooltip: SafeText } {
       return { text: safeText`$(sync~spin) Verifying ${Math.floor(state.percent)}%`, tooltip: safeText`Verifying ${name}` };
     case 'verified':
       return {
-        text: safeText`$(verified) Verified · ${statusBarText(state.signer)}`,
-        tooltip: withPolicy(safeText`${name}: every file matches its signature`, state.policy),
+        text: safeText`$(verified-filled) Verified · ${statusBarText(state.signer)}`,
+        tooltip: checkedTooltip(state, 'Every file matches its signature'),
+      };
+    case 'signed':
+      return {
+        text: safeText`$(unverified) ${statusBarText(notPinnedText(state.result.signer))}`,
+        tooltip: checkedTooltip(
+          state,
+          'Every file matches its signature, but no policy you set names this signer: anyone could have signed it.',
+          canPin(state) ? 'Click to pin this signer for this model.' : undefined,
+        ),
       };
     case 'tampered': {
       const n = problemCount(state.result);
-      return {
-        text: safeText`$(warning) Tampered · ${n} file${n === 1 ? '' : 's'}`,
-        tooltip: withPolicy(safeText`${name} differs from its signature`, state.policy),
-      };
+      return { text: safeText`$(warning) Tampered · ${n} file${n === 1 ? '' : 's'}`, tooltip: checkedTooltip(state, `${name} differs from its signature`) };
     }
     case 'failed':
-      return { text: safeText`$(error) Not verified`, tooltip: withPolicy(safeText`${state.message}`, state.policy) };
+      return {
+        text: safeText`$(error) Not verified`,
+        tooltip: joinText([safeText`${state.target.modelPath}`, safeText`${state.message}`, ...policyLines(state.policy)], '\n'),
+      };
     case 'policyError':
       return { text: safeText`$(error) Policy error`, tooltip: safeText`${name}: the verification policy is broken, so it is not verified: ${state.message}` };
   }
+}
+
+/** Which model, who signed it, what was found, which policy applied and where it lives, and when: one fact a line. */
+function checkedTooltip(state: Extract<ModelState, { result: unknown }>, finding: string, hint?: string): SafeText {
+  const lines = [state.target.modelPath, ...signerLines(state.result.signer), finding, ...(hint ? [hint] : [])].map((l) => safeText`${l}`);
+  return joinText([...lines, ...policyLines(state.policy), safeText`${checkedText(state.checkedAt)}`], '\n');
+}
+
+function policyLines(policy: PolicyNote | undefined): SafeText[] {
+  if (!policy) return [];
+  return [policy.detail ? safeText`${policy.label} ${policy.detail}` : safeText`${policy.label}`];
 }

@@ -14,10 +14,10 @@ import {
   describeSigner,
   evaluatePolicy,
   isModelSigningError,
-  modelGlob,
+  ModelSigningError,
+  PinMaterial,
   parseShardName,
-  pinIdentity,
-  policyFilePath,
+  policyRefusesMethod,
   readBundle,
   signingMethod,
   verifierFromInputs,
@@ -28,7 +28,9 @@ import { SafeText, safeText } from '../core/display';
 import { pickInput } from './keyMaterial';
 import { NOT_TRUSTED, PolicyNote, policyFor } from './modelPolicy';
 import { isPolicyError, showPolicyProblem } from './policyProblems';
-import { ModelState, ModelStates, problemCount } from './modelState';
+import { ModelState, ModelStates, canPin, problemCount } from './modelState';
+import { COMMANDS } from './constants';
+import { notPinnedText, signerText } from './trustWording';
 import { ModelTarget, pickTarget } from './modelTarget';
 import { notify } from './notify';
 import { withHashingProgress } from './progress';
@@ -64,18 +66,32 @@ export async function verifyModelCommand(deps: VerifyDeps, uri?: vscode.Uri, arg
 
 export async function verifyTarget(deps: VerifyDeps, target: ModelTarget, args: VerifyModelArgs = {}): Promise<VerificationResult | undefined> {
   // A quiet (live) re-verification takes the badge only to say something is wrong, not from the model the user looks at.
-  const set = (state: ModelState): void => deps.states.set(state, !args.quiet || !['verifying', 'verified'].includes(state.kind));
+  const set = (state: ModelState): void => deps.states.set(state, !args.quiet || !['verifying', 'verified', 'signed'].includes(state.kind));
   if (!fs.existsSync(target.signaturePath)) {
     set({ kind: 'unsigned', target });
     if (!args.quiet) void notify.warn(safeText`${path.basename(target.modelPath)} has no signature (${path.basename(target.signaturePath)})`);
     return undefined;
   }
+  const refuse = (reason: string): undefined => {
+    set({ kind: 'failed', target, message: `Policy: ${reason}`, policy: note });
+    deps.log.warn(`${target.modelPath}: ${reason}`);
+    if (!args.quiet) void notify.error(safeText`${path.basename(target.modelPath)}: ${reason}`);
+    return undefined;
+  };
+  let note: PolicyNote | undefined;
   try {
     const bundle = await readBundle(target.signaturePath);
-    const { entry: policy, note } = await policyFor(target.modelPath);
+    const governing = await policyFor(target.modelPath);
+    const policy = governing.entry;
+    note = governing.note;
     // The policy file read without error: clear its Problems entry.
     if (note.kind !== 'untrusted') showModelPolicyProblem(deps, target);
-    const verifier = await chooseVerifier(deps, target, bundle, policy, args);
+    // A policy that names nobody of the signature's kind refuses it before anything is asked: the same
+    // reason for Verify Model and the live badge.
+    const method = bundleKind(bundle);
+    const refused = policy && policyRefusesMethod(policy, method);
+    if (refused) return refuse(refused.reason);
+    const verifier = await chooseVerifier(deps, target, bundle, method, policy, args);
     if (!verifier) return undefined;
     set({ kind: 'verifying', target, percent: 0 });
     const run = (signal?: AbortSignal, onProgress?: (p: HashProgress) => void) =>
@@ -92,17 +108,15 @@ export async function verifyTarget(deps: VerifyDeps, target: ModelTarget, args: 
       });
     const result = args.quiet ? await run() : await withHashingProgress(safeText`Verifying ${path.basename(target.modelPath)}`, run);
     deps.remembered.set(target.modelPath, verifier);
+    verifierMethods.set(verifier, method);
     // A good signature by someone the policy does not name is a policy failure, not "verified".
     const verdict = policy && evaluatePolicy(policy, result.signer);
     if (verdict && !verdict.ok) {
-      set({ kind: 'failed', target, message: `Policy: ${verdict.reason}`, policy: note });
-      deps.log.warn(`${target.modelPath}: ${verdict.reason}`);
-      if (!args.quiet) void notify.error(safeText`${path.basename(target.modelPath)}: ${verdict.reason}`);
+      refuse(verdict.reason);
       return result;
     }
-    report(deps, target, result, note, set, args.quiet);
-    // Only with no policy at all: in an untrusted workspace the pin would be workspace input we then trust.
-    if (note.kind === 'none' && result.ok && !args.quiet) void offerPin(deps, target, result);
+    // The key the user gave is kept with the result (pinMaterial), so Pin Signer writes the key itself into the policy.
+    report(deps, { target, result, policy: note, pinned: Boolean(verdict?.ok), pin: verifier.pinMaterial?.() }, set, args.quiet);
     return result;
   } catch (e) {
     const message = isModelSigningError(e) ? e.message : e instanceof Error ? e.message : String(e);
@@ -117,7 +131,7 @@ export async function verifyTarget(deps: VerifyDeps, target: ModelTarget, args: 
       set({ kind: 'failed', target, message: 'Verification cancelled' });
       return undefined;
     }
-    set({ kind: 'failed', target, message });
+    set({ kind: 'failed', target, message, policy: note });
     deps.log.error(`Verification of ${target.modelPath} failed: ${message}`);
     if (!args.quiet) void notify.error(safeText`Verification of ${path.basename(target.modelPath)} failed: ${message}`);
     return undefined;
@@ -130,33 +144,42 @@ function showModelPolicyProblem(deps: VerifyDeps, target: ModelTarget, error?: P
   if (folder) showPolicyProblem(deps.policyDiagnostics, folder.uri.fsPath, error);
 }
 
-/** Keyless verification takes its identity from the arguments or the policy, or accepts any (trust on first use). */
+/** Keyless verification takes its identity from the arguments or the policy, or accepts any (shown as not pinned). */
 const OWN_VERIFIERS: Partial<Record<MethodId, (policy: PolicyEntry | undefined, args: VerifyModelArgs) => Promise<Verifier>>> = {
   sigstore: async (policy, args) => {
     const trustConfig = await trustConfigFromSettings();
     // One identity given (or the policy's only one): checked exactly. Otherwise verify, then show who
-    // signed (trust on first use) or check the policy's list.
+    // signed (not pinned) or check the policy's list.
     const rule =
       args.identity && args.issuer ? { identity: args.identity, issuer: args.issuer } : policy?.sigstore.length === 1 ? policy.sigstore[0] : undefined;
     return signingMethod('sigstore').makeVerifier({ trustConfig, identity: rule?.identity ?? '', issuer: rule?.issuer ?? '', anyIdentity: !rule });
   },
 };
 
+/** The method each remembered verifier checks: a signature since replaced by one of another kind is not handed to it. */
+const verifierMethods = new WeakMap<Verifier, MethodId>();
+
 async function chooseVerifier(
   deps: VerifyDeps,
   target: ModelTarget,
   bundle: Bundle,
+  method: MethodId,
   policy: PolicyEntry | undefined,
   args: VerifyModelArgs,
 ): Promise<Verifier | undefined> {
   const known = deps.remembered.get(target.modelPath);
-  if (args.quiet && known) return known;
-  const method = bundleKind(bundle);
+  if (args.quiet && known && (verifierMethods.get(known) ?? method) === method) return known;
   const own = OWN_VERIFIERS[method];
   if (own) return own(policy, args);
   const fromPolicy = policy && verifierFromPolicy(method, policy, bundle);
   if (fromPolicy) return fromPolicy;
-  if (args.quiet) return known;
+  if (args.quiet) {
+    const needs = signingMethod(method).inputs.verify.map((i) => i.what ?? i.name);
+    // The live badge asks nothing: say what Verify Model will ask for.
+    throw new ModelSigningError('PUBLIC_KEY_REQUIRED', `A ${method} signature: run Verify Model to give the ${needs.join(' and ')} to check it with`, {
+      method,
+    });
+  }
   // The arguments are named as the inputs, but for the roots (`certificateRoots`, an older name).
   const given: InputValues = { publicKey: args.publicKey, roots: args.certificateRoots };
   const values: Record<string, string[]> = {};
@@ -170,31 +193,19 @@ async function chooseVerifier(
   return verifierFromInputs(method, values);
 }
 
-/** Trust on first use: after a model with no policy verifies, offer to pin who signed it, for exactly that folder. */
-async function offerPin(deps: VerifyDeps, target: ModelTarget, result: VerificationResult): Promise<void> {
-  const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(target.modelPath));
-  if (!folder || !vscode.workspace.isTrusted) return;
-  const who = describeSigner(result.signer);
-  const answer = await notify.info(
-    safeText`Trust ${who} for ${path.basename(target.modelPath)} from now on?`,
-    { detail: safeText`Adds the signer to .vscode/model-signing.json: a later signature by anyone else shows as a policy failure.` },
-    'Pin Signer',
-  );
-  if (answer !== 'Pin Signer') return;
-  const glob = modelGlob(folder.uri.fsPath, target.modelPath);
-  try {
-    await pinIdentity(policyFilePath(folder.uri.fsPath), glob, result.signer, folder.uri.fsPath);
-  } catch (e) {
-    const message = isModelSigningError(e) ? e.message : String(e);
-    deps.log.error(`Pin Signer: ${message}`);
-    void notify.error(safeText`Could not pin ${who}: ${message}`);
-    return;
-  }
-  void notify.info(safeText`Pinned ${who} for ${glob} in .vscode/model-signing.json`);
+interface Outcome {
+  target: ModelTarget;
+  result: VerificationResult;
+  policy: PolicyNote;
+  /** A policy the user set (or pinned) accepts the signer. */
+  pinned: boolean;
+  pin?: PinMaterial;
 }
 
-function report(deps: VerifyDeps, target: ModelTarget, result: VerificationResult, policy: PolicyNote, set: (state: ModelState) => void, quiet = false): void {
-  set({ kind: result.ok ? 'verified' : 'tampered', target, result, signer: describeSigner(result.signer), policy });
+function report(deps: VerifyDeps, { target, result, policy, pinned, pin }: Outcome, set: (state: ModelState) => void, quiet = false): void {
+  const kind = !result.ok ? 'tampered' : pinned ? 'verified' : 'signed';
+  const state: ModelState = { kind, target, result, signer: describeSigner(result.signer), policy, checkedAt: new Date(), pin };
+  set(state);
   const name = path.basename(target.modelPath);
   // A shard names its file as the core parses it; a file name that merely ends in `:1:2` stays whole.
   const fileOf = (n: string) => (result.serialization.method === 'shards' ? (parseShardName(n)?.path ?? n) : n);
@@ -225,8 +236,7 @@ function report(deps: VerifyDeps, target: ModelTarget, result: VerificationResul
   result.warnings.forEach((w) => deps.log.warn(w));
   if (result.ok) {
     deps.log.info(`Verified ${target.modelPath}: ${result.manifest.resources.length} resources, signed by ${signer}`);
-    const untrusted = policy.kind === 'untrusted' ? `. ${NOT_TRUSTED}` : '';
-    if (!quiet) void notify.info(safeText`${name} verified: signed by ${signer}${untrusted}`);
+    if (!quiet) void tellVerified(state, name);
   } else {
     const n = problemCount(result);
     deps.log.warn(
@@ -234,4 +244,27 @@ function report(deps: VerifyDeps, target: ModelTarget, result: VerificationResul
     );
     if (!quiet) void notify.warn(safeText`${name} does not match its signature: ${n} file${n === 1 ? '' : 's'} differ (see Problems)`);
   }
+}
+
+/** Verified, or only signed: the notification says which, and offers Pin Signer for a signer nothing pins. */
+async function tellVerified(state: ModelState, name: string): Promise<void> {
+  if (state.kind === 'verified') {
+    void notify.info(safeText`${name} verified: signed by ${signerText(state.result.signer)}, accepted by ${state.policy?.label ?? 'the policy'}`);
+    return;
+  }
+  if (state.kind !== 'signed') return;
+  const untrusted = state.policy?.kind === 'untrusted' ? ` ${NOT_TRUSTED}.` : '';
+  const told = safeText`${name}: ${notPinnedText(state.result.signer)}. Every file matches its signature, but no policy you set names this signer.${untrusted}`;
+  if (!canPin(state)) {
+    void notify.info(told);
+    return;
+  }
+  const answer = await notify.info(
+    told,
+    {
+      detail: safeText`Pin Signer adds the signer to .vscode/model-signing.json for exactly this model: a later signature by anyone else shows as a policy failure.`,
+    },
+    'Pin Signer',
+  );
+  if (answer === 'Pin Signer') await vscode.commands.executeCommand(COMMANDS.pinSigner, state.target.modelPath);
 }

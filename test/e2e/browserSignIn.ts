@@ -68,7 +68,7 @@ export async function browserSignIn({ page, keyless, screenshotDir }: BrowserSig
   if (!code) throw new Error('the login page showed no code');
   await page.locator('.quick-input-box input').fill(code);
   await page.keyboard.press('Enter');
-  await page.waitForFunction(badgeIncludes(`Verified · ${SIGNER}`), undefined, { timeout: 60_000 });
+  await page.waitForFunction(badgeIncludes(`Signed by ${SIGNER} (`), undefined, { timeout: 60_000 });
   await page
     .locator('.notifications-toasts .notification-toast', { hasText: `Signed ${BROWSER_UI_MODEL}` })
     .first()

@@ -2,15 +2,16 @@
 // development mode, the way a user would. Each step counts as passed or failed; a failed step
 // leaves a screenshot. Selectors and pitfalls: ../shared/docs/vscode-e2e.md §4.
 import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { dirname } from 'node:path';
 import { join } from 'node:path';
 import type { Page } from './playwright';
-import { BADGE, badgeIncludes, clearAllNotifications, explorerMenu as openExplorerMenu, explorerRow } from './workbench';
+import { BADGE, badgeIncludes, chooseFileInDialog, clearAllNotifications, explorerMenu as openExplorerMenu, explorerRow } from './workbench';
 import { KeylessModel, SIGNED_MODEL, SIGNER } from './keylessModel';
 import { MODEL_DIR, WORKSPACE_NAME } from './workspace';
 import { startRequestRecorder } from './requestRecorder';
 import { browserSignIn } from './browserSignIn';
 import { expiredPastedToken } from './expiredToken';
+import { TRUST_MODEL, trustStates } from './trustStates';
 import { PROVENANCE_FILE, hostileProvenanceIsInert, provenanceFromSignedModelView, provenanceViewer } from './provenanceViewer';
 import { SAMPLE_PROVENANCE_FILE, sampleProvenance } from './sampleProvenance';
 
@@ -89,31 +90,7 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless,
   });
 
   const explorerMenu = (row: string, label: string) => openExplorerMenu(page, row, label);
-  /** Answers VS Code's own file dialog of the web workbench (a path box over a file list) with a path. */
-  const chooseFile = async (file: string) => {
-    const pathBox = page.locator('.quick-input-box input');
-    await pathBox.waitFor();
-    // The dialog fills in its starting folder first; typing before that lands in the middle of it.
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: '..' }).first().waitFor();
-    await page.waitForFunction(`document.querySelector('.quick-input-box input')?.value.startsWith('/')`);
-    // The dialog shows no sign of having taken in a typed path: OK until it closes, rather than sleep before OK.
-    for (let attempt = 1; ; attempt++) {
-      await pathBox.fill(file);
-      await page.waitForFunction(`document.querySelector('.quick-input-box input')?.value === ${JSON.stringify(file)}`);
-      // The list shows the typed path's folder.
-      await page
-        .locator('.quick-input-list .monaco-list-row', { hasText: basename(file) })
-        .first()
-        .waitFor();
-      await page.locator('.quick-input-widget .monaco-button', { hasText: 'OK' }).first().click();
-      try {
-        await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 3000 });
-        return;
-      } catch (e) {
-        if (attempt === 5) throw e;
-      }
-    }
-  };
+  const chooseFile = (file: string) => chooseFileInDialog(page, file);
   const shoot = async (file: string) => {
     const shot = join(screenshotDir, file);
     await page.screenshot({ path: shot });
@@ -121,11 +98,12 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless,
   };
   const badgeText = async () => ((await page.textContent(BADGE)) ?? '').trim();
 
-  await step(`Verify Model on ${SIGNED_MODEL} (Explorer context menu): the badge says Verified · ${SIGNER}`, async () => {
+  // No policy names the signer yet: the badge says who signed, and that nothing pins them (trustStates.ts has the rest).
+  await step(`Verify Model on ${SIGNED_MODEL} (Explorer context menu): the badge says Signed by ${SIGNER} (issuer) — not pinned`, async () => {
     await explorerMenu(SIGNED_MODEL, 'Verify Model');
-    await page.waitForFunction(badgeIncludes('Verified'), undefined, { timeout: 60_000 });
+    await page.waitForFunction(badgeIncludes('not pinned'), undefined, { timeout: 60_000 });
     const text = await badgeText();
-    if (text !== `Verified · ${SIGNER}`) throw new Error(`badge reads '${text}'`);
+    if (text !== `Signed by ${SIGNER} (${keyless.issuer}) — not pinned`) throw new Error(`badge reads '${text}'`);
   });
 
   await step('the Signed Model view shows the signer and every signed file', async () => {
@@ -138,7 +116,7 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless,
     const pane = page.locator('.pane', { has: header });
     await pane.locator('.monaco-list-row', { hasText: SIGNER }).first().waitFor();
     for (const f of ['config.json', 'model.safetensors', 'tokenizer']) await pane.locator('.monaco-list-row', { hasText: f }).first().waitFor();
-    await shoot('verified.png');
+    await shoot('not-pinned.png');
   });
 
   await step('a file changed on disk turns the badge to Tampered, and the view marks it', async () => {
@@ -156,16 +134,16 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless,
     } finally {
       writeFileSync(file, original);
     }
-    await page.waitForFunction(badgeIncludes('Verified'), undefined, { timeout: 30_000 });
+    await page.waitForFunction(badgeIncludes('not pinned'), undefined, { timeout: 30_000 });
   });
 
-  await step(`trust on first use: Pin Signer writes ${SIGNER} into .vscode/model-signing.json, and the next Verify Model follows it`, async () => {
+  await step(`Pin Signer from the notification writes ${SIGNER} into .vscode/model-signing.json: Verified, and the next Verify Model follows it`, async () => {
     const folders = page.locator(`.pane-header[aria-label="Explorer Section: ${WORKSPACE_NAME}"]`);
     if ((await folders.getAttribute('aria-expanded')) !== 'true') await folders.click();
     // The first Verify Model step offered to pin too: only this step's offer may be on screen.
     await clearAllNotifications(page);
     await explorerMenu(SIGNED_MODEL, 'Verify Model');
-    const offer = page.locator('.notifications-toasts .notification-toast', { hasText: `Trust ${SIGNER} for ${SIGNED_MODEL}` }).first();
+    const offer = page.locator('.notifications-toasts .notification-toast', { hasText: `${SIGNED_MODEL}: Signed by ${SIGNER}` }).first();
     await offer.waitFor({ timeout: 60_000 });
     await offer.locator('.monaco-button', { hasText: 'Pin Signer' }).first().click();
     const policyFile = join(dirname(keyless.modelPath), '.vscode', 'model-signing.json');
@@ -178,8 +156,7 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless,
     await offer.waitFor({ state: 'detached' });
     await clearAllNotifications(page);
     await explorerMenu(SIGNED_MODEL, 'Verify Model');
-    // The offer would be sent in the same tick as the result's message (verifyCommand.ts), and shown with it:
-    // once the result is on screen, no offer beside it means the policy decided.
+    // The offer is the result's own message (verifyCommand.ts): once the result is on screen, no offer means the policy decided.
     await page
       .locator('.notifications-toasts .notification-toast', { hasText: `${SIGNED_MODEL} verified: signed by` })
       .first()
@@ -189,7 +166,7 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless,
     await shoot('pinned.png');
   });
 
-  await step(`Sign Model on ${MODEL_DIR} with a private key (method, confirmation, key file): the badge says Verified · key`, async () => {
+  await step(`Sign Model on ${MODEL_DIR} with a private key (method, confirmation, key file): the badge says Signed with key … — not pinned`, async () => {
     const folders = page.locator(`.pane-header[aria-label="Explorer Section: ${WORKSPACE_NAME}"]`);
     if ((await folders.getAttribute('aria-expanded')) !== 'true') await folders.click();
     await explorerMenu(MODEL_DIR, 'Sign Model');
@@ -199,7 +176,7 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless,
     await shoot('sign-confirm.png');
     await confirm.locator('.monaco-button', { hasText: 'Sign' }).first().click();
     await chooseFile(keyless.privateKey);
-    await page.waitForFunction(badgeIncludes('Verified · key'), undefined, { timeout: 60_000 });
+    await page.waitForFunction(badgeIncludes('Signed with key'), undefined, { timeout: 60_000 });
     await page
       .locator('.notifications-toasts .notification-toast', { hasText: `Signed ${MODEL_DIR}` })
       .first()
@@ -207,7 +184,7 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless,
     await shoot('signed.png');
   });
 
-  await step(`Sign Model keylessly on ${KEYLESS_UI_MODEL} (local Sigstore, a pasted token): the badge says Verified · ${SIGNER}`, async () => {
+  await step(`Sign Model keylessly on ${KEYLESS_UI_MODEL} (local Sigstore, a pasted token): the badge says Signed by ${SIGNER} — not pinned`, async () => {
     const model = join(dirname(keyless.modelPath), KEYLESS_UI_MODEL);
     mkdirSync(model, { recursive: true });
     writeFileSync(join(model, 'weights.bin'), Buffer.alloc(1 << 20, 7));
@@ -219,7 +196,7 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless,
     await tokenBox.waitFor();
     await tokenBox.fill(await keyless.mintToken());
     await page.keyboard.press('Enter');
-    await page.waitForFunction(badgeIncludes(`Verified · ${SIGNER}`), undefined, { timeout: 60_000 });
+    await page.waitForFunction(badgeIncludes(`Signed by ${SIGNER} (`), undefined, { timeout: 60_000 });
     await page
       .locator('.notifications-toasts .notification-toast', { hasText: `Signed ${KEYLESS_UI_MODEL}` })
       .first()
@@ -230,7 +207,7 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless,
   });
 
   await step(
-    `Sign Model with the editor's GitHub account (VS Code's sign-in, the identity shown first): the badge says Verified · ${keyless.github.email}; a workspace's apiUrl gets no token`,
+    `Sign Model with the editor's GitHub account (VS Code's sign-in, the identity shown first): the badge says Signed by ${keyless.github.email}; a workspace's apiUrl gets no token`,
     async () => {
       const workspace = dirname(keyless.modelPath);
       const model = join(workspace, GITHUB_UI_MODEL);
@@ -257,7 +234,7 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless,
         await confirm.waitFor({ timeout: 60_000 });
         await shoot('github-confirm.png');
         await confirm.locator('.monaco-button', { hasText: 'Sign' }).first().click();
-        await page.waitForFunction(badgeIncludes(`Verified · ${keyless.github.email}`), undefined, { timeout: 60_000 });
+        await page.waitForFunction(badgeIncludes(`Signed by ${keyless.github.email} (`), undefined, { timeout: 60_000 });
         await shoot('signed-github.png');
         if (thief.requests.length > 0) throw new Error(`the workspace's GitHub API got ${thief.requests.length} request(s): ${thief.requests[0]}`);
       } finally {
@@ -303,9 +280,12 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless,
   );
 
   await step('Sign Model with an expired pasted token says so', () => expiredPastedToken({ page, keyless }));
-  await step(`Sign Model, Sign in with a browser: Verified · ${SIGNER}`, () => browserSignIn({ page, keyless, screenshotDir }));
+  await step(`Sign Model, Sign in with a browser: Signed by ${SIGNER} — not pinned`, () => browserSignIn({ page, keyless, screenshotDir }));
   await step(`npm start's ${SAMPLE_PROVENANCE_FILE} opens from the Explorer: model.sig left out, times agree, hints name the controls`, () =>
     sampleProvenance({ page, workspace: dirname(keyless.modelPath), keyless, screenshotDir }),
+  );
+  await step(`trust states: ${TRUST_MODEL} not pinned, then pinned from the badge (its key in the policy); the live badge's reason`, () =>
+    trustStates({ page, workspace: dirname(keyless.modelPath), keyless, screenshotDir }),
   );
 
   return counts;

@@ -67,17 +67,21 @@ export async function restrictedMode({ folder, extensionRoot, keyless, screensho
     });
 
     await step(
-      `Verify Model there: Verified · ${SIGNER} by its signature alone; the view, the badge and the notification say the workspace policy was not applied; no Pin Signer`,
+      `Verify Model there: Signed by ${SIGNER} — not pinned, by its signature alone; the view, the badge and the notification say the workspace policy was not applied; no Pin Signer`,
       async () => {
         await explorerMenu(page, SIGNED_MODEL, 'Verify Model');
-        await page.waitForFunction(badgeIncludes(`Verified · ${SIGNER}`), undefined, { timeout: 15_000 });
-        await toast(`${SIGNED_MODEL} verified: signed by ${SIGNER}. ${NOT_TRUSTED}`).waitFor();
+        await page.waitForFunction(badgeIncludes(`Signed by ${SIGNER} (`), undefined, { timeout: 15_000 });
+        await page.waitForFunction(badgeIncludes('— not pinned'));
+        const told = toast(`no policy you set names this signer. ${NOT_TRUSTED}`);
+        await told.waitFor();
         const badgeLabel = (await page.locator(BADGE).first().getAttribute('aria-label')) ?? '';
         if (!badgeLabel.includes(NOT_TRUSTED)) throw new Error(`badge tooltip: '${badgeLabel}'`);
         const header = page.locator('.pane-header[aria-label="Signed Model Section"]');
         if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
         await signedModelView.locator('.monaco-list-row', { hasText: NOT_TRUSTED }).first().waitFor();
-        if ((await toast(`Trust ${SIGNER} for ${SIGNED_MODEL}`).count()) > 0) throw new Error('Pin Signer was offered in an untrusted folder');
+        if ((await told.locator('.monaco-button', { hasText: 'Pin Signer' }).count()) > 0) throw new Error('Pin Signer was offered in an untrusted folder');
+        if ((await signedModelView.locator('.monaco-list-row', { hasText: 'Pin Signer' }).count()) > 0)
+          throw new Error('the view offers Pin Signer in an untrusted folder');
         if (readFileSync(policyFile, 'utf8') !== policy) throw new Error(`${policyFile} changed`);
         await page.screenshot({ path: join(screenshotDir, 'restricted-mode.png') });
       },

@@ -25,7 +25,10 @@ export function packageVsix(
   return file;
 }
 
-/** In a workbench with only the installed .vsix: Verify Model from the Explorer shows the signer on the badge. */
+/**
+ * In a workbench with only the installed .vsix: Verify Model from the Explorer shows the signer on the badge,
+ * Verified as the click-through pinned it in the workspace's policy.
+ */
 export async function verifyWithInstalledVsix(page: Page, workbenchUrl: string, model: string, signer: string, screenshot: string): Promise<void> {
   await page.goto(workbenchUrl);
   await page.locator('.monaco-workbench').waitFor();

@@ -1,5 +1,6 @@
 // Page helpers for the web workbench, shared by the click-through and the installed-.vsix check.
 // Selectors and pitfalls: ../shared/docs/vscode-e2e.md §4.
+import { basename } from 'node:path';
 import type { Locator, Page } from './playwright';
 
 export const explorerRow = (name: string) => `.explorer-folders-view .monaco-list-row[aria-label="${name}"]`;
@@ -77,4 +78,30 @@ export async function clearAllNotifications(page: Page): Promise<void> {
   await page.keyboard.press('Enter');
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
   await page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'detached' });
+}
+
+/** Answers VS Code's own file dialog of the web workbench (a path box over a file list) with a path. */
+export async function chooseFileInDialog(page: Page, file: string): Promise<void> {
+  const pathBox = page.locator('.quick-input-box input');
+  await pathBox.waitFor();
+  // The dialog fills in its starting folder first; typing before that lands in the middle of it.
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: '..' }).first().waitFor();
+  await page.waitForFunction(`document.querySelector('.quick-input-box input')?.value.startsWith('/')`);
+  // The dialog shows no sign of having taken in a typed path: OK until it closes, rather than sleep before OK.
+  for (let attempt = 1; ; attempt++) {
+    await pathBox.fill(file);
+    await page.waitForFunction(`document.querySelector('.quick-input-box input')?.value === ${JSON.stringify(file)}`);
+    // The list shows the typed path's folder.
+    await page
+      .locator('.quick-input-list .monaco-list-row', { hasText: basename(file) })
+      .first()
+      .waitFor();
+    await page.locator('.quick-input-widget .monaco-button', { hasText: 'OK' }).first().click();
+    try {
+      await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 3000 });
+      return;
+    } catch (e) {
+      if (attempt === 5) throw e;
+    }
+  }
 }

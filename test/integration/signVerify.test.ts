@@ -69,7 +69,7 @@ suite('Sign and verify in the editor', () => {
     for (const c of ['modelSigning.signModel', 'modelSigning.verifyModel']) assert.ok(commands.includes(c), c);
   });
 
-  test('signs with a key, verifies, and the badge says Verified', async () => {
+  test('signs with a key and verifies: not pinned until Pin Signer writes the key into the policy, then Verified', async () => {
     const model = workspaceModel();
     const keys = keyPair();
     const uri = vscode.Uri.file(model);
@@ -81,11 +81,18 @@ suite('Sign and verify in the editor', () => {
     });
     assert.equal(signed, true);
     assert.ok(fs.existsSync(path.join(model, 'model.sig')));
-    // Signing with a key implies its verifier: the badge shows the new signature at once.
-    assert.match(api.badgeText(), /^\$\(verified\) Verified · key /);
-    const result = await vscode.commands.executeCommand<{ ok: boolean }>('modelSigning.verifyModel', uri, { publicKey: keys.pub });
-    assert.equal(result?.ok, true);
-    assert.match(api.badgeText(), /^\$\(verified\) Verified · key [0-9a-f]{12}…$/);
+    // Signing with a key implies its verifier: the badge shows the new signature at once, not vouched for by any policy.
+    assert.match(api.badgeText(), /^\$\(unverified\) Signed with key [0-9a-f]{12}… — not pinned$/);
+    assert.equal(api.badgeCommand(), 'modelSigning.pinSigner', "the badge's click offers the pin");
+    // Pin Signer right after signing (from the badge or the view: the same command): the key itself goes into the policy.
+    assert.equal(await vscode.commands.executeCommand<boolean>('modelSigning.pinSigner', model), true);
+    const policy = JSON.parse(fs.readFileSync(path.join(path.dirname(model), '.vscode', 'model-signing.json'), 'utf8')) as { models: object[] };
+    assert.deepEqual(policy.models, [{ path: 'signed-model', publicKeys: [fs.readFileSync(keys.pub, 'utf8')] }]);
+    assert.equal(api.states.get(model)?.kind, 'verified');
+    assert.match(api.badgeOf(model)!.text, /^\$\(verified-filled\) Verified · key [0-9a-f]{12}…$/);
+    // The next Verify Model asks for no key: the policy holds it (a test has no dialog to answer).
+    assert.equal((await vscode.commands.executeCommand<{ ok: boolean }>('modelSigning.verifyModel', uri))?.ok, true);
+    assert.equal(api.states.get(model)?.kind, 'verified');
   });
 
   test('signs keylessly against the local Sigstore (a pasted token) and verifies the signer', async function () {
@@ -112,7 +119,8 @@ suite('Sign and verify in the editor', () => {
     assert.equal(readSignature(model).verificationMaterial.tlogEntries?.length, 1);
     const result = await vscode.commands.executeCommand<{ ok: boolean }>('modelSigning.verifyModel', uri, { identity: signer.identity, issuer: signer.issuer });
     assert.equal(result?.ok, true);
-    assert.equal(api.badgeText(), `$(verified) Verified · ${signer.identity}`);
+    // An identity the caller expects is not one a policy pins: who signed is shown, not vouched for.
+    assert.equal(api.badgeText(), `$(unverified) Signed by ${signer.identity} (${signer.issuer}) — not pinned`);
   });
 
   test('a changed file flips the badge to Tampered, marks it in Problems, and back when restored', async () => {
@@ -128,6 +136,7 @@ suite('Sign and verify in the editor', () => {
     assert.match(problems[0]!.message, /^Modified since it was signed: expected sha256:[0-9a-f]{64}, found sha256:[0-9a-f]{64}$/);
     fs.writeFileSync(config, original);
     // This model's own state: the badge may meanwhile show another model the live watchers re-verified.
+    // Verified, as the first test pinned its key.
     await waitFor('Verified again', () => api.states.get(model)?.kind === 'verified', { detail: () => `badge: ${api.badgeText()}` });
     assert.equal(vscode.languages.getDiagnostics(vscode.Uri.file(config)).length, 0);
   });
@@ -143,7 +152,7 @@ suite('Sign and verify in the editor', () => {
       fs.writeFileSync(policyFile, JSON.stringify({ models: [{ path: 'signed-model', keys: [keys] }] }));
       const ok = await vscode.commands.executeCommand<{ ok: boolean }>('modelSigning.verifyModel', vscode.Uri.file(model));
       assert.equal(ok?.ok, true);
-      assert.ok(api.badgeText().startsWith('$(verified) Verified'), api.badgeText());
+      assert.ok(api.badgeText().startsWith('$(verified-filled) Verified'), api.badgeText());
       fs.writeFileSync(policyFile, JSON.stringify({ models: [{ path: 'signed-*', keyHints: ['0'.repeat(64)] }] }));
       // The key named by the signature is not the policy's: nothing to verify with, and no dialog in a test,
       // so give the right public key and check the policy still refuses the signer.
@@ -169,7 +178,7 @@ suite('Sign and verify in the editor', () => {
       await config.update('verify.policy', [{ path: 'signed-*', keyHints: [signerHint] }], vscode.ConfigurationTarget.Workspace);
       const ok = await vscode.commands.executeCommand<{ ok: boolean }>('modelSigning.verifyModel', vscode.Uri.file(model), { publicKey: keys });
       assert.equal(ok?.ok, true);
-      assert.ok(api.badgeText().startsWith('$(verified) Verified'), api.badgeText());
+      assert.ok(api.badgeText().startsWith('$(verified-filled) Verified'), api.badgeText());
       // The file names the model with the same glob: it wins over the setting.
       fs.mkdirSync(path.dirname(policyFile), { recursive: true });
       fs.writeFileSync(policyFile, JSON.stringify({ models: [{ path: 'signed-*', keyHints: ['1'.repeat(64)] }] }));

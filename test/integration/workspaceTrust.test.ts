@@ -104,7 +104,8 @@ suite('The workspace cannot choose its own trust', () => {
     const verify = () => vscode.commands.executeCommand<{ ok: boolean } | undefined>('modelSigning.verifyModel', vscode.Uri.file(model), { publicKey: pub });
     try {
       await verify();
-      assert.equal(policyOf(model), 'No policy (trust on first use)');
+      assert.equal(policyOf(model), 'No policy: the signer is not pinned');
+      assert.equal(api.states.get(model)?.kind, 'signed');
       // The workspace pins another key; the user pins the signer's: the user's decides.
       fs.writeFileSync(policyFile, JSON.stringify({ models: [{ path: 'trust-model', keyHints: ['1'.repeat(64)] }] }));
       await verify();

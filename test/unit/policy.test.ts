@@ -642,6 +642,8 @@ describe('the JSON schema of the policy file and of the setting', () => {
       true,
     ],
     [{}, true],
+    [entry({ publicKeys: [fs.readFileSync(makeKeyPair().publicKey, 'utf8')] }), true],
+    [entry({ publicKeys: ['keys/release.pub'] }), false],
     [entry({ path: 'weights\\*' }), true],
     [entry({ path: '\\[draft\\] model/llama \\{x\\}' }), true],
     [entry({ path: 'back\\\\slash' }), true],

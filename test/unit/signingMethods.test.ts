@@ -9,9 +9,11 @@ import {
   SIGNING_METHODS,
   bundleKind,
   describeSigner,
+  evaluatePolicy,
   loadPrivateKey,
   loadPublicKey,
   parsePolicy,
+  publicKeyPem,
   signerFromInputs,
   signingMethod,
   verifierFromInputs,
@@ -87,5 +89,47 @@ describe('signing methods', () => {
     assert.ok(fromPolicy, 'the policy names the key');
     assert.equal((await (await fromPolicy).verify(bundle)).signer.method, 'key');
     assert.equal(verifierFromPolicy('key', entry([]), bundle), undefined, 'a policy with only key hints gives no key');
+  });
+
+  it('pinning a key signature with its public key writes the PEM into the policy: the next verification needs no key file', async () => {
+    const pair = makeKeyPair();
+    const bundle = await (await signerFromInputs('key', { privateKey: pair.privateKey })).sign(Buffer.from('{}'));
+    const { signer } = await (await verifierFromInputs('key', { publicKey: pair.publicKey })).verify(bundle);
+    if (signer.method !== 'key') return assert.fail(`signed by ${signer.method}`);
+    const pem = fs.readFileSync(pair.publicKey, 'utf8');
+    const verifier = await verifierFromInputs('key', { publicKey: pair.publicKey });
+    assert.deepEqual(verifier.pinMaterial?.(), { publicKeyPem: pem }, 'the verifier gives its key for the pin');
+    const raw: Record<string, unknown> = { path: '**' };
+    assert.equal(signingMethod('key').pin(raw, signer, { publicKeyPem: pem }), true);
+    assert.equal(signingMethod('key').pin(raw, signer, { publicKeyPem: pem }), false, 'pinned once');
+    assert.deepEqual(raw, { path: '**', publicKeys: [publicKeyPem(loadPublicKey(pem))] });
+    fs.rmSync(pair.dir, { recursive: true }); // the key file is gone: the policy holds the key
+    const entry = parsePolicy({ models: [raw] }, { workspaceRoot: tempDir('ms-ws-') }).models[0]!;
+    const fromPolicy = verifierFromPolicy('key', entry, bundle);
+    assert.ok(fromPolicy, 'the pinned PEM gives the verifier');
+    assert.equal((await (await fromPolicy).verify(bundle)).signer.method, 'key');
+    assert.equal(evaluatePolicy(entry, signer).ok, true);
+    assert.equal(evaluatePolicy(entry, { method: 'key', keyHint: '0'.repeat(64) }).ok, false, 'another key is not accepted');
+    const other = fs.readFileSync(makeKeyPair().publicKey, 'utf8');
+    assert.throws(() => signingMethod('key').pin({}, signer, { publicKeyPem: other }), { code: 'KEY_MISMATCH' });
+  });
+
+  const PRIVATE_KEY_GIVEN = 'This is a private key: give the public key (the .pub file) instead, and keep the private key to yourself';
+
+  it('a private key given where a public key is expected is refused, by the core and by the CLI, without echoing it', async () => {
+    const pair = makeKeyPair();
+    const pem = fs.readFileSync(pair.privateKey, 'utf8');
+    assert.throws(() => loadPublicKey(pem), { code: 'KEY_IS_PRIVATE', message: PRIVATE_KEY_GIVEN });
+    await assert.rejects(async () => verifierFromInputs('key', { publicKey: pair.privateKey }), { code: 'KEY_IS_PRIVATE' });
+    assert.throws(() => parsePolicy({ models: [{ path: '**', publicKeys: [pem] }] }, { workspaceRoot: tempDir('ms-ws-') }), {
+      code: 'POLICY_INVALID',
+      data: { source: 'settings', jsonPath: '$.models[0].publicKeys[0]', why: `must be a PEM public key: ${PRIVATE_KEY_GIVEN}` },
+    });
+    const model = makeModel({ 'weights.bin': 'w' });
+    assert.equal((await runCli(['sign', 'key', model, '--signature', `${model}/model.sig`, '--private-key', pair.privateKey])).code, 0);
+    const r = await runCli(['verify', 'key', model, '--signature', `${model}/model.sig`, '--public-key', pair.privateKey]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.ok(r.stderr.includes(PRIVATE_KEY_GIVEN), r.stderr);
+    assert.doesNotMatch(r.stderr + r.stdout, /PRIVATE KEY-----/);
   });
 });

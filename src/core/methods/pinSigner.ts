@@ -4,7 +4,7 @@ import { ModelSigningError, errnoCode } from '../errors';
 import { writeFileAtomic } from '../io/atomicWrite';
 import { compileGlob, escapeGlob, normalizeGlob, workspaceRelativePath } from '../policy/glob';
 import { PolicyEntry, parsePolicyJson, parsePolicy, readPolicyText } from '../policy/policyFile';
-import { SignerInfo } from '../verifying/verifier';
+import { PinMaterial, SignerInfo } from '../verifying/verifier';
 import { methodOfSigner } from './registry';
 
 /**
@@ -33,7 +33,8 @@ export interface PinResult {
  * (making one at the end if there is none) and writes the file atomically,
  * creating it and its folder if needed. Other entries and key order are
  * kept; the output is 2-space JSON with a final newline. A Sigstore
- * signer is pinned by identity and issuer, a key by its hint (`keyHints`), a
+ * signer is pinned by identity and issuer, a key by its PEM (`publicKeys`) when
+ * `material` has it, else by its hint (`keyHints`), a
  * certificate by its fingerprint (`certificateFingerprints`). An existing file
  * that is not a valid policy is left alone (POLICY_INVALID).
  */
@@ -42,6 +43,7 @@ export async function pinIdentity(
   modelGlob: string,
   signer: SignerInfo,
   workspaceRoot = path.dirname(path.dirname(path.resolve(policyFile))),
+  material: PinMaterial = {},
 ): Promise<PinResult> {
   const glob = normalizeGlob(modelGlob);
   compileGlob(glob);
@@ -58,7 +60,7 @@ export async function pinIdentity(
     index = models.length - 1;
   }
   const raw = models[index]!;
-  const changed = addSigner(raw, signer);
+  const changed = methodOfSigner(signer).pin(raw, signer, material);
   const policy = parsePolicy(doc, { workspaceRoot, source: policyFile });
   const entry = policy.models[index]!;
   if (!changed) return { created: false, changed: false, entry };
@@ -69,8 +71,4 @@ export async function pinIdentity(
   }
   await writeFileAtomic(policyFile, `${JSON.stringify(doc, null, 2)}\n`);
   return { created: text === undefined, changed: true, entry };
-}
-
-function addSigner(raw: Record<string, unknown>, signer: SignerInfo): boolean {
-  return methodOfSigner(signer).pin(raw, signer);
 }

@@ -1,6 +1,6 @@
 import type { PolicyEntry } from '../policy/policyFile';
 import type { SignerInfo } from '../verifying/verifier';
-import { SIGNING_METHODS, methodOfSigner } from './registry';
+import { MethodId, SIGNING_METHODS, methodOfSigner, signingMethod } from './registry';
 import type { PolicyEvaluation } from './signingMethod';
 
 /**
@@ -9,7 +9,8 @@ import type { PolicyEvaluation } from './signingMethod';
  *
  * - sigstore: identity and issuer equal to one listed pair (no prefix, no
  *   case folding, no trailing-slash tolerance).
- * - key: the signer's key hint equal to one of `keyHints`, or to the hint of a
+ * - key: the signer's key hint equal to one of `keyHints`, to the hint of a PEM in
+ *   `publicKeys` (what Pin Signer writes), or to the hint of a
  *   key read from one of the `keys` files (core `loadPublicKey` + `publicKeyHint`).
  * - certificate: SignerInfo holds the leaf's subject, issuer DN and fingerprint,
  *   not the path that was validated. So the rule is: the leaf's fingerprint is
@@ -32,6 +33,17 @@ export function evaluatePolicy(entry: PolicyEntry, signer: SignerInfo): PolicyEv
     fail: (who, accepts) => ({ ok: false, reason: `Signed by ${who}, but ${where} accepts only ${accepts}` }),
     accepted: describeAccepted(entry),
   });
+}
+
+const SIGNED_WITH: Record<MethodId, string> = { sigstore: 'Signed keylessly (Sigstore)', key: 'Signed with a key', certificate: 'Signed with a certificate' };
+
+/**
+ * A policy's verdict before any checking, when it names nobody of the signature's method: no key or
+ * root to verify with, and no signer of that kind could pass. Undefined when the method is named.
+ */
+export function policyRefusesMethod(entry: PolicyEntry, method: MethodId): PolicyEvaluation | undefined {
+  if (signingMethod(method).policyAccepts(entry)) return undefined;
+  return { ok: false, reason: `${SIGNED_WITH[method]}, but the policy for '${entry.path}' (${entry.source}) accepts only ${describeAccepted(entry)}` };
 }
 
 function describeAccepted(entry: PolicyEntry): string {

@@ -1,7 +1,7 @@
 import type { PolicyEntry } from '../policy/policyFile';
 import type { Bundle } from '../signing/bundle';
 import type { Signer } from '../signing/signer';
-import type { SignerInfo, Verifier } from '../verifying/verifier';
+import type { PinMaterial, SignerInfo, Verifier } from '../verifying/verifier';
 
 /**
  * What an input is, which says how a shell collects it and how readMethodInputs reads it: a PEM key or
@@ -73,7 +73,7 @@ export interface SigningMethod<Id extends string = string, Info extends SignerIn
   /** What a policy entry gives the verifier of a bundle, so that nothing is asked; undefined if it names none. */
   policyInputs?(entry: PolicyEntry, bundle: Bundle): V | undefined;
   /** Adds the signer to a policy entry as written in JSON; false if it was there already. */
-  pin(raw: Record<string, unknown>, signer: Info): boolean;
+  pin(raw: Record<string, unknown>, signer: Info, material?: PinMaterial): boolean;
 }
 
 /** The list under `key` of a raw policy entry, made if missing. */

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { FormatError, ModelSigningError, isModelSigningError } from '../errors';
 import { MAX_JSON_DEPTH, isJsonObject, jsonDepthExceeds } from '../io/parseJson';
 import { InputFileErrorData, MAX_SMALL_INPUT_BYTES, readInputText } from '../io/readInputFile';
+import { loadPublicKey, publicKeyPem } from '../signing/keys';
 import { compileGlob } from './glob';
 import { childPath, duplicateKey } from './jsonLocation';
 
@@ -40,6 +41,8 @@ export interface PolicyEntry {
   keys: string[];
   /** Key hints (hex SHA-256 of the public key's PEM, as in a key signature's bundle), lowercase. */
   keyHints: string[];
+  /** Public keys written into the policy itself (Pin Signer writes them), as PEM in its normal form. */
+  publicKeys: string[];
   /** PEM files of CA certificates, as written: relative to `baseDir` or absolute. */
   certificateRoots: string[];
   /** SHA-256 fingerprints of signing certificates, `AA:BB:…` uppercase. */
@@ -79,7 +82,7 @@ export interface PolicyErrorData {
 }
 
 const TOP_KEYS = new Set(['$schema', 'models']);
-const ENTRY_KEYS = new Set(['path', 'sigstore', 'keys', 'keyHints', 'certificateRoots', 'certificateFingerprints', 'description']);
+const ENTRY_KEYS = new Set(['path', 'sigstore', 'keys', 'keyHints', 'publicKeys', 'certificateRoots', 'certificateFingerprints', 'description']);
 const SIGSTORE_KEYS = new Set(['identity', 'issuer']);
 
 /**
@@ -151,17 +154,24 @@ export function parsePolicy(value: unknown, context: PolicyContext): Policy {
     const keyHints = stringList(raw.keyHints, `${at}.keyHints`, (s, itemAt) =>
       /^[0-9a-fA-F]{64}$/.test(s) ? s.toLowerCase() : fail(itemAt, 'must be 64 hex digits (the SHA-256 key hint of a key signature)'),
     );
+    const publicKeys = stringList(raw.publicKeys, `${at}.publicKeys`, (s, itemAt) => {
+      try {
+        return publicKeyPem(loadPublicKey(s));
+      } catch (e) {
+        return fail(itemAt, `must be a PEM public key: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    });
     const certificateRoots = stringList(raw.certificateRoots, `${at}.certificateRoots`);
     const certificateFingerprints = stringList(raw.certificateFingerprints, `${at}.certificateFingerprints`, (s, itemAt) => {
       const hex = s.replace(/:/g, '');
       if (!/^[0-9a-fA-F]{64}$/.test(hex)) return fail(itemAt, 'must be a SHA-256 fingerprint: 32 hex bytes, with or without colons');
       return hex.toUpperCase().match(/../g)!.join(':');
     });
-    if (sigstore.length + keys.length + keyHints.length + certificateRoots.length + certificateFingerprints.length === 0) {
+    if (sigstore.length + keys.length + keyHints.length + publicKeys.length + certificateRoots.length + certificateFingerprints.length === 0) {
       // An entry that names nobody would accept nobody; say so rather than fail every model later.
-      fail(at, 'names no signer: give at least one of sigstore, keys, keyHints, certificateRoots, certificateFingerprints');
+      fail(at, 'names no signer: give at least one of sigstore, keys, keyHints, publicKeys, certificateRoots, certificateFingerprints');
     }
-    return { path: raw.path, sigstore, keys, keyHints, certificateRoots, certificateFingerprints, baseDir, source, index };
+    return { path: raw.path, sigstore, keys, keyHints, publicKeys, certificateRoots, certificateFingerprints, baseDir, source, index };
   });
   return { models: entries, source };
 }

@@ -32,8 +32,15 @@ export function loadPrivateKey(pem: string | Buffer, password?: string): crypto.
   return key;
 }
 
-/** Reads a PEM public key (SubjectPublicKeyInfo), or the public key of a PEM certificate. */
+/**
+ * Reads a PEM public key (SubjectPublicKeyInfo), or the public key of a PEM certificate. A private key is
+ * refused (node would derive its public key): whoever gave it meant the public half, and should not be
+ * handing the private one around.
+ */
 export function loadPublicKey(pem: string | Buffer): crypto.KeyObject {
+  if (/-----BEGIN (?:[A-Z ]+ )?PRIVATE KEY-----/.test(pem.toString())) {
+    throw new FormatError('KEY_IS_PRIVATE', 'This is a private key: give the public key (the .pub file) instead, and keep the private key to yourself', {});
+  }
   let key: crypto.KeyObject;
   try {
     key = crypto.createPublicKey({ key: pem, format: 'pem' });
@@ -67,8 +74,13 @@ export function hashForKey(key: crypto.KeyObject): 'sha256' | 'sha384' | 'sha512
  * (64-column base64, final newline), as Python `cryptography` writes it; not of the DER.
  */
 export function publicKeyHint(key: crypto.KeyObject): string {
+  return sha256Hex(publicKeyPem(key));
+}
+
+/** The public key as PEM (SubjectPublicKeyInfo, 64-column base64, final newline): the text its hint is the hash of. */
+export function publicKeyPem(key: crypto.KeyObject): string {
   const pub = key.type === 'private' ? crypto.createPublicKey(key) : key;
-  return sha256Hex(pub.export({ type: 'spki', format: 'pem' }));
+  return pub.export({ type: 'spki', format: 'pem' }).toString();
 }
 
 export function signBytes(key: crypto.KeyObject, data: Buffer, hash = hashForKey(key)): Buffer {

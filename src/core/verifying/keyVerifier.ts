@@ -2,9 +2,9 @@ import * as crypto from 'node:crypto';
 import { settle } from '../abort';
 import { FormatError, VerificationError } from '../errors';
 import { BUNDLE_V03_MEDIA_TYPE, Bundle } from '../signing/bundle';
-import { publicKeyHint } from '../signing/keys';
+import { publicKeyHint, publicKeyPem } from '../signing/keys';
 import { verifyDsseSignature } from './dsseSignature';
-import { VerifiedSignature, Verifier } from './verifier';
+import { PinMaterial, VerifiedSignature, Verifier } from './verifier';
 
 /** Verifies bundles made with a private key against its public key. */
 export class KeyVerifier implements Verifier {
@@ -16,6 +16,10 @@ export class KeyVerifier implements Verifier {
 
   verify(bundle: Bundle): Promise<VerifiedSignature> {
     return settle(() => this.check(bundle));
+  }
+
+  pinMaterial(): PinMaterial {
+    return { publicKeyPem: publicKeyPem(this.publicKey) };
   }
 
   private check(bundle: Bundle): VerifiedSignature {

@@ -14,7 +14,15 @@ export interface VerifiedSignature {
   warnings: string[];
 }
 
+/** What a verifier was given besides the signature, which a pin can keep (a key signature's public key). */
+export interface PinMaterial {
+  /** The PEM public key the signature is verified with. */
+  publicKeyPem?: string;
+}
+
 /** A verification method: checks a bundle's signature and returns what it covers. */
 export interface Verifier {
   verify(bundle: Bundle): Promise<VerifiedSignature>;
+  /** What a pin of the signer can keep of this verifier's inputs, so the next verification needs no prompt. */
+  pinMaterial?(): PinMaterial;
 }
