@@ -246,7 +246,7 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless,
     },
   );
 
-  await step('a long Sign Model cancelled from its progress notification writes nothing', async () => {
+  await step('a long Sign Model cancelled from its progress notification writes nothing, and says so', async () => {
     // 8 GiB of holes: reading them takes the kernel seconds, long enough to press Cancel.
     const big = join(dirname(keyless.modelPath), 'huge-model');
     mkdirSync(big, { recursive: true });
@@ -262,6 +262,7 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless,
     await shoot('signing-progress.png');
     await toast.locator('.monaco-button', { hasText: 'Cancel' }).first().click();
     await toast.waitFor({ state: 'detached' });
+    await page.locator('.notifications-toasts .notification-toast', { hasText: 'Signing cancelled: nothing was written' }).first().waitFor();
     // The signature is written only once every byte is hashed, which the cancel stopped.
     const left = readdirSync(big);
     if (existsSync(join(big, 'model.sig')) || left.length !== 1) throw new Error(`the cancelled sign left ${left.join(', ')}`);
