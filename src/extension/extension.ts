@@ -14,6 +14,7 @@ import { escapingLog, notify } from './notify';
 import type { SignModelArgs } from './signCommand';
 import { VerificationBadge, renderedBadge } from './verificationBadge';
 import type { VerifyModelArgs } from './verifyCommand';
+import { verifyModelsOnOpen } from './verifyOnOpen';
 
 /** What the extension hands to tests and to other extensions. */
 export interface ModelSigningApi {
@@ -35,6 +36,8 @@ export interface ModelSigningApi {
   readonly digestCacheOptions: CachedHashPoolOptions;
   /** What the live badge's re-verifications took from the digest cache and hashed, since activation. */
   liveHashStats(): Promise<CachedHashPoolStats>;
+  /** Settles when the models found as the workspace opened are verified (modelSigning.verify.onOpen). */
+  readonly verifiedOnOpen: Promise<void>;
 }
 
 // activate() only wires things up: no hashing, no network, and the core is
@@ -57,7 +60,10 @@ export function activate(context: vscode.ExtensionContext): ModelSigningApi {
     return commands;
   };
 
+  // Verifies the workspace's signed models in the background; the core loads once one is found.
+  const onOpen = verifyModelsOnOpen((target, signal) => load().verifyInBackground(target, signal), log);
   context.subscriptions.push(
+    onOpen,
     log,
     states,
     diagnostics,
@@ -93,6 +99,7 @@ export function activate(context: vscode.ExtensionContext): ModelSigningApi {
     activationMs: performance.now() - started,
     digestCacheOptions,
     liveHashStats,
+    verifiedOnOpen: onOpen.done,
   };
 }
 

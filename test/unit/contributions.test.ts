@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { it } from 'node:test';
 import * as constants from '../../src/extension/constants';
-import { COMMANDS, SETTINGS, SIGNATURE_NAME, VIEWS } from '../../src/extension/constants';
+import { COMMANDS, MODEL_FILE_EXTENSIONS, SETTINGS, SIGNATURE_NAME, VIEWS } from '../../src/extension/constants';
 import { OPEN_PROVENANCE_COMMAND, PROVENANCE_NAME } from '../../src/extension/provenanceFiles';
 import { REPO } from '../helpers/fixtures';
 import { readExtensionManifest } from '../helpers/packageJson';
@@ -89,7 +89,7 @@ it('views, and the activation on a signature file, match the code', () => {
 
 it('constants.ts holds no dead constant: each one is used by the extension', () => {
   for (const [name, value] of Object.entries(constants)) {
-    if (typeof value === 'string') {
+    if (typeof value === 'string' || Array.isArray(value)) {
       assert.match(allSource, new RegExp(`\\b${name}\\b`), `${name} is never used`);
       continue;
     }
@@ -98,4 +98,14 @@ it('constants.ts holds no dead constant: each one is used by the extension', () 
       assert.match(allSource, new RegExp(`\\b${name}\\.${key}\\b`), `${name}.${key} is never used`);
     }
   }
+});
+
+it('verification on open looks for the single-file models the Explorer menu offers, and activates on their signatures', () => {
+  const extensions = `(${MODEL_FILE_EXTENSIONS.join('|')})`;
+  for (const command of [COMMANDS.signModel, COMMANDS.verifyModel]) {
+    const entry = contributes.menus['explorer/context']?.find((m) => m.command === command);
+    assert.ok(entry?.when?.includes(`resourceExtname =~ /^\\.${extensions}$/`), `${command}: ${entry?.when} differs from constants.ts's MODEL_FILE_EXTENSIONS`);
+  }
+  assert.ok(manifest.activationEvents.includes(`workspaceContains:**/*.{${MODEL_FILE_EXTENSIONS.join(',')}}.sig`));
+  assert.equal(contributes.configuration.properties[`${SETTINGS.section}.${SETTINGS.verifyOnOpen}`]?.default, true);
 });
