@@ -7,6 +7,7 @@ import type { ModelCommands } from './commands';
 import { COMMANDS, VIEWS } from './constants';
 import { watchVerifiedModels } from './liveVerification';
 import { ManifestTreeProvider, registerCopyDigest } from './manifestTree';
+import { ModelDecorations } from './modelDecorations';
 import { ModelStates } from './modelState';
 import { OPEN_PROVENANCE_COMMAND } from './provenanceFiles';
 import { modelOfFile } from './modelTarget';
@@ -36,6 +37,8 @@ export interface ModelSigningApi {
   readonly digestCacheOptions: CachedHashPoolOptions;
   /** What the live badge's re-verifications took from the digest cache and hashed, since activation. */
   liveHashStats(): Promise<CachedHashPoolStats>;
+  /** The Explorer's mark on a path (badge letter and tooltip), if any. */
+  fileDecoration(fsPath: string): { badge?: string; tooltip?: string } | undefined;
   /** Settles when the models found as the workspace opened are verified (modelSigning.verify.onOpen). */
   readonly verifiedOnOpen: Promise<void>;
 }
@@ -49,6 +52,7 @@ export function activate(context: vscode.ExtensionContext): ModelSigningApi {
   const diagnostics = vscode.languages.createDiagnosticCollection('model-signing');
   const badge = new VerificationBadge(states);
   const tree = new ManifestTreeProvider(states);
+  const decorations = new ModelDecorations(states);
   let commands: ModelCommands | undefined;
   const digestCacheOptions: CachedHashPoolOptions = {};
   const load = (): ModelCommands => {
@@ -69,6 +73,8 @@ export function activate(context: vscode.ExtensionContext): ModelSigningApi {
     diagnostics,
     badge,
     tree,
+    decorations,
+    vscode.window.registerFileDecorationProvider(decorations),
     vscode.window.createTreeView(VIEWS.manifest, { treeDataProvider: tree, showCollapseAll: true }),
     vscode.commands.registerCommand(COMMANDS.signModel, (uri?: vscode.Uri, args?: SignModelArgs) => guard(log, () => load().sign(uri, args))),
     vscode.commands.registerCommand(COMMANDS.verifyModel, (uri?: vscode.Uri, args?: VerifyModelArgs) => guard(log, () => load().verify(uri, args))),
@@ -99,6 +105,7 @@ export function activate(context: vscode.ExtensionContext): ModelSigningApi {
     activationMs: performance.now() - started,
     digestCacheOptions,
     liveHashStats,
+    fileDecoration: (fsPath) => decorations.provideFileDecoration(vscode.Uri.file(fsPath)),
     verifiedOnOpen: onOpen.done,
   };
 }
