@@ -6,7 +6,7 @@ import type { CachedHashPoolOptions, CachedHashPoolStats } from '../core';
 import type { ModelCommands } from './commands';
 import { COMMANDS, VIEWS } from './constants';
 import { watchVerifiedModels } from './liveVerification';
-import { ManifestTreeProvider, registerCopyDigest } from './manifestTree';
+import { ManifestTreeProvider, nameViewAfterModel, registerCopyDigest } from './manifestTree';
 import { ModelDecorations } from './modelDecorations';
 import { ModelStates } from './modelState';
 import { OPEN_PROVENANCE_COMMAND } from './provenanceFiles';
@@ -53,6 +53,7 @@ export function activate(context: vscode.ExtensionContext): ModelSigningApi {
   const badge = new VerificationBadge(states);
   const tree = new ManifestTreeProvider(states);
   const decorations = new ModelDecorations(states);
+  const view = vscode.window.createTreeView(VIEWS.manifest, { treeDataProvider: tree, showCollapseAll: true });
   let commands: ModelCommands | undefined;
   const digestCacheOptions: CachedHashPoolOptions = {};
   const load = (): ModelCommands => {
@@ -75,7 +76,8 @@ export function activate(context: vscode.ExtensionContext): ModelSigningApi {
     tree,
     decorations,
     vscode.window.registerFileDecorationProvider(decorations),
-    vscode.window.createTreeView(VIEWS.manifest, { treeDataProvider: tree, showCollapseAll: true }),
+    view,
+    nameViewAfterModel(view, states),
     vscode.commands.registerCommand(COMMANDS.signModel, (uri?: vscode.Uri, args?: SignModelArgs) => guard(log, () => load().sign(uri, args))),
     vscode.commands.registerCommand(COMMANDS.verifyModel, (uri?: vscode.Uri, args?: VerifyModelArgs) => guard(log, () => load().verify(uri, args))),
     vscode.commands.registerCommand(COMMANDS.pinSigner, (modelPath?: string) => guard(log, () => load().pinSigner(modelPath))),
