@@ -45,8 +45,12 @@ function referencedCommands(): string[] {
   const fromMenus = Object.values(contributes.menus)
     .flat()
     .map((m) => m.command);
-  const fromWelcome = contributes.viewsWelcome.flatMap((w) => [...w.contents.matchAll(/\(command:([\w.]+)\)/g)].map((m) => m[1]!));
-  return [...fromMenus, ...fromWelcome];
+  const links = (text: string) => [...text.matchAll(/\(command:([\w.]+)\)/g)].map((m) => m[1]!);
+  const fromWelcome = contributes.viewsWelcome.flatMap((w) => links(w.contents));
+  const fromWalkthroughs = contributes.walkthroughs.flatMap((w) =>
+    w.steps.flatMap((s) => [...links(s.description), ...(s.completionEvents ?? []).map((e) => e.replace(/^onCommand:/, ''))]),
+  );
+  return [...fromMenus, ...fromWelcome, ...fromWalkthroughs];
 }
 
 const sorted = (xs: Iterable<string>) => [...new Set(xs)].sort();
@@ -108,4 +112,15 @@ it('verification on open looks for the single-file models the Explorer menu offe
   }
   assert.ok(manifest.activationEvents.includes(`workspaceContains:**/*.{${MODEL_FILE_EXTENSIONS.join(',')}}.sig`));
   assert.equal(contributes.configuration.properties[`${SETTINGS.section}.${SETTINGS.verifyOnOpen}`]?.default, true);
+});
+
+it('the walkthrough verifies, signs and pins, each step with its media and done by its command', () => {
+  const [walkthrough] = contributes.walkthroughs;
+  assert.ok(walkthrough, 'no walkthrough');
+  const done = walkthrough.steps.map((s) => s.completionEvents);
+  assert.deepEqual(done, [[`onCommand:${COMMANDS.verifyModel}`], [`onCommand:${COMMANDS.signModel}`], [`onCommand:${COMMANDS.pinSigner}`]]);
+  for (const step of walkthrough.steps) {
+    const media = step.media.markdown ?? step.media.image;
+    assert.ok(media && fs.existsSync(path.join(REPO, media)), `${step.id}: no media file ${media}`);
+  }
 });
