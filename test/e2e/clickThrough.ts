@@ -14,6 +14,7 @@ import { expiredPastedToken } from './expiredToken';
 import { TRUST_MODEL, trustStates } from './trustStates';
 import { PROVENANCE_FILE, hostileProvenanceIsInert, provenanceFromSignedModelView, provenanceViewer } from './provenanceViewer';
 import { SAMPLE_PROVENANCE_FILE, sampleProvenance } from './sampleProvenance';
+import { verifyOnOpen } from './verifyOnOpen';
 
 /** A folder the click-through makes and signs keylessly. */
 const KEYLESS_UI_MODEL = 'keyless-ui-model';
@@ -287,6 +288,9 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless,
   );
   await step(`trust states: ${TRUST_MODEL} not pinned, then pinned from the badge (its key in the policy); the live badge's reason`, () =>
     trustStates({ page, workspace: dirname(keyless.modelPath), keyless, screenshotDir }),
+  );
+  await step(`opened afresh: ${SIGNED_MODEL} marked without a click, M on a changed file; the view names it; the walkthrough`, () =>
+    verifyOnOpen({ page, workbenchUrl, workspace: dirname(keyless.modelPath), screenshotDir }),
   );
 
   return counts;
