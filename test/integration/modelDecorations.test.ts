@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { name, publisher } from '../../package.json';
 import type { ModelSigningApi } from '../../src/extension/extension';
+import { signWithKey } from './signature';
 import { waitFor } from './waitFor';
 
 let api: ModelSigningApi;
@@ -44,13 +45,7 @@ suite('Explorer decorations on models', () => {
   });
 
   test('signed, not pinned: the folder is marked S, its files get no check mark', async () => {
-    const signed = await vscode.commands.executeCommand<boolean>('modelSigning.signModel', vscode.Uri.file(model()), {
-      method: 'key',
-      privateKey,
-      skipConfirmation: true,
-      overwrite: true,
-    });
-    assert.equal(signed, true);
+    await signWithKey(model(), privateKey);
     await waitFor('the folder marked signed', () => badgeOf('') === 'S', { detail: shown });
     assert.equal(badgeOf('weights.bin'), undefined, shown());
     const tooltip = api.fileDecoration(model())?.tooltip ?? '';
