@@ -41,6 +41,8 @@ export class ModelDecorations implements vscode.FileDecorationProvider, vscode.D
   }
 
   private update(state: ModelState): void {
+    // The marks of the last result stay while the model is checked again: no flicker at each change on disk.
+    if (state.kind === 'verifying') return;
     const model = state.target.modelPath;
     const before = this.byModel.get(model) ?? [];
     before.forEach((p) => this.marks.delete(p));
