@@ -37,6 +37,10 @@ export async function verifyOnOpen({ page, workbenchUrl, workspace, screenshotDi
   await page.locator(`.pane-header[aria-label="Explorer Section: ${WORKSPACE_NAME}"]`).waitFor({ timeout: 60_000 });
   const folders = page.locator(`.pane-header[aria-label="Explorer Section: ${WORKSPACE_NAME}"]`);
   if ((await folders.getAttribute('aria-expanded')) !== 'true') await folders.click();
+  // The folders get the whole side bar: the Signed Model view folded (Verify Model below brings it back).
+  const header = page.locator('.pane-header[aria-label="Signed Model Section"]');
+  await header.waitFor({ timeout: 30_000 });
+  if ((await header.getAttribute('aria-expanded')) === 'true') await header.click();
   await page.locator(explorerRow(SIGNED_MODEL)).waitFor();
   const expected = isPinned(workspace) ? '✓' : 'S';
   await page.waitForFunction(decorationIncludes(SIGNED_MODEL, expected), undefined, { timeout: 60_000 });
@@ -45,10 +49,17 @@ export async function verifyOnOpen({ page, workbenchUrl, workspace, screenshotDi
   console.log(`    without a click: ${SIGNED_MODEL} marked ${expected}, badge '${((await page.textContent(BADGE)) ?? '').trim()}'`);
   await page.screenshot({ path: join(screenshotDir, 'verified-on-open.png') });
 
-  // A file changed on disk: the live re-verification marks it M, and the mark goes once it is restored.
-  const row = page.locator(explorerRow(SIGNED_MODEL));
-  if ((await row.getAttribute('aria-expanded')) !== 'true') await row.click();
-  await page.locator(explorerRow('config.json')).first().waitFor();
+  // A file changed on disk: the live re-verification marks it M, and the mark goes once it is restored. The file
+  // is opened (Go to File), so the Explorer reveals its row: other folders may be expanded above it.
+  await page.keyboard.press('F1');
+  await page.locator('.quick-input-box input').fill(`${SIGNED_MODEL}/config.json`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'config.json' }).first().waitFor();
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+  await page
+    .locator(`${explorerRow('config.json')}.selected`)
+    .first()
+    .waitFor();
   const file = join(workspace, SIGNED_MODEL, 'config.json');
   const original = readFileSync(file);
   writeFileSync(file, '{"hidden_size": 66}\n');
@@ -62,8 +73,6 @@ export async function verifyOnOpen({ page, workbenchUrl, workspace, screenshotDi
   await page.waitForFunction(decorationIncludes(SIGNED_MODEL, expected), undefined, { timeout: 30_000 });
 
   // Verify Model brings the Signed Model view forward, expanded, its header naming the model.
-  const header = page.locator('.pane-header[aria-label="Signed Model Section"]');
-  if ((await header.getAttribute('aria-expanded')) === 'true') await header.click();
   await explorerMenu(page, SIGNED_MODEL, 'Verify Model');
   await page.waitForFunction(`document.querySelector('.pane-header[aria-label="Signed Model Section"]')?.getAttribute('aria-expanded') === 'true'`, undefined, {
     timeout: 60_000,
