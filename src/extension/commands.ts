@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CachedHashPool, CachedHashPoolOptions, CachedHashPoolStats, DigestCache, WorkerHashPool } from '../core';
-import { SETTINGS, VIEWS } from './constants';
+import { SETTINGS } from './constants';
 import { trustedSetting } from './trustedSettings';
 import { ModelStates } from './modelState';
 import { ModelTarget } from './modelTarget';
@@ -91,8 +91,6 @@ export function createCommands(
       const { live, fresh } = await pools;
       const result = await verifyModelCommand({ ...deps, pool: useCache ? live : fresh }, uri, args);
       await saveCache();
-      // The result in full: the Signed Model view comes forward, expanded if it was folded.
-      if (result) void vscode.commands.executeCommand(`${VIEWS.manifest}.focus`);
       return result;
     },
     reverify,

@@ -29,7 +29,7 @@ import { pickInput } from './keyMaterial';
 import { NOT_TRUSTED, PolicyNote, policyFor } from './modelPolicy';
 import { isPolicyError, showPolicyProblem } from './policyProblems';
 import { ModelState, ModelStates, canPin, problemCount } from './modelState';
-import { COMMANDS } from './constants';
+import { COMMANDS, VIEWS } from './constants';
 import { notPinnedText, signerText } from './trustWording';
 import { ModelTarget, pickTarget } from './modelTarget';
 import { notify } from './notify';
@@ -101,6 +101,9 @@ export async function verifyTarget(deps: VerifyDeps, target: ModelTarget, args: 
     const verifier = await chooseVerifier(deps, target, bundle, method, policy, args);
     if (!verifier) return undefined;
     set({ kind: 'verifying', target, percent: 0 });
+    // Once nothing more is asked (a focus change would close a picker), the Signed Model view comes forward,
+    // expanded if it was folded, to show the files as they are checked.
+    if (!args.quiet) await vscode.commands.executeCommand(`${VIEWS.manifest}.focus`);
     const run = (signal?: AbortSignal, onProgress?: (p: HashProgress) => void) =>
       verifyModel(target.modelPath, {
         verifier,
