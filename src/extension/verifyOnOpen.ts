@@ -15,9 +15,12 @@ const EXCLUDE = '**/{node_modules,.git,.hg,.svn,.venv,venv,__pycache__,.tox}/**'
 
 /** The models whose signature is in the workspace: `model.sig` in a folder, `<model file>.sig` beside a model file. */
 export async function findSignedModels(token?: vscode.CancellationToken): Promise<ModelTarget[]> {
-  const pattern = `**/{${SIGNATURE_NAME},*.{${MODEL_FILE_EXTENSIONS.join(',')}}.sig}`;
-  const signatures = await vscode.workspace.findFiles(pattern, EXCLUDE, MAX_MODELS_ON_OPEN, token);
-  return signatures
+  // Two searches: ripgrep, which findFiles runs, takes no brace group inside another.
+  const patterns = [`**/${SIGNATURE_NAME}`, `**/*.{${MODEL_FILE_EXTENSIONS.join(',')}}.sig`];
+  const found = await Promise.all(patterns.map((p) => vscode.workspace.findFiles(p, EXCLUDE, MAX_MODELS_ON_OPEN, token)));
+  return found
+    .flat()
+    .slice(0, MAX_MODELS_ON_OPEN)
     .map((uri) => modelOfSignature(uri.fsPath))
     .filter((t): t is ModelTarget => t !== undefined)
     .sort((a, b) => a.modelPath.localeCompare(b.modelPath));
