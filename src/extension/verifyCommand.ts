@@ -103,7 +103,7 @@ export async function verifyTarget(deps: VerifyDeps, target: ModelTarget, args: 
     set({ kind: 'verifying', target, percent: 0 });
     // Once nothing more is asked (a focus change would close a picker), the Signed Model view comes forward,
     // expanded if it was folded, to show the files as they are checked.
-    if (!args.quiet) await vscode.commands.executeCommand(`${VIEWS.manifest}.focus`);
+    if (!args.quiet) void vscode.commands.executeCommand(`${VIEWS.manifest}.focus`);
     const run = (signal?: AbortSignal, onProgress?: (p: HashProgress) => void) =>
       verifyModel(target.modelPath, {
         verifier,

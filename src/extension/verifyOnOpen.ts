@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { MODEL_FILE_EXTENSIONS, SETTINGS, SIGNATURE_NAME } from './constants';
 import type { ModelTarget } from './modelTarget';
+import { trustedSetting } from './trustedSettings';
 
 /** At most this many models are verified on open: a huge workspace gets the first ones, the rest on demand. */
 export const MAX_MODELS_ON_OPEN = 50;
@@ -45,7 +46,7 @@ export function verifyModelsOnOpen(verify: (target: ModelTarget, signal: AbortSi
   const stop = new vscode.CancellationTokenSource();
   const aborted = new AbortController();
   stop.token.onCancellationRequested(() => aborted.abort());
-  const enabled = vscode.workspace.getConfiguration(SETTINGS.section).get<boolean>(SETTINGS.verifyOnOpen) ?? true;
+  const enabled = trustedSetting<boolean>(SETTINGS.verifyOnOpen) ?? true;
   const pass = async (progress: vscode.Progress<{ message?: string }>) => {
     const models = await findSignedModels(stop.token);
     for (const [i, target] of models.entries()) {
