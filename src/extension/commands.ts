@@ -21,6 +21,8 @@ export interface ModelCommands extends vscode.Disposable {
   pinSigner(modelPath?: string): Promise<boolean>;
   /** Verify again without dialogs, with the verifier that worked before (the live badge). */
   reverify(target: ModelTarget): Promise<void>;
+  /** Verify quietly a model found when the workspace opened, unless it was acted on already; never asks anything. */
+  verifyInBackground(target: ModelTarget, signal: AbortSignal): Promise<void>;
   /** Verify again, quietly, every model verified in this session: the workspace was trusted, so its policy now applies. */
   reverifyAll(): Promise<void>;
   /** Models verified in this session, which the live badge watches. */
@@ -92,6 +94,11 @@ export function createCommands(
       return result;
     },
     reverify,
+    verifyInBackground: async (target, signal) => {
+      if (states.get(target.modelPath)) return;
+      await verifyTarget({ ...deps, pool: (await pools).live }, target, { quiet: true, background: true, signal });
+      await saveCache();
+    },
     pinSigner: (modelPath) => pinSignerCommand({ states, log, reverify }, modelPath),
     reverifyAll: async () => {
       for (const model of [...deps.remembered.keys()]) {

@@ -12,6 +12,7 @@ export const SETTINGS = {
   section: 'modelSigning',
   trustConfig: 'sigstore.trustConfig',
   useDigestCache: 'verify.useDigestCache',
+  verifyOnOpen: 'verify.onOpen',
   policy: 'verify.policy',
   githubApiUrl: 'github.apiUrl',
 } as const;
@@ -21,3 +22,23 @@ export const STATE = { signingMethod: 'modelSigning.signingMethod' } as const;
 
 /** The signature file of a model folder; a single-file model's is `<file>.sig`. */
 export const SIGNATURE_NAME = 'model.sig';
+
+/** Single-file models, as the Explorer menu offers Sign and Verify Model on them (package.json's `when`). */
+export const MODEL_FILE_EXTENSIONS = [
+  'safetensors',
+  'gguf',
+  'onnx',
+  'pt',
+  'pth',
+  'bin',
+  'h5',
+  'keras',
+  'ckpt',
+  'pb',
+  'tflite',
+  'msgpack',
+  'npz',
+  'pkl',
+  'joblib',
+  'mlmodel',
+];

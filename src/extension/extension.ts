@@ -6,7 +6,8 @@ import type { CachedHashPoolOptions, CachedHashPoolStats } from '../core';
 import type { ModelCommands } from './commands';
 import { COMMANDS, VIEWS } from './constants';
 import { watchVerifiedModels } from './liveVerification';
-import { ManifestTreeProvider, registerCopyDigest } from './manifestTree';
+import { ManifestTreeProvider, nameViewAfterModel, registerCopyDigest } from './manifestTree';
+import { ModelDecorations } from './modelDecorations';
 import { ModelStates } from './modelState';
 import { OPEN_PROVENANCE_COMMAND } from './provenanceFiles';
 import { modelOfFile } from './modelTarget';
@@ -14,6 +15,7 @@ import { escapingLog, notify } from './notify';
 import type { SignModelArgs } from './signCommand';
 import { VerificationBadge, renderedBadge } from './verificationBadge';
 import type { VerifyModelArgs } from './verifyCommand';
+import { verifyModelsOnOpen } from './verifyOnOpen';
 
 /** What the extension hands to tests and to other extensions. */
 export interface ModelSigningApi {
@@ -35,6 +37,10 @@ export interface ModelSigningApi {
   readonly digestCacheOptions: CachedHashPoolOptions;
   /** What the live badge's re-verifications took from the digest cache and hashed, since activation. */
   liveHashStats(): Promise<CachedHashPoolStats>;
+  /** The Explorer's mark on a path (badge letter and tooltip), if any. */
+  fileDecoration(fsPath: string): { badge?: string; tooltip?: string } | undefined;
+  /** Settles when the models found as the workspace opened are verified (modelSigning.verify.onOpen). */
+  readonly verifiedOnOpen: Promise<void>;
 }
 
 // activate() only wires things up: no hashing, no network, and the core is
@@ -46,6 +52,8 @@ export function activate(context: vscode.ExtensionContext): ModelSigningApi {
   const diagnostics = vscode.languages.createDiagnosticCollection('model-signing');
   const badge = new VerificationBadge(states);
   const tree = new ManifestTreeProvider(states);
+  const decorations = new ModelDecorations(states);
+  const view = vscode.window.createTreeView(VIEWS.manifest, { treeDataProvider: tree, showCollapseAll: true });
   let commands: ModelCommands | undefined;
   const digestCacheOptions: CachedHashPoolOptions = {};
   const load = (): ModelCommands => {
@@ -57,13 +65,19 @@ export function activate(context: vscode.ExtensionContext): ModelSigningApi {
     return commands;
   };
 
+  // Verifies the workspace's signed models in the background; the core loads once one is found.
+  const onOpen = verifyModelsOnOpen((target, signal) => load().verifyInBackground(target, signal), log);
   context.subscriptions.push(
+    onOpen,
     log,
     states,
     diagnostics,
     badge,
     tree,
-    vscode.window.createTreeView(VIEWS.manifest, { treeDataProvider: tree, showCollapseAll: true }),
+    decorations,
+    vscode.window.registerFileDecorationProvider(decorations),
+    view,
+    nameViewAfterModel(view, states),
     vscode.commands.registerCommand(COMMANDS.signModel, (uri?: vscode.Uri, args?: SignModelArgs) => guard(log, () => load().sign(uri, args))),
     vscode.commands.registerCommand(COMMANDS.verifyModel, (uri?: vscode.Uri, args?: VerifyModelArgs) => guard(log, () => load().verify(uri, args))),
     vscode.commands.registerCommand(COMMANDS.pinSigner, (modelPath?: string) => guard(log, () => load().pinSigner(modelPath))),
@@ -93,6 +107,8 @@ export function activate(context: vscode.ExtensionContext): ModelSigningApi {
     activationMs: performance.now() - started,
     digestCacheOptions,
     liveHashStats,
+    fileDecoration: (fsPath) => decorations.provideFileDecoration(vscode.Uri.file(fsPath)),
+    verifiedOnOpen: onOpen.done,
   };
 }
 

@@ -218,3 +218,13 @@ export function registerCopyDigest(): vscode.Disposable {
     if (item?.type === 'node' && item.node.digest) await vscode.env.clipboard.writeText(`${item.node.algorithm}:${item.node.digest}`);
   });
 }
+
+/** The view's header names the model it shows (escaped: the name is the model folder's), beside its title. */
+export function nameViewAfterModel(view: vscode.TreeView<unknown>, states: ModelStates): vscode.Disposable {
+  const render = () => {
+    const modelPath = states.current?.target.modelPath;
+    view.description = modelPath ? displayText(path.basename(modelPath)) : undefined;
+  };
+  render();
+  return states.onDidChange(render);
+}

@@ -9,6 +9,7 @@ import {
   MethodInput,
   ModelSigningError,
   SIGNING_METHODS,
+  isModelSigningError,
   Signer,
   Verifier,
   listModelFiles,
@@ -76,9 +77,17 @@ export async function signModelCommand(deps: SignDeps, uri?: vscode.Uri, args: S
   if (!made) return false;
   const { signer, verifier } = made;
 
-  await withHashingProgress(safeText`Signing ${path.basename(target.modelPath)}`, (signal, onProgress) =>
-    signModel(target.modelPath, { signer, pool: deps.pool, signaturePath: target.signaturePath, signal, onProgress }),
-  );
+  try {
+    await withHashingProgress(safeText`Signing ${path.basename(target.modelPath)}`, (signal, onProgress) =>
+      signModel(target.modelPath, { signer, pool: deps.pool, signaturePath: target.signaturePath, signal, onProgress }),
+    );
+  } catch (e) {
+    // The signature is written last, atomically: a cancel before it leaves the folder as it was, and says so.
+    if (!isModelSigningError(e) || e.code !== 'CANCELLED') throw e;
+    deps.log.info(`Signing ${target.modelPath} cancelled: nothing was written`);
+    void notify.info(safeText`Signing cancelled: nothing was written (${path.basename(target.modelPath)} is as it was)`);
+    return false;
+  }
   deps.log.info(`Signed ${target.modelPath} (${listing.files.length} files, ${method}) → ${target.signaturePath}`);
   void notify.info(safeText`Signed ${path.basename(target.modelPath)}: ${listing.files.length} files → ${path.basename(target.signaturePath)}`);
   await deps.afterSign(target, verifier);

@@ -29,7 +29,7 @@ import { pickInput } from './keyMaterial';
 import { NOT_TRUSTED, PolicyNote, policyFor } from './modelPolicy';
 import { isPolicyError, showPolicyProblem } from './policyProblems';
 import { ModelState, ModelStates, canPin, problemCount } from './modelState';
-import { COMMANDS } from './constants';
+import { COMMANDS, VIEWS } from './constants';
 import { notPinnedText, signerText } from './trustWording';
 import { ModelTarget, pickTarget } from './modelTarget';
 import { notify } from './notify';
@@ -44,6 +44,10 @@ export interface VerifyModelArgs {
   issuer?: string;
   /** No dialogs: for the live badge. */
   quiet?: boolean;
+  /** Quiet, and the badge is taken only when it shows no model yet: the models found when the workspace opens. */
+  background?: boolean;
+  /** Stops a quiet verification (the editor closing). */
+  signal?: AbortSignal;
 }
 
 export interface VerifyDeps {
@@ -65,8 +69,11 @@ export async function verifyModelCommand(deps: VerifyDeps, uri?: vscode.Uri, arg
 }
 
 export async function verifyTarget(deps: VerifyDeps, target: ModelTarget, args: VerifyModelArgs = {}): Promise<VerificationResult | undefined> {
-  // A quiet (live) re-verification takes the badge only to say something is wrong, not from the model the user looks at.
-  const set = (state: ModelState): void => deps.states.set(state, !args.quiet || !['verifying', 'verified', 'signed'].includes(state.kind));
+  // A quiet (live) re-verification takes the badge only to say something is wrong, not from the model the user looks at;
+  // a background one only when the badge has no model to show.
+  const focus = (state: ModelState): boolean =>
+    args.background ? deps.states.current === undefined : !args.quiet || !['verifying', 'verified', 'signed'].includes(state.kind);
+  const set = (state: ModelState): void => deps.states.set(state, focus(state));
   if (!fs.existsSync(target.signaturePath)) {
     set({ kind: 'unsigned', target });
     if (!args.quiet) void notify.warn(safeText`${path.basename(target.modelPath)} has no signature (${path.basename(target.signaturePath)})`);
@@ -94,6 +101,9 @@ export async function verifyTarget(deps: VerifyDeps, target: ModelTarget, args: 
     const verifier = await chooseVerifier(deps, target, bundle, method, policy, args);
     if (!verifier) return undefined;
     set({ kind: 'verifying', target, percent: 0 });
+    // Once nothing more is asked (a focus change would close a picker), the Signed Model view comes forward,
+    // expanded if it was folded, to show the files as they are checked.
+    if (!args.quiet) void vscode.commands.executeCommand(`${VIEWS.manifest}.focus`);
     const run = (signal?: AbortSignal, onProgress?: (p: HashProgress) => void) =>
       verifyModel(target.modelPath, {
         verifier,
@@ -106,7 +116,7 @@ export async function verifyTarget(deps: VerifyDeps, target: ModelTarget, args: 
           set({ kind: 'verifying', target, percent: p.bytesTotal ? (100 * p.bytesDone) / p.bytesTotal : 100 });
         },
       });
-    const result = args.quiet ? await run() : await withHashingProgress(safeText`Verifying ${path.basename(target.modelPath)}`, run);
+    const result = args.quiet ? await run(args.signal) : await withHashingProgress(safeText`Verifying ${path.basename(target.modelPath)}`, run);
     deps.remembered.set(target.modelPath, verifier);
     verifierMethods.set(verifier, method);
     // A good signature by someone the policy does not name is a policy failure, not "verified".

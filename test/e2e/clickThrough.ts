@@ -14,6 +14,7 @@ import { expiredPastedToken } from './expiredToken';
 import { TRUST_MODEL, trustStates } from './trustStates';
 import { PROVENANCE_FILE, hostileProvenanceIsInert, provenanceFromSignedModelView, provenanceViewer } from './provenanceViewer';
 import { SAMPLE_PROVENANCE_FILE, sampleProvenance } from './sampleProvenance';
+import { verifyOnOpen } from './verifyOnOpen';
 
 /** A folder the click-through makes and signs keylessly. */
 const KEYLESS_UI_MODEL = 'keyless-ui-model';
@@ -246,7 +247,7 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless,
     },
   );
 
-  await step('a long Sign Model cancelled from its progress notification writes nothing', async () => {
+  await step('a long Sign Model cancelled from its progress notification writes nothing, and says so', async () => {
     // 8 GiB of holes: reading them takes the kernel seconds, long enough to press Cancel.
     const big = join(dirname(keyless.modelPath), 'huge-model');
     mkdirSync(big, { recursive: true });
@@ -262,6 +263,7 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless,
     await shoot('signing-progress.png');
     await toast.locator('.monaco-button', { hasText: 'Cancel' }).first().click();
     await toast.waitFor({ state: 'detached' });
+    await page.locator('.notifications-toasts .notification-toast', { hasText: 'Signing cancelled: nothing was written' }).first().waitFor();
     // The signature is written only once every byte is hashed, which the cancel stopped.
     const left = readdirSync(big);
     if (existsSync(join(big, 'model.sig')) || left.length !== 1) throw new Error(`the cancelled sign left ${left.join(', ')}`);
@@ -286,6 +288,9 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless,
   );
   await step(`trust states: ${TRUST_MODEL} not pinned, then pinned from the badge (its key in the policy); the live badge's reason`, () =>
     trustStates({ page, workspace: dirname(keyless.modelPath), keyless, screenshotDir }),
+  );
+  await step(`opened afresh: ${SIGNED_MODEL} marked without a click, M on a changed file; the view names it; the walkthrough`, () =>
+    verifyOnOpen({ page, workbenchUrl, workspace: dirname(keyless.modelPath), screenshotDir }),
   );
 
   return counts;

@@ -10,6 +10,10 @@ export interface ExtensionManifest {
     menus: Record<string, Array<{ command: string; when?: string }>>;
     views: Record<string, Array<{ id: string }>>;
     viewsWelcome: Array<{ view: string; contents: string }>;
+    walkthroughs: Array<{
+      id: string;
+      steps: Array<{ id: string; description: string; media: { markdown?: string; image?: string }; completionEvents?: string[] }>;
+    }>;
     /** Each setting's JSON schema. */
     configuration: { properties: Record<string, Record<string, unknown>> };
   };

@@ -6,9 +6,15 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Mocha from 'mocha';
 import * as vscode from 'vscode';
+import { name, publisher } from '../../package.json';
+import type { ModelSigningApi } from '../../src/extension/extension';
 import { START_MARKER } from './marker';
 
-export function run(): Promise<void> {
+export async function run(): Promise<void> {
+  // The models found as the workspace opened are verified in the background: let that pass end
+  // first, so no suite's own Verify Model races it on the same model.
+  const ext = vscode.extensions.getExtension<ModelSigningApi>(`${publisher}.${name}`);
+  await (ext?.isActive ? ext.exports : await ext?.activate())?.verifiedOnOpen;
   // Generous per-test timeout: a loaded 2-core machine is slow, and a timeout is only for a test that hangs.
   const mocha = new Mocha({ ui: 'tdd', reporter: 'spec', color: false, timeout: 60_000 });
   // Every suite bundled next to this file (esbuild.mjs builds test/integration/*.test.ts here).

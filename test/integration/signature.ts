@@ -1,6 +1,8 @@
 // A model's signature file, read as the Bundle it holds, for tests that look inside it.
 import * as fs from 'node:fs';
+import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
+import * as vscode from 'vscode';
 import type { Bundle } from '../../src/core/signing/bundle';
 
 /** `<model>/model.sig`, unchecked: the extension wrote it. */
@@ -11,4 +13,10 @@ export function readSignature(model: string): Bundle {
 /** The key hint of a key-signed model's signature. */
 export function keyHintOf(model: string): string {
   return readSignature(model).verificationMaterial.publicKey!.hint!;
+}
+
+/** Signs a model folder with a private key through Sign Model, asking nothing (an existing signature is replaced). */
+export async function signWithKey(model: string, privateKey: string): Promise<void> {
+  const args = { method: 'key', privateKey, skipConfirmation: true, overwrite: true };
+  assert.equal(await vscode.commands.executeCommand<boolean>('modelSigning.signModel', vscode.Uri.file(model), args), true);
 }

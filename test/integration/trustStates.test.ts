@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { name, publisher } from '../../package.json';
 import type { ModelSigningApi } from '../../src/extension/extension';
-import { keyHintOf } from './signature';
+import { keyHintOf, signWithKey } from './signature';
 import { waitFor } from './waitFor';
 
 let api: ModelSigningApi;
@@ -44,13 +44,7 @@ suite('Trust states: verified, not pinned, and why not', () => {
     fs.mkdirSync(model(), { recursive: true });
     fs.writeFileSync(path.join(model(), 'weights.bin'), crypto.randomBytes(32 << 10));
     fs.writeFileSync(path.join(model(), 'config.json'), '{}');
-    const signed = await vscode.commands.executeCommand<boolean>('modelSigning.signModel', vscode.Uri.file(model()), {
-      method: 'key',
-      privateKey,
-      skipConfirmation: true,
-      overwrite: true,
-    });
-    assert.equal(signed, true);
+    await signWithKey(model(), privateKey);
   });
   suiteTeardown(() => {
     fs.rmSync(policyFile(), { force: true });

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { it } from 'node:test';
 import * as constants from '../../src/extension/constants';
-import { COMMANDS, SETTINGS, SIGNATURE_NAME, VIEWS } from '../../src/extension/constants';
+import { COMMANDS, MODEL_FILE_EXTENSIONS, SETTINGS, SIGNATURE_NAME, VIEWS } from '../../src/extension/constants';
 import { OPEN_PROVENANCE_COMMAND, PROVENANCE_NAME } from '../../src/extension/provenanceFiles';
 import { REPO } from '../helpers/fixtures';
 import { readExtensionManifest } from '../helpers/packageJson';
@@ -45,8 +45,12 @@ function referencedCommands(): string[] {
   const fromMenus = Object.values(contributes.menus)
     .flat()
     .map((m) => m.command);
-  const fromWelcome = contributes.viewsWelcome.flatMap((w) => [...w.contents.matchAll(/\(command:([\w.]+)\)/g)].map((m) => m[1]!));
-  return [...fromMenus, ...fromWelcome];
+  const links = (text: string) => [...text.matchAll(/\(command:([\w.]+)\)/g)].map((m) => m[1]!);
+  const fromWelcome = contributes.viewsWelcome.flatMap((w) => links(w.contents));
+  const fromWalkthroughs = contributes.walkthroughs.flatMap((w) =>
+    w.steps.flatMap((s) => [...links(s.description), ...(s.completionEvents ?? []).map((e) => e.replace(/^onCommand:/, ''))]),
+  );
+  return [...fromMenus, ...fromWelcome, ...fromWalkthroughs];
 }
 
 const sorted = (xs: Iterable<string>) => [...new Set(xs)].sort();
@@ -89,7 +93,7 @@ it('views, and the activation on a signature file, match the code', () => {
 
 it('constants.ts holds no dead constant: each one is used by the extension', () => {
   for (const [name, value] of Object.entries(constants)) {
-    if (typeof value === 'string') {
+    if (typeof value === 'string' || Array.isArray(value)) {
       assert.match(allSource, new RegExp(`\\b${name}\\b`), `${name} is never used`);
       continue;
     }
@@ -97,5 +101,26 @@ it('constants.ts holds no dead constant: each one is used by the extension', () 
       // SETTINGS keys are also read through `keyof typeof SETTINGS` (trustedSettings.ts) but always named at the call.
       assert.match(allSource, new RegExp(`\\b${name}\\.${key}\\b`), `${name}.${key} is never used`);
     }
+  }
+});
+
+it('verification on open looks for the single-file models the Explorer menu offers, and activates on their signatures', () => {
+  const extensions = `(${MODEL_FILE_EXTENSIONS.join('|')})`;
+  for (const command of [COMMANDS.signModel, COMMANDS.verifyModel]) {
+    const entry = contributes.menus['explorer/context']?.find((m) => m.command === command);
+    assert.ok(entry?.when?.includes(`resourceExtname =~ /^\\.${extensions}$/`), `${command}: ${entry?.when} differs from constants.ts's MODEL_FILE_EXTENSIONS`);
+  }
+  assert.ok(manifest.activationEvents.includes(`workspaceContains:**/*.{${MODEL_FILE_EXTENSIONS.join(',')}}.sig`));
+  assert.equal(contributes.configuration.properties[`${SETTINGS.section}.${SETTINGS.verifyOnOpen}`]?.default, true);
+});
+
+it('the walkthrough verifies, signs and pins, each step with its media and done by its command', () => {
+  const [walkthrough] = contributes.walkthroughs;
+  assert.ok(walkthrough, 'no walkthrough');
+  const done = walkthrough.steps.map((s) => s.completionEvents);
+  assert.deepEqual(done, [[`onCommand:${COMMANDS.verifyModel}`], [`onCommand:${COMMANDS.signModel}`], [`onCommand:${COMMANDS.pinSigner}`]]);
+  for (const step of walkthrough.steps) {
+    const media = step.media.markdown ?? step.media.image;
+    assert.ok(media && fs.existsSync(path.join(REPO, media)), `${step.id}: no media file ${media}`);
   }
 });
