@@ -14,6 +14,8 @@ import { expiredPastedToken } from './expiredToken';
 import { TRUST_MODEL, trustStates } from './trustStates';
 import { PROVENANCE_FILE, hostileProvenanceIsInert, provenanceFromSignedModelView, provenanceViewer } from './provenanceViewer';
 import { SAMPLE_PROVENANCE_FILE, sampleProvenance } from './sampleProvenance';
+import { identityChoices } from './identityChoices';
+import { noProgressToastLingers } from './progressToasts';
 
 /** A folder the click-through makes and signs keylessly. */
 const KEYLESS_UI_MODEL = 'keyless-ui-model';
@@ -287,6 +289,12 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless,
   await step(`trust states: ${TRUST_MODEL} not pinned, then pinned from the badge (its key in the policy); the live badge's reason`, () =>
     trustStates({ page, workspace: dirname(keyless.modelPath), keyless, screenshotDir }),
   );
+
+  await step('Sign Model names where each identity signs in; an unreachable GitHub API is said before it is tried', () =>
+    identityChoices({ page, keyless, machineSettings }),
+  );
+
+  await step('after Verify Model, alone or beside the live check, no progress toast of ours stays', () => noProgressToastLingers({ page, keyless }));
 
   return counts;
 }
