@@ -33,12 +33,15 @@ export async function githubAvailability(): Promise<GitHubAvailability> {
     ),
     // Any HTTP answer will do: only a network failure says the API is out of reach.
     fetch(apiBase, { signal: AbortSignal.timeout(CHECK_TIMEOUT_MS) }).then(
-      () => true,
+      (r) => {
+        void r.body?.cancel(); // the body is not needed: let the connection go
+        return true;
+      },
       () => false,
     ),
   ]);
   if (!session.registered) {
-    const why = `this editor has no "${provider}" sign-in provider for ${host}`;
+    const why = `this editor has no "${provider}" sign-in provider for ${host}: use another identity`;
     return { usable: false, why, description: String(safeText`$(warning) unavailable: ${why}`) };
   }
   if (!reached) {
