@@ -161,7 +161,9 @@ function topLevel(state: ModelState, tree: ManifestNode | undefined): Item[] {
             description: safeText`trust ${signerText(r.signer)} for ${name}`,
             tooltip: safeText`Adds the signer to .vscode/model-signing.json for exactly this model: a later signature by anyone else shows as a policy failure.`,
             icon: 'pin',
-            command: { command: COMMANDS.pinSigner, title: 'Pin Signer', arguments: [state.target.modelPath] },
+            // The view shows the current model, which Pin Signer pins when given no model: no arguments, so a
+            // click on a row the view has just re-rendered still runs (verificationBadge.ts says why).
+            command: { command: COMMANDS.pinSigner, title: 'Pin Signer' },
           },
         ]
       : []),

@@ -1,6 +1,5 @@
 import * as vscode from 'vscode';
 import {
-  DEFAULT_GITHUB_API_BASE,
   GitHubSessionProvider,
   IdentityProvider,
   InteractiveLoginProvider,
@@ -16,6 +15,7 @@ import { SETTINGS } from './constants';
 import { userSetting } from './trustedSettings';
 import { notify } from './notify';
 import { signInPrompt } from './browserSignIn';
+import { GITHUB_SCOPES, githubAvailability, githubTarget } from './githubAccount';
 
 export type IdentitySource = 'github' | 'browser' | 'token';
 
@@ -25,20 +25,44 @@ export async function trustConfigFromSettings(): Promise<TrustConfig> {
   return (await resolveTrustConfig({ trustConfigPath: file })).config;
 }
 
-/** The identity sources a person has in the editor, GitHub's session first; the sign-in page is named. */
+type SourceItem = vscode.QuickPickItem & { source: IdentitySource; why?: string };
+
+/**
+ * The identity sources a person has in the editor, GitHub's session first, each naming where it signs in. The pick
+ * shows busy while the GitHub account is checked; one that cannot work here says why, and picking it says so again.
+ */
 export async function chooseIdentitySource(trust: TrustConfig): Promise<IdentitySource | undefined> {
   const issuer = oidcIssuerOf(trust) ?? PRODUCTION_OIDC_ISSUER;
+  const host = new URL(issuer).host;
   const page =
-    issuer === PRODUCTION_OIDC_ISSUER ? "Sigstore's sign-in page (Google, GitHub, Microsoft)" : String(safeText`the sign-in page at ${new URL(issuer).host}`);
-  const pick = await vscode.window.showQuickPick(
-    [
-      { label: '$(github) GitHub account', description: 'the account signed in to VS Code', source: 'github' as const },
-      { label: '$(globe) Sign in with a browser', description: page, source: 'browser' as const },
-      { label: '$(key) Paste an identity token', description: 'an OIDC ID token (short-lived: paste a fresh one)', source: 'token' as const },
-    ],
-    { title: 'Sign with which identity?', ignoreFocusOut: true },
-  );
-  return pick?.source;
+    issuer === PRODUCTION_OIDC_ISSUER
+      ? String(safeText`Sigstore's sign-in page at ${host} (Google, GitHub, Microsoft)`)
+      : String(safeText`the sign-in page at ${host}`);
+  const pick = vscode.window.createQuickPick<SourceItem>();
+  pick.title = 'Sign with which identity?';
+  pick.ignoreFocusOut = true;
+  pick.busy = true;
+  pick.placeholder = 'Checking the GitHub account…';
+  const chosen = new Promise<SourceItem | undefined>((resolve) => {
+    pick.onDidAccept(() => resolve(pick.selectedItems[0]));
+    pick.onDidHide(() => resolve(undefined));
+  });
+  pick.show();
+  const github = await githubAvailability();
+  pick.items = [
+    { label: '$(github) GitHub account', description: github.description, source: 'github', why: github.usable ? undefined : github.why },
+    { label: '$(globe) Sign in with a browser', description: page, source: 'browser' },
+    { label: '$(key) Paste an identity token', description: 'an OIDC ID token (short-lived: paste a fresh one)', source: 'token' },
+  ];
+  pick.busy = false;
+  pick.placeholder = undefined;
+  const item = await chosen;
+  pick.dispose();
+  if (item?.why) {
+    void notify.warn(safeText`GitHub account cannot sign here: ${item.why}.`);
+    return undefined;
+  }
+  return item?.source;
 }
 
 export async function identityProvider(
@@ -57,11 +81,8 @@ export async function identityProvider(
       return value ? new StaticTokenProvider(value, 'pasted') : undefined;
     }
     case 'github': {
-      // api.github.com: VS Code's "github" session; a GitHub Enterprise Server API: its "github-enterprise" one.
-      // The session's token goes there: the user's setting only, never a workspace's.
-      const apiBase = userSetting<string>(SETTINGS.githubApiUrl) || DEFAULT_GITHUB_API_BASE;
-      const provider = apiBase.replace(/\/+$/, '') === DEFAULT_GITHUB_API_BASE ? 'github' : 'github-enterprise';
-      const session = await vscode.authentication.getSession(provider, ['user:email'], { createIfNone: true });
+      const { apiBase, provider } = githubTarget();
+      const session = await vscode.authentication.getSession(provider, GITHUB_SCOPES, { createIfNone: true });
       return new GitHubSessionProvider({
         session: { accessToken: session.accessToken, account: { label: session.account.label, id: session.account.id } },
         trustConfig: trust,

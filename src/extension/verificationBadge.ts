@@ -22,10 +22,10 @@ export class VerificationBadge implements vscode.Disposable {
     return this.item.text;
   }
 
-  /** The command a click runs, for tests. */
+  /** The command a click runs, for tests; one with arguments says so (the badge's never should: see render). */
   get command(): string | undefined {
     const c = this.item.command;
-    return typeof c === 'string' ? c : c?.command;
+    return typeof c === 'string' ? c : c && `${c.command} with arguments`;
   }
 
   get tooltip(): string {
@@ -43,7 +43,10 @@ export class VerificationBadge implements vscode.Disposable {
     this.item.tooltip = tooltip;
     // Not pinned looks different from Verified at a glance, and its click offers the pin the notification did.
     this.item.backgroundColor = state.kind === 'signed' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
-    this.item.command = canPin(state) ? { command: COMMANDS.pinSigner, title: 'Pin Signer', arguments: [state.target.modelPath] } : `${VIEWS.manifest}.focus`;
+    // No arguments: VS Code passes a command with arguments through a delegate that every update of the item
+    // replaces, and a click that lands just after one fails with "Actual command not found". Pin Signer without
+    // arguments pins the current model, which is the one the badge shows.
+    this.item.command = canPin(state) ? COMMANDS.pinSigner : `${VIEWS.manifest}.focus`;
     this.item.show();
   }
 

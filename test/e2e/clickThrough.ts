@@ -15,6 +15,8 @@ import { TRUST_MODEL, trustStates } from './trustStates';
 import { PROVENANCE_FILE, hostileProvenanceIsInert, provenanceFromSignedModelView, provenanceViewer } from './provenanceViewer';
 import { SAMPLE_PROVENANCE_FILE, sampleProvenance } from './sampleProvenance';
 import { verifyOnOpen } from './verifyOnOpen';
+import { identityChoices } from './identityChoices';
+import { noProgressToastLingers } from './progressToasts';
 
 /** A folder the click-through makes and signs keylessly. */
 const KEYLESS_UI_MODEL = 'keyless-ui-model';
@@ -292,6 +294,12 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless,
   await step(`opened afresh: ${SIGNED_MODEL} marked without a click, M on a changed file; the view names it; the walkthrough`, () =>
     verifyOnOpen({ page, workbenchUrl, workspace: dirname(keyless.modelPath), screenshotDir }),
   );
+
+  await step('Sign Model names where each identity signs in; an unreachable GitHub API is said before it is tried', () =>
+    identityChoices({ page, keyless, machineSettings }),
+  );
+
+  await step('after Verify Model, alone or beside the live check, no progress toast of ours stays', () => noProgressToastLingers({ page, keyless }));
 
   return counts;
 }

@@ -62,6 +62,15 @@ it('every command registered is contributed, and every command contributed is re
   for (const c of referencedCommands()) assert.ok(contributed.includes(c), `package.json refers to ${c}, which is not contributed`);
 });
 
+it('every command link (package.json, markdown in the code, walkthroughs) names a contributed command', () => {
+  // A `command:` link or an `onCommand:` completion event that names no command fails only when clicked.
+  const contributed = contributes.commands.map((c) => c.command);
+  const texts = [fs.readFileSync(path.join(REPO, 'package.json'), 'utf8'), allSource];
+  const linked = texts.flatMap((t) => [...t.matchAll(/\b(?:command|onCommand):(modelSigning\.[\w.]+)/g)].map((m) => m[1]!));
+  assert.ok(linked.length > 0, 'no command link found');
+  for (const id of linked) assert.ok(contributed.includes(id), `a link names ${id}, which is not contributed`);
+});
+
 it('the Explorer menu offers Open Provenance on exactly the names the code takes for provenance', () => {
   const entry = contributes.menus['explorer/context']?.find((m) => m.command === OPEN_PROVENANCE_COMMAND);
   assert.ok(entry, 'Open Provenance is not in the Explorer menu');

@@ -2,8 +2,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import type { Worker } from 'node:worker_threads';
 import { HashProgress, KeySigner, loadPrivateKey, serializeModel, signModel } from '../../src/core';
-import { makeKeyPair, makeModel, pool, tempDir } from '../helpers/fixtures';
+import { makeKeyPair, makeModel, pool, sampleModel, tempDir } from '../helpers/fixtures';
 
 /** A model with one sparse file: large to hash, free to write. */
 function bigSparseModel(bytes: number): string {
@@ -52,6 +53,18 @@ describe('the worker pool', () => {
     // New workers are started for the next job.
     const again = await serializeModel(makeModel({ a: 'a' }), { pool: p });
     assert.equal(again.resources.length, 1);
+  });
+
+  it('a worker that stopped between jobs is replaced, not handed the next job', { timeout: 20_000 }, async () => {
+    const p = pool(2);
+    await serializeModel(sampleModel(), { pool: p });
+    // A worker gone while the pool was idle (a crash, the system's OOM killer) sends no answer and no second exit:
+    // before, the next job waited for it forever, and a "Verifying …: 0%" notification stayed on screen.
+    const idle = (p as unknown as { workers: Worker[] }).workers;
+    assert.equal(idle.length, 2);
+    await idle[0]!.terminate();
+    const again = await serializeModel(sampleModel(), { pool: p });
+    assert.equal(again.resources.length, 10);
   });
 
   it('a cancelled sign writes nothing', async () => {

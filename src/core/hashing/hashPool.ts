@@ -175,6 +175,12 @@ export class WorkerHashPool implements HashPool {
       workerData: { chunkSize: this.options.chunkSize ?? DEFAULT_CHUNK_SIZE, niceness: this.options.niceness ?? 0 },
     });
     w.unref();
+    // A worker that stops while the pool is idle never answers, and a job listens for exits only while it runs:
+    // forget it now, so the next job starts another rather than wait for it forever.
+    w.once('exit', () => {
+      const i = this.workers.indexOf(w);
+      if (i >= 0) this.workers.splice(i, 1);
+    });
     return w;
   }
 
