@@ -7,7 +7,7 @@ import { requireLazily } from '../core/lazyModule';
 import type { SerializationMethod } from '../core/manifest/manifest';
 import { serializeListing } from '../core/manifest/serializer';
 import { listModelFiles } from '../core/hashing/walk';
-import { findSignatureFiles, rootDigestWithout } from '../core/signing/signatureFiles';
+import { findSignatureFiles, manifestWithout } from '../core/signing/signatureFiles';
 import { METHOD_IDS, isMethodId } from '../core/methods/registry';
 import { signModel } from '../core/signing/signModel';
 import type { TrustConfig } from '../core/sigstore/trustConfig';
@@ -118,11 +118,11 @@ async function digestCommand(argv: string[]): Promise<number> {
   return run('Computing digest failed: ', async (pool, progress) => {
     const options = { ...walkSettings(p), ...settings, pool, onProgress: progress.update };
     const listing = await listModelFiles(modelPath, options);
-    const signatures = await findSignatureFiles(listing);
-    const manifest = await serializeListing(modelPath, listing, options);
+    // The signatures inside are looked for while the workers hash.
+    const [signatures, manifest] = await Promise.all([findSignatureFiles(listing), serializeListing(modelPath, listing, options)]);
     progress.done();
     out(safeText`sha256:${manifest.rootDigest()}\n`);
-    if (signatures.length > 0) err(signatureNote(listing.root, signatures, rootDigestWithout(manifest, signatures)));
+    if (signatures.length > 0) err(signatureNote(listing.root, signatures, manifestWithout(manifest, signatures).rootDigest()));
     return 0;
   });
 }

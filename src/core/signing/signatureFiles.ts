@@ -6,10 +6,10 @@
 // a file that only looks like a signature of the model is left out too, and a
 // signed file that is missing still shows when the model is verified.
 import * as fs from 'node:fs';
-import { throwIfAborted } from '../abort';
+import { eachBounded } from '../io/eachBounded';
 import { readInputText } from '../io/readInputFile';
 import { ModelListing, listModelFiles } from '../hashing/walk';
-import { Manifest, ResourceDescriptor, SerializationMethod, parseShardName, rootDigestOf } from '../manifest/manifest';
+import { Manifest, ResourceDescriptor, SerializationMethod, parseShardName } from '../manifest/manifest';
 import { SerializeOptions, serializeListing } from '../manifest/serializer';
 import { MAX_BUNDLE_BYTES, bundlePayload, parseBundle } from './bundle';
 import { toManifest } from './statement';
@@ -17,29 +17,26 @@ import { toManifest } from './statement';
 /** Bytes read to see whether a file can be JSON at all: most model files are not, and are never read whole. */
 const HEAD_BYTES = 64;
 
+/** Files whose head is read at once. */
+const READ_CONCURRENCY = 32;
+
 /** The names (model-relative) of the files of a listed model folder that are OMS signatures of it, sorted. */
 export async function findSignatureFiles(listing: ModelListing, signal?: AbortSignal): Promise<string[]> {
   if (listing.isFile) return [];
   const names = new Set(listing.files.map((f) => f.name));
-  const found: string[] = [];
-  for (const file of listing.files) {
-    throwIfAborted(signal);
-    if (file.size > MAX_BUNDLE_BYTES || !(await startsLikeJson(file.path))) continue;
-    const signed = await signedManifest(file.path);
-    if (signed && signsFilesOf(signed, names, file.name)) found.push(file.name);
-  }
-  return found;
-}
-
-/** A listing without the given files; they join its ignore paths, as a signature path given to `sign` does. */
-export function withoutFiles(listing: ModelListing, names: readonly string[]): ModelListing {
-  if (names.length === 0) return listing;
-  const left = new Set(names);
-  return {
-    ...listing,
-    files: listing.files.filter((f) => !left.has(f.name)),
-    ignorePaths: [...new Set([...listing.ignorePaths, ...names])].sort(),
-  };
+  const isSignature = new Array<boolean>(listing.files.length).fill(false);
+  // Every file's head is read: a few at once, as most are small and the reads wait on the thread pool, not the disk.
+  await eachBounded(
+    listing.files,
+    READ_CONCURRENCY,
+    async (file, i) => {
+      if (file.size > MAX_BUNDLE_BYTES || !(await startsLikeJson(file.path))) return;
+      const signed = await signedManifest(file.path);
+      isSignature[i] = signed !== undefined && signsFilesOf(signed, names, file.name);
+    },
+    signal,
+  );
+  return listing.files.filter((_, i) => isSignature[i]).map((f) => f.name);
 }
 
 export interface ModelWithoutSignatures {
@@ -48,11 +45,14 @@ export interface ModelWithoutSignatures {
   signatures: string[];
 }
 
-/** serializeModel, leaving out the files that are OMS signatures of the model (attest, provenance verify). */
+/**
+ * serializeModel, leaving out the files that are OMS signatures of the model (attest, provenance verify). The
+ * signatures are looked for while the workers hash, and their resources dropped after: a signature is small.
+ */
 export async function serializeModelWithoutSignatures(modelPath: string, options: SerializeOptions): Promise<ModelWithoutSignatures> {
   const listing = await listModelFiles(modelPath, options);
-  const signatures = await findSignatureFiles(listing, options.signal);
-  return { manifest: await serializeListing(modelPath, withoutFiles(listing, signatures), options), signatures };
+  const [signatures, manifest] = await Promise.all([findSignatureFiles(listing, options.signal), serializeListing(modelPath, listing, options)]);
+  return { manifest: manifestWithout(manifest, signatures), signatures };
 }
 
 async function startsLikeJson(file: string): Promise<boolean> {
@@ -86,10 +86,16 @@ function signsFilesOf(signed: Manifest, names: ReadonlySet<string>, self: string
   });
 }
 
-/** The root digest of a manifest without the resources of the given files: what `digest` would print had they been ignored. */
-export function rootDigestWithout(manifest: Manifest, names: readonly string[]): string {
+/** A manifest without the resources of the given files, which join its ignore paths: what serializing with them ignored gives. */
+export function manifestWithout(manifest: Manifest, names: readonly string[]): Manifest {
+  if (names.length === 0) return manifest;
   const left = new Set(names);
-  return rootDigestOf(manifest.resources.filter((r) => !left.has(fileOf(r, manifest.serialization.method) ?? r.name)));
+  const { serialization } = manifest;
+  return new Manifest(
+    manifest.modelName,
+    { ...serialization, ignorePaths: [...new Set([...serialization.ignorePaths, ...names])].sort() },
+    manifest.resources.filter((r) => !left.has(fileOf(r, serialization.method) ?? r.name)),
+  );
 }
 
 /** The file a resource is (files) or is a shard of (shards). */

@@ -5,7 +5,7 @@
 // it binds a file by name and digest (so a loader cannot be handed a renamed
 // file); a single file is matched by digest alone, as slsa-verifier does.
 import * as path from 'node:path';
-import { throwIfAborted } from '../../abort';
+import { eachBounded } from '../../io/eachBounded';
 import { isModelSigningError } from '../../errors';
 import { detectModelFormat } from '../../formats/detectModelFormat';
 import type { HashPool } from '../../hashing/hashPool';
@@ -73,18 +73,17 @@ export async function matchSubjects(subjects: readonly Subject[], model: ModelDi
   const modelName = path.basename(model.root);
   const out = subjects.map((subject) => (model.isFile ? matchFile(subject, model, modelName) : matchInFolder(subject, model, modelName, byDigest)));
   // The detected format of each matched (or named) file, a bounded number at a time.
-  let next = 0;
-  const detect = async () => {
-    while (next < out.length) {
-      throwIfAborted(options.signal);
-      const match = out[next++]!;
+  await eachBounded(
+    out,
+    DETECT_CONCURRENCY,
+    async (match) => {
       const file = match.files[0] ?? match.changedFile;
-      if (file === undefined) continue;
+      if (file === undefined) return;
       const format = await formatOf(model.isFile ? model.root : path.join(model.root, ...file.split('/')), options.signal);
       if (format) match.format = format;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(DETECT_CONCURRENCY, out.length) }, detect));
+    },
+    options.signal,
+  );
   return out;
 }
 
