@@ -12,6 +12,7 @@ import { pinSignerCommand } from './pinSignerCommand';
 import { openProvenanceCommand } from './provenanceCommand';
 import type { ProvenancePanel } from './provenancePanel';
 import { SignModelArgs, signModelCommand } from './signCommand';
+import { VerificationRuns } from './verificationRuns';
 import { VerifyDeps, VerifyModelArgs, verifyModelCommand, verifyTarget } from './verifyCommand';
 
 export interface ModelCommands extends vscode.Disposable {
@@ -63,7 +64,7 @@ export function createCommands(
   const saveCache = async () =>
     (await pools).cache.save(cacheFile).catch((e: unknown) => log.warn(`Could not save the digest cache: ${e instanceof Error ? e.message : String(e)}`));
   const policyDiagnostics = vscode.languages.createDiagnosticCollection('model-signing-policy');
-  const deps: VerifyDeps = { pool, states, diagnostics, policyDiagnostics, log, remembered: new Map() };
+  const deps: VerifyDeps = { pool, states, diagnostics, policyDiagnostics, log, remembered: new Map(), runs: new VerificationRuns() };
   const reverify = async (target: ModelTarget) => {
     await verifyTarget({ ...deps, pool: (await pools).live }, target, { quiet: true });
     await saveCache();

@@ -4,6 +4,8 @@ export const COMMANDS = {
   verifyModel: 'modelSigning.verifyModel',
   copyDigest: 'modelSigning.copyDigest',
   pinSigner: 'modelSigning.pinSigner',
+  openModelProvenance: 'modelSigning.openModelProvenance',
+  verifyShownModel: 'modelSigning.verifyShownModel',
 } as const;
 
 export const VIEWS = { manifest: 'modelSigning.manifest' } as const;

@@ -9,6 +9,7 @@ import { watchVerifiedModels } from './liveVerification';
 import { ManifestTreeProvider, nameViewAfterModel, registerCopyDigest } from './manifestTree';
 import { ModelDecorations } from './modelDecorations';
 import { ModelStates } from './modelState';
+import { openModelProvenance } from './modelProvenanceCommand';
 import { OPEN_PROVENANCE_COMMAND } from './provenanceFiles';
 import { modelOfFile } from './modelTarget';
 import { escapingLog, notify } from './notify';
@@ -82,6 +83,13 @@ export function activate(context: vscode.ExtensionContext): ModelSigningApi {
     vscode.commands.registerCommand(COMMANDS.verifyModel, (uri?: vscode.Uri, args?: VerifyModelArgs) => guard(log, () => load().verify(uri, args))),
     vscode.commands.registerCommand(COMMANDS.pinSigner, (modelPath?: string) => guard(log, () => load().pinSigner(modelPath))),
     vscode.commands.registerCommand(OPEN_PROVENANCE_COMMAND, (uri?: vscode.Uri, args?: unknown) => guard(log, () => load().openProvenance(uri, args))),
+    // The badge and the view's rows verify the model they show: no arguments (verificationBadge.ts says why).
+    vscode.commands.registerCommand(COMMANDS.verifyShownModel, () =>
+      guard(log, () => load().verify(states.current && vscode.Uri.file(states.current.target.modelPath))),
+    ),
+    vscode.commands.registerCommand(COMMANDS.openModelProvenance, () =>
+      guard(log, () => openModelProvenance(states, (file, modelPath) => load().openProvenance(file, { modelPath }))),
+    ),
     registerCopyDigest(),
     watchVerifiedModels(
       states,

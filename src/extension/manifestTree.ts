@@ -4,10 +4,10 @@ import * as vscode from 'vscode';
 import { ModelFormat, detectModelFormat } from '../core/formats/detectModelFormat';
 import { COMMANDS } from './constants';
 import { ManifestNode, toManifestTree } from './manifestNodes';
-import { OPEN_PROVENANCE_COMMAND, provenanceFilesOf } from './provenanceFiles';
+import { provenanceFilesOf } from './provenanceFiles';
 import type { PolicyNote } from './modelPolicy';
 import { ModelState, ModelStates, canPin } from './modelState';
-import { checkedText, notPinnedText, signerLines, signerText } from './trustWording';
+import { checkedText, notPinnedText, signerLines, signerText, uncheckedText } from './trustWording';
 import { formatBytes } from '../core/units';
 import { SafeText, displayText, joinText, safeText } from '../core/display';
 
@@ -137,6 +137,18 @@ function topLevel(state: ModelState, tree: ManifestNode | undefined): Item[] {
       { type: 'info', label: safeText`Not verified`, description: safeText`${state.message}`, tooltip: safeText`${state.message}`, icon: 'error' },
       ...policyItem(state.policy),
     ];
+  if (state.kind === 'unchecked')
+    return [
+      {
+        type: 'info',
+        label: safeText`${uncheckedText(state.method)}`,
+        description: safeText`Verify Model asks for the ${state.needs.join(' and ')}`,
+        tooltip: safeText`Not checked yet: click to verify ${name} with the ${state.needs.join(' and ')} you give.`,
+        icon: 'key',
+        command: { command: COMMANDS.verifyShownModel, title: 'Verify Model' },
+      },
+      ...policyItem(state.policy),
+    ];
   if (state.kind === 'policyError')
     return [
       {
@@ -186,7 +198,8 @@ function topLevel(state: ModelState, tree: ManifestNode | undefined): Item[] {
       description: safeText`${path.basename(file)}`,
       tooltip: safeText`Open Provenance: ${file}`,
       icon: 'file-code',
-      command: { command: OPEN_PROVENANCE_COMMAND, title: 'Open Provenance', arguments: [vscode.Uri.file(file), { modelPath: state.target.modelPath }] },
+      // No arguments, as Pin Signer: it opens the provenance of the model the view shows.
+      command: { command: COMMANDS.openModelProvenance, title: 'Open Provenance' },
     });
   }
   if (tree) items.push(...tree.children.map((node) => nodeItem(node, state.target)));

@@ -14,6 +14,7 @@ const MODEL_MARKS: Partial<Record<ModelState['kind'], vscode.FileDecoration>> = 
   signed: mark('S', 'list.warningForeground', 'Signed, signer not pinned: every file matches, but no policy you set names the signer'),
   tampered: mark('!', 'list.errorForeground', 'Tampered: files differ from the signature'),
   failed: mark('✗', 'list.errorForeground', 'Not verified: see the Signed Model view'),
+  unchecked: mark('?', 'list.deemphasizedForeground', 'Signed, not checked yet: Verify Model asks for the key to check it with'),
   policyError: mark('✗', 'list.errorForeground', 'Not verified: the verification policy is broken'),
 };
 

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { PinMaterial, VerificationResult } from '../core';
+import type { MethodId, PinMaterial, VerificationResult } from '../core';
 import type { PolicyNote } from './modelPolicy';
 import type { ModelTarget } from './modelTarget';
 
@@ -25,6 +25,8 @@ export type ModelState =
   | ({ kind: 'signed' } & Checked)
   | ({ kind: 'tampered' } & Checked)
   | { kind: 'failed'; target: ModelTarget; message: string; policy?: PolicyNote }
+  /** Signed with a key or certificate the live check has not been given: not checked yet, which is no failure. Verify Model asks for it. */
+  | { kind: 'unchecked'; target: ModelTarget; method: MethodId; needs: string[]; policy?: PolicyNote }
   /** The policy that may govern the model is broken: not verified, not "not pinned" either. */
   | { kind: 'policyError'; target: ModelTarget; message: string };
 

@@ -32,12 +32,12 @@ export function watchPolicies(states: ModelStates, diagnostics: vscode.Diagnosti
         void notify.error(safeText`Model Signing: ${POLICY_FILE} is broken, so no model of ${folder.name} shows as verified: ${e.message}`);
       broken.add(root);
     }
-    // Only what a policy decides: models shown as verified, signed, tampered, failed or policy errors that are still there.
+    // Only what a policy decides: models shown as verified, signed, tampered, failed, unchecked or policy errors that are still there.
     const affected = states
       .all()
       .filter(
         (s) =>
-          ['verified', 'signed', 'tampered', 'failed', 'policyError'].includes(s.kind) &&
+          ['verified', 'signed', 'tampered', 'failed', 'unchecked', 'policyError'].includes(s.kind) &&
           (s.target.modelPath === root || s.target.modelPath.startsWith(root + path.sep)) &&
           fs.existsSync(s.target.signaturePath),
       );

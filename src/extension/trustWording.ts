@@ -38,3 +38,8 @@ export function signerLines(signer: SignerInfo): string[] {
 export function checkedText(at: Date): string {
   return `Checked at ${at.toLocaleTimeString()}`;
 }
+
+/** A signature the live check was given nothing to check with: `Signed with a key — not checked`. */
+export function uncheckedText(method: string): string {
+  return `Signed with ${method === 'certificate' ? 'a certificate' : `a ${method}`} — not checked`;
+}

@@ -3,7 +3,7 @@ import { SafeText, joinText, safeText } from '../core/display';
 import { COMMANDS, VIEWS } from './constants';
 import type { PolicyNote } from './modelPolicy';
 import { ModelState, ModelStates, canPin, problemCount } from './modelState';
-import { checkedText, notPinnedText, signerLines } from './trustWording';
+import { checkedText, notPinnedText, signerLines, uncheckedText } from './trustWording';
 
 /** The status-bar badge: the verification state of the current model, at a glance. */
 export class VerificationBadge implements vscode.Disposable {
@@ -46,7 +46,7 @@ export class VerificationBadge implements vscode.Disposable {
     // No arguments: VS Code passes a command with arguments through a delegate that every update of the item
     // replaces, and a click that lands just after one fails with "Actual command not found". Pin Signer without
     // arguments pins the current model, which is the one the badge shows.
-    this.item.command = canPin(state) ? COMMANDS.pinSigner : `${VIEWS.manifest}.focus`;
+    this.item.command = canPin(state) ? COMMANDS.pinSigner : state.kind === 'unchecked' ? COMMANDS.verifyShownModel : `${VIEWS.manifest}.focus`;
     this.item.show();
   }
 
@@ -97,6 +97,19 @@ function badgeOf(state: ModelState): { text: SafeText; tooltip: SafeText } {
       return {
         text: safeText`$(error) Not verified`,
         tooltip: joinText([safeText`${state.target.modelPath}`, safeText`${state.message}`, ...policyLines(state.policy)], '\n'),
+      };
+    case 'unchecked':
+      return {
+        text: safeText`$(key) ${uncheckedText(state.method)}`,
+        tooltip: joinText(
+          [
+            safeText`${state.target.modelPath}`,
+            safeText`Not checked yet: Verify Model asks for the ${state.needs.join(' and ')} to check it with.`,
+            safeText`Click to verify it.`,
+            ...policyLines(state.policy),
+          ],
+          '\n',
+        ),
       };
     case 'policyError':
       return { text: safeText`$(error) Policy error`, tooltip: safeText`${name}: the verification policy is broken, so it is not verified: ${state.message}` };

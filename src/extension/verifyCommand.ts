@@ -35,6 +35,7 @@ import { ModelTarget, pickTarget } from './modelTarget';
 import { notify } from './notify';
 import { withHashingProgress } from './progress';
 import { trustConfigFromSettings } from './sigstoreIdentity';
+import { VerificationRuns } from './verificationRuns';
 
 /** What to trust, given up front (tests, policy); otherwise the flow asks. */
 export interface VerifyModelArgs {
@@ -59,6 +60,7 @@ export interface VerifyDeps {
   log: vscode.LogOutputChannel;
   /** Verifiers that worked for a model, reused by the live badge. */
   remembered: Map<string, Verifier>;
+  runs: VerificationRuns;
 }
 
 /** Verify Model: check the signature and every file, then show the result in the badge, the tree and Problems. */
@@ -68,12 +70,19 @@ export async function verifyModelCommand(deps: VerifyDeps, uri?: vscode.Uri, arg
   return verifyTarget(deps, target, args);
 }
 
-export async function verifyTarget(deps: VerifyDeps, target: ModelTarget, args: VerifyModelArgs = {}): Promise<VerificationResult | undefined> {
+export function verifyTarget(deps: VerifyDeps, target: ModelTarget, args: VerifyModelArgs = {}): Promise<VerificationResult | undefined> {
+  return deps.runs.run(target.modelPath, Boolean(args.quiet), (current) => verifyNow(deps, target, args, current));
+}
+
+/** One verification; once a newer one of the model has started (`current()` false), it changes nothing shown. */
+async function verifyNow(deps: VerifyDeps, target: ModelTarget, args: VerifyModelArgs, current: () => boolean): Promise<VerificationResult | undefined> {
   // A quiet (live) re-verification takes the badge only to say something is wrong, not from the model the user looks at;
   // a background one only when the badge has no model to show.
   const focus = (state: ModelState): boolean =>
     args.background ? deps.states.current === undefined : !args.quiet || !['verifying', 'verified', 'signed'].includes(state.kind);
-  const set = (state: ModelState): void => deps.states.set(state, focus(state));
+  const set = (state: ModelState): void => {
+    if (current()) deps.states.set(state, focus(state));
+  };
   if (!fs.existsSync(target.signaturePath)) {
     set({ kind: 'unsigned', target });
     if (!args.quiet) void notify.warn(safeText`${path.basename(target.modelPath)} has no signature (${path.basename(target.signaturePath)})`);
@@ -125,6 +134,7 @@ export async function verifyTarget(deps: VerifyDeps, target: ModelTarget, args: 
       refuse(verdict.reason);
       return result;
     }
+    if (!current()) return result;
     // The key the user gave is kept with the result (pinMaterial), so Pin Signer writes the key itself into the policy.
     report(deps, { target, result, policy: note, pinned: Boolean(verdict?.ok), pin: verifier.pinMaterial?.() }, set, args.quiet);
     return result;
@@ -135,6 +145,11 @@ export async function verifyTarget(deps: VerifyDeps, target: ModelTarget, args: 
       showModelPolicyProblem(deps, target, e);
       deps.log.error(`${target.modelPath}: not verified, the verification policy is broken: ${message}`);
       if (!args.quiet) void notify.error(safeText`${path.basename(target.modelPath)} is not verified: the verification policy is broken. ${message}`);
+      return undefined;
+    }
+    // The live check was given no key for a key or certificate signature: say it is signed and not checked yet.
+    if (isModelSigningError(e) && e.code === 'PUBLIC_KEY_REQUIRED' && args.quiet && isUnchecked(e.data)) {
+      set({ kind: 'unchecked', target, method: e.data.method, needs: e.data.needs, policy: note });
       return undefined;
     }
     if (isModelSigningError(e) && e.code === 'CANCELLED') {
@@ -166,6 +181,16 @@ const OWN_VERIFIERS: Partial<Record<MethodId, (policy: PolicyEntry | undefined, 
   },
 };
 
+/** What the live check would need to check a signature it was given nothing for. */
+interface Unchecked {
+  method: MethodId;
+  needs: string[];
+}
+
+function isUnchecked(data: unknown): data is Unchecked {
+  return typeof data === 'object' && data !== null && 'method' in data && 'needs' in data && Array.isArray(data.needs);
+}
+
 /** The method each remembered verifier checks: a signature since replaced by one of another kind is not handed to it. */
 const verifierMethods = new WeakMap<Verifier, MethodId>();
 
@@ -186,9 +211,8 @@ async function chooseVerifier(
   if (args.quiet) {
     const needs = signingMethod(method).inputs.verify.map((i) => i.what ?? i.name);
     // The live badge asks nothing: say what Verify Model will ask for.
-    throw new ModelSigningError('PUBLIC_KEY_REQUIRED', `A ${method} signature: run Verify Model to give the ${needs.join(' and ')} to check it with`, {
-      method,
-    });
+    const data: Unchecked = { method, needs };
+    throw new ModelSigningError('PUBLIC_KEY_REQUIRED', `A ${method} signature: run Verify Model to give the ${needs.join(' and ')} to check it with`, data);
   }
   // The arguments are named as the inputs, but for the roots (`certificateRoots`, an older name).
   const given: InputValues = { publicKey: args.publicKey, roots: args.certificateRoots };

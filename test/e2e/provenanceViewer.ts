@@ -13,7 +13,7 @@ import { StaticTokenProvider } from '../../src/core/sigstore/identityToken';
 import { loadTrustConfig } from '../../src/core/sigstore/trustConfig';
 import { SIGNER, type KeylessModel } from './keylessModel';
 import type { Locator, Page } from './playwright';
-import { clearNotifications, clickUntil, explorerMenu, explorerRow } from './workbench';
+import { clearNotifications, explorerMenu, explorerRow } from './workbench';
 
 export const PROVENANCE_MODEL = 'slsa-model';
 export const PROVENANCE_FILE = `${PROVENANCE_MODEL}.sigstore.json`;
@@ -341,7 +341,17 @@ export async function provenanceFromSignedModelView({ page, workspace, keyless }
     const rows = await view.locator('.monaco-list-row').allInnerTexts();
     throw new Error(`no ${file} entry in the Signed Model view; it shows ${JSON.stringify(rows.map((r) => r.replace(/\s+/g, ' ')))}`);
   }
-  await clickUntil(entry, page.locator('.tab', { hasText: `Provenance: ${file}` }).first());
+  // One click: the row's command carries no arguments, so a refresh of the view just before it cannot lose it.
+  await entry.click();
+  try {
+    await page
+      .locator('.tab', { hasText: `Provenance: ${file}` })
+      .first()
+      .waitFor({ timeout: 60_000 });
+  } catch {
+    const toasts = await page.locator('.notifications-toasts .notification-toast').allInnerTexts();
+    throw new Error(`a click on the Provenance row opened no viewer; notifications: ${JSON.stringify(toasts)}`);
+  }
   const shown = await text(webviewContent(page), '[data-field="model"]');
   expectIncludes('the model the subjects are matched against', shown, model);
 }

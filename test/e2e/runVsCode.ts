@@ -34,6 +34,7 @@ import { KeylessModel, SIGNED_MODEL, SIGNER, prepareKeylessModel } from './keyle
 import { packageFakeGitHubAuth, packageVsix, verifyWithInstalledVsix } from './vsix';
 import { createModelWorkspace } from './workspace';
 import { prepareForgedModel } from './forgedModel';
+import { prepareKeySignedModel } from './keySignedModel';
 import { prepareRestrictedWorkspace, restrictedMode } from './restrictedMode';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -147,6 +148,7 @@ async function main(): Promise<number> {
   const workspace = createModelWorkspace(join(run, 'workspace'));
   const keyless = await prepareKeylessModel(workspace, run);
   await prepareForgedModel(workspace, SIGNER, keyless.issuer);
+  prepareKeySignedModel(workspace);
   const restricted = prepareRestrictedWorkspace(run, keyless);
   const totals: StepCounts = { passed: 0, failed: 0 };
   const add = (c: StepCounts) => {

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SIGNED_MODEL } from './keylessModel';
+import { KEY_SIGNED_MODEL } from './keySignedModel';
 import type { Page } from './playwright';
 import { BADGE, badgeIncludes, explorerMenu, explorerRow } from './workbench';
 import { WORKSPACE_NAME } from './workspace';
@@ -44,6 +45,8 @@ export async function verifyOnOpen({ page, workbenchUrl, workspace, screenshotDi
   await page.locator(explorerRow(SIGNED_MODEL)).waitFor();
   const expected = isPinned(workspace) ? '✓' : 'S';
   await page.waitForFunction(decorationIncludes(SIGNED_MODEL, expected), undefined, { timeout: 60_000 });
+  // A key signature the editor was given no key for: signed, not checked yet (?), not a failure (✗).
+  await page.waitForFunction(decorationIncludes(KEY_SIGNED_MODEL, '?'), undefined, { timeout: 60_000 });
   // The badge shows a model too (the first one found), with no click.
   await page.locator(BADGE).waitFor({ timeout: 30_000 });
   console.log(`    without a click: ${SIGNED_MODEL} marked ${expected}, badge '${((await page.textContent(BADGE)) ?? '').trim()}'`);

@@ -1,7 +1,7 @@
 // Page helpers for the web workbench, shared by the click-through and the installed-.vsix check.
 // Selectors and pitfalls: ../shared/docs/vscode-e2e.md §4.
 import { basename } from 'node:path';
-import type { Locator, Page } from './playwright';
+import type { Page } from './playwright';
 
 export const explorerRow = (name: string) => `.explorer-folders-view .monaco-list-row[aria-label="${name}"]`;
 
@@ -35,22 +35,6 @@ export async function explorerMenu(page: Page, row: string, label: string): Prom
       return;
     } catch (e) {
       if (attempt === 5) throw e;
-    }
-  }
-}
-
-/**
- * Clicks `target` until `until` appears. A tree row re-rendered while the click lands (its view refreshing after a
- * verification) takes the click without running its command; clicking again is what a user would do.
- */
-export async function clickUntil(target: Locator, until: Locator, attempts = 5): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    await target.click();
-    try {
-      await until.waitFor({ timeout: 12_000 });
-      return;
-    } catch (e) {
-      if (attempt === attempts) throw e;
     }
   }
 }

@@ -84,6 +84,25 @@ suite('Trust states: verified, not pinned, and why not', () => {
     assert.equal(tooltipOf(signer), `Signed with the key ${hint}`);
   });
 
+  test("the view's Provenance row opens the model's provenance through a command without arguments", async () => {
+    const provenance = path.join(root(), 'trust-states-model.intoto.jsonl');
+    fs.writeFileSync(provenance, '{"not": "provenance"}\n');
+    try {
+      assert.equal((await verify())?.ok, true);
+      api.states.focus(model());
+      const row = (await api.manifestItems()).find((i) => labelOf(i) === 'Provenance');
+      assert.equal(row?.description, 'trust-states-model.intoto.jsonl');
+      assert.equal(row?.command?.command, 'modelSigning.openModelProvenance');
+      assert.equal(row?.command?.arguments, undefined, 'a click just after a refresh of the view still runs');
+      const panel = await vscode.commands.executeCommand<{ panel: vscode.WebviewPanel; modelPath?: string } | undefined>(row.command.command);
+      assert.equal(panel?.panel.title, 'Provenance: trust-states-model.intoto.jsonl');
+      assert.equal(panel?.modelPath, model(), 'matched against the model the view shows');
+      panel?.panel.dispose();
+    } finally {
+      fs.rmSync(provenance, { force: true });
+    }
+  });
+
   test('a live failure gives the reason Verify Model gives, and recovers when the signature file is restored', async () => {
     assert.equal((await verify())?.ok, true);
     const good = fs.readFileSync(signature());

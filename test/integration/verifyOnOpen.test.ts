@@ -15,6 +15,7 @@ const root = () => vscode.workspace.workspaceFolders![0]!.uri.fsPath;
 // Signed before code-server started (test/e2e/keylessModel.ts, forgedModel.ts); absent under test:electron.
 const signedModel = () => path.join(root(), 'signed-llm');
 const forgedModel = () => path.join(root(), 'forged-model');
+const keySignedModel = () => path.join(root(), 'key-signed-model');
 
 suite('Verification on open', () => {
   suiteSetup(async () => {
@@ -31,6 +32,22 @@ suite('Verification on open', () => {
     // A signature from a Sigstore the user does not trust is not verified, and the reason is kept.
     const forged = api.states.get(forgedModel());
     assert.equal(forged?.kind, 'failed');
+  });
+
+  test('a model signed with a key is shown as signed and not checked yet, not as a failure; a click verifies it', async function () {
+    if (!fs.existsSync(keySignedModel())) this.skip();
+    await api.verifiedOnOpen;
+    const state = api.states.get(keySignedModel());
+    assert.equal(state?.kind, 'unchecked', JSON.stringify(state));
+    const badge = api.badgeOf(keySignedModel())!;
+    assert.equal(badge.text, '$(key) Signed with a key — not checked');
+    assert.ok(badge.tooltip.includes('Verify Model asks for the public key'), badge.tooltip);
+    assert.equal(api.fileDecoration(keySignedModel())?.badge, '?');
+    api.states.focus(keySignedModel());
+    assert.equal(api.badgeCommand(), 'modelSigning.verifyShownModel');
+    const row = (await api.manifestItems())[0];
+    assert.equal(row?.command?.command, 'modelSigning.verifyShownModel');
+    assert.equal(row?.command?.arguments, undefined);
   });
 
   test('the search finds model.sig folders and <model file>.sig files, not dependency folders', async () => {
