@@ -79,7 +79,7 @@ async function verifyNow(deps: VerifyDeps, target: ModelTarget, args: VerifyMode
   // A quiet (live) re-verification takes the badge only to say something is wrong, not from the model the user looks at;
   // a background one only when the badge has no model to show.
   const focus = (state: ModelState): boolean =>
-    args.background ? deps.states.current === undefined : !args.quiet || !['verifying', 'verified', 'signed'].includes(state.kind);
+    args.background ? deps.states.current === undefined : !args.quiet || !['verifying', 'verified', 'signed', 'unchecked'].includes(state.kind);
   const set = (state: ModelState): void => {
     if (current()) deps.states.set(state, focus(state));
   };

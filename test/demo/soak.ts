@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { browserSignIn } from '../e2e/browserSignIn';
 import { SIGNED_MODEL, SIGNER } from '../e2e/keylessModel';
 import { launchBrowser, type Page } from '../e2e/playwright';
-import { badgeIncludes, clearNotifications, explorerMenu } from '../e2e/workbench';
+import { badgeIncludes, clearNotifications, explorerMenu, explorerRow } from '../e2e/workbench';
 import { WORKSPACE_NAME } from '../e2e/workspace';
 import { type Demo, startDemo } from './startDemo';
 
@@ -104,7 +104,7 @@ async function main(): Promise<number> {
     const { context, page } = await launchBrowser(join(demo.run, 'soak-browser'));
     try {
       await page.goto(demo.url);
-      await page.locator('.pane-header[aria-label="Signed Model Section"]').waitFor({ timeout: 60_000 });
+      await page.locator(explorerRow(SIGNED_MODEL)).waitFor({ timeout: 60_000 });
       console.log(`${demo.url} is open; the paths run at ${new Date(Date.now() + after).toISOString()}`);
       await new Promise((r) => setTimeout(r, after)); // the wait is the test: an hour of a demo nobody touches
       for (const path of paths) {

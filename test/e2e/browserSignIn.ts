@@ -23,7 +23,6 @@ export async function browserSignIn({ page, keyless, screenshotDir }: BrowserSig
   const model = join(dirname(keyless.modelPath), BROWSER_UI_MODEL);
   mkdirSync(model, { recursive: true });
   writeFileSync(join(model, 'weights.bin'), Buffer.alloc(1 << 20, 5));
-  // Earlier steps fold the folders section to make room for the Signed Model view.
   const folders = page.locator(`.pane-header[aria-label="Explorer Section: ${WORKSPACE_NAME}"]`);
   if ((await folders.getAttribute('aria-expanded')) !== 'true') await folders.click();
   await explorerMenu(page, BROWSER_UI_MODEL, 'Sign Model');

@@ -5,7 +5,7 @@ import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync
 import { dirname } from 'node:path';
 import { join } from 'node:path';
 import type { Page } from './playwright';
-import { BADGE, badgeIncludes, chooseFileInDialog, clearAllNotifications, explorerMenu as openExplorerMenu, explorerRow } from './workbench';
+import { BADGE, badgeIncludes, chooseFileInDialog, clearAllNotifications, explorerMenu as openExplorerMenu, explorerRow, signedModelView } from './workbench';
 import { KeylessModel, SIGNED_MODEL, SIGNER } from './keylessModel';
 import { MODEL_DIR, WORKSPACE_NAME } from './workspace';
 import { startRequestRecorder } from './requestRecorder';
@@ -110,13 +110,7 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless,
   });
 
   await step('the Signed Model view shows the signer and every signed file', async () => {
-    const header = page.locator('.pane-header[aria-label="Signed Model Section"]');
-    await header.waitFor();
-    if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
-    // Room for the view: fold the folders section (its rows are virtualized, only visible ones exist).
-    const folders = page.locator(`.pane-header[aria-label="Explorer Section: ${WORKSPACE_NAME}"]`);
-    if ((await folders.getAttribute('aria-expanded')) === 'true') await folders.click();
-    const pane = page.locator('.pane', { has: header });
+    const pane = signedModelView(page);
     await pane.locator('.monaco-list-row', { hasText: SIGNER }).first().waitFor();
     for (const f of ['config.json', 'model.safetensors', 'tokenizer']) await pane.locator('.monaco-list-row', { hasText: f }).first().waitFor();
     await shoot('not-pinned.png');
@@ -131,7 +125,7 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless,
       // The time it took is printed (the README quotes it), not asserted: it is the machine's load as much as ours.
       await page.waitForFunction(badgeIncludes('Tampered · 1 file'), undefined, { timeout: 30_000 });
       console.log(`    badge: '${await badgeText()}' ${Date.now() - changedAt} ms after the write`);
-      const pane = page.locator('.pane', { has: page.locator('.pane-header[aria-label="Signed Model Section"]') });
+      const pane = signedModelView(page);
       await pane.locator('.monaco-list-row', { hasText: 'modified' }).first().waitFor();
       await shoot('tampered.png');
     } finally {

@@ -13,7 +13,7 @@ import { StaticTokenProvider } from '../../src/core/sigstore/identityToken';
 import { loadTrustConfig } from '../../src/core/sigstore/trustConfig';
 import { SIGNER, type KeylessModel } from './keylessModel';
 import type { Locator, Page } from './playwright';
-import { clearNotifications, explorerMenu, explorerRow } from './workbench';
+import { clearNotifications, explorerMenu, explorerRow, signedModelView } from './workbench';
 
 export const PROVENANCE_MODEL = 'slsa-model';
 export const PROVENANCE_FILE = `${PROVENANCE_MODEL}.sigstore.json`;
@@ -329,11 +329,7 @@ export async function provenanceFromSignedModelView({ page, workspace, keyless }
   const folders = page.locator(`.pane-header[aria-label="Explorer Section: ${basename(workspace)}"]`);
   if ((await folders.getAttribute('aria-expanded')) !== 'true') await folders.click();
   await explorerMenu(page, basename(model), 'Verify Model');
-  // The view's list renders only the rows it has room for: give it the Explorer's height, as the Verify step does.
-  if ((await folders.getAttribute('aria-expanded')) === 'true') await folders.click();
-  const header = page.locator('.pane-header[aria-label="Signed Model Section"]');
-  if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
-  const view = page.locator('.pane', { has: header });
+  const view = signedModelView(page);
   const entry = view.locator('.monaco-list-row', { hasText: file }).first();
   try {
     await entry.waitFor({ timeout: 60_000 });

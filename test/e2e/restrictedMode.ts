@@ -8,7 +8,7 @@ import type { StepCounts } from './clickThrough';
 import { remoteUri, startServer, workbenchUrl } from './codeServer';
 import { KeylessModel, SIGNED_MODEL, SIGNER } from './keylessModel';
 import { launchBrowser } from './playwright';
-import { BADGE, badgeIncludes, explorerMenu } from './workbench';
+import { BADGE, badgeIncludes, explorerMenu, explorerRow, signedModelView } from './workbench';
 
 const NOT_TRUSTED = 'Workspace policy not applied: folder not trusted';
 
@@ -56,14 +56,14 @@ export async function restrictedMode({ folder, extensionRoot, keyless, screensho
       await page.screenshot({ path: join(screenshotDir, `failed-restricted-${counts.failed}.png`) }).catch(() => undefined);
     }
   };
-  const signedModelView = page.locator('.pane', { has: page.locator('.pane-header[aria-label="Signed Model Section"]') });
+  const view = signedModelView(page);
   const toast = (text: string) => page.locator('.notifications-toasts .notification-toast', { hasText: text }).first();
   try {
     await step('an untrusted folder opens in Restricted Mode', async () => {
       await page.goto(workbenchUrl(server, workspace, [['extensionDevelopmentPath', remoteUri(extensionRoot)]]));
       await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor();
       ready = true;
-      await page.locator('.pane-header[aria-label="Signed Model Section"]').waitFor();
+      await page.locator(explorerRow(SIGNED_MODEL)).waitFor();
     });
 
     await step(
@@ -76,11 +76,9 @@ export async function restrictedMode({ folder, extensionRoot, keyless, screensho
         await told.waitFor();
         const badgeLabel = (await page.locator(BADGE).first().getAttribute('aria-label')) ?? '';
         if (!badgeLabel.includes(NOT_TRUSTED)) throw new Error(`badge tooltip: '${badgeLabel}'`);
-        const header = page.locator('.pane-header[aria-label="Signed Model Section"]');
-        if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
-        await signedModelView.locator('.monaco-list-row', { hasText: NOT_TRUSTED }).first().waitFor();
+        await view.locator('.monaco-list-row', { hasText: NOT_TRUSTED }).first().waitFor();
         if ((await told.locator('.monaco-button', { hasText: 'Pin Signer' }).count()) > 0) throw new Error('Pin Signer was offered in an untrusted folder');
-        if ((await signedModelView.locator('.monaco-list-row', { hasText: 'Pin Signer' }).count()) > 0)
+        if ((await view.locator('.monaco-list-row', { hasText: 'Pin Signer' }).count()) > 0)
           throw new Error('the view offers Pin Signer in an untrusted folder');
         if (readFileSync(policyFile, 'utf8') !== policy) throw new Error(`${policyFile} changed`);
         await page.screenshot({ path: join(screenshotDir, 'restricted-mode.png') });
@@ -94,7 +92,7 @@ export async function restrictedMode({ folder, extensionRoot, keyless, screensho
       await page.keyboard.press('Enter');
       await page.getByRole('button', { name: 'Trust', exact: true }).first().click();
       await page.waitForFunction(badgeIncludes('Not verified'), undefined, { timeout: 15_000 });
-      await signedModelView.locator('.monaco-list-row', { hasText: 'Policy: .vscode/model-signing.json' }).first().waitFor();
+      await view.locator('.monaco-list-row', { hasText: 'Policy: .vscode/model-signing.json' }).first().waitFor();
     });
   } finally {
     await context.close();

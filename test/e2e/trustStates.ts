@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { runCli } from '../helpers/fixtures';
 import { SIGNED_MODEL, SIGNER, type KeylessModel } from './keylessModel';
 import type { Page } from './playwright';
-import { BADGE, badgeIncludes, chooseFileInDialog, clearAllNotifications, clearNotifications, explorerMenu, explorerRow } from './workbench';
+import { BADGE, badgeIncludes, chooseFileInDialog, clearAllNotifications, clearNotifications, explorerMenu, explorerRow, signedModelView } from './workbench';
 
 export const TRUST_MODEL = 'trust-key-model';
 
@@ -36,19 +36,13 @@ export async function trustStates({ page, workspace, keyless, screenshotDir }: T
   const badgeLabel = async () => (await page.locator(BADGE).first().getAttribute('aria-label')) ?? '';
   const badgeClass = async () => (await page.locator(BADGE).first().getAttribute('class')) ?? '';
   const toast = (text: string) => page.locator('.notifications-toasts .notification-toast', { hasText: text }).first();
-  const header = page.locator('.pane-header[aria-label="Signed Model Section"]');
-  const view = page.locator('.pane', { has: header });
+  const view = signedModelView(page);
   const expect = (what: string, ok: boolean, seen: string) => {
     if (!ok) throw new Error(`${what}: ${seen}`);
   };
 
   const folders = page.locator('.pane-header[aria-label^="Explorer Section: "]').first();
-  // The folders section folded gives the Signed Model view room for a screenshot; open again to reach a model.
-  const showFolders = async (shown: boolean) => {
-    if (((await folders.getAttribute('aria-expanded')) === 'true') !== shown) await folders.click();
-    await page.locator(explorerRow(TRUST_MODEL)).waitFor({ state: shown ? 'visible' : 'hidden' });
-  };
-  await showFolders(true);
+  if ((await folders.getAttribute('aria-expanded')) !== 'true') await folders.click();
   await page.locator(explorerRow(TRUST_MODEL)).waitFor({ timeout: 30_000 });
   await clearAllNotifications(page);
 
@@ -68,11 +62,9 @@ export async function trustStates({ page, workspace, keyless, screenshotDir }: T
   const label = await badgeLabel();
   for (const part of [model, `Signed with the key ${hint}`, 'No policy: the signer is not pinned', 'Checked at ', 'Click to pin'])
     expect(`the badge's tooltip says '${part}'`, label.includes(part), label);
-  if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
   for (const row of [TRUST_MODEL, notPinned, 'Pin Signer…', 'No policy: the signer is not pinned', 'Checked at'])
     await view.locator('.monaco-list-row', { hasText: row }).first().waitFor();
   await clearNotifications(page);
-  await showFolders(false);
   await page.screenshot({ path: join(screenshotDir, 'not-pinned-key.png') });
   console.log(`    badge: '${notPinned}', warning colour; the view: model, signer, Pin Signer…, policy, checked at`);
 
@@ -88,14 +80,11 @@ export async function trustStates({ page, workspace, keyless, screenshotDir }: T
 
   // The next Verify Model asks for no key: the result comes with no file dialog answered in between.
   await clearAllNotifications(page);
-  await showFolders(true);
   await explorerMenu(page, TRUST_MODEL, 'Verify Model');
   await toast(`${TRUST_MODEL} verified: signed by key ${hint.slice(0, 12)}…`).waitFor({ timeout: 60_000 });
   await page.locator('.quick-input-widget').first().waitFor({ state: 'hidden' });
   await clearNotifications(page);
-  await showFolders(false);
   await page.screenshot({ path: join(screenshotDir, 'verified-pinned-key.png') });
-  await showFolders(true);
   console.log(`    the badge's click pinned the key (PEM in the policy): 'Verified · key ${hint.slice(0, 12)}…', and Verify Model asked for nothing`);
 
   // The live badge under a keyless pin, when a key signature replaces the keyless one: the reason Verify Model gives.

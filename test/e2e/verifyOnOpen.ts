@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { SIGNED_MODEL } from './keylessModel';
 import { KEY_SIGNED_MODEL } from './keySignedModel';
 import type { Page } from './playwright';
-import { BADGE, badgeIncludes, explorerMenu, explorerRow } from './workbench';
+import { BADGE, badgeIncludes, explorerMenu, explorerRow, signedModelView } from './workbench';
 import { WORKSPACE_NAME } from './workspace';
 
 export interface VerifyOnOpenOptions {
@@ -38,10 +38,6 @@ export async function verifyOnOpen({ page, workbenchUrl, workspace, screenshotDi
   await page.locator(`.pane-header[aria-label="Explorer Section: ${WORKSPACE_NAME}"]`).waitFor({ timeout: 60_000 });
   const folders = page.locator(`.pane-header[aria-label="Explorer Section: ${WORKSPACE_NAME}"]`);
   if ((await folders.getAttribute('aria-expanded')) !== 'true') await folders.click();
-  // The folders get the whole side bar: the Signed Model view folded (Verify Model below brings it back).
-  const header = page.locator('.pane-header[aria-label="Signed Model Section"]');
-  await header.waitFor({ timeout: 30_000 });
-  if ((await header.getAttribute('aria-expanded')) === 'true') await header.click();
   await page.locator(explorerRow(SIGNED_MODEL)).waitFor();
   const expected = isPinned(workspace) ? '✓' : 'S';
   await page.waitForFunction(decorationIncludes(SIGNED_MODEL, expected), undefined, { timeout: 60_000 });
@@ -78,10 +74,9 @@ export async function verifyOnOpen({ page, workbenchUrl, workspace, screenshotDi
 
   // Verify Model brings the Signed Model view forward, expanded, its header naming the model.
   await explorerMenu(page, SIGNED_MODEL, 'Verify Model');
-  await page.waitForFunction(`document.querySelector('.pane-header[aria-label="Signed Model Section"]')?.getAttribute('aria-expanded') === 'true'`, undefined, {
-    timeout: 60_000,
-  });
-  await header.locator('.description', { hasText: SIGNED_MODEL }).first().waitFor();
+  // The result's notification comes after the view took the keyboard focus: a palette opened before would close.
+  await page.locator('.notifications-toasts .notification-toast', { hasText: SIGNED_MODEL }).first().waitFor({ timeout: 60_000 });
+  await signedModelView(page).locator('.monaco-list-row', { hasText: SIGNED_MODEL }).first().waitFor();
 
   // The walkthrough is listed where VS Code lists them, and opens on its first step.
   await page.keyboard.press('F1');

@@ -5,6 +5,12 @@ import type { Page } from './playwright';
 
 export const explorerRow = (name: string) => `.explorer-folders-view .monaco-list-row[aria-label="${name}"]`;
 
+/**
+ * The Signed Model view, alone in its own container in the panel: its pane header is merged into the panel's title
+ * (hidden, but there to find the pane by).
+ */
+export const signedModelView = (page: Page) => page.locator('.pane', { has: page.locator('.pane-header[aria-label="Signed Model Section"]') });
+
 export const BADGE = '[id="model-signing.model-signing-vscode.modelSigning.verification"]';
 
 /** A page expression (a string: no DOM types here) that is true once the badge shows `text`. */
@@ -12,7 +18,6 @@ export const badgeIncludes = (text: string) => `document.querySelector(${JSON.st
 
 /** Opens the Explorer menu on a row and clicks one of our items, reopening it until our contributions are in. */
 export async function explorerMenu(page: Page, row: string, label: string): Promise<void> {
-  await page.locator('.pane-header[aria-label="Signed Model Section"]').waitFor({ timeout: 30_000 });
   const item = page.getByRole('menuitem', { name: label });
   for (let attempt = 1; ; attempt++) {
     await page.click(explorerRow(row), { button: 'right' });
@@ -20,7 +25,7 @@ export async function explorerMenu(page: Page, row: string, label: string): Prom
       await item.waitFor({ timeout: 10_000 });
       break;
     } catch (e) {
-      if (attempt === 3) throw e;
+      if (attempt === 6) throw e;
       await page.keyboard.press('Escape');
     }
   }
