@@ -35,7 +35,10 @@ const TRUST: OptionSpecs = {
 const SIGN_EXTRAS: Partial<Record<MethodId, OptionSpecs>> = {
   sigstore: {
     ...TRUST,
-    'use-ambient-credentials': { kind: 'flag', help: "Use the CI's identity token (GitHub Actions, SIGSTORE_ID_TOKEN)." },
+    'use-ambient-credentials': {
+      kind: 'flag',
+      help: "Use the CI's or cloud's identity token (GitHub Actions, Google Cloud, Buildkite, GitLab CI, CircleCI, SIGSTORE_ID_TOKEN).",
+    },
     'identity-token': { kind: 'string', metavar: 'TOKEN', help: 'An OIDC identity token to sign with, instead of logging in.' },
     'oauth-force-oob': { kind: 'flag', help: 'Log in out of band: paste the code instead of a browser redirect.' },
     'client-id': { kind: 'string', metavar: 'ID', default: 'sigstore', help: 'OAuth client id for the login.' },
