@@ -27,7 +27,7 @@ const SIGN_COMMON: OptionSpecs = {
 };
 
 const TRUST: OptionSpecs = {
-  'use-staging': { kind: 'flag', help: "Use Sigstore's staging instance (needs its --trust-config)." },
+  'use-staging': { kind: 'flag', help: "Use Sigstore's staging instance (its trusted root and signing config are built in)." },
   'trust-config': { kind: 'string', metavar: 'PATH', help: 'A Sigstore ClientTrustConfig JSON: trusted root and signing config of a private instance.' },
 };
 
