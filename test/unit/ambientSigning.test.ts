@@ -7,16 +7,15 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ambientEnv, startMetadataServer, stubCommand } from '../helpers/ciStandIns';
 import { signerIdentity, verifyJson } from '../helpers/cliJson';
-import { runCli, sampleModel, tempDir } from '../helpers/fixtures';
+import { offlineTufEnv, runCli, sampleModel, tempDir } from '../helpers/fixtures';
 import { LocalSigstore, startLocalSigstoreWithTrustFile } from '../helpers/localSigstore';
 
 let sigstore: LocalSigstore;
 let trust: string;
-// No test may touch the user's TUF cache or the network: refreshes go to a closed port.
-const tufEnv = { MODEL_SIGNING_TUF_CACHE: '', MODEL_SIGNING_TUF_MIRROR: 'http://127.0.0.1:9' };
+let tufEnv: NodeJS.ProcessEnv;
 
 before(async () => {
-  tufEnv.MODEL_SIGNING_TUF_CACHE = tempDir('ms-tuf-');
+  tufEnv = offlineTufEnv();
   ({ sigstore, trustConfigPath: trust } = await startLocalSigstoreWithTrustFile());
 });
 after(() => sigstore.stop());

@@ -21,7 +21,7 @@ import {
   resolveTrustConfig,
   stagingTrustConfig,
 } from '../../src/core/sigstore/trustConfig';
-import { MT_TESTS, REPO, runCli, tempDir } from '../helpers/fixtures';
+import { MT_TESTS, REPO, offlineTufEnv, runCli, tempDir } from '../helpers/fixtures';
 
 /** Before the built-in TUF root expires: resolving never tries the network. */
 const NOW = new Date('2024-06-01T00:00:00Z');
@@ -122,7 +122,7 @@ describe('the built-in staging instance (--use-staging)', () => {
   it('`verify sigstore --use-staging` checks against staging: a signature made with production fails', async () => {
     const dir = 'v1.1.0-sigstore';
     const args = ['verify', 'sigstore', '--signature', `${dir}/model.sig`, dir, '--identity', 'stefanb@us.ibm.com'];
-    const env = { MODEL_SIGNING_TUF_CACHE: tempDir('ms-tuf-'), MODEL_SIGNING_TUF_MIRROR: 'http://127.0.0.1:9' };
+    const env = offlineTufEnv();
     const run = (extra: string[]) => runCli([...args, '--identity-provider', 'https://sigstore.verify.ibm.com/oauth2', ...extra], { cwd: MT_TESTS, env });
     assert.equal((await run([])).code, 0);
     const staging = await run(['--use-staging']);

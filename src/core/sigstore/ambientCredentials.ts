@@ -1,6 +1,6 @@
 import { raceSignal, throwIfCancelled } from '../abort';
 import { ModelSigningError } from '../errors';
-import { runTokenCommand } from './ciCommandToken';
+import { CiCommand, runTokenCommand } from './ciCommandToken';
 import { metadataIdentityToken, onGoogleCloud } from './gcpMetadata';
 import { DEFAULT_OIDC_CLIENT_ID, IdentityProvider, checkToken, decodeClaims } from './identityToken';
 
@@ -64,68 +64,51 @@ export function tokenVariable(audience: string): string {
 
 function detectSource(env: NodeJS.ProcessEnv, audience: string): Detected | undefined {
   const variable = tokenVariable(audience);
-  const fromVariable: Detected = { source: 'token-variable', from: variable, fetch: () => Promise.resolve(env[variable]!) };
   if (env.ACTIONS_ID_TOKEN_REQUEST_URL && env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
     return { source: 'github-actions', from: 'the GitHub Actions token endpoint', fetch: githubActionsToken };
   }
   // In a job that sets the variable itself, that is its way; otherwise a job without the permission is told so.
   if (env.GITHUB_ACTIONS && !env[variable]) {
-    return {
-      source: 'github-actions',
-      from: 'GitHub Actions',
-      problem:
-        'GitHub Actions: the job has no identity token to give: add `permissions: id-token: write` to it (ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN are unset)',
-    };
+    return unusable(
+      'github-actions',
+      'GitHub Actions: the job has no identity token to give: add `permissions: id-token: write` to it (ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN are unset)',
+    );
   }
-  if (env[variable]) return fromVariable;
+  if (env[variable]) return { source: 'token-variable', from: variable, fetch: () => Promise.resolve(env[variable]!) };
   if (env.GOOGLE_SERVICE_ACCOUNT_NAME) {
-    return {
-      source: 'google-cloud',
-      from: 'Google Cloud',
-      problem:
-        'Google Cloud: signing as another service account (GOOGLE_SERVICE_ACCOUNT_NAME) is not supported: unset it to sign as the machine’s own service account, or pass --identity-token',
-    };
+    return unusable(
+      'google-cloud',
+      'Google Cloud: signing as another service account (GOOGLE_SERVICE_ACCOUNT_NAME) is not supported: unset it to sign as the machine’s own service account, or pass --identity-token',
+    );
   }
   if (onGoogleCloud(env)) return { source: 'google-cloud', from: 'the Google Cloud metadata server', fetch: metadataIdentityToken };
   if (env.BUILDKITE) {
-    return {
-      source: 'buildkite',
-      from: 'Buildkite',
-      fetch: (aud, e, signal) =>
-        runTokenCommand(
-          { system: 'Buildkite', source: 'buildkite', file: 'buildkite-agent', subcommand: ['oidc', 'request-token'], args: ['--audience', aud] },
-          e,
-          signal,
-        ),
-    };
+    return fromCommand('buildkite', (aud) => ({
+      system: 'Buildkite',
+      file: 'buildkite-agent',
+      subcommand: ['oidc', 'request-token'],
+      args: ['--audience', aud],
+    }));
   }
-  if (env.GITLAB_CI) {
-    return {
-      source: 'gitlab',
-      from: 'GitLab CI',
-      problem: `GitLab CI: ${variable} is not set: declare it in the job's \`id_tokens:\` with \`aud: ${audience}\``,
-    };
-  }
+  if (env.GITLAB_CI) return unusable('gitlab', `GitLab CI: ${variable} is not set: declare it in the job's \`id_tokens:\` with \`aud: ${audience}\``);
   if (env.CIRCLECI) {
-    return {
-      source: 'circleci',
-      from: 'CircleCI',
-      fetch: (aud, e, signal) =>
-        runTokenCommand(
-          // `--root-issuer`, as `id` asks: the organisation's issuer, which Fulcio knows, not the project's.
-          {
-            system: 'CircleCI',
-            source: 'circleci',
-            file: 'circleci',
-            subcommand: ['run', 'oidc', 'get'],
-            args: ['--claims', JSON.stringify({ aud }), '--root-issuer'],
-          },
-          e,
-          signal,
-        ),
-    };
+    return fromCommand('circleci', (aud) => ({
+      system: 'CircleCI',
+      file: 'circleci',
+      subcommand: ['run', 'oidc', 'get'],
+      // `--root-issuer`, as `id` asks: the organisation's issuer, which Fulcio knows, not the project's.
+      args: ['--claims', JSON.stringify({ aud }), '--root-issuer'],
+    }));
   }
   return undefined;
+}
+
+function unusable(source: AmbientSource, problem: string): Detected {
+  return { source, from: source, problem };
+}
+
+function fromCommand(source: AmbientSource, command: (audience: string) => Omit<CiCommand, 'source'>): Detected {
+  return { source, from: command('').system, fetch: (aud, env, signal) => runTokenCommand({ ...command(aud), source }, env, signal) };
 }
 
 /** GitHub's endpoint through @sigstore/sign's CIContextProvider (which reads `process.env` itself). */
