@@ -160,6 +160,11 @@ describe('Google Cloud: the metadata server', () => {
     await closed.stop();
     const unreachable = await rejection(getToken({ GCE_METADATA_HOST: closed.host }), 'IDENTITY_TOKEN_UNAVAILABLE');
     assert.equal(unreachable.message, `Google Cloud: the metadata server at ${closed.host} cannot be reached (ECONNREFUSED)`);
+
+    for (const bad of ['http://127.0.0.1:80', '127.0.0.1/x', 'a b']) {
+      const e = await rejection(getToken({ GCE_METADATA_HOST: bad }), 'IDENTITY_TOKEN_UNAVAILABLE');
+      assert.equal(e.message, `Google Cloud: GCE_METADATA_HOST must be a host or host:port, not '${bad}'`);
+    }
   });
 
   it('detected by the DMI product name, as `id` detects it', () => {

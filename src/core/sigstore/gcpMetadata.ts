@@ -28,11 +28,15 @@ export function onGoogleCloud(env: NodeJS.ProcessEnv, productNameFile = GCP_PROD
 /** The identity token of the machine's default service account, for `audience`. */
 export async function metadataIdentityToken(audience: string, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<string> {
   const host = env.GCE_METADATA_HOST || DEFAULT_METADATA_HOST;
+  const fail = (why: string, data: Record<string, unknown> = {}) =>
+    new ModelSigningError('IDENTITY_TOKEN_UNAVAILABLE', `${SYSTEM}: ${why}`, { sources: ['google-cloud'], host, ...data });
+  // As Google's libraries take it: a host name or address, and a port, nothing else.
+  if (!/^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?$/.test(host)) {
+    throw fail(`GCE_METADATA_HOST must be a host or host:port, not '${host}'`, { reason: 'bad-host' });
+  }
   const url = new URL(`http://${host}/computeMetadata/v1/instance/service-accounts/default/identity`);
   url.searchParams.set('audience', audience);
   url.searchParams.set('format', 'full');
-  const fail = (why: string, data: Record<string, unknown> = {}) =>
-    new ModelSigningError('IDENTITY_TOKEN_UNAVAILABLE', `${SYSTEM}: ${why}`, { sources: ['google-cloud'], host, ...data });
   const deadline = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
   let res: Response;
   let body: string;
