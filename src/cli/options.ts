@@ -27,7 +27,7 @@ const SIGN_COMMON: OptionSpecs = {
 };
 
 const TRUST: OptionSpecs = {
-  'use-staging': { kind: 'flag', help: "Use Sigstore's staging instance (needs its --trust-config)." },
+  'use-staging': { kind: 'flag', help: "Use Sigstore's staging instance (its trusted root and signing config are built in)." },
   'trust-config': { kind: 'string', metavar: 'PATH', help: 'A Sigstore ClientTrustConfig JSON: trusted root and signing config of a private instance.' },
 };
 
@@ -35,7 +35,10 @@ const TRUST: OptionSpecs = {
 const SIGN_EXTRAS: Partial<Record<MethodId, OptionSpecs>> = {
   sigstore: {
     ...TRUST,
-    'use-ambient-credentials': { kind: 'flag', help: "Use the CI's identity token (GitHub Actions, SIGSTORE_ID_TOKEN)." },
+    'use-ambient-credentials': {
+      kind: 'flag',
+      help: "Use the CI's or cloud's identity token (GitHub Actions, Google Cloud, Buildkite, GitLab CI, CircleCI, SIGSTORE_ID_TOKEN).",
+    },
     'identity-token': { kind: 'string', metavar: 'TOKEN', help: 'An OIDC identity token to sign with, instead of logging in.' },
     'oauth-force-oob': { kind: 'flag', help: 'Log in out of band: paste the code instead of a browser redirect.' },
     'client-id': { kind: 'string', metavar: 'ID', default: 'sigstore', help: 'OAuth client id for the login.' },

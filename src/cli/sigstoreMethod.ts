@@ -25,6 +25,7 @@ export async function makeSigstoreSigner(p: Parsed): Promise<SigstoreSetup<Signe
   const identity = chooseIdentityProvider({
     identityToken: p.strings['identity-token'],
     useAmbientCredentials: p.flags['use-ambient-credentials'],
+    audience: p.strings['client-id'],
     interactive: {
       issuer: oidcIssuerOf(config) ?? PRODUCTION_OIDC_ISSUER,
       clientId: p.strings['client-id'],

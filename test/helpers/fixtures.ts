@@ -29,6 +29,11 @@ export function tempDir(prefix = 'ms-test-'): string {
   return dir;
 }
 
+/** For a CLI run that may touch neither the user's TUF cache nor the network: a fresh cache, refreshes to a closed port. */
+export function offlineTufEnv(): { MODEL_SIGNING_TUF_CACHE: string; MODEL_SIGNING_TUF_MIRROR: string } {
+  return { MODEL_SIGNING_TUF_CACHE: tempDir('ms-tuf-'), MODEL_SIGNING_TUF_MIRROR: 'http://127.0.0.1:9' };
+}
+
 /** Writes a tree of files (name → content) under a new folder and returns its path. */
 export function makeModel(files: Record<string, string | Buffer>, name = 'model'): string {
   const root = path.join(tempDir(), name);

@@ -18,6 +18,7 @@ import {
   chooseIdentityProvider,
   identityFromToken,
 } from '../../src/core/sigstore/identity';
+import { AMBIENT_MARKS } from '../helpers/ciStandIns';
 import { BrowserLoginOptions, BrowserLoginResult, OidcIssuer, browserLogin, startOidcIssuer } from '../helpers/oidcIssuer';
 import { assertNoSecrets } from '../helpers/secrets';
 
@@ -559,7 +560,8 @@ describe('InteractiveLoginProvider against the stand-in OIDC provider', () => {
 
 // ---------------------------------------------------------------------------
 
-const AMBIENT_VARS = ['ACTIONS_ID_TOKEN_REQUEST_URL', 'ACTIONS_ID_TOKEN_REQUEST_TOKEN', 'SIGSTORE_ID_TOKEN'] as const;
+/** The ambient sources' variables, and the other environments' marks: a test run inside one must not find it. */
+const AMBIENT_VARS = AMBIENT_MARKS;
 
 /** Runs with exactly these ambient variables set (CIContextProvider reads process.env). */
 async function withEnv<T>(vars: Partial<Record<(typeof AMBIENT_VARS)[number], string>>, fn: () => T | Promise<T>): Promise<T> {

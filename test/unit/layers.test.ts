@@ -53,7 +53,7 @@ function coreImports(file: string): string[] {
   return imports(file)
     .filter((spec) => spec.startsWith('.'))
     .map((spec) => path.resolve(path.dirname(file), spec))
-    .map((target) => (fs.existsSync(`${target}.ts`) ? `${target}.ts` : path.join(target, 'index.ts')))
+    .map((target) => (fs.existsSync(`${target}.ts`) ? `${target}.ts` : target.endsWith('.json') ? target : path.join(target, 'index.ts')))
     .filter((target) => target.startsWith(CORE + path.sep));
 }
 

@@ -281,7 +281,7 @@ export interface ProvenanceReport {
   /** Where the source facts used by the policy came from: the signing certificate (authenticated) or only the predicate (a claim). */
   sourceFrom?: 'certificate' | 'predicate';
   /** The Sigstore trusted root certificates were checked against, when one was needed. */
-  trustRoot?: { source: 'embedded' | 'tuf' | 'trust-config'; date: string; path?: string };
+  trustRoot?: { source: 'embedded' | 'tuf' | 'trust-config' | 'staging'; date: string; path?: string };
   /** Said, never fatal: e.g. a trusted root that could not be refreshed. */
   warnings?: string[];
 }

@@ -14,6 +14,17 @@ export interface IdentityProvider {
 
 export const DEFAULT_OIDC_CLIENT_ID = 'sigstore';
 
+/** Three base64url parts: the shape of a JWT (whether its parts decode is checkToken's to say). */
+export function looksLikeJwt(token: string): boolean {
+  return /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token);
+}
+
+/** A line a token service or tool said, for a message: short, with anything shaped like a JWT cut out. */
+export function quotableLine(line: string): string {
+  const redacted = line.trim().replace(/eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_.-]*/g, '[token]');
+  return redacted.length > 200 ? `${redacted.slice(0, 200)}…` : redacted;
+}
+
 // ---------------------------------------------------------------------------
 // Reading a token (unverified: for display and early sanity checks only)
 // ---------------------------------------------------------------------------
@@ -39,19 +50,19 @@ export function identityFromToken(token: string): { issuer: string; identity: st
   );
 }
 
-function decodeClaims(token: string): Record<string, unknown> {
+/** The claims, unverified. `source` finishes "The identity token …" in what a malformed one is told. */
+export function decodeClaims(token: string, source?: string): Record<string, unknown> {
+  const which = source ? `The identity token ${source}` : 'The identity token';
   if (typeof token !== 'string' || token.trim() === '') {
-    throw new ModelSigningError('IDENTITY_TOKEN_INVALID', 'The identity token is empty', { reason: 'empty' });
+    throw new ModelSigningError('IDENTITY_TOKEN_INVALID', `${which} is empty`, { reason: 'empty' });
   }
   try {
     return decodeJwt(token.trim());
   } catch {
     // jose's messages do not quote the token, but nothing of it is kept either.
-    throw new ModelSigningError(
-      'IDENTITY_TOKEN_INVALID',
-      'The identity token is not a well-formed JWT (expected three base64url parts with a JSON claims set)',
-      { reason: 'malformed' },
-    );
+    throw new ModelSigningError('IDENTITY_TOKEN_INVALID', `${which} is not a well-formed JWT (expected three base64url parts with a JSON claims set)`, {
+      reason: 'malformed',
+    });
   }
 }
 
@@ -61,7 +72,7 @@ function decodeClaims(token: string): Record<string, unknown> {
  */
 export function checkToken(token: string, source: string): string {
   const t = token.trim();
-  const claims = decodeClaims(t);
+  const claims = decodeClaims(t, source);
   identityFromToken(t);
   if (typeof claims.exp === 'number' && claims.exp * 1000 < Date.now()) {
     const expiredAt = new Date(claims.exp * 1000).toISOString();

@@ -6,7 +6,7 @@ import { Bundle } from '../signing/bundle';
 import { IN_TOTO_PAYLOAD_TYPE } from '../signing/dsse';
 import { Signer } from '../signing/signer';
 import { FulcioCredentialSigner, currentService, witnessesFor } from './fulcioCredentialSigner';
-import type { IdentityProvider } from './identity';
+import { type IdentityProvider, looksLikeJwt } from './identityToken';
 import { TrustConfig } from './trustConfig';
 
 export interface SigstoreSignerOptions {
@@ -91,10 +91,6 @@ export class SigstoreSigner implements Signer {
       fetchOptions: { timeout, retry: { retries: 2 } },
     });
   }
-}
-
-function looksLikeJwt(token: string): boolean {
-  return /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token);
 }
 
 /**

@@ -6,13 +6,15 @@ import seeds from '@sigstore/tuf/seeds.json';
 import { FormatError } from '../errors';
 import { parseJson } from '../io/parseJson';
 import { MAX_TRUST_CONFIG_BYTES, readInputTextSync } from '../io/readInputFile';
+import stagingSigningConfig from './staging/signing_config.v0.2.json';
+import stagingTrustedRoot from './staging/trusted_root.json';
 
 export const CLIENT_TRUST_CONFIG_MEDIA_TYPE = 'application/vnd.dev.sigstore.clienttrustconfig.v0.1+json';
 export const PRODUCTION_TUF_MIRROR = 'https://tuf-repo-cdn.sigstore.dev';
 export const PRODUCTION_OIDC_ISSUER = 'https://oauth2.sigstore.dev/auth';
 
-/** Where the trusted root in use came from. */
-export type TrustRootSource = 'embedded' | 'tuf' | 'trust-config';
+/** Where the trusted root in use came from: `staging` is the built-in staging one. */
+export type TrustRootSource = 'embedded' | 'tuf' | 'trust-config' | 'staging';
 
 /**
  * What a keyless signer and verifier trust and talk to: a Sigstore trusted
@@ -64,6 +66,22 @@ export const PRODUCTION_SIGNING_CONFIG: Record<string, unknown> = {
   rekorTlogConfig: { selector: 'ANY' },
   tsaConfig: { selector: 'ANY' },
 };
+
+/**
+ * Sigstore's staging instance (`--use-staging`), built in as the production root is: its TUF
+ * targets `trusted_root.json` and `signing_config.v0.2.json`, byte for byte, from
+ * https://github.com/sigstore/root-signing-staging/tree/main/targets at commit ed88d5d
+ * (2026-08-21, targets version 28; the test checks their sha256 against that metadata).
+ * The reference gets the same files from the staging TUF repository.
+ */
+export function stagingTrustConfig(): TrustConfig {
+  return checked({
+    trustedRoot: stagingTrustedRoot,
+    signingConfig: stagingSigningConfig,
+    source: 'staging',
+    date: '',
+  });
+}
 
 /** Default TUF cache: beside other per-user caches. */
 export function defaultTufCachePath(): string {
@@ -180,9 +198,7 @@ export interface ResolvedTrustConfig {
  */
 export async function resolveTrustConfig(choice: TrustConfigChoice = {}): Promise<ResolvedTrustConfig> {
   if (choice.trustConfigPath) return { config: loadTrustConfig(choice.trustConfigPath), warnings: [] };
-  if (choice.useStaging) {
-    throw new FormatError('TRUST_CONFIG_INVALID', 'No Sigstore staging trust root is built in: pass the staging ClientTrustConfig with --trust-config');
-  }
+  if (choice.useStaging) return { config: stagingTrustConfig(), warnings: [] };
   const warnings: string[] = [];
   const now = choice.now ?? new Date();
   const cachePath = choice.tufCachePath ?? process.env.MODEL_SIGNING_TUF_CACHE ?? defaultTufCachePath();
