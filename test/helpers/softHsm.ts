@@ -4,7 +4,6 @@ import { execFileSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { tempDir } from './fixtures';
 
 /** Where Debian's softhsm2 puts its module (also /usr/lib/x86_64-linux-gnu/softhsm/). */
 export const SOFTHSM_MODULE = ['/usr/lib/softhsm/libsofthsm2.so', '/usr/local/lib/softhsm/libsofthsm2.so', '/opt/homebrew/lib/softhsm/libsofthsm2.so'].find(
@@ -41,13 +40,13 @@ export interface SoftHsm {
 }
 
 /**
- * A fresh SoftHSM2 token in a temp folder. SOFTHSM2_CONF is set in this process, so in-process CLI runs
- * and the core load this token; pass `env` to child processes.
+ * A fresh SoftHSM2 token in `dir` (an empty folder; the config is `dir/softhsm2.conf`). SOFTHSM2_CONF is set
+ * in this process, so in-process CLI runs, the core and an extension host load this token; pass `env` to
+ * child processes. (The unit tests, the extension host's suite and the click-through each make their own.)
  */
-export function softHsm(token = 'model-signing-test', pin = '4711-pin'): SoftHsm {
+export function softHsm(dir: string, token = 'model-signing-test', pin = '4711-pin'): SoftHsm {
   const module = SOFTHSM_MODULE!;
-  const dir = tempDir('ms-softhsm-');
-  fs.mkdirSync(path.join(dir, 'tokens'));
+  fs.mkdirSync(path.join(dir, 'tokens'), { recursive: true });
   const conf = path.join(dir, 'softhsm2.conf');
   fs.writeFileSync(conf, `directories.tokendir = ${path.join(dir, 'tokens')}\nobjectstore.backend = file\nlog.level = ERROR\n`);
   const env = { SOFTHSM2_CONF: conf };

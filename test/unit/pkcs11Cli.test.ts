@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { Bundle } from '../../src/core';
 import { publicKeyHint, loadPublicKey } from '../../src/core/signing/keys';
-import { CLI, REPO, runCli, sampleModel } from '../helpers/fixtures';
+import { CLI, REPO, runCli, sampleModel, tempDir } from '../helpers/fixtures';
 import { makePki } from '../helpers/pki';
 import { NO_SOFTHSM, SoftHsm, softHsm } from '../helpers/softHsm';
 
@@ -15,7 +15,7 @@ describe('PKCS #11 signing (SoftHSM2)', { skip: NO_SOFTHSM }, () => {
   let hsm: SoftHsm;
   const pub: Record<string, string> = {};
   before(() => {
-    hsm = softHsm();
+    hsm = softHsm(tempDir('ms-softhsm-'));
     pub.p256 = hsm.makeKey('p256', 'EC:prime256v1', '01');
     pub.p384 = hsm.makeKey('p384', 'EC:secp384r1', '02');
     pub.p521 = hsm.makeKey('p521', 'EC:secp521r1', '03');

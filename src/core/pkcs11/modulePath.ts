@@ -4,12 +4,13 @@ import { FormatError, errnoCode } from '../errors';
 import { Pkcs11Uri, queryText } from './pkcs11Uri';
 
 /**
- * Where `module-name` is looked for: the reference's folders (Fedora, RHEL, openSUSE; Arch), then Debian's
- * and Ubuntu's multiarch folders, where p11-kit and OpenSC install theirs.
+ * Where `module-name` is looked for: the reference's folders (Fedora, RHEL, openSUSE; Arch), SoftHSM2's on
+ * Debian and Ubuntu (its tests add it), then their multiarch folders, where p11-kit and OpenSC install theirs.
  */
 export const MODULE_DIRECTORIES: readonly string[] = [
   '/usr/lib64/pkcs11/',
   '/usr/lib/pkcs11/',
+  '/usr/lib/softhsm/',
   '/usr/lib/x86_64-linux-gnu/pkcs11/',
   '/usr/lib/aarch64-linux-gnu/pkcs11/',
 ];

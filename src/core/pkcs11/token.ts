@@ -58,6 +58,8 @@ export interface TokenSlot {
   serial: string;
   /** CKF_LOGIN_REQUIRED: its private keys need the user's PIN. */
   loginRequired: boolean;
+  /** CKF_TOKEN_INITIALIZED: SoftHSM2 also lists an empty token in a spare slot. */
+  initialized: boolean;
 }
 
 /** A CK_ULONG attribute or handle, as the binding gives it (native byte order; every platform it builds for is little-endian). */
@@ -104,6 +106,7 @@ export class Pkcs11Module {
           model: info.model.trimEnd(),
           serial: info.serialNumber.trimEnd(),
           loginRequired: (info.flags & ck.CKF_LOGIN_REQUIRED) !== 0,
+          initialized: (info.flags & ck.CKF_TOKEN_INITIALIZED) !== 0,
         };
       });
     } catch (e) {

@@ -174,6 +174,8 @@ type Pkcs11Template = { type: number; value: number | Buffer }[];
 
 function keyTypeName(module: Pkcs11Module, type: Buffer): string {
   const value = ulong(type);
+  // CKK_EC has an older name, CKK_ECDSA, with the same value.
+  if (value === BigInt(module.ck.CKK_EC)) return 'ec';
   const ck = module.ck as unknown as Record<string, unknown>;
   const name = Object.keys(ck).find((k) => k.startsWith('CKK_') && typeof ck[k] === 'number' && BigInt(ck[k]) === value);
   return name ? name.slice(4).toLowerCase().replace(/_/g, '-') : `key type ${value}`;
