@@ -58,6 +58,11 @@ describe('PKCS #11 signing (SoftHSM2)', { skip: NO_SOFTHSM }, () => {
     const r = await runCli(['sign', 'pkcs11-key', model, '--pkcs11_uri', uri, '--signature', `${model}.sig`], { spawn: true, env: hsm.env });
     assert.equal(r.code, 0, r.stderr);
     assert.equal((await runCli(['verify', 'key', model, '--signature', `${model}.sig`, '--public_key', pub.p384!])).code, 0);
+    assert.match(
+      (await runCli(['sign', 'pkcs11-certificate', '--help'])).stdout,
+      /--pkcs11-uri PKCS11_URI[\s\S]*--signing-certificate PATH[\s\S]*--certificate-chain PATH/,
+    );
+    assert.match((await runCli(['--help'])).stdout, /sign\s+Sign a model \(methods: .*pkcs11-key, pkcs11-certificate\)/);
   });
 
   it('signs with the token key and its certificate chain; verify certificate checks it; a certificate for another key is refused', async () => {
