@@ -17,6 +17,11 @@ const common = {
   // ESM builds first, so unused code of hash-wasm and pkijs is dropped (the worker bundle goes from 267 KB to a few KB).
   mainFields: ['module', 'main'],
   define: { __VERSION__: JSON.stringify(version) },
+  // pkcs11js's Node-API addon: copied beside the bundle as pkcs11.node and required from there, only when a
+  // PKCS #11 method is used (core imports pkcs11js lazily). Node-API is ABI-stable: the same file loads in
+  // Node and in VS Code's Electron extension host, on the platform it was built for.
+  loader: { '.node': 'copy' },
+  assetNames: '[name]',
 };
 
 // Core's keyless method requires ./sigstoreStack on first use; in dist/cli.js that require goes to

@@ -8,14 +8,15 @@ import type { SerializationMethod } from '../core/manifest/manifest';
 import { serializeListing } from '../core/manifest/serializer';
 import { listModelFiles } from '../core/hashing/walk';
 import { findSignatureFiles, manifestWithout } from '../core/signing/signatureFiles';
-import { METHOD_IDS, isMethodId } from '../core/methods/registry';
+import { PKCS11_METHODS, isPkcs11MethodId, pkcs11Method } from '../core/methods/pkcs11Methods';
+import { METHOD_IDS, MethodId, isMethodId } from '../core/methods/registry';
 import { signModel } from '../core/signing/signModel';
 import type { TrustConfig } from '../core/sigstore/trustConfig';
 import { VerificationResult, verifyModel } from '../core/verifying/verifyModel';
 import { Parsed, UsageError, formatHelp, parseArgs, printHelp, usage } from './args';
 import { attestCommand } from './attest';
-import { makeSigner, makeVerifier } from './methods';
-import { DIGEST_OPTIONS, METHOD_HELP, REFERENCE_METHODS, SIGN_OPTIONS, VERIFY_OPTIONS } from './options';
+import { makePkcs11Signer, makeSigner, makeVerifier } from './methods';
+import { DIGEST_OPTIONS, METHOD_HELP, PKCS11_SIGN_OPTIONS, REFERENCE_METHODS, SIGN_OPTIONS, VERIFY_OPTIONS } from './options';
 import { describeFailure, printFailure, printMismatch, toJson } from './report';
 import { ProgressLine, Terminal, err, out, outJson, terminal, withTerminal } from './terminal';
 
@@ -24,6 +25,7 @@ const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
 
 /** The reference's default method first. */
 const METHOD_LIST = METHOD_IDS.map((m, i) => (i === 0 ? `${m} (default)` : m)).join(', ');
+const SIGN_METHOD_LIST = [METHOD_LIST, ...PKCS11_METHODS.map((m) => m.id)].join(', ');
 
 const TOP_HELP = `Usage: model-signing [OPTIONS] COMMAND [ARGS]...
 
@@ -37,7 +39,7 @@ Options:
 
 Commands:
   digest      Compute the digest of a model.
-  sign        Sign a model (methods: ${METHOD_LIST}).
+  sign        Sign a model (methods: ${SIGN_METHOD_LIST}).
   verify      Verify a model (methods: ${METHOD_LIST}).
   attest      Write signed SLSA provenance for a model (in CI or locally).
   provenance  Verify or show SLSA provenance (verify, show).
@@ -140,14 +142,16 @@ function signatureNote(root: string, signatures: readonly string[], without: str
 
 async function signCommand(argv: string[]): Promise<number> {
   const method = pkiMethod(argv);
-  if (!isMethodId(method)) return unsupported('Signing');
-  const specs = SIGN_OPTIONS[method];
+  // pkiMethod gives a registered method or a reference name, which for sign is a PKCS #11 one.
+  const pkcs11 = isPkcs11MethodId(method) ? method : undefined;
+  const specs = pkcs11 ? PKCS11_SIGN_OPTIONS[pkcs11] : SIGN_OPTIONS[method as MethodId];
   const p = parseArgs(argv, specs);
-  if (p.help) return printHelp(formatHelp(`model-signing sign ${method} [OPTIONS] MODEL_PATH`, METHOD_HELP.sign[method], specs));
+  const help = pkcs11 ? pkcs11Method(pkcs11).help : METHOD_HELP.sign[method as MethodId];
+  if (p.help) return printHelp(formatHelp(`model-signing sign ${method} [OPTIONS] MODEL_PATH`, help, specs));
   const modelPath = oneArgument(p, 'MODEL_PATH');
   const settings = serializationSettings(p);
   return run('Signing failed with error: ', async (pool, progress) => {
-    const { value: signer, warnings } = await makeSigner(method, p);
+    const { value: signer, warnings } = await (pkcs11 ? makePkcs11Signer(pkcs11, p) : makeSigner(method as MethodId, p));
     warnings.forEach((w) => err(safeText`WARNING: ${w}\n`));
     await signModel(modelPath, { ...walkSettings(p), ...settings, signer, signaturePath: p.strings.signature!, pool, onProgress: progress.update });
     progress.done();
@@ -158,7 +162,7 @@ async function signCommand(argv: string[]): Promise<number> {
 
 async function verifyCommand(argv: string[]): Promise<number> {
   const method = pkiMethod(argv);
-  if (!isMethodId(method)) return unsupported('Verification');
+  if (!isMethodId(method)) return unsupported();
   const specs = VERIFY_OPTIONS[method];
   const p = parseArgs(argv, specs);
   if (p.help) return printHelp(formatHelp(`model-signing verify ${method} [OPTIONS] MODEL_PATH`, METHOD_HELP.verify[method], specs));
@@ -200,8 +204,9 @@ function pkiMethod(argv: string[]): string {
   return isMethodId(argv[0]) || REFERENCE_METHODS.includes(argv[0] ?? '') ? argv.shift()! : 'sigstore';
 }
 
-function unsupported(what: string): number {
-  err(safeText`${what} failed with error: PKCS#11 tokens are not supported; use the key, certificate or sigstore method\n`);
+/** `verify pkcs11-key|pkcs11-certificate`: what they sign is a key or certificate signature. */
+function unsupported(): number {
+  err(safeText`Verification failed with error: a PKCS #11 signature is a key or certificate signature: verify it with 'verify key' or 'verify certificate'\n`);
   return 1;
 }
 

@@ -3,6 +3,7 @@ import { SafeText, safeText } from '../core/display';
 import { readKeyFile } from '../core/io/readInputFile';
 import { requireLazily } from '../core/lazyModule';
 import { InputValues, signerFromInputs, verifierFromInputs } from '../core/methods/methodInputs';
+import { Pkcs11MethodId, pkcs11Method } from '../core/methods/pkcs11Methods';
 import { MethodId, signingMethod } from '../core/methods/registry';
 import type { MethodInput } from '../core/methods/signingMethod';
 import { fingerprint, parsePemCertificates } from '../core/signing/certificates';
@@ -11,6 +12,7 @@ import type { TrustConfig } from '../core/sigstore/trustConfig';
 import type { SignerInfo, Verifier } from '../core/verifying/verifier';
 import type { VerificationResult } from '../core/verifying/verifyModel';
 import { Parsed } from './args';
+import { askPinOnTerminal } from './pinPrompt';
 import { err } from './terminal';
 
 /** What a command needs from the options of its signing method. */
@@ -38,6 +40,12 @@ export async function makeSigner(method: MethodId, p: Parsed): Promise<MethodSet
   const own = OWN_SIGNERS[method];
   if (own) return own(p);
   return { value: await signerFromInputs(method, flagValues(signingMethod(method).inputs.sign, p)), warnings: [] };
+}
+
+/** A PKCS #11 method's signer: the token's PIN is asked on the terminal when the URI gives none. */
+export async function makePkcs11Signer(method: Pkcs11MethodId, p: Parsed): Promise<MethodSetup<Signer>> {
+  const m = pkcs11Method(method);
+  return { value: await m.makeSigner(flagValues(m.inputs, p), askPinOnTerminal), warnings: [] };
 }
 
 export async function makeVerifier(method: MethodId, p: Parsed): Promise<MethodSetup<Verifier>> {

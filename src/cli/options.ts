@@ -1,11 +1,12 @@
 import { DEFAULT_SHARD_SIZE } from '../core/manifest/manifest';
+import { PKCS11_METHODS, Pkcs11MethodId } from '../core/methods/pkcs11Methods';
 import { MethodId, SIGNING_METHODS } from '../core/methods/registry';
 import type { MethodInput } from '../core/methods/signingMethod';
 import { OptionSpecs } from './args';
 
 // The reference CLI's options, command by command, plus this tool's additions.
 
-/** The reference CLI's method names: one that core has not registered (a PKCS #11 token) is recognised, then refused. */
+/** The reference CLI's method names; `verify` refuses the PKCS #11 ones, which only sign (`verify key` checks what they write). */
 export const REFERENCE_METHODS: readonly string[] = ['sigstore', 'key', 'certificate', 'pkcs11-key', 'pkcs11-certificate'];
 
 export const COMMON: OptionSpecs = {
@@ -77,6 +78,12 @@ function byMethod<T>(make: (m: (typeof SIGNING_METHODS)[number]) => T): Record<M
 export const SIGN_OPTIONS = byMethod<OptionSpecs>((m) => ({ ...SIGN_COMMON, ...inputFlags(m.inputs.sign), ...SIGN_EXTRAS[m.id] }));
 
 export const VERIFY_OPTIONS = byMethod<OptionSpecs>((m) => ({ ...VERIFY_COMMON, ...inputFlags(m.inputs.verify), ...VERIFY_EXTRAS[m.id] }));
+
+/** `sign pkcs11-key` and `sign pkcs11-certificate`: the common flags and their inputs, as the reference. */
+export const PKCS11_SIGN_OPTIONS = Object.fromEntries(PKCS11_METHODS.map((m) => [m.id, { ...SIGN_COMMON, ...inputFlags(m.inputs) }])) as Record<
+  Pkcs11MethodId,
+  OptionSpecs
+>;
 
 export const DIGEST_OPTIONS: OptionSpecs = { ...COMMON, ...SERIALIZATION };
 

@@ -63,7 +63,16 @@ export type ErrorCode =
   | 'PUBLIC_KEY_REQUIRED'
   // verification policy files and settings (policy/policy.ts)
   | 'POLICY_INVALID'
-  | 'POLICY_UNREADABLE';
+  | 'POLICY_UNREADABLE'
+  // PKCS #11 tokens (pkcs11/*): a malformed URI, a module that cannot be loaded, what the URI names not on the token, the PIN
+  | 'PKCS11_URI_INVALID'
+  | 'PKCS11_UNAVAILABLE'
+  | 'PKCS11_MODULE_NOT_FOUND'
+  | 'PKCS11_TOKEN_NOT_FOUND'
+  | 'PKCS11_OBJECT_NOT_FOUND'
+  | 'PKCS11_PIN_REQUIRED'
+  | 'PKCS11_PIN_INCORRECT'
+  | 'PKCS11_FAILED';
 
 /**
  * The message is for people, so whatever it quotes (a file name, an identity, a provenance

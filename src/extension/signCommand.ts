@@ -21,6 +21,7 @@ import {
 import { safeText } from '../core/display';
 import { STATE } from './constants';
 import { loadKeyInteractively, pickInput } from './keyMaterial';
+import { Pkcs11Args, pkcs11SignerInteractively } from './pkcs11Signing';
 import { ModelTarget, pickTarget } from './modelTarget';
 import { notify } from './notify';
 import { formatBytes } from '../core/units';
@@ -31,8 +32,9 @@ import { IdentitySource, chooseIdentitySource, identityProvider, trustConfigFrom
  * Everything the Sign Model flow asks, given up front by callers that already know (tests, other extensions).
  * A method's file inputs are named as its declared inputs, in camelCase (`--private-key` is `privateKey`).
  */
-export interface SignModelArgs {
-  method?: MethodId;
+export interface SignModelArgs extends Pkcs11Args {
+  /** A registered method, or `pkcs11-key`: the key method with the key on a PKCS #11 token. */
+  method?: MethodId | 'pkcs11-key';
   privateKey?: string;
   password?: string;
   signingCertificate?: string;
@@ -94,11 +96,13 @@ export async function signModelCommand(deps: SignDeps, uri?: vscode.Uri, args: S
   return true;
 }
 
-async function chooseMethod(context: vscode.ExtensionContext): Promise<MethodId | undefined> {
-  const last = context.workspaceState.get<MethodId>(STATE.signingMethod);
-  const items = SIGNING_METHODS.map((m) => ({ label: m.label, description: m.description, method: m.id })).sort(
-    (a, b) => Number(b.method === last) - Number(a.method === last),
-  );
+/** A token's key signs what the key method verifies: offered beside the registered methods. */
+const PKCS11_ITEM = { label: 'Hardware key (PKCS #11)', description: 'an EC key on a smart card, HSM or software token', method: 'pkcs11-key' } as const;
+
+async function chooseMethod(context: vscode.ExtensionContext): Promise<SignModelArgs['method']> {
+  const last = context.workspaceState.get<SignModelArgs['method']>(STATE.signingMethod);
+  const registered = SIGNING_METHODS.map((m) => ({ label: m.label, description: m.description, method: m.id }));
+  const items = [...registered, PKCS11_ITEM].sort((a, b) => Number(b.method === last) - Number(a.method === last));
   return (await vscode.window.showQuickPick(items, { title: 'Sign Model with', ignoreFocusOut: true }))?.method;
 }
 
@@ -118,7 +122,8 @@ const OWN_SIGNERS: Partial<Record<MethodId, (deps: SignDeps, args: SignModelArgs
  * The signer, from the arguments or the method's declared inputs asked for in order, and when the method
  * verifies with a public key alone, the verifier of what it signs, so the badge can show the result at once.
  */
-async function makeSigner(method: MethodId, deps: SignDeps, args: SignModelArgs): Promise<MadeSigner | undefined> {
+async function makeSigner(method: MethodId | 'pkcs11-key', deps: SignDeps, args: SignModelArgs): Promise<MadeSigner | undefined> {
+  if (method === 'pkcs11-key') return pkcs11SignerInteractively(deps.context, deps.log, args);
   const own = OWN_SIGNERS[method];
   if (own) return own(deps, args);
   const { inputs } = signingMethod(method);

@@ -17,6 +17,7 @@ import { SAMPLE_PROVENANCE_FILE, sampleProvenance } from './sampleProvenance';
 import { verifyOnOpen } from './verifyOnOpen';
 import { identityChoices } from './identityChoices';
 import { noProgressToastLingers } from './progressToasts';
+import { TOKEN_MODEL, pkcs11Signing } from './pkcs11Signing';
 
 /** A folder the click-through makes and signs keylessly. */
 const KEYLESS_UI_MODEL = 'keyless-ui-model';
@@ -294,6 +295,9 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless,
   );
 
   await step('after Verify Model, alone or beside the live check, no progress toast of ours stays', () => noProgressToastLingers({ page, keyless }));
+  await step(`Sign Model on ${TOKEN_MODEL} with a hardware key (SoftHSM2): module, token, PIN, key; verify key checks it`, () =>
+    pkcs11Signing({ page, workspace: dirname(keyless.modelPath), screenshotDir }),
+  );
 
   return counts;
 }

@@ -150,6 +150,8 @@ async function main(): Promise<number> {
   await prepareForgedModel(workspace, SIGNER, keyless.issuer);
   prepareKeySignedModel(workspace);
   const restricted = prepareRestrictedWorkspace(run, keyless);
+  // The extension host inherits it from code-server: the PKCS #11 step makes its SoftHSM2 token there (pkcs11Signing.ts).
+  process.env.SOFTHSM2_CONF = join(run, 'softhsm', 'softhsm2.conf');
   const totals: StepCounts = { passed: 0, failed: 0 };
   const add = (c: StepCounts) => {
     totals.passed += c.passed;

@@ -21,6 +21,8 @@ export interface LeafOptions {
   /** EKU OIDs; default codeSigning. null: no EKU extension. */
   extKeyUsage?: string[] | null;
   curve?: 'P-256' | 'P-384' | 'P-521';
+  /** The leaf's public key (SPKI PEM) when its private key lives elsewhere (a PKCS #11 token); leafKeyPem is then the generated one's. */
+  leafPublicKeyPem?: string;
 }
 
 export interface TestPki {
@@ -71,7 +73,7 @@ export async function makePki(options: LeafOptions = {}, rootName = 'test-root')
     notBefore: options.notBefore ?? new Date(Date.now() - DAY),
     notAfter: options.notAfter ?? new Date(Date.now() + 30 * DAY),
     signingAlgorithm: EC,
-    publicKey: leafKeys.publicKey,
+    publicKey: options.leafPublicKeyPem ? await importSpki(options.leafPublicKeyPem, leafCurve) : leafKeys.publicKey,
     signingKey: intKeys.privateKey,
     extensions,
   });
@@ -96,3 +98,8 @@ export async function makePki(options: LeafOptions = {}, rootName = 'test-root')
 }
 
 export const KeyUsage = x509.KeyUsageFlags;
+
+function importSpki(pem: string, curve: string) {
+  const der = Buffer.from(pem.replace(/-----[A-Z ]+-----|\s/g, ''), 'base64');
+  return webcrypto.subtle.importKey('spki', der, { name: 'ECDSA', namedCurve: curve }, true, ['verify']);
+}

@@ -35,6 +35,7 @@ const CORE_ORDER: readonly string[] = [
   'hashing',
   'manifest',
   'signing',
+  'pkcs11',
   'verifying',
   'sigstore',
   'policy',

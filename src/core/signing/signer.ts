@@ -10,7 +10,11 @@ export interface Signer {
 
 /** The DSSE bundle a local key makes: the shape the reference writes (`keyid: ""`, no log entries). */
 export function dsseBundle(key: crypto.KeyObject, payload: Buffer, verificationMaterial: VerificationMaterial): Bundle {
-  const sig = signBytes(key, pae(IN_TOTO_PAYLOAD_TYPE, payload));
+  return signedBundle(payload, signBytes(key, pae(IN_TOTO_PAYLOAD_TYPE, payload)), verificationMaterial);
+}
+
+/** The same bundle around a DER signature of the payload's PAE made elsewhere (a PKCS #11 token). */
+export function signedBundle(payload: Buffer, sig: Buffer, verificationMaterial: VerificationMaterial): Bundle {
   return {
     mediaType: BUNDLE_V03_MEDIA_TYPE,
     verificationMaterial,
