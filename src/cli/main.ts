@@ -14,7 +14,7 @@ import type { TrustConfig } from '../core/sigstore/trustConfig';
 import { VerificationResult, verifyModel } from '../core/verifying/verifyModel';
 import { Parsed, UsageError, formatHelp, parseArgs, printHelp, usage } from './args';
 import { attestCommand } from './attest';
-import { makeSigner, makeVerifier } from './methods';
+import { makeSigner, makeVerifier, timestamperFor, timestampVerifierFor } from './methods';
 import { DIGEST_OPTIONS, METHOD_HELP, REFERENCE_METHODS, SIGN_OPTIONS, VERIFY_OPTIONS } from './options';
 import { describeFailure, printFailure, printMismatch, toJson } from './report';
 import { ProgressLine, Terminal, err, out, outJson, terminal, withTerminal } from './terminal';
@@ -149,7 +149,16 @@ async function signCommand(argv: string[]): Promise<number> {
   return run('Signing failed with error: ', async (pool, progress) => {
     const { value: signer, warnings } = await makeSigner(method, p);
     warnings.forEach((w) => err(safeText`WARNING: ${w}\n`));
-    await signModel(modelPath, { ...walkSettings(p), ...settings, signer, signaturePath: p.strings.signature!, pool, onProgress: progress.update });
+    const timestamper = timestamperFor(p);
+    await signModel(modelPath, {
+      ...walkSettings(p),
+      ...settings,
+      signer,
+      timestamper,
+      signaturePath: p.strings.signature!,
+      pool,
+      onProgress: progress.update,
+    });
     progress.done();
     out(safeText`Signing succeeded\n`);
     return 0;
@@ -174,6 +183,7 @@ async function verifyCommand(argv: string[]): Promise<number> {
         pool,
         signaturePath: p.strings.signature!,
         ignoreUnsignedFiles: p.flags['ignore-unsigned-files'],
+        timestamps: timestampVerifierFor(method, p),
         onProgress: progress.update,
       });
       progress.done();

@@ -31,8 +31,28 @@ const TRUST: OptionSpecs = {
   'trust-config': { kind: 'string', metavar: 'PATH', help: 'A Sigstore ClientTrustConfig JSON: trusted root and signing config of a private instance.' },
 };
 
+/** Key and certificate signatures: an RFC 3161 timestamp proves when they were made (keyless ones always get one). */
+const TIMESTAMP_SIGN: OptionSpecs = {
+  'tsa-url': { kind: 'string', metavar: 'URL', help: "A Sigstore timestamp authority's URL: add an RFC 3161 timestamp over the signature." },
+};
+
+const TIMESTAMP_VERIFY: OptionSpecs = {
+  'tsa-certificate-chain': {
+    kind: 'multi',
+    metavar: 'PATH',
+    help: "A timestamp authority's certificate chain, PEM, its signing certificate first (default: those of --trust-config, else the Sigstore public-good root).",
+  },
+  'trust-config': {
+    kind: 'string',
+    metavar: 'PATH',
+    help: "A Sigstore ClientTrustConfig JSON whose timestamp authorities are trusted for the signature's timestamps.",
+  },
+};
+
 /** The CLI's own flags beside a method's declared inputs: for keyless, how to log in and which instance to use. */
 const SIGN_EXTRAS: Partial<Record<MethodId, OptionSpecs>> = {
+  key: TIMESTAMP_SIGN,
+  certificate: TIMESTAMP_SIGN,
   sigstore: {
     ...TRUST,
     'use-ambient-credentials': { kind: 'flag', help: "Use the CI's identity token (GitHub Actions, SIGSTORE_ID_TOKEN)." },
@@ -52,7 +72,11 @@ const VERIFY_COMMON: OptionSpecs = {
 
 const VERIFY_EXTRAS: Partial<Record<MethodId, OptionSpecs>> = {
   sigstore: { ...TRUST, 'refresh-trust-root': { kind: 'flag', help: 'Update the production trusted root through TUF first (a failure is only a warning).' } },
-  certificate: { 'log-fingerprints': { kind: 'flag', help: "Log the SHA-256 fingerprints of the anchors and the signature's certificates." } },
+  key: TIMESTAMP_VERIFY,
+  certificate: {
+    'log-fingerprints': { kind: 'flag', help: "Log the SHA-256 fingerprints of the anchors and the signature's certificates." },
+    ...TIMESTAMP_VERIFY,
+  },
 };
 
 /** A method's declared inputs as flags: several files are a repeatable option, anything else a string. */
