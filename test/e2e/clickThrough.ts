@@ -17,6 +17,7 @@ import { SAMPLE_PROVENANCE_FILE, sampleProvenance } from './sampleProvenance';
 import { verifyOnOpen } from './verifyOnOpen';
 import { identityChoices } from './identityChoices';
 import { noProgressToastLingers } from './progressToasts';
+import { timestampedSigning } from './timestampedSigning';
 
 /** A folder the click-through makes and signs keylessly. */
 const KEYLESS_UI_MODEL = 'keyless-ui-model';
@@ -294,6 +295,7 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless,
   );
 
   await step('after Verify Model, alone or beside the live check, no progress toast of ours stays', () => noProgressToastLingers({ page, keyless }));
+  await step('Sign Model with a trusted timestamp: the view says when', () => timestampedSigning({ page, keyless, machineSettings, screenshotDir }));
 
   return counts;
 }

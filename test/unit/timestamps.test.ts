@@ -7,7 +7,21 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { RFC3161Timestamp } from '@sigstore/core';
-import { Bundle, CertificateVerifier, bundleTimestamps, parseBundle, parsePemCertificates, serializeBundle, signingTime, verifyModel } from '../../src/core';
+import {
+  Bundle,
+  CertificateVerifier,
+  ModelSigningError,
+  Rfc3161TimestampVerifier,
+  TsaTimestamper,
+  loadTrustConfig,
+  timestampAuthoritiesOf,
+  bundleTimestamps,
+  parseBundle,
+  parsePemCertificates,
+  serializeBundle,
+  signingTime,
+  verifyModel,
+} from '../../src/core';
 import type { VerifyJson } from '../helpers/cliJson';
 import { CliResult, makeKeyPair, pool, readJson, runCli, sampleModel, tempDir } from '../helpers/fixtures';
 import { LocalSigstore, startLocalSigstoreWithTrustFile } from '../helpers/localSigstore';
@@ -218,6 +232,19 @@ describe('timestamps in the core', () => {
     assert.equal(result.signingTime?.source, 'current-time');
     assert.ok(result.warnings.some((w) => w.startsWith('Signing time not proven: the signature has a timestamp, but no timestamp authority')));
     assert.equal((await signingTime(readJson(sig), undefined, new Date(0))).time, new Date(0).toISOString());
+  });
+
+  it('a timestamp that is no RFC 3161 answer fails, and so does one with no trusted authority at all', async () => {
+    const verifier = new Rfc3161TimestampVerifier(timestampAuthoritiesOf(loadTrustConfig(trustConfig)));
+    await assert.rejects(verifier.verify(Buffer.from('sig'), [Buffer.from('not DER')]), (e: ModelSigningError) => e.code === 'TIMESTAMP_INVALID');
+    const signature = crypto.randomBytes(64);
+    const stamp = await new TsaTimestamper(tsa.tsaURL).timestamp(signature);
+    assert.equal((await verifier.verify(signature, [stamp]))[0]?.tsa, TSA_SUBJECT);
+    await assert.rejects(new Rfc3161TimestampVerifier([]).verify(signature, [stamp, stamp]), (e: ModelSigningError) => {
+      assert.equal(e.code, 'TIMESTAMP_UNTRUSTED');
+      assert.match(e.message, /^The signature's timestamp 1 \(/);
+      return true;
+    });
   });
 
   it('a malformed timestampVerificationData is a bundle error; an empty one (old keyless vectors) is none', () => {

@@ -9,7 +9,7 @@ import { TSAWitness } from '@sigstore/sign';
 // Not in the package's index, which exposes it only inside Verifier.verify (that also wants a
 // Sigstore signing key or Fulcio chain); the package has no exports map, and the version is locked.
 import { getTSATimestamp } from '@sigstore/verify/dist/timestamp';
-import { raceSignal, throwIfCancelled } from '../abort';
+import { raceSignal, settle, throwIfCancelled } from '../abort';
 import { FormatError, ModelSigningError, VerificationError } from '../errors';
 import { distinguishedName } from '../signing/certificates';
 import { Timestamper } from '../signing/timestamps';
@@ -68,7 +68,7 @@ export class Rfc3161TimestampVerifier implements TimestampVerifier {
   constructor(private readonly authorities: readonly TimestampAuthority[]) {}
 
   verify(signature: Buffer, timestamps: readonly Buffer[]): Promise<VerifiedTimestamp[]> {
-    return Promise.resolve(timestamps.map((der, i) => this.check(signature, der, timestamps.length > 1 ? `timestamp ${i + 1}` : 'timestamp')));
+    return settle(() => timestamps.map((der, i) => this.check(signature, der, timestamps.length > 1 ? `timestamp ${i + 1}` : 'timestamp')));
   }
 
   private check(signature: Buffer, der: Buffer, what: string): VerifiedTimestamp {
