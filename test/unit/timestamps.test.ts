@@ -25,7 +25,7 @@ import {
 import type { VerifyJson } from '../helpers/cliJson';
 import { CliResult, makeKeyPair, pool, readJson, runCli, sampleModel, tempDir } from '../helpers/fixtures';
 import { LocalSigstore, startLocalSigstoreWithTrustFile } from '../helpers/localSigstore';
-import { TestPki, makePki } from '../helpers/pki';
+import { LeafOptions, TestPki, makePki } from '../helpers/pki';
 
 const HOUR = 3600_000;
 const TSA_SUBJECT = 'CN=tsa signing, O=sigstore.mock';
@@ -72,6 +72,15 @@ function assertSucceeded(r: CliResult): void {
   assert.equal(r.code, 0, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
 }
 
+/** A fresh PKI (its leaf as given) and sample model, signed with the leaf and these extra `sign` flags. */
+async function certificateSigned(leaf: LeafOptions, ...flags: string[]): Promise<{ pki: TestPki; model: string; sig: string }> {
+  const pki = await makePki(leaf);
+  const model = sampleModel();
+  const sig = path.join(tempDir(), 'model.sig');
+  assertSucceeded(await certificateSign(pki, model, sig, ...flags));
+  return { pki, model, sig };
+}
+
 /** Exit 1 and one line on stderr, no stack trace; returns that line. */
 function oneLineFailure(r: CliResult): string {
   assert.equal(r.code, 1, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
@@ -98,10 +107,7 @@ async function untilExpired(certPem: string): Promise<void> {
 
 describe('sign --tsa-url', () => {
   it('adds one RFC 3161 timestamp over the DSSE signature bytes, where Sigstore bundles keep it', async () => {
-    const pki = await makePki();
-    const model = sampleModel();
-    const sig = path.join(tempDir(), 'model.sig');
-    assertSucceeded(await certificateSign(pki, model, sig, '--tsa_url', tsa.tsaURL));
+    const { sig } = await certificateSigned({}, '--tsa_url', tsa.tsaURL);
     const bundle = readJson(sig);
     const vm = bundle.verificationMaterial;
     assert.deepEqual(Object.keys(vm), ['x509CertificateChain', 'tlogEntries', 'timestampVerificationData']);
@@ -132,6 +138,14 @@ describe('sign --tsa-url', () => {
     const line = oneLineFailure(await certificateSign(pki, model, sig, '--tsa-url', 'http://127.0.0.1:9/api/v1/timestamp'));
     assert.match(line, /^Signing failed with error: Could not get a timestamp from http:\/\/127\.0\.0\.1:9\/api\/v1\/timestamp: /);
     assert.equal(fs.existsSync(sig), false);
+  });
+
+  it('attest does not take it (yet): a usage error, not a timestamp silently left out', async () => {
+    const keys = makeKeyPair();
+    const args = ['attest', sampleModel(), '--method', 'key', '--private-key', keys.privateKey, '--output', path.join(tempDir(), 'p.json')];
+    const r = await runCli([...args, '--tsa-url', tsa.tsaURL]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /No such option: --tsa-url/);
   });
 
   it('a URL that is not http(s) is refused before anything is hashed', async () => {
@@ -165,10 +179,7 @@ describe('verify with a timestamp', () => {
   });
 
   it('a timestamp from a timestamp authority that is not trusted fails, with or without a trust config', async () => {
-    const pki = await makePki();
-    const model = sampleModel();
-    const sig = path.join(tempDir(), 'model.sig');
-    assertSucceeded(await certificateSign(pki, model, sig, '--tsa-url', otherTsa.tsaURL));
+    const { pki, model, sig } = await certificateSigned({}, '--tsa-url', otherTsa.tsaURL);
     // Another authority with the same names: found by name and serial, but its signature does not verify.
     assert.match(oneLineFailure(await certificateVerify(pki, model, sig, '--trust-config', trustConfig)), /not from a trusted timestamp authority/);
     // The public-good root (the default) has no authority of that name at all.
@@ -197,18 +208,12 @@ describe('verify with a timestamp', () => {
 
   it('a signature timestamped after the certificate expired fails', async () => {
     const now = Date.now();
-    const pki = await makePki({ notBefore: new Date(now - 3 * HOUR), notAfter: new Date(now - HOUR) });
-    const model = sampleModel();
-    const sig = path.join(tempDir(), 'model.sig');
-    assertSucceeded(await certificateSign(pki, model, sig, '--tsa-url', tsa.tsaURL));
+    const { pki, model, sig } = await certificateSigned({ notBefore: new Date(now - 3 * HOUR), notAfter: new Date(now - HOUR) }, '--tsa-url', tsa.tsaURL);
     assert.match(oneLineFailure(await certificateVerify(pki, model, sig, '--trust-config', trustConfig)), /not yet valid or expired/);
   });
 
   it('verify --json says the current time, and why, for a signature with no timestamp', async () => {
-    const pki = await makePki();
-    const model = sampleModel();
-    const sig = path.join(tempDir(), 'model.sig');
-    assertSucceeded(await certificateSign(pki, model, sig));
+    const { pki, model, sig } = await certificateSigned({});
     const r = await certificateVerify(pki, model, sig, '--json');
     assertSucceeded(r);
     const { validatedAt } = JSON.parse(r.stdout) as VerifyJson;
@@ -222,10 +227,7 @@ describe('verify with a timestamp', () => {
 
 describe('timestamps in the core', () => {
   it('without a timestamp verifier, a timestamped certificate signature is checked at the current time, with a warning', async () => {
-    const pki = await makePki();
-    const model = sampleModel();
-    const sig = path.join(tempDir(), 'model.sig');
-    assertSucceeded(await certificateSign(pki, model, sig, '--tsa-url', tsa.tsaURL));
+    const { pki, model, sig } = await certificateSigned({}, '--tsa-url', tsa.tsaURL);
     const roots = parsePemCertificates(pki.rootPem);
     const result = await verifyModel(model, { verifier: new CertificateVerifier({ roots }), pool: hashPool, signaturePath: sig });
     assert.equal(result.ok, true);
