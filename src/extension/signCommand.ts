@@ -76,11 +76,12 @@ export async function signModelCommand(deps: SignDeps, uri?: vscode.Uri, args: S
     const answer = await notify.warn(safeText`${path.basename(target.signaturePath)} already exists. Replace it?`, { modal: true }, 'Replace');
     if (answer !== 'Replace') return false;
   }
+  // How to sign before what with: the file pickers that follow take over the quick input.
+  const { timestamper, cancelled } = await chooseTimestamper(method, args.timestamp);
+  if (cancelled) return false;
   const made = await makeSigner(method, deps, args);
   if (!made) return false;
   const { signer, verifier } = made;
-  const { timestamper, cancelled } = await chooseTimestamper(method, args.timestamp);
-  if (cancelled) return false;
 
   try {
     await withHashingProgress(safeText`Signing ${path.basename(target.modelPath)}`, (signal, onProgress) =>

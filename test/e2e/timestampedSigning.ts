@@ -38,11 +38,11 @@ export async function timestampedSigning({ page, keyless, machineSettings, scree
     await explorerMenu(page, TIMESTAMPED_MODEL, 'Sign Model');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Private key' }).first().click();
     await page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Sign' }).first().click();
-    await chooseFileInDialog(page, keyless.privateKey);
     const offer = page.locator('.quick-input-list .monaco-list-row', { hasText: `Add a trusted timestamp from ${new URL(tsaUrl).host}` }).first();
     await offer.waitFor({ timeout: 30_000 });
     await page.screenshot({ path: join(screenshotDir, 'timestamp-offer.png') });
     await offer.click();
+    await chooseFileInDialog(page, keyless.privateKey);
     await page
       .locator('.notifications-toasts .notification-toast', { hasText: `Signed ${TIMESTAMPED_MODEL}` })
       .first()
@@ -52,15 +52,18 @@ export async function timestampedSigning({ page, keyless, machineSettings, scree
     };
     if (bundle.verificationMaterial.timestampVerificationData?.rfc3161Timestamps?.length !== 1) throw new Error('the signature has no RFC 3161 timestamp');
 
-    // The Signed Model view (open, showing this model, which was just verified with the key's public half).
+    // The Signed Model view (open, showing this model, which was just verified with the key's public half),
+    // with the folders section folded to give it room: its list draws only the rows it has room for.
     const header = page.locator('.pane-header[aria-label="Signed Model Section"]');
     if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+    await folders.click();
     const row = page.locator('.pane', { has: header }).locator('.monaco-list-row', { hasText: `(RFC 3161 timestamp from ${TSA_SUBJECT})` });
     await row.first().waitFor({ timeout: 60_000 });
     const label = (await row.first().textContent()) ?? '';
     if (!label.includes('Signed at ')) throw new Error(`the view's signing time row reads: ${label}`);
     console.log(`    the Signed Model view: ${label.trim()}`);
     await page.screenshot({ path: join(screenshotDir, 'signed-timestamp.png') });
+    await folders.click();
   } finally {
     writeFileSync(machineSettings, userBefore);
   }

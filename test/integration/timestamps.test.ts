@@ -8,7 +8,9 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { name, publisher } from '../../package.json';
 import type { VerificationResult } from '../../src/core/verifying/verifyModel';
+import type { ModelSigningApi } from '../../src/extension/extension';
 import { INTEGRATION_SCRATCH } from './marker';
 import { readSignature } from './signature';
 
@@ -42,6 +44,15 @@ function selfSignedSigner(): { key: string; cert: string } {
   return { key, cert };
 }
 
+/** The Signed Model view's rows for the model, as `label | description`. */
+async function viewRows(model: string): Promise<string[]> {
+  const ext = vscode.extensions.getExtension<ModelSigningApi>(`${publisher}.${name}`)!;
+  const api = ext.isActive ? ext.exports : await ext.activate();
+  api.states.focus(model);
+  const labelOf = (i: vscode.TreeItem) => (typeof i.label === 'object' ? i.label.label : (i.label ?? ''));
+  return (await api.manifestItems()).map((i) => `${labelOf(i)}${typeof i.description === 'string' ? ` | ${i.description}` : ''}`);
+}
+
 suite('Trusted timestamps', () => {
   test('Sign Model with a certificate adds a timestamp from the configured authority; Verify Model tells when it was signed', async function () {
     this.timeout(120_000);
@@ -73,6 +84,11 @@ suite('Trusted timestamps', () => {
       assert.equal(stamped?.ok, true);
       assert.equal(stamped.signingTime?.source, 'rfc3161-timestamp');
       assert.equal(stamped.signingTime.source === 'rfc3161-timestamp' && stamped.signingTime.tsa, 'CN=tsa signing, O=sigstore.mock');
+      const rows = await viewRows(model);
+      assert.ok(
+        rows.some((r) => /^Signed at .+ \(RFC 3161 timestamp from CN=tsa signing, O=sigstore\.mock\) \| Certificates checked at \S+Z$/.test(r)),
+        rows.join('\n'),
+      );
 
       // Declined: the signature has none, and its signing time is not proven.
       assert.equal(await sign(false), true);
@@ -80,6 +96,8 @@ suite('Trusted timestamps', () => {
       const plain = await vscode.commands.executeCommand<VerificationResult>('modelSigning.verifyModel', uri, { certificateRoots: [cert] });
       assert.equal(plain?.ok, true);
       assert.deepEqual(plain.signingTime && { source: plain.signingTime.source }, { source: 'current-time' });
+      const plainRows = await viewRows(model);
+      assert.ok(plainRows.includes('Signing time: not proven | the signature has no timestamp: checked at the current time'), plainRows.join('\n'));
     } finally {
       await config.update('timestampAuthority.url', undefined, vscode.ConfigurationTarget.Global);
     }
