@@ -3,11 +3,12 @@
 // taking it writes an RFC 3161 timestamp into the signature, and the Signed Model view tells when the model
 // was signed and by whose clock. The authority is the runner's local Sigstore TSA, which the trust config
 // setting already trusts.
+import { createPublicKey } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { KeylessModel } from './keylessModel';
 import type { Page } from './playwright';
-import { chooseFileInDialog, clearAllNotifications, explorerMenu, explorerRow } from './workbench';
+import { chooseFileInDialog, clearAllNotifications, explorerMenu, explorerRow, signedModelView } from './workbench';
 
 const TIMESTAMPED_MODEL = 'timestamped-model';
 const TSA_SUBJECT = 'CN=tsa signing, O=sigstore.mock';
@@ -52,18 +53,17 @@ export async function timestampedSigning({ page, keyless, machineSettings, scree
     };
     if (bundle.verificationMaterial.timestampVerificationData?.rfc3161Timestamps?.length !== 1) throw new Error('the signature has no RFC 3161 timestamp');
 
-    // The Signed Model view (open, showing this model, which was just verified with the key's public half),
-    // with the folders section folded to give it room: its list draws only the rows it has room for.
-    const header = page.locator('.pane-header[aria-label="Signed Model Section"]');
-    if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
-    await folders.click();
-    const row = page.locator('.pane', { has: header }).locator('.monaco-list-row', { hasText: `(RFC 3161 timestamp from ${TSA_SUBJECT})` });
+    // Verify Model with the key's public half brings the Signed Model view (its own panel tab) forward, on this model.
+    const publicKey = join(dirname(keyless.privateKey), 'timestamped-signer.pub');
+    writeFileSync(publicKey, createPublicKey(readFileSync(keyless.privateKey)).export({ type: 'spki', format: 'pem' }));
+    await explorerMenu(page, TIMESTAMPED_MODEL, 'Verify Model');
+    await chooseFileInDialog(page, publicKey);
+    const row = signedModelView(page).locator('.monaco-list-row', { hasText: `(RFC 3161 timestamp from ${TSA_SUBJECT})` });
     await row.first().waitFor({ timeout: 60_000 });
     const label = (await row.first().textContent()) ?? '';
     if (!label.includes('Signed at ')) throw new Error(`the view's signing time row reads: ${label}`);
     console.log(`    the Signed Model view: ${label.trim()}`);
     await page.screenshot({ path: join(screenshotDir, 'signed-timestamp.png') });
-    await folders.click();
   } finally {
     writeFileSync(machineSettings, userBefore);
   }
