@@ -18,7 +18,7 @@ import { userSetting } from './trustedSettings';
 
 /**
  * The timestamper for a key or certificate signature: none when no authority is set (or for keyless, which
- * Sigstore always stamps); else offered, unless `timestamp` says. Undefined in `cancelled` when the pick is dismissed.
+ * Sigstore always stamps); else offered, unless `timestamp` says; `cancelled` when the pick is dismissed.
  */
 export async function chooseTimestamper(method: MethodId, timestamp?: boolean): Promise<{ timestamper?: Timestamper; cancelled?: true }> {
   const url = userSetting<string>(SETTINGS.timestampAuthorityUrl);
