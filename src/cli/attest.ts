@@ -36,9 +36,12 @@ const ATTEST_OPTIONS: OptionSpecs = {
   ...COMMON,
 };
 
-/** The signing flags of a method, as `sign` takes them, without what attest fixes (signature path, serialization). */
+/**
+ * The signing flags of a method, as `sign` takes them, without what attest fixes (signature path, serialization)
+ * or does not do yet (a timestamp on a key or certificate signature: refused rather than silently dropped).
+ */
 function signingOptions(method: MethodId): OptionSpecs {
-  const fixed = new Set(['signature', ...Object.keys(SERIALIZATION), ...Object.keys(COMMON)]);
+  const fixed = new Set(['signature', 'tsa-url', ...Object.keys(SERIALIZATION), ...Object.keys(COMMON)]);
   return Object.fromEntries(Object.entries(SIGN_OPTIONS[method]).filter(([name]) => !fixed.has(name)));
 }
 

@@ -15,7 +15,7 @@ import type { TrustConfig } from '../core/sigstore/trustConfig';
 import { VerificationResult, verifyModel } from '../core/verifying/verifyModel';
 import { Parsed, UsageError, formatHelp, parseArgs, printHelp, usage } from './args';
 import { attestCommand } from './attest';
-import { makePkcs11Signer, makeSigner, makeVerifier } from './methods';
+import { makePkcs11Signer, makeSigner, makeVerifier, timestamperFor, timestampVerifierFor } from './methods';
 import { DIGEST_OPTIONS, METHOD_HELP, PKCS11_SIGN_OPTIONS, REFERENCE_METHODS, SIGN_OPTIONS, VERIFY_OPTIONS } from './options';
 import { describeFailure, printFailure, printMismatch, toJson } from './report';
 import { ProgressLine, Terminal, err, out, outJson, terminal, withTerminal } from './terminal';
@@ -153,7 +153,16 @@ async function signCommand(argv: string[]): Promise<number> {
   return run('Signing failed with error: ', async (pool, progress) => {
     const { value: signer, warnings } = await (pkcs11 ? makePkcs11Signer(pkcs11, p) : makeSigner(method as MethodId, p));
     warnings.forEach((w) => err(safeText`WARNING: ${w}\n`));
-    await signModel(modelPath, { ...walkSettings(p), ...settings, signer, signaturePath: p.strings.signature!, pool, onProgress: progress.update });
+    const timestamper = timestamperFor(p);
+    await signModel(modelPath, {
+      ...walkSettings(p),
+      ...settings,
+      signer,
+      timestamper,
+      signaturePath: p.strings.signature!,
+      pool,
+      onProgress: progress.update,
+    });
     progress.done();
     out(safeText`Signing succeeded\n`);
     return 0;
@@ -178,6 +187,7 @@ async function verifyCommand(argv: string[]): Promise<number> {
         pool,
         signaturePath: p.strings.signature!,
         ignoreUnsignedFiles: p.flags['ignore-unsigned-files'],
+        timestamps: timestampVerifierFor(method, p),
         onProgress: progress.update,
       });
       progress.done();

@@ -8,6 +8,8 @@ import { MethodId, signingMethod } from '../core/methods/registry';
 import type { MethodInput } from '../core/methods/signingMethod';
 import { fingerprint, parsePemCertificates } from '../core/signing/certificates';
 import type { Signer } from '../core/signing/signer';
+import type { Timestamper } from '../core/signing/timestamps';
+import type { TimestampVerifier } from '../core/verifying/signingTime';
 import type { TrustConfig } from '../core/sigstore/trustConfig';
 import type { SignerInfo, Verifier } from '../core/verifying/verifier';
 import type { VerificationResult } from '../core/verifying/verifyModel';
@@ -90,6 +92,18 @@ export const PUBLIC_CA_WARNING =
  */
 export function publicCaSignerLine(signer: Extract<SignerInfo, { method: 'certificate' }>): SafeText {
   return safeText`Accepted signer: ${signer.subject}, issued by ${signer.issuer} (SHA-256 ${signer.fingerprint})`;
+}
+
+/** `--tsa-url` of a key or certificate signature, the Sigstore stack loaded only when it is given. */
+export function timestamperFor(p: Parsed): Timestamper | undefined {
+  const url = p.strings['tsa-url'];
+  return url === undefined ? undefined : sigstoreMethod().makeTimestamper(url);
+}
+
+/** The check of a key or certificate signature's timestamps; the Sigstore stack is loaded only for a signature that has one. */
+export function timestampVerifierFor(method: MethodId, p: Parsed): TimestampVerifier | undefined {
+  if (method === 'sigstore') return undefined;
+  return { verify: (signature, timestamps) => sigstoreMethod().makeTimestampVerifier(p).verify(signature, timestamps) };
 }
 
 /** dist/sigstore.js, loaded on first use (a path esbuild leaves alone); the sources directly under tsx. */

@@ -32,8 +32,28 @@ const TRUST: OptionSpecs = {
   'trust-config': { kind: 'string', metavar: 'PATH', help: 'A Sigstore ClientTrustConfig JSON: trusted root and signing config of a private instance.' },
 };
 
+/** Key and certificate signatures: an RFC 3161 timestamp proves when they were made (keyless ones always get one). */
+const TIMESTAMP_SIGN: OptionSpecs = {
+  'tsa-url': { kind: 'string', metavar: 'URL', help: "A Sigstore timestamp authority's URL: add an RFC 3161 timestamp over the signature." },
+};
+
+const TIMESTAMP_VERIFY: OptionSpecs = {
+  'tsa-certificate-chain': {
+    kind: 'multi',
+    metavar: 'PATH',
+    help: "A timestamp authority's certificate chain, PEM, its signing certificate first (default: those of --trust-config, else the Sigstore public-good root).",
+  },
+  'trust-config': {
+    kind: 'string',
+    metavar: 'PATH',
+    help: "A Sigstore ClientTrustConfig JSON whose timestamp authorities are trusted for the signature's timestamps.",
+  },
+};
+
 /** The CLI's own flags beside a method's declared inputs: for keyless, how to log in and which instance to use. */
 const SIGN_EXTRAS: Partial<Record<MethodId, OptionSpecs>> = {
+  key: TIMESTAMP_SIGN,
+  certificate: TIMESTAMP_SIGN,
   sigstore: {
     ...TRUST,
     'use-ambient-credentials': {
@@ -56,7 +76,11 @@ const VERIFY_COMMON: OptionSpecs = {
 
 const VERIFY_EXTRAS: Partial<Record<MethodId, OptionSpecs>> = {
   sigstore: { ...TRUST, 'refresh-trust-root': { kind: 'flag', help: 'Update the production trusted root through TUF first (a failure is only a warning).' } },
-  certificate: { 'log-fingerprints': { kind: 'flag', help: "Log the SHA-256 fingerprints of the anchors and the signature's certificates." } },
+  key: TIMESTAMP_VERIFY,
+  certificate: {
+    'log-fingerprints': { kind: 'flag', help: "Log the SHA-256 fingerprints of the anchors and the signature's certificates." },
+    ...TIMESTAMP_VERIFY,
+  },
 };
 
 /** A method's declared inputs as flags: several files are a repeatable option, anything else a string. */
@@ -80,10 +104,9 @@ export const SIGN_OPTIONS = byMethod<OptionSpecs>((m) => ({ ...SIGN_COMMON, ...i
 export const VERIFY_OPTIONS = byMethod<OptionSpecs>((m) => ({ ...VERIFY_COMMON, ...inputFlags(m.inputs.verify), ...VERIFY_EXTRAS[m.id] }));
 
 /** `sign pkcs11-key` and `sign pkcs11-certificate`: the common flags and their inputs, as the reference. */
-export const PKCS11_SIGN_OPTIONS = Object.fromEntries(PKCS11_METHODS.map((m) => [m.id, { ...SIGN_COMMON, ...inputFlags(m.inputs) }])) as Record<
-  Pkcs11MethodId,
-  OptionSpecs
->;
+export const PKCS11_SIGN_OPTIONS = Object.fromEntries(
+  PKCS11_METHODS.map((m) => [m.id, { ...SIGN_COMMON, ...inputFlags(m.inputs), ...TIMESTAMP_SIGN }]),
+) as Record<Pkcs11MethodId, OptionSpecs>;
 
 export const DIGEST_OPTIONS: OptionSpecs = { ...COMMON, ...SERIALIZATION };
 

@@ -55,6 +55,8 @@ export function toJson(result: VerificationResult, trust?: TrustConfig): Record<
     resources: result.manifest.resources,
     diff: result.diff,
     warnings: result.warnings,
+    // Key and certificate signatures: the time the certificate was validated at, and why.
+    ...(result.signingTime ? { validatedAt: result.signingTime } : {}),
     ...(trust ? { trustRoot: { source: trust.source, date: trust.date, ...(trust.path ? { path: trust.path } : {}) } } : {}),
   };
 }

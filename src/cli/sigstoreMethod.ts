@@ -3,7 +3,20 @@
 import { spawn } from 'node:child_process';
 import * as readline from 'node:readline';
 import { signingMethod } from '../core/methods/registry';
-import { PRODUCTION_OIDC_ISSUER, TrustConfig, chooseIdentityProvider, oidcIssuerOf, resolveTrustConfig } from '../core/sigstore';
+import {
+  PRODUCTION_OIDC_ISSUER,
+  TrustConfig,
+  chooseIdentityProvider,
+  loadTrustConfig,
+  oidcIssuerOf,
+  productionTrustConfig,
+  resolveTrustConfig,
+} from '../core/sigstore';
+import { readKeyFile } from '../core/io/readInputFile';
+import { parsePemCertificates } from '../core/signing/certificates';
+import { Rfc3161TimestampVerifier, TsaTimestamper, timestampAuthoritiesOf } from '../core/sigstore/timestampAuthority';
+import type { Timestamper } from '../core/signing/timestamps';
+import type { TimestampVerifier } from '../core/verifying/signingTime';
 import { safeText } from '../core/display';
 import type { Signer } from '../core/signing/signer';
 import type { Verifier } from '../core/verifying/verifier';
@@ -50,6 +63,26 @@ export async function makeSigstoreVerifier(p: Parsed): Promise<SigstoreSetup<Ver
     issuer: p.strings['identity-provider']!,
   });
   return { value: verifier, trust: config, warnings };
+}
+
+/** `--tsa-url`: the timestamp authority that stamps a key or certificate signature. */
+export function makeTimestamper(url: string): Timestamper {
+  return new TsaTimestamper(url);
+}
+
+/**
+ * The timestamp authorities trusted for a key or certificate signature's timestamps: each `--tsa-certificate-chain`
+ * file (one authority's chain, its signing certificate first), else those of `--trust-config`, else those of the
+ * built-in public-good root (offline).
+ */
+export function makeTimestampVerifier(p: Parsed): TimestampVerifier {
+  const files = p.multis['tsa-certificate-chain'] ?? [];
+  const trustConfig = p.strings['trust-config'];
+  const authorities =
+    files.length > 0
+      ? files.map((f) => ({ chain: parsePemCertificates(readKeyFile(f, 'timestamp authority certificate chain'), f) }))
+      : timestampAuthoritiesOf(trustConfig ? loadTrustConfig(trustConfig) : productionTrustConfig());
+  return new Rfc3161TimestampVerifier(authorities);
 }
 
 /** Prints the login URL and tries the desktop's browser; without one, the printed URL is the way. */

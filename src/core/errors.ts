@@ -46,6 +46,11 @@ export type ErrorCode =
   | 'IDENTITY_MISMATCH'
   | 'TLOG_INVALID'
   | 'TIMESTAMP_INVALID'
+  // RFC 3161 timestamps of key and certificate signatures (sigstore/timestampAuthority.ts)
+  /** The timestamp authority could not be reached or gave no timestamp. */
+  | 'TIMESTAMP_FAILED'
+  /** A timestamp signed by an authority the user does not trust. */
+  | 'TIMESTAMP_UNTRUSTED'
   // OIDC identity tokens for keyless signing
   | 'IDENTITY_TOKEN_UNAVAILABLE'
   | 'IDENTITY_TOKEN_INVALID'

@@ -17,6 +17,8 @@ export const SETTINGS = {
   verifyOnOpen: 'verify.onOpen',
   policy: 'verify.policy',
   githubApiUrl: 'github.apiUrl',
+  timestampAuthorityUrl: 'timestampAuthority.url',
+  timestampAuthorityChain: 'timestampAuthority.certificateChain',
 } as const;
 
 /** workspaceState keys. */

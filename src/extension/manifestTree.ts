@@ -7,7 +7,8 @@ import { ManifestNode, toManifestTree } from './manifestNodes';
 import { provenanceFilesOf } from './provenanceFiles';
 import type { PolicyNote } from './modelPolicy';
 import { ModelState, ModelStates, canPin } from './modelState';
-import { checkedText, notPinnedText, signerLines, signerText, uncheckedText } from './trustWording';
+import { checkedText, notPinnedText, signerLines, signerText, signingTimeText, uncheckedText } from './trustWording';
+import type { SigningTime } from '../core/verifying/signingTime';
 import { formatBytes } from '../core/units';
 import { SafeText, displayText, joinText, safeText } from '../core/display';
 
@@ -181,6 +182,7 @@ function topLevel(state: ModelState, tree: ManifestNode | undefined): Item[] {
       : []),
     ...policyItem(state.policy),
     { type: 'info', label: safeText`${checkedText(state.checkedAt)}`, icon: 'history' },
+    ...signingTimeItem(r.signingTime),
     {
       type: 'info',
       label: safeText`${s.method} · ${s.hashType}${s.shardSize ? safeText` · shards of ${formatBytes(s.shardSize)}` : ''}`,
@@ -217,6 +219,13 @@ function trustItem(state: Extract<ModelState, { result: unknown }>): Item {
     return { type: 'info', label: safeText`Verified`, description: safeText`${signerText(signer)}`, tooltip, icon: 'verified-filled' };
   if (state.kind === 'signed') return { type: 'info', label: safeText`${notPinnedText(signer)}`, tooltip, icon: 'unverified' };
   return { type: 'info', label: safeText`Tampered`, description: safeText`${signerText(signer)}`, tooltip, icon: 'warning' };
+}
+
+/** A key or certificate signature's signing time, and its source (keyless ones are always timestamped). */
+function signingTimeItem(time: SigningTime | undefined): Item[] {
+  if (!time) return [];
+  const { label, detail } = signingTimeText(time);
+  return [{ type: 'info', label: safeText`${label}`, description: safeText`${detail}`, tooltip: safeText`${label}\n${detail}`, icon: 'calendar' }];
 }
 
 /** Which policy decided, and where it came from (or why the workspace's was not applied). */

@@ -27,6 +27,7 @@ import { notify } from './notify';
 import { formatBytes } from '../core/units';
 import { withHashingProgress } from './progress';
 import { IdentitySource, chooseIdentitySource, identityProvider, trustConfigFromSettings } from './sigstoreIdentity';
+import { chooseTimestamper } from './timestamps';
 
 /**
  * Everything the Sign Model flow asks, given up front by callers that already know (tests, other extensions).
@@ -41,6 +42,8 @@ export interface SignModelArgs extends Pkcs11Args {
   certificateChain?: string[];
   identitySource?: IdentitySource;
   identityToken?: string;
+  /** Add a timestamp from the configured timestamp authority (true), or not (false), without asking. */
+  timestamp?: boolean;
   /** Replace an existing signature without asking. */
   overwrite?: boolean;
   /** Skip the "what will be signed" confirmation. */
@@ -75,13 +78,16 @@ export async function signModelCommand(deps: SignDeps, uri?: vscode.Uri, args: S
     const answer = await notify.warn(safeText`${path.basename(target.signaturePath)} already exists. Replace it?`, { modal: true }, 'Replace');
     if (answer !== 'Replace') return false;
   }
+  // How to sign before what with: the file pickers that follow take over the quick input.
+  const { timestamper, cancelled } = await chooseTimestamper(method, args.timestamp);
+  if (cancelled) return false;
   const made = await makeSigner(method, deps, args);
   if (!made) return false;
   const { signer, verifier } = made;
 
   try {
     await withHashingProgress(safeText`Signing ${path.basename(target.modelPath)}`, (signal, onProgress) =>
-      signModel(target.modelPath, { signer, pool: deps.pool, signaturePath: target.signaturePath, signal, onProgress }),
+      signModel(target.modelPath, { signer, timestamper, pool: deps.pool, signaturePath: target.signaturePath, signal, onProgress }),
     );
   } catch (e) {
     // The signature is written last, atomically: a cancel before it leaves the folder as it was, and says so.

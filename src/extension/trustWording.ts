@@ -1,6 +1,6 @@
 // How the badge and the Signed Model view word who signed a model and how far it is trusted. Pure (no
 // VS Code), so the wording is tested without an editor; the callers escape it.
-import type { SignerInfo } from '../core';
+import type { SignerInfo, SigningTime } from '../core';
 
 /** Who signed, in words: `dev@example.com (https://issuer)`, `key 0123456789ab…`, `CN=Alice (issued by CN=CA)`. */
 export function signerText(signer: SignerInfo): string {
@@ -42,4 +42,15 @@ export function checkedText(at: Date): string {
 /** A signature the live check was given nothing to check with: `Signed with a key — not checked`. */
 export function uncheckedText(method: string): string {
   return `Signed with ${method === 'certificate' ? 'a certificate' : `a ${method}`} — not checked`;
+}
+
+/**
+ * When a key or certificate signature was made, and how that is known: "Signed at … (RFC 3161 timestamp from
+ * <TSA>)", or "Signing time: not proven" with why, the certificate having been checked at the current time.
+ */
+export function signingTimeText(time: SigningTime): { label: string; detail: string } {
+  if (time.source === 'rfc3161-timestamp') {
+    return { label: `Signed at ${new Date(time.time).toLocaleString()} (RFC 3161 timestamp from ${time.tsa})`, detail: `Certificates checked at ${time.time}` };
+  }
+  return { label: 'Signing time: not proven', detail: `${time.reason}: checked at the current time` };
 }

@@ -36,6 +36,7 @@ import { notify } from './notify';
 import { withHashingProgress } from './progress';
 import { trustConfigFromSettings } from './sigstoreIdentity';
 import { VerificationRuns } from './verificationRuns';
+import { timestampVerifierFromSettings } from './timestamps';
 
 /** What to trust, given up front (tests, policy); otherwise the flow asks. */
 export interface VerifyModelArgs {
@@ -119,6 +120,7 @@ async function verifyNow(deps: VerifyDeps, target: ModelTarget, args: VerifyMode
         pool: deps.pool,
         bundle,
         signaturePath: target.signaturePath,
+        timestamps: timestampVerifierFromSettings,
         signal,
         onProgress: (p) => {
           onProgress?.(p);

@@ -18,6 +18,7 @@ import { verifyOnOpen } from './verifyOnOpen';
 import { identityChoices } from './identityChoices';
 import { noProgressToastLingers } from './progressToasts';
 import { TOKEN_MODEL, pkcs11Signing } from './pkcs11Signing';
+import { timestampedSigning } from './timestampedSigning';
 
 /** A folder the click-through makes and signs keylessly. */
 const KEYLESS_UI_MODEL = 'keyless-ui-model';
@@ -298,6 +299,7 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless,
   await step(`Sign Model on ${TOKEN_MODEL} with a hardware key (SoftHSM2): module, token, PIN, key; verify key checks it`, () =>
     pkcs11Signing({ page, workspace: dirname(keyless.modelPath), screenshotDir }),
   );
+  await step('Sign Model with a trusted timestamp: the view says when', () => timestampedSigning({ page, keyless, machineSettings, screenshotDir }));
 
   return counts;
 }

@@ -12,6 +12,7 @@ import type {
   ReportVerdict,
   ResourceDescriptor,
   SignerInfo,
+  SigningTime,
   SubjectMatch,
   TrustRootSource,
 } from '../../src/core';
@@ -26,6 +27,8 @@ export interface VerifyJson {
   diff: ManifestDiff;
   warnings: string[];
   trustRoot?: { source: TrustRootSource; date: string; path?: string };
+  /** Key and certificate signatures: the time the signature was checked at, and why. */
+  validatedAt?: SigningTime;
 }
 
 /** One statement of a provenance file, as both `provenance show` and `provenance verify` print it. */

@@ -8,6 +8,7 @@ import { before, describe, it } from 'node:test';
 import { Bundle } from '../../src/core';
 import { publicKeyHint, loadPublicKey } from '../../src/core/signing/keys';
 import { CLI, REPO, runCli, sampleModel, tempDir } from '../helpers/fixtures';
+import { startLocalSigstoreWithTrustFile } from '../helpers/localSigstore';
 import { makePki } from '../helpers/pki';
 import { NO_SOFTHSM, SoftHsm, softHsm } from '../helpers/softHsm';
 
@@ -47,6 +48,22 @@ describe('PKCS #11 signing (SoftHSM2)', { skip: NO_SOFTHSM }, () => {
       assert.equal((JSON.parse(verified.stdout) as { verified: boolean }).verified, true, `${label} (${hash})`);
       fs.appendFileSync(path.join(model, 'f0'), 'changed');
       assert.equal((await runCli(['verify', 'key', model, '--signature', sig, '--public-key', pub[label]!])).code, 1);
+    }
+  });
+
+  it('sign pkcs11-key --tsa-url: a timestamp from the local timestamp authority, which verify key reports', async () => {
+    const { sigstore, trustConfigPath } = await startLocalSigstoreWithTrustFile();
+    try {
+      const model = sampleModel();
+      const sig = `${model}.sig`;
+      const args = ['sign', 'pkcs11-key', model, '--pkcs11-uri', hsm.uri('p256', `pin-value=${hsm.pin}`), '--signature', sig];
+      const signed = await runCli([...args, '--tsa-url', sigstore.tsaURL]);
+      assert.equal(signed.code, 0, signed.stderr);
+      const verified = await runCli(['verify', 'key', model, '--signature', sig, '--public-key', pub.p256!, '--trust-config', trustConfigPath, '--json']);
+      assert.equal(verified.code, 0, verified.stderr);
+      assert.equal((JSON.parse(verified.stdout) as { validatedAt?: { source: string } }).validatedAt?.source, 'rfc3161-timestamp');
+    } finally {
+      await sigstore.stop();
     }
   });
 

@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SignerInfo, parsePolicy, policyRefusesMethod } from '../../src/core';
-import { checkedText, notPinnedText, signerLines, signerText } from '../../src/extension/trustWording';
+import { checkedText, notPinnedText, signerLines, signerText, signingTimeText } from '../../src/extension/trustWording';
 
 const keyless: SignerInfo = { method: 'sigstore', identity: 'dev@example.com', issuer: 'https://oauth2.sigstore.dev/auth' };
 const key: SignerInfo = { method: 'key', keyHint: '0123456789abcdef'.repeat(4) };
@@ -28,6 +28,18 @@ describe('trust wording', () => {
   it('says when the model was checked', () => {
     const at = new Date(2026, 11, 7, 23, 4, 5);
     assert.equal(checkedText(at), `Checked at ${at.toLocaleTimeString()}`);
+  });
+
+  it('says when a key or certificate signature was made and how that is known, or that it is not proven', () => {
+    const time = '2026-12-08T01:02:03.000Z';
+    assert.deepEqual(signingTimeText({ source: 'rfc3161-timestamp', time, tsa: 'CN=tsa, O=Example' }), {
+      label: `Signed at ${new Date(time).toLocaleString()} (RFC 3161 timestamp from CN=tsa, O=Example)`,
+      detail: `Certificates checked at ${time}`,
+    });
+    assert.deepEqual(signingTimeText({ source: 'current-time', time, reason: 'the signature has no timestamp' }), {
+      label: 'Signing time: not proven',
+      detail: 'the signature has no timestamp: checked at the current time',
+    });
   });
 });
 

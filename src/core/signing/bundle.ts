@@ -32,7 +32,8 @@ export interface VerificationMaterial {
   x509CertificateChain?: { certificates: Array<{ rawBytes: string }> };
   certificate?: { rawBytes: string };
   tlogEntries?: unknown[];
-  timestampVerificationData?: unknown;
+  /** RFC 3161 timestamps over the envelope's signature (TimeStampResp, base64 DER). */
+  timestampVerificationData?: { rfc3161Timestamps?: Array<{ signedTimestamp: string }> };
 }
 
 /** A Sigstore bundle holding a DSSE envelope: the content of `model.sig`. */
@@ -92,6 +93,12 @@ export function parseBundle(text: string): Bundle {
     throw invalid('the verification material has no public key and no certificate');
   }
   if (vm.tlogEntries !== undefined) arr(vm.tlogEntries, 'tlogEntries');
+  if (vm.timestampVerificationData !== undefined && vm.timestampVerificationData !== null) {
+    const stamps = obj(vm.timestampVerificationData, 'timestampVerificationData').rfc3161Timestamps;
+    if (stamps !== undefined) {
+      arr(stamps, 'rfc3161Timestamps').forEach((t, i) => base64(obj(t, `timestamp ${i}`).signedTimestamp, `timestamp ${i}`));
+    }
+  }
   // A keyless certificate is only trusted through its transparency-log entry.
   if (vm.certificate !== undefined && (!Array.isArray(vm.tlogEntries) || vm.tlogEntries.length === 0)) {
     throw invalid('a Sigstore certificate needs at least one transparency-log entry (tlogEntries)');

@@ -6,3 +6,4 @@ export * from './sigstoreSigner';
 export * from './sigstoreVerifier';
 export * from './githubSession';
 export * from './fulcioCredentialSigner';
+export * from './timestampAuthority';

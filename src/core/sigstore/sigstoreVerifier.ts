@@ -32,6 +32,7 @@ export interface SigstoreVerifierOptions {
  */
 export class SigstoreVerifier implements Verifier {
   private readonly verifier: SigstoreJsVerifier;
+  readonly checksOwnTimestamps = true;
 
   constructor(private readonly options: SigstoreVerifierOptions) {
     if (!options.anyIdentity && (!options.identity || !options.issuer)) {

@@ -4,12 +4,15 @@ import { distinguishedName, fingerprint, parseCertificate, verifyCertificateChai
 import { checkSupported } from '../signing/keys';
 import { verifyDsseSignature } from './dsseSignature';
 import { checkMediaType } from './keyVerifier';
-import { VerifiedSignature, Verifier } from './verifier';
+import { VerifiedSignature, Verifier, VerifyContext } from './verifier';
 
 export interface CertificateVerifierOptions {
   /** Trust anchors (DER). */
   roots: readonly Buffer[];
-  /** Validation time; the current time by default, as the OMS spec asks (the reference uses the leaf's notBefore). */
+  /**
+   * Validation time when no timestamp proves one; the current time by default, as the OMS spec asks
+   * (the reference uses the leaf's notBefore).
+   */
   at?: Date;
 }
 
@@ -17,14 +20,14 @@ export interface CertificateVerifierOptions {
 export class CertificateVerifier implements Verifier {
   constructor(private readonly options: CertificateVerifierOptions) {}
 
-  async verify(bundle: Bundle): Promise<VerifiedSignature> {
+  async verify(bundle: Bundle, context: VerifyContext = {}): Promise<VerifiedSignature> {
     checkMediaType(bundle);
     const chain = bundle.verificationMaterial.x509CertificateChain?.certificates;
     if (!chain) throw new VerificationError('CERTIFICATE_CHAIN_INVALID', 'The signature carries no certificate chain (try verify key or sigstore)');
     const ders = chain.map((c) => Buffer.from(c.rawBytes, 'base64'));
     const leafDer = ders[0]!;
     const leaf = parseCertificate(leafDer, 'the signing certificate');
-    const warnings = await verifyCertificateChain(leafDer, ders.slice(1), this.options.roots, { at: this.options.at });
+    const warnings = await verifyCertificateChain(leafDer, ders.slice(1), this.options.roots, { at: context.at ?? this.options.at });
     checkSupported(leaf.publicKey);
     // The reference's v0.2 certificate bundles used SHA-256 whatever the curve.
     const payload = verifyDsseSignature(bundle, leaf.publicKey, 'sha256');

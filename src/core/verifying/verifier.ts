@@ -20,9 +20,17 @@ export interface PinMaterial {
   publicKeyPem?: string;
 }
 
+/** What verifyModel established before the signature is checked. */
+export interface VerifyContext {
+  /** When the signature was made, as proven by a timestamp, or now: certificates are validated at this time. */
+  at?: Date;
+}
+
 /** A verification method: checks a bundle's signature and returns what it covers. */
 export interface Verifier {
-  verify(bundle: Bundle): Promise<VerifiedSignature>;
+  verify(bundle: Bundle, context?: VerifyContext): Promise<VerifiedSignature>;
+  /** Keyless verifiers check the bundle's timestamps with their own trusted root (and need one): verifyModel leaves them alone. */
+  readonly checksOwnTimestamps?: boolean;
   /** What a pin of the signer can keep of this verifier's inputs, so the next verification needs no prompt. */
   pinMaterial?(): PinMaterial;
 }

@@ -5,7 +5,9 @@ import { listModelFiles } from '../hashing/walk';
 import { Manifest, ManifestDiff, Serialization, diffManifests, isEmptyDiff, parseShardName } from '../manifest/manifest';
 import { HashProgress, hashListing, modelName } from '../manifest/serializer';
 import { Bundle, readBundle } from '../signing/bundle';
+import { bundleTimestamps } from '../signing/timestamps';
 import { toManifest } from '../signing/statement';
+import { SigningTime, TimestampVerifier, signingTime } from './signingTime';
 import { SignerInfo, Verifier } from './verifier';
 
 export interface VerifyModelOptions {
@@ -22,6 +24,8 @@ export interface VerifyModelOptions {
   allowSymlinks?: boolean;
   /** Hash only the signed files; files on disk that were not signed are not reported. */
   ignoreUnsignedFiles?: boolean;
+  /** Checks the RFC 3161 timestamps of key and certificate signatures; without it they are not checked, and the current time applies. */
+  timestamps?: TimestampVerifier;
   signal?: AbortSignal;
   onProgress?: (p: HashProgress) => void;
 }
@@ -39,6 +43,8 @@ export interface VerificationResult {
   manifest: Manifest;
   diff: ManifestDiff;
   warnings: string[];
+  /** For key and certificate signatures: the time the signature was checked at, and why (keyless ones are checked at their log or timestamp time). */
+  signingTime?: SigningTime;
 }
 
 /**
@@ -49,7 +55,8 @@ export interface VerificationResult {
 export async function verifyModel(modelPath: string, options: VerifyModelOptions): Promise<VerificationResult> {
   const bundle = options.bundle ?? (await readBundle(options.signaturePath));
   // Crypto first: nothing in an unverified payload is trusted, not even its ignore paths.
-  const verified = await options.verifier.verify(bundle);
+  const time = options.verifier.checksOwnTimestamps ? undefined : await signingTime(bundle, options.timestamps);
+  const verified = await options.verifier.verify(bundle, time && { at: new Date(time.time) });
   const expected = toManifest(verified.payload);
   throwIfAborted(options.signal);
 
@@ -78,6 +85,10 @@ export async function verifyModel(modelPath: string, options: VerifyModelOptions
     serialization: signed,
     manifest: expected,
     diff,
-    warnings: verified.warnings,
+    warnings: [
+      ...verified.warnings,
+      ...(time?.source === 'current-time' && bundleTimestamps(bundle).length > 0 ? [`Signing time not proven: ${time.reason}`] : []),
+    ],
+    ...(time ? { signingTime: time } : {}),
   };
 }
