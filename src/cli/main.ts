@@ -14,6 +14,7 @@ import type { TrustConfig } from '../core/sigstore/trustConfig';
 import { VerificationResult, verifyModel } from '../core/verifying/verifyModel';
 import { Parsed, UsageError, formatHelp, parseArgs, printHelp, usage } from './args';
 import { attestCommand } from './attest';
+import { hubCommand } from './hub';
 import { makeSigner, makeVerifier } from './methods';
 import { DIGEST_OPTIONS, METHOD_HELP, REFERENCE_METHODS, SIGN_OPTIONS, VERIFY_OPTIONS } from './options';
 import { describeFailure, printFailure, printMismatch, toJson } from './report';
@@ -41,6 +42,7 @@ Commands:
   verify      Verify a model (methods: ${METHOD_LIST}).
   attest      Write signed SLSA provenance for a model (in CI or locally).
   provenance  Verify or show SLSA provenance (verify, show).
+  hub         Verify a model on the Hugging Face Hub before downloading it.
 `;
 
 /**
@@ -93,6 +95,8 @@ async function dispatch(argv: readonly string[]): Promise<number> {
         return await attestCommand(rest, run);
       case 'provenance':
         return await provenanceModule().provenanceCommand(rest);
+      case 'hub':
+        return await hubCommand(rest, run);
       case undefined:
         out(ownText(TOP_HELP));
         return 2;

@@ -63,7 +63,16 @@ export type ErrorCode =
   | 'PUBLIC_KEY_REQUIRED'
   // verification policy files and settings (policy/policy.ts)
   | 'POLICY_INVALID'
-  | 'POLICY_UNREADABLE';
+  | 'POLICY_UNREADABLE'
+  // the Hugging Face Hub (hub/*): a repo, revision or file it does not have; access it refused; a failed or malformed answer
+  | 'HUB_NOT_FOUND'
+  | 'HUB_ACCESS_DENIED'
+  | 'HUB_REQUEST_FAILED'
+  | 'HUB_RESPONSE_INVALID'
+  /** The signature's serialization (shards, or a hash other than sha256) cannot be checked from the Hub's listing. */
+  | 'HUB_NEEDS_BYTES'
+  /** A downloaded file's bytes differ from what the signature (and the listing) say. */
+  | 'HUB_FILE_MISMATCH';
 
 /**
  * The message is for people, so whatever it quotes (a file name, an identity, a provenance

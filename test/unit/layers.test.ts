@@ -40,6 +40,7 @@ const CORE_ORDER: readonly string[] = [
   'policy',
   'methods',
   'provenance',
+  'hub',
   'index',
 ];
 const LEVEL = new Map(CORE_ORDER.map((part, level) => [part, level] as const));

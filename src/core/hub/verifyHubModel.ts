@@ -1,0 +1,152 @@
+// A model on the Hub checked against its signature before anything large is downloaded: storage-backed
+// files by the sha256 the listing gives, the small files git keeps by their bytes.
+import { createHash } from 'node:crypto';
+import { throwIfAborted } from '../abort';
+import { ModelSigningError } from '../errors';
+import { GIT_PATHS, isIgnored } from '../hashing/walk';
+import { eachBounded } from '../io/eachBounded';
+import { Manifest, ResourceDescriptor, diffManifests, isEmptyDiff } from '../manifest/manifest';
+import { MAX_BUNDLE_BYTES, parseBundle } from '../signing/bundle';
+import { toManifest } from '../signing/statement';
+import { Verifier } from '../verifying/verifier';
+import { VerificationResult } from '../verifying/verifyModel';
+import { HubClient, HubFile } from './hubClient';
+import { HubRepoRef } from './hubRepo';
+
+export const DEFAULT_HUB_SIGNATURE = 'model.sig';
+
+/** Files git keeps in the repository itself are small (the Hub sends larger ones to LFS or Xet); this caps what is read into memory. */
+const MAX_GIT_FILE_BYTES = 64 << 20;
+/** Small files fetched at once. */
+const PARALLEL_SMALL_FILES = 8;
+
+export interface VerifyHubModelOptions {
+  client: HubClient;
+  ref: HubRepoRef;
+  verifier: Verifier;
+  /** The signature's path in the repository (default `model.sig`); always left out of the model. */
+  signaturePath?: string;
+  /** More repository paths to leave out. */
+  ignorePaths?: readonly string[];
+  /** Leave out the git paths for signatures that record no ignore list (default true), as `verify` does. */
+  ignoreGitPaths?: boolean;
+  ignoreUnsignedFiles?: boolean;
+  signal?: AbortSignal;
+  /** Each step as it starts: the commit resolved, the files listed, the small files fetched. */
+  onStep?: (step: HubStep) => void;
+}
+
+export type HubStep =
+  { kind: 'commit'; commit: string } | { kind: 'listed'; files: number; bytes: number } | { kind: 'small-file'; path: string; done: number; total: number };
+
+/** What `hub verify` found: a VerificationResult as `verify` gives, and how each file was checked. */
+export interface HubVerificationResult extends VerificationResult {
+  repoId: string;
+  revision: string;
+  /** The commit the revision named when it was resolved; everything was read from it. */
+  commit: string;
+  signaturePath: string;
+  /** Files whose sha256 the Hub's listing gave (LFS/Xet storage), and files fetched and hashed (kept in git). */
+  checkedByMetadata: string[];
+  checkedByBytes: string[];
+}
+
+/** The result, with what a download reuses: the listing, the signature's bytes and the small files already fetched. */
+export interface HubVerification {
+  result: HubVerificationResult;
+  files: HubFile[];
+  signature: Buffer;
+  fetched: Map<string, Buffer>;
+}
+
+/**
+ * Resolves the revision to a commit, reads the signature from it and verifies it, lists the commit's files
+ * and compares them with the signed manifest. Only a signature over files + sha256 can be checked this way.
+ */
+export async function verifyHubModel(options: VerifyHubModelOptions): Promise<HubVerification> {
+  const { client, ref, signal } = options;
+  const signaturePath = options.signaturePath ?? DEFAULT_HUB_SIGNATURE;
+  const commit = await client.resolveCommit(ref, signal);
+  options.onStep?.({ kind: 'commit', commit });
+  const files = await client.listFiles(ref.id, commit, signal);
+  options.onStep?.({ kind: 'listed', files: files.length, bytes: files.reduce((n, f) => n + f.size, 0) });
+  if (!files.some((f) => f.path === signaturePath)) {
+    throw new ModelSigningError('HUB_NOT_FOUND', `${ref.id}@${commit} has no signature '${signaturePath}' (give its path in the repository with --signature)`, {
+      repo: ref.id,
+      commit,
+      signaturePath,
+    });
+  }
+  const signature = await client.readFile(ref.id, commit, signaturePath, MAX_BUNDLE_BYTES, signal);
+  // Crypto first: nothing in an unverified payload is trusted, not even its ignore paths.
+  const verified = await options.verifier.verify(parseBundle(signature.toString('utf8')));
+  const expected = toManifest(verified.payload);
+  const signed = expected.serialization;
+  if (signed.method !== 'files' || signed.hashType !== 'sha256') {
+    throw new ModelSigningError(
+      'HUB_NEEDS_BYTES',
+      `The signature is over ${signed.method === 'files' ? 'files' : 'shards'} hashed with ${signed.hashType}; the Hub lists only each file's sha256, so checking it needs the bytes: use hub download`,
+      { method: signed.method, hashType: signed.hashType },
+    );
+  }
+  throwIfAborted(signal);
+
+  const ignorePaths = [
+    signaturePath,
+    ...(options.ignorePaths ?? []),
+    ...signed.ignorePaths,
+    ...(signed.ignorePathsRecorded || options.ignoreGitPaths === false ? [] : GIT_PATHS),
+  ];
+  const signedNames = new Set(expected.resources.map((r) => r.name));
+  const inModel = files.filter((f) => !isIgnored(f.path, ignorePaths) && (!options.ignoreUnsignedFiles || signedNames.has(f.path)));
+  const fetched = new Map<string, Buffer>();
+  const resources: ResourceDescriptor[] = [];
+  const checkedByMetadata: string[] = [];
+  const checkedByBytes: string[] = [];
+  const small: HubFile[] = [];
+  for (const f of inModel) {
+    if (f.lfs) {
+      resources.push({ name: f.path, algorithm: 'sha256', digest: f.lfs.sha256 });
+      checkedByMetadata.push(f.path);
+    } else if (!signedNames.has(f.path)) {
+      // Extra whatever its bytes are: no need to fetch it.
+      resources.push({ name: f.path, algorithm: 'sha256', digest: '' });
+    } else {
+      small.push(f);
+    }
+  }
+  let done = 0;
+  await eachBounded(
+    small,
+    PARALLEL_SMALL_FILES,
+    async (f) => {
+      options.onStep?.({ kind: 'small-file', path: f.path, done, total: small.length });
+      const bytes = await client.readFile(ref.id, commit, f.path, MAX_GIT_FILE_BYTES, signal);
+      done++;
+      fetched.set(f.path, bytes);
+      resources.push({ name: f.path, algorithm: 'sha256', digest: createHash('sha256').update(bytes).digest('hex') });
+      checkedByBytes.push(f.path);
+    },
+    signal,
+  );
+  const actual = new Manifest(expected.modelName, signed, resources);
+  const diff = diffManifests(expected, actual);
+  const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  const result: HubVerificationResult = {
+    ok: isEmptyDiff(diff),
+    signer: verified.signer,
+    modelName: expected.modelName,
+    rootDigest: expected.rootDigest(),
+    serialization: signed,
+    manifest: expected,
+    diff,
+    warnings: verified.warnings,
+    repoId: ref.id,
+    revision: ref.revision,
+    commit,
+    signaturePath,
+    checkedByMetadata: checkedByMetadata.sort(byName),
+    checkedByBytes: checkedByBytes.sort(byName),
+  };
+  return { result, files, signature, fetched };
+}
