@@ -1,11 +1,14 @@
 // `model-signing hub verify|download`: a model on the Hugging Face Hub checked against its signature
 // from the Hub's listing, before (or while) anything large is downloaded.
 import { SafeText, safeText } from '../core/display';
+import { downloadHubModel } from '../core/hub/downloadHubModel';
 import { HubClient } from '../core/hub/hubClient';
 import { parseHubRepo } from '../core/hub/hubRepo';
 import { hubSettingsFromEnv } from '../core/hub/hubSettings';
 import { DEFAULT_HUB_SIGNATURE, HubStep, HubVerificationResult, VerifyHubModelOptions, verifyHubModel } from '../core/hub/verifyHubModel';
 import { isMethodId } from '../core/methods/registry';
+import type { TrustConfig } from '../core/sigstore/trustConfig';
+import { formatBytes } from '../core/units';
 import { OptionSpecs, Parsed, UsageError, formatHelp, parseArgs, printHelp, usage } from './args';
 import type { CommandRunner } from './attest';
 import { makeVerifier } from './methods';
@@ -20,6 +23,7 @@ const HUB_HELP = `Usage: model-signing hub COMMAND [ARGS]...
 
 Commands:
   verify    Check a model from the Hub's listing, without downloading its large files.
+  download  Verify as above, then download it, hashing every file as it arrives; the folder appears only if all of it verified.
 `;
 
 /** The verify flags of a method, with the signature's path in the repository (default model.sig) and no local-only flags. */
@@ -37,6 +41,7 @@ export async function hubCommand(argv: string[], run: CommandRunner): Promise<nu
   const sub = argv.shift();
   try {
     if (sub === 'verify') return await hubVerifyCommand(argv, run);
+    if (sub === 'download') return await hubDownloadCommand(argv, run);
     if (sub === undefined || sub === '-h' || sub === '--help') return printHelp(HUB_HELP);
     return usage(HUB_HELP, `No such command '${sub}'.`, 'model-signing hub');
   } catch (e) {
@@ -45,44 +50,80 @@ export async function hubCommand(argv: string[], run: CommandRunner): Promise<nu
   }
 }
 
+const VERIFY_HELP =
+  "Resolve the revision to a commit (printed), read the signature from it, and compare the signed files with the Hub's listing: files in LFS/Xet storage by the sha256 it lists, small files kept in git by their bytes. Nothing large is downloaded.";
+
+const DOWNLOAD_HELP =
+  'Verify as hub verify does and stop if the listing disagrees; then download every signed file (and the signature), several at once, hashing each as it arrives and resuming a broken transfer with a Range request. The files go to a folder beside DIR, which takes its name only when every file matched: a mismatch leaves nothing in DIR and names the file.';
+
 async function hubVerifyCommand(argv: string[], run: CommandRunner): Promise<number> {
-  const method = isMethodId(argv[0]) || REFERENCE_METHODS.includes(argv[0] ?? '') ? argv.shift()! : 'sigstore';
-  if (!isMethodId(method)) {
-    err(safeText`Verification failed with error: PKCS#11 tokens are not supported; use the key, certificate or sigstore method\n`);
-    return 1;
-  }
-  const specs = hubVerifyOptions(method);
-  const p = parseArgs(argv, specs);
-  if (p.help) {
-    return printHelp(
-      formatHelp(
-        `model-signing hub verify ${method} [OPTIONS] ORG/NAME[@REVISION]`,
-        "Resolve the revision to a commit (printed), read the signature from it, and compare the signed files with the Hub's listing: files in LFS/Xet storage by the sha256 it lists, small files kept in git by their bytes. Nothing large is downloaded.",
-        specs,
-      ),
-    );
-  }
-  const repo = oneRepo(p);
-  const json = p.flags.json!;
+  const parsed = parseHubArgs(argv, 'verify', VERIFY_HELP, {});
+  if (typeof parsed === 'number') return parsed;
+  const { method, p, repo, json } = parsed;
   return run(
     'Verification failed with error: ',
     async () => {
       const { value: verifier, trust, warnings, afterVerify } = await makeVerifier(method, p);
       const { result } = await verifyHubModel({ ...hubOptions(p, parseHubRepo(repo)), verifier, onStep: json ? undefined : printStep });
-      const more = afterVerify?.(result, json) ?? [];
-      const all = [...warnings, ...result.warnings, ...more];
-      for (const w of all) err(safeText`WARNING: ${w}\n`);
-      if (json) outJson({ ...toJson({ ...result, warnings: all }, trust), hub: hubJson(result) });
-      else out(checkedLines(result));
-      if (!result.ok) {
-        printMismatch(result);
-        return 1;
-      }
-      if (!json) out(safeText`Verification succeeded\n`);
-      return 0;
+      return report(result, json, trust, [...warnings, ...(afterVerify?.(result, json) ?? [])]);
     },
     json,
   );
+}
+
+async function hubDownloadCommand(argv: string[], run: CommandRunner): Promise<number> {
+  const parsed = parseHubArgs(argv, 'download', DOWNLOAD_HELP, {
+    to: { kind: 'string', required: true, metavar: 'DIR', help: 'The folder to create (or an empty one): it appears only when the whole model verified.' },
+  });
+  if (typeof parsed === 'number') return parsed;
+  const { method, p, repo, json } = parsed;
+  return run(
+    'Verification failed with error: ',
+    async (_pool, progress) => {
+      const { value: verifier, trust, warnings, afterVerify } = await makeVerifier(method, p);
+      progress.label = 'Downloading';
+      const d = await downloadHubModel({
+        ...hubOptions(p, parseHubRepo(repo)),
+        verifier,
+        to: p.strings.to!,
+        onStep: json ? undefined : printStep,
+        onProgress: progress.update,
+      });
+      progress.done();
+      const code = report(d.result, json, trust, [...warnings, ...(afterVerify?.(d.result, json) ?? [])], d.downloaded ? d.to : undefined);
+      if (!d.downloaded) err(safeText`Nothing was downloaded: the Hub's listing already disagrees with the signature\n`);
+      else if (!json) out(safeText`Downloaded ${d.files} file(s), ${formatBytes(d.bytes)}, to ${d.to}\n`);
+      return code;
+    },
+    json,
+  );
+}
+
+/** The method, the options and the repository argument of a hub command, or the exit code of its help or refusal. */
+function parseHubArgs(argv: string[], command: string, help: string, extra: OptionSpecs) {
+  const method = isMethodId(argv[0]) || REFERENCE_METHODS.includes(argv[0] ?? '') ? argv.shift()! : 'sigstore';
+  if (!isMethodId(method)) {
+    err(safeText`Verification failed with error: PKCS#11 tokens are not supported; use the key, certificate or sigstore method\n`);
+    return 1;
+  }
+  const specs = { ...extra, ...hubVerifyOptions(method) };
+  const p = parseArgs(argv, specs);
+  if (p.help) return printHelp(formatHelp(`model-signing hub ${command} ${method} [OPTIONS] ORG/NAME[@REVISION]`, help, specs));
+  return { method, p, repo: oneRepo(p), json: p.flags.json! };
+}
+
+/** What verify prints, with the commit and how each file was checked (and, after a download, where it went). */
+function report(result: HubVerificationResult, json: boolean, trust: TrustConfig | undefined, extraWarnings: string[], to?: string): number {
+  const warnings = [...extraWarnings, ...result.warnings];
+  for (const w of warnings) err(safeText`WARNING: ${w}\n`);
+  if (json) outJson({ ...toJson({ ...result, warnings }, trust), hub: { ...hubJson(result), ...(to ? { downloadedTo: to } : {}) } });
+  else out(checkedLines(result));
+  if (!result.ok) {
+    printMismatch(result);
+    return 1;
+  }
+  if (!json) out(safeText`Verification succeeded\n`);
+  return 0;
 }
 
 /** The repository argument, read (and refused with exit code 1) inside the command's run. */
