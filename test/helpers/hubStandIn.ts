@@ -52,10 +52,12 @@ export interface HubStandIn {
   setRef(repo: string, ref: string, commit: string): void;
   /** The storage serves these bytes (a real file) for `repo/path` instead of what the listing says. */
   lie(repo: string, file: string, disk: string): void;
-  /** The next transfer of `repo/path` from storage stops after `afterBytes` bytes: the connection is cut. */
-  cutOnce(repo: string, file: string, afterBytes: number): void;
-  /** Called on each request before it is answered. */
-  onRequest?: (r: HubStandInRequest) => void;
+  /** The next `times` transfers (default 1) of `repo/path` from storage stop after sending `afterBytes` bytes: the connection is cut. */
+  cut(repo: string, file: string, afterBytes: number, times?: number): void;
+  /** Storage answers a Range request for `repo/path` with the whole file (200), as a server without Range support does. */
+  ignoreRange(repo: string, file: string): void;
+  /** Called on each request before it is answered; returning true means it answered it. */
+  onRequest?: (r: HubStandInRequest, res: http.ServerResponse) => boolean | void;
   /** The requests for the bytes of `repo/path` (to `resolve` and to the storage): what was downloaded. */
   downloads(repoFile: string): HubStandInRequest[];
   stop(): Promise<void>;
@@ -64,7 +66,8 @@ export interface HubStandIn {
 export async function startHubStandIn(): Promise<HubStandIn> {
   const repos = new Map<string, StandInRepo>();
   const lies = new Map<string, string>();
-  const cuts = new Map<string, number>();
+  const cuts = new Map<string, { afterBytes: number; times: number }>();
+  const noRange = new Set<string>();
   /** Storage keys (sha256) to what is served under them, with the repo file they stand for. */
   const blobs = new Map<string, { file: StoredFile; key: string }>();
   let commitCounter = 0;
@@ -102,8 +105,11 @@ export async function startHubStandIn(): Promise<HubStandIn> {
     lie(repoId, file, disk) {
       lies.set(`${repoId}/${file}`, disk);
     },
-    cutOnce(repoId, file, afterBytes) {
-      cuts.set(`${repoId}/${file}`, afterBytes);
+    cut(repoId, file, afterBytes, times = 1) {
+      cuts.set(`${repoId}/${file}`, { afterBytes, times });
+    },
+    ignoreRange(repoId, file) {
+      noRange.add(`${repoId}/${file}`);
     },
     downloads(repoFile) {
       return standIn.requests.filter((r) => r.method === 'GET' && (r.path === `/storage/${repoFile}` || resolvedFile(r.path) === repoFile));
@@ -111,7 +117,8 @@ export async function startHubStandIn(): Promise<HubStandIn> {
     stop: () => Promise.resolve(),
   };
 
-  const record = (server: HubStandInRequest['server'], req: http.IncomingMessage, url: URL): HubStandInRequest => {
+  /** Logs a request; true when the test's hook answered it. */
+  const record = (server: HubStandInRequest['server'], req: http.IncomingMessage, res: http.ServerResponse, url: URL): boolean => {
     const r: HubStandInRequest = {
       server,
       method: req.method ?? 'GET',
@@ -120,15 +127,14 @@ export async function startHubStandIn(): Promise<HubStandIn> {
       authorization: req.headers.authorization,
     };
     standIn.requests.push(r);
-    standIn.onRequest?.(r);
-    return r;
+    return standIn.onRequest?.(r, res) === true;
   };
 
   const cdn = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     // The storage is addressed by content; the file name is only for the request log.
     const [, , sha256] = url.pathname.split('/');
-    record('cdn', req, new URL(`/storage/${url.searchParams.get('file') ?? ''}`, url));
+    if (record('cdn', req, res, new URL(`/storage/${url.searchParams.get('file') ?? ''}`, url))) return;
     const blob = blobs.get(sha256 ?? '');
     if (!blob) return send(res, 404, 'NoSuchKey', {});
     serveBytes(req, res, lies.get(blob.key) ?? blob.file.disk, {}, blob.key);
@@ -136,13 +142,14 @@ export async function startHubStandIn(): Promise<HubStandIn> {
 
   const hub = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const r = record('hub', req, url);
+    if (record('hub', req, res, url)) return;
+    const authorization = req.headers.authorization;
     const api = /^\/api\/models\/(.+)\/(revision|tree)\/([^/]+)(\/.*)?$/.exec(url.pathname);
     const resolve = /^\/(.+?)\/resolve\/([^/]+)\/(.+)$/.exec(url.pathname);
     const repoId = decodeURIComponent(api?.[1] ?? resolve?.[1] ?? '');
     const repo = repos.get(repoId);
     if (!repo) return send(res, 401, 'Invalid username or password.', { 'X-Error-Code': 'RepoNotFound', 'X-Error-Message': 'Repository not found' });
-    if (repo.gated && r.authorization !== `Bearer ${standIn.token}`) {
+    if (repo.gated && authorization !== `Bearer ${standIn.token}`) {
       return send(res, 401, 'Access restricted', {
         'X-Error-Code': 'GatedRepo',
         'X-Error-Message': `Access to model ${repo.id} is restricted. You must have access to it and be authenticated to access it. Please log in.`,
@@ -212,7 +219,7 @@ export async function startHubStandIn(): Promise<HubStandIn> {
   /** A file's bytes, whole or from a Range; cut after a set number of bytes when asked. */
   function serveBytes(req: http.IncomingMessage, res: http.ServerResponse, disk: string, headers: Record<string, string>, key: string) {
     const size = fs.statSync(disk).size;
-    const m = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
+    const m = noRange.has(key) ? null : /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
     const start = m ? Number(m[1]) : 0;
     const end = m && m[2] ? Math.min(Number(m[2]), size - 1) : size - 1;
     if (m && start >= size && size > 0) return send(res, 416, 'Range Not Satisfiable', { 'Content-Range': `bytes */${size}` });
@@ -226,9 +233,9 @@ export async function startHubStandIn(): Promise<HubStandIn> {
     });
     if (req.method === 'HEAD' || end < start) return void res.end();
     const cut = cuts.get(key);
-    if (cut !== undefined && start < cut) {
-      cuts.delete(key);
-      const partial = fs.createReadStream(disk, { start, end: cut - 1 });
+    if (cut !== undefined && start + cut.afterBytes <= end) {
+      if (--cut.times === 0) cuts.delete(key);
+      const partial = fs.createReadStream(disk, { start, end: start + cut.afterBytes - 1 });
       partial.on('end', () => res.socket?.destroy());
       partial.pipe(res, { end: false });
       return;

@@ -61,8 +61,3 @@ function decodeURIComponentOr(text: string): string {
     return text;
   }
 }
-
-/** The repository and revision as the user wrote them, for messages. */
-export function describeRepo(ref: HubRepoRef): string {
-  return ref.revision === DEFAULT_REVISION ? ref.id : `${ref.id}@${ref.revision}`;
-}
