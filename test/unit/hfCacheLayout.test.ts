@@ -8,11 +8,13 @@ import {
   blobsFolder,
   cachePaths,
   hubCacheDir,
-  isInsideCacheContent,
   parseRepoFolderName,
+  refuseOutputInCache,
   repoFolderName,
   resolveModelPath,
   snapshotContaining,
+  snapshotOfSignature,
+  snapshotSignaturePath,
 } from '../../src/core/huggingface/cacheLayout';
 import { makeModel, tempDir } from '../helpers/fixtures';
 import { HF_MODEL_FILES, addHfRevision, hfCachedModel } from '../helpers/hfCache';
@@ -207,13 +209,30 @@ describe('a model argument that names a cached repository', () => {
     throwsWithCode(() => resolveModelPath('acme/absent', { env: env(repo.cacheDir), cwd: tempDir() }), 'MODEL_NOT_FOUND');
   });
 
-  it('knows which paths are the cache content huggingface_hub owns', () => {
+  it('refuses an output in the folders huggingface_hub owns, also through a link to the cache', () => {
     const repo = hfCachedModel();
-    assert.ok(isInsideCacheContent(path.join(repo.snapshot, 'model.sig')));
-    assert.ok(isInsideCacheContent(path.join(repo.folder, 'snapshots', 'x.sig')));
-    assert.ok(isInsideCacheContent(path.join(repo.folder, 'blobs', 'x')));
-    assert.ok(!isInsideCacheContent(path.join(repo.folder, 'model.sig')));
-    assert.ok(!isInsideCacheContent(path.join(repo.cacheDir, 'model.sig')));
-    assert.ok(!isInsideCacheContent(path.join(tempDir(), 'model.sig')));
+    const linked = path.join(tempDir(), 'hub-link');
+    fs.symlinkSync(repo.cacheDir, linked);
+    const refused = [
+      path.join(repo.snapshot, 'model.sig'),
+      path.join(repo.folder, 'snapshots', 'x.sig'),
+      path.join(repo.folder, 'blobs', 'x'),
+      path.join(repo.folder, 'refs', 'new', 'x'),
+      path.join(linked, path.basename(repo.folder), 'snapshots', repo.commit, 'model.sig'),
+    ];
+    for (const output of refused) throwsWithCode(() => refuseOutputInCache(output, 'signature'), 'OUTPUT_IN_HF_CACHE');
+    for (const output of [path.join(repo.folder, 'model.sig'), path.join(repo.cacheDir, 'model.sig'), path.join(tempDir(), 'model.sig')]) {
+      refuseOutputInCache(output, 'signature');
+    }
+  });
+
+  it("puts a snapshot's signature beside snapshots/, named after the commit, and finds the snapshot back", () => {
+    const repo = hfCachedModel();
+    const snapshot = resolveModelPath(repo.folder).snapshot!;
+    const sig = snapshotSignaturePath(snapshot);
+    assert.equal(sig, path.join(repo.folder, `${repo.commit}.sig`));
+    assert.equal(snapshotOfSignature(sig)?.snapshot, repo.snapshot);
+    assert.equal(snapshotOfSignature(path.join(repo.folder, `${'0'.repeat(40)}.sig`)), undefined);
+    assert.equal(snapshotOfSignature(path.join(repo.folder, 'model.sig')), undefined);
   });
 });

@@ -200,15 +200,52 @@ export function cacheRepoContaining(p: string): CacheRepo | undefined {
   return undefined;
 }
 
+/**
+ * Where the extension writes a snapshot's signature: beside snapshots/, named after the commit
+ * (`models--ORG--NAME/<commit>.sig`). huggingface_hub reads only blobs/, refs/, snapshots/ and .no_exist/ of a
+ * repository folder, so the cache stays as it was, and the signature goes when the repository is deleted.
+ */
+export function snapshotSignaturePath(snapshot: CacheSnapshot): string {
+  return path.join(snapshot.folder, `${snapshot.commit}.sig`);
+}
+
+/** The snapshot a signature at snapshotSignaturePath is for, if the path is one and the snapshot is cached. */
+export function snapshotOfSignature(signaturePath: string): CacheSnapshot | undefined {
+  const commit = path.basename(signaturePath).replace(/\.sig$/, '');
+  const repo = isCommitHash(commit) ? cacheRepoAt(path.dirname(signaturePath)) : undefined;
+  const snapshot = repo && path.join(repo.folder, 'snapshots', commit);
+  return snapshot && isRealDir(snapshot) ? { ...repo, commit, snapshot } : undefined;
+}
+
 /** The folders huggingface_hub owns inside a repository folder: a file written in one would look cached. */
 export const CACHE_OWNED_FOLDERS = ['blobs', 'snapshots', 'refs', '.no_exist'] as const;
 
-/** True if `p` lies in a folder of a cached repository that huggingface_hub owns (see CACHE_OWNED_FOLDERS). */
-export function isInsideCacheContent(p: string): boolean {
-  const repo = cacheRepoContaining(p);
-  if (!repo) return false;
-  const first = path.relative(repo.folder, path.resolve(p)).split(path.sep)[0];
-  return (CACHE_OWNED_FOLDERS as readonly string[]).includes(first ?? '');
+/**
+ * Refuses an output path (a signature, provenance) that lies in a folder of a cached repository that huggingface_hub
+ * owns: a file there is read as part of the repository (`hf cache verify` reports it, a file in snapshots/ breaks
+ * `scan_cache_dir`). The folder's real path is checked, so a link to the cache does not get around it.
+ */
+export function refuseOutputInCache(output: string, what: string): void {
+  const abs = path.resolve(output);
+  const real = path.join(realpathOfExisting(path.dirname(abs)), path.basename(abs));
+  const repo = cacheRepoContaining(real);
+  const first = repo && path.relative(repo.folder, real).split(path.sep)[0];
+  if (!repo || !(CACHE_OWNED_FOLDERS as readonly string[]).includes(first ?? '')) return;
+  throw new HashingError(
+    'OUTPUT_IN_HF_CACHE',
+    `Cannot write the ${what} to '${output}': it is inside the Hugging Face cache's ${first}/ folder of ${repo.repoId}, which would change the cached repository; write it elsewhere (beside snapshots/, in ${repo.folder}, is fine)`,
+    { path: output, repoId: repo.repoId, folder: repo.folder },
+  );
+}
+
+/** The real path of a folder, or of its nearest ancestor that exists with the rest appended. */
+function realpathOfExisting(dir: string): string {
+  try {
+    return fs.realpathSync(dir);
+  } catch {
+    const parent = path.dirname(dir);
+    return parent === dir ? dir : path.join(realpathOfExisting(parent), path.basename(dir));
+  }
 }
 
 function defaultCommit(repo: CacheRepo): string {
