@@ -7,7 +7,6 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { tempDir } from './fixtures';
 
 /** Files stored with Git LFS on the Hub (the .gitattributes of a new Hub repository names these, among others). */
 const LFS = /\.(safetensors|bin|gguf|onnx|pt|pth|h5|msgpack|ckpt|pkl|npz|tflite)$/;
@@ -40,10 +39,11 @@ export function blobName(name: string, content: Buffer): string {
 }
 
 /**
- * Adds a revision of a repository to a hub cache (a new temp one unless `cacheDir` is given), as
- * `hf download ORG/NAME` leaves it: a blob per distinct content, a snapshot of relative links, refs, .no_exist.
+ * Adds a revision of a repository to the hub cache `cacheDir` (created if need be), as `hf download ORG/NAME`
+ * leaves it: a blob per distinct content, a snapshot of relative links, refs, .no_exist. No test runner here:
+ * the integration suite builds its caches with it too.
  */
-export function addHfRevision(repoId: string, revision: HfRevision, cacheDir = path.join(tempDir('ms-hf-'), 'hub'), type = 'models'): HfCacheRepo {
+export function addHfRevision(cacheDir: string, repoId: string, revision: HfRevision, type = 'models'): HfCacheRepo {
   const folder = path.join(cacheDir, [type, ...repoId.split('/')].join('--'));
   const commit =
     revision.commit ??
@@ -84,6 +84,6 @@ export const HF_MODEL_FILES: Record<string, string> = {
   'README.md': '# tiny-llm\n',
 };
 
-export function hfCachedModel(repoId = 'acme/tiny-llm', cacheDir?: string): HfCacheRepo {
-  return addHfRevision(repoId, { files: HF_MODEL_FILES, refs: ['main'], noExist: ['generation_config.json'] }, cacheDir);
+export function hfCachedModel(cacheDir: string, repoId = 'acme/tiny-llm'): HfCacheRepo {
+  return addHfRevision(cacheDir, repoId, { files: HF_MODEL_FILES, refs: ['main'], noExist: ['generation_config.json'] });
 }

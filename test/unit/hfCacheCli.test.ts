@@ -7,6 +7,9 @@ import { describe, it } from 'node:test';
 import { makeKeyPair, makeModel, runCli, tempDir } from '../helpers/fixtures';
 import { HF_MODEL_FILES, addHfRevision, blobName, hfCachedModel } from '../helpers/hfCache';
 
+/** A fresh hub cache folder (HF_HUB_CACHE) in a temp folder. */
+const hubDir = () => path.join(tempDir('ms-hf-'), 'hub');
+
 const key = makeKeyPair();
 
 /** Every path under the repository folder with what it is: a link's text, a file's bytes. The cache must stay as it was. */
@@ -23,7 +26,7 @@ function cacheState(folder: string): string[] {
 
 describe('the CLI on a Hugging Face cache', () => {
   it('digest: the snapshot, its repository folder and ORG/NAME give the digest of the same files in a plain folder', async () => {
-    const repo = hfCachedModel();
+    const repo = hfCachedModel(hubDir());
     const plain = await runCli(['digest', makeModel(HF_MODEL_FILES)]);
     assert.equal(plain.code, 0, plain.stderr);
     const env = { HF_HUB_CACHE: repo.cacheDir };
@@ -40,8 +43,8 @@ describe('the CLI on a Hugging Face cache', () => {
   });
 
   it('digest --revision: a tag, refs/pr/N or a commit; a revision not cached is one line and exit 1', async () => {
-    const repo = hfCachedModel();
-    const v1 = addHfRevision('acme/tiny-llm', { files: { 'config.json': '{"v": 1}' }, refs: ['v1.0', 'refs/pr/1'] }, repo.cacheDir);
+    const repo = hfCachedModel(hubDir());
+    const v1 = addHfRevision(repo.cacheDir, 'acme/tiny-llm', { files: { 'config.json': '{"v": 1}' }, refs: ['v1.0', 'refs/pr/1'] });
     const want = (await runCli(['digest', makeModel({ 'config.json': '{"v": 1}' })])).stdout;
     const env = { HF_HUB_CACHE: repo.cacheDir };
     for (const revision of ['v1.0', 'refs/pr/1', v1.commit]) {
@@ -61,7 +64,7 @@ describe('the CLI on a Hugging Face cache', () => {
   });
 
   it('sign and verify ORG/NAME with a key: the cache is left as it was; a changed blob fails', async () => {
-    const repo = hfCachedModel();
+    const repo = hfCachedModel(hubDir());
     const before = cacheState(repo.folder);
     const env = { HF_HUB_CACHE: repo.cacheDir };
     const sig = path.join(tempDir(), 'model.sig');
@@ -73,7 +76,7 @@ describe('the CLI on a Hugging Face cache', () => {
       assert.equal(r.code, 0, `${arg}: ${r.stderr}`);
     }
     // Another revision is another model.
-    addHfRevision('acme/tiny-llm', { files: { 'config.json': '{}' }, refs: ['v2'] }, repo.cacheDir);
+    addHfRevision(repo.cacheDir, 'acme/tiny-llm', { files: { 'config.json': '{}' }, refs: ['v2'] });
     const other = await runCli(['verify', 'key', 'acme/tiny-llm', '--revision', 'v2', '--signature', sig, '--public-key', key.publicKey], { env });
     assert.equal(other.code, 1);
     fs.appendFileSync(path.join(repo.folder, 'blobs', blobName('config.json', Buffer.from(HF_MODEL_FILES['config.json']!))), ' ');
@@ -83,7 +86,7 @@ describe('the CLI on a Hugging Face cache', () => {
   });
 
   it('sign refuses to write into the snapshot or blobs (also by default, from inside the snapshot): one line, nothing written', async () => {
-    const repo = hfCachedModel();
+    const repo = hfCachedModel(hubDir());
     const before = cacheState(repo.folder);
     const keyArgs = ['--private-key', key.privateKey];
     for (const [args, cwd] of [
@@ -109,7 +112,7 @@ describe('the CLI on a Hugging Face cache', () => {
     const plain = makeModel(HF_MODEL_FILES);
     const published = path.join(tempDir(), 'model.sig');
     assert.equal((await runCli(['sign', 'key', plain, '--private-key', key.privateKey, '--signature', published])).code, 0);
-    const repo = addHfRevision('acme/signed', { files: { ...HF_MODEL_FILES, 'model.sig': fs.readFileSync(published) }, refs: ['main'] });
+    const repo = addHfRevision(hubDir(), 'acme/signed', { files: { ...HF_MODEL_FILES, 'model.sig': fs.readFileSync(published) }, refs: ['main'] });
     assert.ok(fs.lstatSync(path.join(repo.snapshot, 'model.sig')).isSymbolicLink());
     const env = { HF_HUB_CACHE: repo.cacheDir };
     const r = await runCli(['verify', 'key', 'acme/signed', '--signature', path.join(repo.snapshot, 'model.sig'), '--public-key', key.publicKey], { env });
@@ -120,7 +123,7 @@ describe('the CLI on a Hugging Face cache', () => {
   });
 
   it('attest ORG/NAME and provenance verify --model-path ORG/NAME --revision, with a key', async () => {
-    const repo = hfCachedModel();
+    const repo = hfCachedModel(hubDir());
     const before = cacheState(repo.folder);
     const env = { HF_HUB_CACHE: repo.cacheDir };
     const output = path.join(tempDir(), 'tiny.provenance.json');
@@ -135,7 +138,7 @@ describe('the CLI on a Hugging Face cache', () => {
       assert.equal(r.code, 0, `${model}: ${r.stdout}${r.stderr}`);
     }
     assert.equal((await verify('acme/tiny-llm', '--revision', 'main')).code, 0);
-    addHfRevision('acme/tiny-llm', { files: { 'config.json': '{}' }, refs: ['v2'] }, repo.cacheDir);
+    addHfRevision(repo.cacheDir, 'acme/tiny-llm', { files: { 'config.json': '{}' }, refs: ['v2'] });
     assert.equal((await verify('acme/tiny-llm', '--revision', 'v2')).code, 1);
     const unknown = await verify('acme/tiny-llm', '--revision', 'v3');
     assert.deepEqual([unknown.code, unknown.stderr.trim().split('\n').length], [1, 1]);

@@ -19,6 +19,9 @@ import {
 import { makeModel, tempDir } from '../helpers/fixtures';
 import { HF_MODEL_FILES, addHfRevision, hfCachedModel } from '../helpers/hfCache';
 
+/** A fresh hub cache folder (HF_HUB_CACHE) in a temp folder. */
+const hubDir = () => path.join(tempDir('ms-hf-'), 'hub');
+
 const OPTIONS = { method: 'files', hashAlgorithm: 'sha256', shardSize: 1_000_000_000 } as const;
 
 async function names(model: string, options: Parameters<typeof listModelFiles>[1] = {}) {
@@ -81,7 +84,7 @@ describe('the Hugging Face cache location', () => {
 
 describe('a cached snapshot as a model', () => {
   it('is listed with no flag: every link into its blobs is the file of its name', async () => {
-    const repo = hfCachedModel();
+    const repo = hfCachedModel(hubDir());
     assert.deepEqual(await names(repo.snapshot), ['README.md', 'config.json', 'model.safetensors', 'text_encoder/model.safetensors', 'tokenizer.json']);
     const listing = await listModelFiles(repo.snapshot);
     // Opened as the blob itself, never through the link.
@@ -89,7 +92,7 @@ describe('a cached snapshot as a model', () => {
   });
 
   it('has the digest of the same files in a plain folder, a subfolder and a single file too', async () => {
-    const repo = hfCachedModel();
+    const repo = hfCachedModel(hubDir());
     assert.equal(await rootDigest(repo.snapshot), await rootDigest(makeModel(HF_MODEL_FILES)));
     assert.equal(await rootDigest(path.join(repo.snapshot, 'text_encoder')), await rootDigest(makeModel({ 'model.safetensors': 'safetensors weights' })));
     const single = await listModelFiles(path.join(repo.snapshot, 'config.json'));
@@ -100,15 +103,15 @@ describe('a cached snapshot as a model', () => {
   });
 
   it('is found through a linked cache folder (~/.cache on another disk)', async () => {
-    const repo = hfCachedModel();
+    const repo = hfCachedModel(hubDir());
     const alias = path.join(tempDir(), 'cache-link');
     fs.symlinkSync(repo.cacheDir, alias);
     assert.equal((await names(path.join(alias, path.relative(repo.cacheDir, repo.snapshot)))).length, 5);
   });
 
   it('refuses a link out of the blobs: elsewhere, another repository, blobs/ itself, a folder in it', async () => {
-    const repo = hfCachedModel();
-    const other = addHfRevision('acme/other', { files: { 'x.bin': 'other' }, refs: ['main'] }, repo.cacheDir);
+    const repo = hfCachedModel(hubDir());
+    const other = addHfRevision(repo.cacheDir, 'acme/other', { files: { 'x.bin': 'other' }, refs: ['main'] });
     const outside = path.join(tempDir(), 'secret');
     fs.writeFileSync(outside, 'secret');
     fs.mkdirSync(path.join(repo.folder, 'blobs', 'sub'));
@@ -137,7 +140,7 @@ describe('a cached snapshot as a model', () => {
   });
 
   it('refuses blob links when blobs/ is itself a link, or the folder is not <type>s--*/snapshots/<commit>', async () => {
-    const linked = hfCachedModel();
+    const linked = hfCachedModel(hubDir());
     const real = path.join(tempDir(), 'blobs');
     fs.renameSync(path.join(linked.folder, 'blobs'), real);
     fs.symlinkSync(real, path.join(linked.folder, 'blobs'));
@@ -157,7 +160,7 @@ describe('a cached snapshot as a model', () => {
   });
 
   it('checks a blob by its real path and kind', () => {
-    const repo = hfCachedModel();
+    const repo = hfCachedModel(hubDir());
     const snapshot = snapshotContaining(fs.realpathSync(repo.snapshot))!;
     const blobs = blobsFolder(snapshot)!;
     assert.equal(blobOfLink(blobs, path.join(repo.snapshot, 'missing')), undefined);
@@ -169,7 +172,7 @@ describe('a model argument that names a cached repository', () => {
   const env = (cacheDir: string) => ({ HF_HUB_CACHE: cacheDir });
 
   it('resolves the repository folder and ORG/NAME to the snapshot of refs/main', () => {
-    const repo = hfCachedModel();
+    const repo = hfCachedModel(hubDir());
     assert.equal(resolveModelPath(repo.folder).path, repo.snapshot);
     const byId = resolveModelPath('acme/tiny-llm', { env: env(repo.cacheDir), cwd: tempDir() });
     assert.equal(byId.path, repo.snapshot);
@@ -179,25 +182,25 @@ describe('a model argument that names a cached repository', () => {
   });
 
   it('prefers a path on disk named like a repo id', () => {
-    const repo = hfCachedModel();
+    const repo = hfCachedModel(hubDir());
     const cwd = tempDir();
     fs.mkdirSync(path.join(cwd, 'acme/tiny-llm'), { recursive: true });
     assert.deepEqual(resolveModelPath('acme/tiny-llm', { env: env(repo.cacheDir), cwd }), { path: 'acme/tiny-llm' });
   });
 
   it('takes --revision as a commit, a branch, a tag or refs/pr/N; the only snapshot when there is no refs/main', () => {
-    const repo = hfCachedModel();
-    const v1 = addHfRevision('acme/tiny-llm', { files: { 'config.json': '{}' }, refs: ['v1.0', 'refs/pr/1'] }, repo.cacheDir);
+    const repo = hfCachedModel(hubDir());
+    const v1 = addHfRevision(repo.cacheDir, 'acme/tiny-llm', { files: { 'config.json': '{}' }, refs: ['v1.0', 'refs/pr/1'] });
     for (const revision of ['v1.0', 'refs/pr/1', v1.commit]) assert.equal(resolveModelPath(repo.folder, { revision }).path, v1.snapshot, revision);
     assert.equal(resolveModelPath(repo.folder, { revision: 'main' }).path, repo.snapshot);
 
-    const lone = addHfRevision('acme/lone', { files: { a: 'a' } }, repo.cacheDir);
+    const lone = addHfRevision(repo.cacheDir, 'acme/lone', { files: { a: 'a' } });
     assert.equal(resolveModelPath(lone.folder).path, lone.snapshot);
   });
 
   it('says which revision cannot be used and why', () => {
-    const repo = hfCachedModel();
-    addHfRevision('acme/tiny-llm', { files: { a: 'a' } }, repo.cacheDir);
+    const repo = hfCachedModel(hubDir());
+    addHfRevision(repo.cacheDir, 'acme/tiny-llm', { files: { a: 'a' } });
     fs.rmSync(path.join(repo.folder, 'refs/main'));
     throwsWithCode(() => resolveModelPath(repo.folder), 'MODEL_NOT_FOUND'); // two snapshots, no refs/main
     for (const revision of ['nope', '../../../etc/passwd', 'a//b', '0'.repeat(40), '/abs']) {
@@ -210,7 +213,7 @@ describe('a model argument that names a cached repository', () => {
   });
 
   it('refuses an output in the folders huggingface_hub owns, also through a link to the cache', () => {
-    const repo = hfCachedModel();
+    const repo = hfCachedModel(hubDir());
     const linked = path.join(tempDir(), 'hub-link');
     fs.symlinkSync(repo.cacheDir, linked);
     const refused = [
@@ -227,7 +230,7 @@ describe('a model argument that names a cached repository', () => {
   });
 
   it("puts a snapshot's signature beside snapshots/, named after the commit, and finds the snapshot back", () => {
-    const repo = hfCachedModel();
+    const repo = hfCachedModel(hubDir());
     const snapshot = resolveModelPath(repo.folder).snapshot!;
     const sig = snapshotSignaturePath(snapshot);
     assert.equal(sig, path.join(repo.folder, `${repo.commit}.sig`));

@@ -255,7 +255,9 @@ function defaultCommit(repo: CacheRepo): string {
   throw revisionError(
     repo,
     DEFAULT_REVISION,
-    snapshots.length === 0 ? 'there is no refs/main and no snapshot' : 'there is no refs/main and several snapshots: give --revision',
+    snapshots.length === 0
+      ? 'there is no refs/main and no snapshot'
+      : 'there is no refs/main and several snapshots: name one (--revision, or its snapshots/<commit> folder)',
   );
 }
 
