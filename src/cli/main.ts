@@ -16,6 +16,7 @@ import { Parsed, UsageError, formatHelp, parseArgs, printHelp, usage } from './a
 import { attestCommand } from './attest';
 import { hubCommand } from './hub';
 import { makeSigner, makeVerifier } from './methods';
+import { modelPathOf } from './modelPath';
 import { DIGEST_OPTIONS, METHOD_HELP, REFERENCE_METHODS, SIGN_OPTIONS, VERIFY_OPTIONS } from './options';
 import { describeFailure, printFailure, printMismatch, toJson } from './report';
 import { ProgressLine, Terminal, err, out, outJson, terminal, withTerminal } from './terminal';
@@ -117,9 +118,10 @@ async function digestCommand(argv: string[]): Promise<number> {
   );
   const p = parseArgs(argv, DIGEST_OPTIONS);
   if (p.help) return printHelp(help);
-  const modelPath = oneArgument(p, 'MODEL_PATH');
+  const modelArg = oneArgument(p, 'MODEL_PATH');
   const settings = serializationSettings(p);
   return run('Computing digest failed: ', async (pool, progress) => {
+    const modelPath = modelPathOf(modelArg, p);
     const options = { ...walkSettings(p), ...settings, pool, onProgress: progress.update };
     const listing = await listModelFiles(modelPath, options);
     // The signatures inside are looked for while the workers hash.
@@ -148,9 +150,10 @@ async function signCommand(argv: string[]): Promise<number> {
   const specs = SIGN_OPTIONS[method];
   const p = parseArgs(argv, specs);
   if (p.help) return printHelp(formatHelp(`model-signing sign ${method} [OPTIONS] MODEL_PATH`, METHOD_HELP.sign[method], specs));
-  const modelPath = oneArgument(p, 'MODEL_PATH');
+  const modelArg = oneArgument(p, 'MODEL_PATH');
   const settings = serializationSettings(p);
   return run('Signing failed with error: ', async (pool, progress) => {
+    const modelPath = modelPathOf(modelArg, p);
     const { value: signer, warnings } = await makeSigner(method, p);
     warnings.forEach((w) => err(safeText`WARNING: ${w}\n`));
     await signModel(modelPath, { ...walkSettings(p), ...settings, signer, signaturePath: p.strings.signature!, pool, onProgress: progress.update });
@@ -166,11 +169,12 @@ async function verifyCommand(argv: string[]): Promise<number> {
   const specs = VERIFY_OPTIONS[method];
   const p = parseArgs(argv, specs);
   if (p.help) return printHelp(formatHelp(`model-signing verify ${method} [OPTIONS] MODEL_PATH`, METHOD_HELP.verify[method], specs));
-  const modelPath = oneArgument(p, 'MODEL_PATH');
+  const modelArg = oneArgument(p, 'MODEL_PATH');
   const json = p.flags.json!;
   return run(
     'Verification failed with error: ',
     async (pool, progress) => {
+      const modelPath = modelPathOf(modelArg, p);
       const { value: verifier, trust, warnings, afterVerify } = await makeVerifier(method, p);
       const result = await verifyModel(modelPath, {
         ...walkSettings(p),

@@ -57,6 +57,8 @@ export type ErrorCode =
   | 'WRITE_FAILED'
   /** The output file exists and replacing it was not allowed (provenance/attest.ts). */
   | 'OUTPUT_EXISTS'
+  /** The output would land in a Hugging Face cache's own folders (blobs/, snapshots/, refs/, .no_exist/), which huggingface_hub reads as the repository. */
+  | 'OUTPUT_IN_HF_CACHE'
   // SLSA provenance (provenance/*): a file that is no provenance, one that cannot be read, a key-signed one with no key given
   | 'PROVENANCE_INVALID'
   | 'PROVENANCE_UNREADABLE'

@@ -32,6 +32,7 @@ const CORE_ORDER: readonly string[] = [
   'lazyModule',
   'io',
   'formats',
+  'huggingface',
   'hashing',
   'manifest',
   'signing',
