@@ -1,7 +1,10 @@
 // `model-signing hub verify|download`: a model on the Hugging Face Hub checked against its signature
 // from the Hub's listing, before (or while) anything large is downloaded.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { SafeText, safeText } from '../core/display';
 import { downloadHubModel } from '../core/hub/downloadHubModel';
+import { hubCacheDir } from '../core/huggingface/cacheLayout';
 import { HubClient } from '../core/hub/hubClient';
 import { parseHubRepo } from '../core/hub/hubRepo';
 import { hubSettingsFromEnv } from '../core/hub/hubSettings';
@@ -73,7 +76,12 @@ async function hubVerifyCommand(argv: string[], run: CommandRunner): Promise<num
 
 async function hubDownloadCommand(argv: string[], run: CommandRunner): Promise<number> {
   const parsed = parseHubArgs(argv, 'download', DOWNLOAD_HELP, {
-    to: { kind: 'string', required: true, metavar: 'DIR', help: 'The folder to create (or an empty one): it appears only when the whole model verified.' },
+    to: {
+      kind: 'string',
+      required: true,
+      metavar: 'DIR',
+      help: "The folder to create (or an empty one): it appears only when the whole model verified. The Hugging Face cache folder (HF_HUB_CACHE, ~/.cache/huggingface/hub) is written in the cache's layout.",
+    },
   });
   if (typeof parsed === 'number') return parsed;
   const { method, p, repo, json } = parsed;
@@ -82,10 +90,12 @@ async function hubDownloadCommand(argv: string[], run: CommandRunner): Promise<n
     async (_pool, progress) => {
       const { value: verifier, trust, warnings, afterVerify } = await makeVerifier(method, p);
       progress.label = 'Downloading';
+      const to = p.strings.to!;
       const d = await downloadHubModel({
         ...hubOptions(p, parseHubRepo(repo)),
         verifier,
-        to: p.strings.to!,
+        to,
+        hfCache: samePlace(to, hubCacheDir()),
         onStep: json ? undefined : printStep,
         onProgress: progress.update,
       });
@@ -97,6 +107,16 @@ async function hubDownloadCommand(argv: string[], run: CommandRunner): Promise<n
     },
     json,
   );
+}
+
+/** The same folder, by name or (when both exist) by what it really is. */
+function samePlace(a: string, b: string): boolean {
+  if (path.resolve(a) === path.resolve(b)) return true;
+  try {
+    return fs.realpathSync(a) === fs.realpathSync(b);
+  } catch {
+    return false;
+  }
 }
 
 /** The method, the options and the repository argument of a hub command, or the exit code of its help or refusal. */

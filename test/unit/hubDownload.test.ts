@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -25,7 +26,7 @@ describe('hub download', () => {
 
   /** The signed files and the signature, byte for byte as published; nothing else (.gitattributes is not part of the model). */
   const assertDownloaded = (to: string) => {
-    const names = fs.readdirSync(to, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+    const names = fs.readdirSync(to, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() || e.isSymbolicLink());
     const got = names.map((e) => path.relative(to, path.join(e.parentPath, e.name))).sort();
     const expected = [...Object.keys(HUB_MODEL_FILES).filter((n) => n !== '.gitattributes'), 'model.sig'].sort();
     assert.deepEqual(got, expected);
@@ -128,6 +129,27 @@ describe('hub download', () => {
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
       assert.deepEqual(fs.readdirSync(r.parent), []);
     }
+  });
+
+  it('--to the Hugging Face cache: blobs by ETag, snapshot links, refs/main, as huggingface_hub writes them; verify finds it by ORG/NAME', async () => {
+    const cache = tempDir('ms-hfcache-');
+    const env = { HF_HUB_CACHE: cache };
+    const r = await runCli(['hub', 'download', 'key', 'org/good', '--to', cache, '--public-key', good.publicKey], { env: hubEnv(hub, env) });
+    assert.equal(r.code, 0, r.stderr);
+    const repo = path.join(cache, 'models--org--good');
+    const snapshot = path.join(repo, 'snapshots', good.commit);
+    assert.match(r.stdout, new RegExp(`to ${snapshot.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n$`));
+    assert.equal(fs.readFileSync(path.join(repo, 'refs/main'), 'utf8'), good.commit);
+    assertDownloaded(snapshot);
+    const blobOf = (name: string) => path.basename(fs.readlinkSync(path.join(snapshot, name)));
+    const content = fs.readFileSync(path.join(good.dir, 'model.safetensors'));
+    assert.equal(blobOf('model.safetensors'), crypto.createHash('sha256').update(content).digest('hex'));
+    const config = fs.readFileSync(path.join(good.dir, 'config.json'));
+    assert.equal(blobOf('config.json'), crypto.createHash('sha1').update(`blob ${config.length}\0`).update(config).digest('hex'));
+    assert.equal(fs.readlinkSync(path.join(snapshot, 'tokenizer/vocab.txt')).split('/')[0], '..');
+    assert.deepEqual(fs.readdirSync(cache), ['models--org--good'], 'no staging folder is left');
+    const local = await runCli(['verify', 'key', 'org/good', '--signature', path.join(snapshot, 'model.sig'), '--public-key', good.publicKey], { env });
+    assert.equal(local.code, 0, local.stderr);
   });
 
   it('never writes into a folder that has files; an empty one is used', async () => {

@@ -8,13 +8,16 @@ import { throwIfAborted } from '../abort';
 import { ModelSigningError, errnoCode } from '../errors';
 import { eachBounded } from '../io/eachBounded';
 import { HashProgress } from '../manifest/serializer';
+import { placeInCache } from './cachePlacement';
 import { HubClient, HubFile } from './hubClient';
 import { streamVerifiedFile } from './streamVerifiedFile';
 import { HubVerificationResult, VerifyHubModelOptions, verifyHubModel } from './verifyHubModel';
 
 export interface DownloadHubModelOptions extends VerifyHubModelOptions {
-  /** The folder to create; an existing one must be empty. */
+  /** The folder to create (an existing one must be empty), or with `hfCache` the Hugging Face cache folder. */
   to: string;
+  /** Write into `to` in the Hugging Face cache's layout (blobs, snapshots/<commit>, refs/<revision>). */
+  hfCache?: boolean;
   /** Files downloaded at once (default 4). */
   parallel?: number;
   onProgress?: (p: HashProgress) => void;
@@ -24,6 +27,7 @@ export interface HubDownloadResult {
   result: HubVerificationResult;
   /** False when the listing already disagreed with the signature: nothing was downloaded. */
   downloaded: boolean;
+  /** Where the model is: the target folder, or its snapshot folder in the cache. */
   to: string;
   files: number;
   bytes: number;
@@ -33,7 +37,7 @@ const DEFAULT_PARALLEL = 4;
 
 export async function downloadHubModel(options: DownloadHubModelOptions): Promise<HubDownloadResult> {
   const to = path.resolve(options.to);
-  checkTarget(to);
+  if (!options.hfCache) checkTarget(to);
   const { result, files, signature, fetched } = await verifyHubModel(options);
   if (!result.ok) return { result, downloaded: false, to, files: 0, bytes: 0 };
 
@@ -48,9 +52,12 @@ export async function downloadHubModel(options: DownloadHubModelOptions): Promis
     options.onProgress?.({ bytesDone, bytesTotal, filesTotal, currentFile });
   };
 
-  fs.mkdirSync(path.dirname(to), { recursive: true });
-  const staging = path.join(path.dirname(to), `.${path.basename(to)}.${randomBytes(6).toString('hex')}.download`);
+  // Beside the target, or in the cache: on the same file system, so that placing is renaming.
+  const stagingParent = options.hfCache ? to : path.dirname(to);
+  fs.mkdirSync(stagingParent, { recursive: true });
+  const staging = path.join(stagingParent, `.${path.basename(to)}.${randomBytes(6).toString('hex')}.download`);
   fs.mkdirSync(staging);
+  let placed = to;
   try {
     await writeInto(staging, result.signaturePath, signature);
     for (const [name, bytes] of small) await writeInto(staging, name, bytes);
@@ -59,12 +66,16 @@ export async function downloadHubModel(options: DownloadHubModelOptions): Promis
       downloadOne(options.client, result, f, signed.get(f.path)!, staging, progress, signal),
     );
     throwIfAborted(options.signal);
-    place(staging, to);
+    if (options.hfCache) {
+      const names = [result.signaturePath, ...small.map(([name]) => name), ...stored.map((f) => f.path)];
+      placed = await placeInCache(staging, { cache: to, repoId: result.repoId, commit: result.commit, revision: result.revision, names, listing: files });
+      fs.rmSync(staging, { recursive: true, force: true });
+    } else place(staging, to);
   } catch (e) {
     fs.rmSync(staging, { recursive: true, force: true });
     throw e;
   }
-  return { result, downloaded: true, to, files: filesTotal, bytes: bytesTotal + small.reduce((n, [, b]) => n + b.length, 0) };
+  return { result, downloaded: true, to: placed, files: filesTotal, bytes: bytesTotal + small.reduce((n, [, b]) => n + b.length, 0) };
 }
 
 /**

@@ -1,5 +1,6 @@
 // Which model repository of the Hub, at which revision: `ORG/NAME[@REVISION]` or the page's URL.
 import { FormatError } from '../errors';
+import { DEFAULT_REVISION, isRepoId } from '../huggingface/cacheLayout';
 
 /** A model repository and the revision asked for (a branch, tag or commit; `main` when none is given). */
 export interface HubRepoRef {
@@ -7,11 +8,6 @@ export interface HubRepoRef {
   id: string;
   revision: string;
 }
-
-export const DEFAULT_REVISION = 'main';
-
-/** huggingface_hub's validate_repo_id: word characters, `-` and `.`, at most 96 a part, no `--` or `..`, not ending in `.git`. */
-const REPO_ID = /^(?:[\w\-.]+\/)?[\w\-.]{1,96}$/;
 
 /**
  * Reads `ORG/NAME`, `ORG/NAME@REVISION` (the revision may hold `/`: `refs/pr/1`), or a model page URL
@@ -36,7 +32,7 @@ export function parseHubRepo(text: string): HubRepoRef {
     id = at >= 0 ? trimmed.slice(0, at) : trimmed;
     revision = at >= 0 ? trimmed.slice(at + 1) : undefined;
   }
-  if (!REPO_ID.test(id) || id.includes('--') || id.includes('..') || id.endsWith('.git') || /(^|\/)[-.]|[-.](\/|$)/.test(id)) {
+  if (!isRepoId(id) || id.endsWith('.git')) {
     throw new FormatError('INVALID_OPTION', `'${text}' is not a Hugging Face model: give ORG/NAME, ORG/NAME@REVISION or the model's URL`, { repo: text });
   }
   if (revision !== undefined && (revision === '' || hasControlCharacter(revision))) {

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FormatError } from '../errors';
+import { hubCacheDir } from '../huggingface/cacheLayout';
 
 export const DEFAULT_HUB_ENDPOINT = 'https://huggingface.co';
 
@@ -38,7 +39,8 @@ export function hubSettingsFromEnv(env: NodeJS.ProcessEnv = process.env, home = 
     const token = env[name]?.trim();
     if (token) return { endpoint, token, tokenSource: name };
   }
-  const hfHome = env.HF_HOME || path.join(env.XDG_CACHE_HOME || path.join(home, '.cache'), 'huggingface');
+  // HF_HOME as the cache's own lookup finds it (with ~ and $VAR expanded): the cache is $HF_HOME/hub.
+  const hfHome = path.dirname(hubCacheDir({ ...env, HF_HUB_CACHE: undefined, HUGGINGFACE_HUB_CACHE: undefined }, home));
   const tokenFile = env.HF_TOKEN_PATH || path.join(hfHome, 'token');
   const token = readTokenFile(tokenFile);
   return token ? { endpoint, token, tokenSource: tokenFile } : { endpoint };

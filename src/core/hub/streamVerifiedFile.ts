@@ -46,7 +46,11 @@ export async function streamVerifiedFile(options: StreamFileOptions): Promise<st
 }
 
 /** One request from the current offset; a broken or short transfer is returned (to resume), anything else thrown. */
-async function transfer(fh: fs.promises.FileHandle, state: { hash: StreamHash; offset: number }, options: StreamFileOptions): Promise<ModelSigningError | undefined> {
+async function transfer(
+  fh: fs.promises.FileHandle,
+  state: { hash: StreamHash; offset: number },
+  options: StreamFileOptions,
+): Promise<ModelSigningError | undefined> {
   let res: HubResponse;
   try {
     res = await options.open(state.offset);
