@@ -1,10 +1,8 @@
 // `model-signing hub verify|download`: a model on the Hugging Face Hub checked against its signature
 // from the Hub's listing, before (or while) anything large is downloaded.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { SafeText, safeText } from '../core/display';
+import { isHubCacheFolder } from '../core/hub/cachePlacement';
 import { downloadHubModel } from '../core/hub/downloadHubModel';
-import { hubCacheDir } from '../core/huggingface/cacheLayout';
 import { HubClient } from '../core/hub/hubClient';
 import { parseHubRepo } from '../core/hub/hubRepo';
 import { hubSettingsFromEnv } from '../core/hub/hubSettings';
@@ -95,7 +93,7 @@ async function hubDownloadCommand(argv: string[], run: CommandRunner): Promise<n
         ...hubOptions(p, parseHubRepo(repo)),
         verifier,
         to,
-        hfCache: samePlace(to, hubCacheDir()),
+        hfCache: isHubCacheFolder(to),
         onStep: json ? undefined : printStep,
         onProgress: progress.update,
       });
@@ -107,16 +105,6 @@ async function hubDownloadCommand(argv: string[], run: CommandRunner): Promise<n
     },
     json,
   );
-}
-
-/** The same folder, by name or (when both exist) by what it really is. */
-function samePlace(a: string, b: string): boolean {
-  if (path.resolve(a) === path.resolve(b)) return true;
-  try {
-    return fs.realpathSync(a) === fs.realpathSync(b);
-  } catch {
-    return false;
-  }
 }
 
 /** The method, the options and the repository argument of a hub command, or the exit code of its help or refusal. */

@@ -4,6 +4,8 @@ export const COMMANDS = {
   verifyModel: 'modelSigning.verifyModel',
   copyDigest: 'modelSigning.copyDigest',
   pinSigner: 'modelSigning.pinSigner',
+  verifyHubModel: 'modelSigning.verifyHubModel',
+  downloadHubModel: 'modelSigning.downloadHubModel',
 } as const;
 
 export const VIEWS = { manifest: 'modelSigning.manifest' } as const;

@@ -15,6 +15,7 @@ import { escapingLog, notify } from './notify';
 import type { SignModelArgs } from './signCommand';
 import { VerificationBadge, renderedBadge } from './verificationBadge';
 import type { VerifyModelArgs } from './verifyCommand';
+import type { HubModelArgs } from './hubCommands';
 import { verifyModelsOnOpen } from './verifyOnOpen';
 
 /** What the extension hands to tests and to other extensions. */
@@ -81,6 +82,8 @@ export function activate(context: vscode.ExtensionContext): ModelSigningApi {
     vscode.commands.registerCommand(COMMANDS.signModel, (uri?: vscode.Uri, args?: SignModelArgs) => guard(log, () => load().sign(uri, args))),
     vscode.commands.registerCommand(COMMANDS.verifyModel, (uri?: vscode.Uri, args?: VerifyModelArgs) => guard(log, () => load().verify(uri, args))),
     vscode.commands.registerCommand(COMMANDS.pinSigner, (modelPath?: string) => guard(log, () => load().pinSigner(modelPath))),
+    vscode.commands.registerCommand(COMMANDS.verifyHubModel, (args?: HubModelArgs) => guard(log, () => load().verifyHub(args))),
+    vscode.commands.registerCommand(COMMANDS.downloadHubModel, (args?: HubModelArgs) => guard(log, () => load().downloadHub(args))),
     vscode.commands.registerCommand(OPEN_PROVENANCE_COMMAND, (uri?: vscode.Uri, args?: unknown) => guard(log, () => load().openProvenance(uri, args))),
     registerCopyDigest(),
     watchVerifiedModels(

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ModelSigningError, errnoCode } from '../errors';
-import { repoFolderName } from '../huggingface/cacheLayout';
+import { hubCacheDir, repoFolderName } from '../huggingface/cacheLayout';
 import { writeFileAtomic } from '../io/atomicWrite';
 import { HubFile, isSafeRepoPath } from './hubClient';
 
@@ -49,4 +49,15 @@ export async function placeInCache(staging: string, p: CachePlacement): Promise<
     await writeFileAtomic(ref, p.commit);
   }
   return snapshot;
+}
+
+/** Whether a download target is the Hugging Face cache folder (HF_HUB_CACHE, or $HF_HOME/hub), by name or by what it really is. */
+export function isHubCacheFolder(dir: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  const cache = hubCacheDir(env);
+  if (path.resolve(dir) === cache) return true;
+  try {
+    return fs.realpathSync(dir) === fs.realpathSync(cache);
+  } catch {
+    return false;
+  }
 }

@@ -6,7 +6,7 @@ import { ModelSigningError } from '../errors';
 import { GIT_PATHS, isIgnored } from '../hashing/walk';
 import { eachBounded } from '../io/eachBounded';
 import { Manifest, ResourceDescriptor, diffManifests, isEmptyDiff } from '../manifest/manifest';
-import { MAX_BUNDLE_BYTES, parseBundle } from '../signing/bundle';
+import { Bundle, MAX_BUNDLE_BYTES, parseBundle } from '../signing/bundle';
 import { toManifest } from '../signing/statement';
 import { Verifier } from '../verifying/verifier';
 import { VerificationResult } from '../verifying/verifyModel';
@@ -23,7 +23,8 @@ const PARALLEL_SMALL_FILES = 8;
 export interface VerifyHubModelOptions {
   client: HubClient;
   ref: HubRepoRef;
-  verifier: Verifier;
+  /** The verifier, or how to choose one once the signature's kind is known (the extension asks for a key only then). */
+  verifier: Verifier | ((bundle: Bundle) => Promise<Verifier>);
   /** The signature's path in the repository (default `model.sig`); always left out of the model. */
   signaturePath?: string;
   /** More repository paths to leave out. */
@@ -79,7 +80,9 @@ export async function verifyHubModel(options: VerifyHubModelOptions): Promise<Hu
   }
   const signature = await client.readFile(ref.id, commit, signaturePath, MAX_BUNDLE_BYTES, signal);
   // Crypto first: nothing in an unverified payload is trusted, not even its ignore paths.
-  const verified = await options.verifier.verify(parseBundle(signature.toString('utf8')));
+  const bundle = parseBundle(signature.toString('utf8'));
+  const verifier = typeof options.verifier === 'function' ? await options.verifier(bundle) : options.verifier;
+  const verified = await verifier.verify(bundle);
   const expected = toManifest(verified.payload);
   const signed = expected.serialization;
   if (signed.method !== 'files' || signed.hashType !== 'sha256') {
