@@ -3,7 +3,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { makeKeyPair, makeModel, runCli, tempDir } from './fixtures';
-import type { HubStandIn } from './hubStandIn';
+import { after, before } from 'node:test';
+import { HubStandIn, startHubStandIn } from './hubStandIn';
 
 /** A small model: two storage-backed (LFS) files, two files git keeps, and the .gitattributes every Hub repository has. */
 export const HUB_MODEL_FILES: Record<string, string | Buffer> = {
@@ -60,4 +61,15 @@ export function hubEnv(hub: HubStandIn, extra: NodeJS.ProcessEnv = {}): NodeJS.P
     HF_HOME: tempDir('ms-hfhome-'),
     ...extra,
   };
+}
+
+/** A suite's stand-in, started before its tests with a good signed model published as org/good, stopped after them. */
+export function hubSuite(): { hub: HubStandIn; good: SignedHubModel } {
+  const suite = {} as { hub: HubStandIn; good: SignedHubModel };
+  before(async () => {
+    suite.hub = await startHubStandIn();
+    suite.good = await publishSigned(suite.hub, 'org/good');
+  });
+  after(() => suite.hub.stop());
+  return suite;
 }

@@ -2,25 +2,18 @@ import * as assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { runCli, tempDir } from '../helpers/fixtures';
-import { HUB_MODEL_FILES, SignedHubModel, hubEnv, publishAltered, publishSigned } from '../helpers/hubModels';
-import { HubStandIn, startHubStandIn } from '../helpers/hubStandIn';
+import { HUB_MODEL_FILES, hubEnv, hubSuite, publishAltered, publishSigned } from '../helpers/hubModels';
 
 describe('hub download', () => {
-  let hub: HubStandIn;
-  let good: SignedHubModel;
-  before(async () => {
-    hub = await startHubStandIn();
-    good = await publishSigned(hub, 'org/good');
-  });
-  after(() => hub.stop());
+  const suite = hubSuite();
 
   /** Downloads into a new folder of a fresh parent, so that anything left behind shows. */
   const download = async (repo: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}) => {
     const parent = tempDir('ms-dl-');
     const to = path.join(parent, 'model');
-    const r = await runCli(['hub', 'download', 'key', repo, '--to', to, '--public-key', good.publicKey, ...extra], { env: hubEnv(hub, env) });
+    const r = await runCli(['hub', 'download', 'key', repo, '--to', to, '--public-key', suite.good.publicKey, ...extra], { env: hubEnv(suite.hub, env) });
     return { ...r, to, parent };
   };
 
@@ -30,35 +23,35 @@ describe('hub download', () => {
     const got = names.map((e) => path.relative(to, path.join(e.parentPath, e.name))).sort();
     const expected = [...Object.keys(HUB_MODEL_FILES).filter((n) => n !== '.gitattributes'), 'model.sig'].sort();
     assert.deepEqual(got, expected);
-    for (const name of expected) assert.ok(fs.readFileSync(path.join(to, name)).equals(fs.readFileSync(path.join(good.dir, name))), name);
+    for (const name of expected) assert.ok(fs.readFileSync(path.join(to, name)).equals(fs.readFileSync(path.join(suite.good.dir, name))), name);
   };
 
   it('downloads a verified model: every file hashed as it streams, each large file fetched once, then verify passes on it', async () => {
-    const from = hub.requests.length;
+    const from = suite.hub.requests.length;
     const r = await download('org/good');
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, new RegExp(`^Commit: ${good.commit}\n`));
+    assert.match(r.stdout, new RegExp(`^Commit: ${suite.good.commit}\n`));
     assert.match(r.stdout, /Verification succeeded\nDownloaded 4 file\(s\), .* to .*model\n$/);
     assertDownloaded(r.to);
     assert.deepEqual(fs.readdirSync(r.parent), ['model'], 'no staging folder is left');
-    const storage = hub.requests.slice(from).filter((q) => q.server === 'cdn');
+    const storage = suite.hub.requests.slice(from).filter((q) => q.server === 'cdn');
     assert.deepEqual(storage.map((q) => q.path).sort(), ['/storage/org/good/model.safetensors', '/storage/org/good/shards/part-2.bin']);
-    const local = await runCli(['verify', 'key', r.to, '--signature', path.join(r.to, 'model.sig'), '--public-key', good.publicKey]);
+    const local = await runCli(['verify', 'key', r.to, '--signature', path.join(r.to, 'model.sig'), '--public-key', suite.good.publicKey]);
     assert.equal(local.code, 0, local.stderr);
   });
 
   it('a changed large file is caught from the metadata: nothing is downloaded, no folder appears', async () => {
-    publishAltered(hub, 'org/changed', good, { 'model.safetensors': Buffer.alloc(300_000, 8) });
-    const from = hub.requests.length;
+    publishAltered(suite.hub, 'org/changed', suite.good, { 'model.safetensors': Buffer.alloc(300_000, 8) });
+    const from = suite.hub.requests.length;
     const r = await download('org/changed');
     assert.equal(r.code, 1);
     assert.match(r.stderr, /changed: model\.safetensors .*\nNothing was downloaded: the Hub's listing already disagrees with the signature\n$/);
-    assert.equal(hub.requests.slice(from).filter((q) => q.server === 'cdn').length, 0);
+    assert.equal(suite.hub.requests.slice(from).filter((q) => q.server === 'cdn').length, 0);
     assert.deepEqual(fs.readdirSync(r.parent), []);
   });
 
   it('a missing file: nothing is downloaded', async () => {
-    publishAltered(hub, 'org/missing', good, { 'shards/part-2.bin': null });
+    publishAltered(suite.hub, 'org/missing', suite.good, { 'shards/part-2.bin': null });
     const r = await download('org/missing');
     assert.equal(r.code, 1);
     assert.match(r.stderr, /missing: shards\/part-2\.bin\n/);
@@ -66,10 +59,10 @@ describe('hub download', () => {
   });
 
   it('storage that sends other bytes than the listing claims is caught while streaming: the file is named, nothing is left', async () => {
-    publishAltered(hub, 'org/liar', good, {});
+    publishAltered(suite.hub, 'org/liar', suite.good, {});
     const other = path.join(tempDir(), 'other.bin');
     fs.writeFileSync(other, Buffer.alloc(300_000, 6));
-    hub.lie('org/liar', 'model.safetensors', other);
+    suite.hub.lie('org/liar', 'model.safetensors', other);
     const r = await download('org/liar');
     assert.equal(r.code, 1);
     assert.match(
@@ -80,30 +73,30 @@ describe('hub download', () => {
 
     const longer = path.join(tempDir(), 'longer.bin');
     fs.writeFileSync(longer, Buffer.alloc(300_001, 7));
-    hub.lie('org/liar', 'model.safetensors', longer);
+    suite.hub.lie('org/liar', 'model.safetensors', longer);
     const r2 = await download('org/liar');
     assert.match(r2.stderr, /org\/liar\/model\.safetensors: the Hub sent more than the 300000 bytes it lists\n$/);
     assert.deepEqual(fs.readdirSync(r2.parent), []);
   });
 
   it('a connection cut mid-file is resumed with a Range request from the last byte written', async () => {
-    publishAltered(hub, 'org/flaky', good, {});
-    hub.cut('org/flaky', 'model.safetensors', 123_457);
+    publishAltered(suite.hub, 'org/flaky', suite.good, {});
+    suite.hub.cut('org/flaky', 'model.safetensors', 123_457);
     const r = await download('org/flaky');
     assert.equal(r.code, 0, r.stderr);
     assertDownloaded(r.to);
-    const transfers = hub.downloads('org/flaky/model.safetensors').filter((q) => q.server === 'cdn');
+    const transfers = suite.hub.downloads('org/flaky/model.safetensors').filter((q) => q.server === 'cdn');
     assert.equal(transfers.length, 2);
     assert.equal(transfers[0]!.range, undefined);
     assert.equal(transfers[1]!.range, 'bytes=123457-');
   });
 
   it('a branch that moves during the download: the pinned commit wins', async () => {
-    const first = publishAltered(hub, 'org/moving', good, {});
-    const moved = publishAltered(hub, 'org/moving', good, { 'model.safetensors': Buffer.alloc(300_000, 1) });
-    hub.setRef('org/moving', 'main', first);
-    hub.onRequest = (q) => {
-      if (q.server === 'cdn') hub.setRef('org/moving', 'main', moved);
+    const first = publishAltered(suite.hub, 'org/moving', suite.good, {});
+    const moved = publishAltered(suite.hub, 'org/moving', suite.good, { 'model.safetensors': Buffer.alloc(300_000, 1) });
+    suite.hub.setRef('org/moving', 'main', first);
+    suite.hub.onRequest = (q) => {
+      if (q.server === 'cdn') suite.hub.setRef('org/moving', 'main', moved);
     };
     try {
       const r = await download('org/moving');
@@ -111,14 +104,14 @@ describe('hub download', () => {
       assert.match(r.stdout, new RegExp(`^Commit: ${first}\n`));
       assertDownloaded(r.to);
     } finally {
-      hub.onRequest = undefined;
+      suite.hub.onRequest = undefined;
     }
-    const resolves = hub.requests.filter((q) => q.path.startsWith('/org/moving/resolve/'));
+    const resolves = suite.hub.requests.filter((q) => q.path.startsWith('/org/moving/resolve/'));
     assert.ok(resolves.length > 0 && resolves.every((q) => q.path.startsWith(`/org/moving/resolve/${first}/`)));
   });
 
   it('a gated repository without a token, a repository that does not exist: one line, nothing left', async () => {
-    await publishSigned(hub, 'org/gated', { gated: true });
+    await publishSigned(suite.hub, 'org/gated', { gated: true });
     for (const [repo, expected] of [
       ['org/gated', /is in a gated repository: log in/],
       ['org/none', /The Hub refused revision 'main' of org\/none \(HTTP 401\)/],
@@ -134,34 +127,34 @@ describe('hub download', () => {
   it('--to the Hugging Face cache: blobs by ETag, snapshot links, refs/main, as huggingface_hub writes them; verify finds it by ORG/NAME', async () => {
     const cache = tempDir('ms-hfcache-');
     const env = { HF_HUB_CACHE: cache };
-    const r = await runCli(['hub', 'download', 'key', 'org/good', '--to', cache, '--public-key', good.publicKey], { env: hubEnv(hub, env) });
+    const r = await runCli(['hub', 'download', 'key', 'org/good', '--to', cache, '--public-key', suite.good.publicKey], { env: hubEnv(suite.hub, env) });
     assert.equal(r.code, 0, r.stderr);
     const repo = path.join(cache, 'models--org--good');
-    const snapshot = path.join(repo, 'snapshots', good.commit);
+    const snapshot = path.join(repo, 'snapshots', suite.good.commit);
     assert.match(r.stdout, new RegExp(`to ${snapshot.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n$`));
-    assert.equal(fs.readFileSync(path.join(repo, 'refs/main'), 'utf8'), good.commit);
+    assert.equal(fs.readFileSync(path.join(repo, 'refs/main'), 'utf8'), suite.good.commit);
     assertDownloaded(snapshot);
     const blobOf = (name: string) => path.basename(fs.readlinkSync(path.join(snapshot, name)));
-    const content = fs.readFileSync(path.join(good.dir, 'model.safetensors'));
+    const content = fs.readFileSync(path.join(suite.good.dir, 'model.safetensors'));
     assert.equal(blobOf('model.safetensors'), crypto.createHash('sha256').update(content).digest('hex'));
-    const config = fs.readFileSync(path.join(good.dir, 'config.json'));
+    const config = fs.readFileSync(path.join(suite.good.dir, 'config.json'));
     assert.equal(blobOf('config.json'), crypto.createHash('sha1').update(`blob ${config.length}\0`).update(config).digest('hex'));
     assert.equal(fs.readlinkSync(path.join(snapshot, 'tokenizer/vocab.txt')).split('/')[0], '..');
     assert.deepEqual(fs.readdirSync(cache), ['models--org--good'], 'no staging folder is left');
-    const local = await runCli(['verify', 'key', 'org/good', '--signature', path.join(snapshot, 'model.sig'), '--public-key', good.publicKey], { env });
+    const local = await runCli(['verify', 'key', 'org/good', '--signature', path.join(snapshot, 'model.sig'), '--public-key', suite.good.publicKey], { env });
     assert.equal(local.code, 0, local.stderr);
   });
 
   it('never writes into a folder that has files; an empty one is used', async () => {
     const parent = tempDir('ms-dl-');
     fs.writeFileSync(path.join(parent, 'keep.txt'), 'mine');
-    const r = await runCli(['hub', 'download', 'key', 'org/good', '--to', parent, '--public-key', good.publicKey], { env: hubEnv(hub) });
+    const r = await runCli(['hub', 'download', 'key', 'org/good', '--to', parent, '--public-key', suite.good.publicKey], { env: hubEnv(suite.hub) });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /is not empty: download into a new or empty folder\n$/);
     assert.deepEqual(fs.readdirSync(parent), ['keep.txt']);
     const empty = path.join(tempDir('ms-dl-'), 'empty');
     fs.mkdirSync(empty);
-    const ok = await runCli(['hub', 'download', 'key', 'org/good', '--to', empty, '--public-key', good.publicKey, '--json'], { env: hubEnv(hub) });
+    const ok = await runCli(['hub', 'download', 'key', 'org/good', '--to', empty, '--public-key', suite.good.publicKey, '--json'], { env: hubEnv(suite.hub) });
     assert.equal(ok.code, 0, ok.stderr);
     assert.equal((JSON.parse(ok.stdout) as { hub: { downloadedTo: string } }).hub.downloadedTo, empty);
     assertDownloaded(empty);

@@ -3,29 +3,25 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { runCli, tempDir } from '../helpers/fixtures';
-import { SignedHubModel, hubEnv, publishAltered, publishSigned } from '../helpers/hubModels';
-import { HubStandIn, HubStandInRequest, startHubStandIn } from '../helpers/hubStandIn';
+import { hubEnv, hubSuite, publishAltered } from '../helpers/hubModels';
+import type { HubStandInRequest } from '../helpers/hubStandIn';
 
 describe('hub: servers that misbehave', () => {
-  let hub: HubStandIn;
-  let good: SignedHubModel;
-  before(async () => {
-    hub = await startHubStandIn();
-    good = await publishSigned(hub, 'org/good');
-  });
-  after(() => hub.stop());
+  const suite = hubSuite();
 
   const download = async (repo: string, env: NodeJS.ProcessEnv = {}) => {
     const parent = tempDir('ms-dl-');
-    const r = await runCli(['hub', 'download', 'key', repo, '--to', path.join(parent, 'model'), '--public-key', good.publicKey], { env: hubEnv(hub, env) });
+    const r = await runCli(['hub', 'download', 'key', repo, '--to', path.join(parent, 'model'), '--public-key', suite.good.publicKey], {
+      env: hubEnv(suite.hub, env),
+    });
     return { ...r, left: fs.readdirSync(parent) };
   };
 
   /** Answers the requests `match` picks with `answer` while `body` runs. */
   const answering = async <T>(match: (q: HubStandInRequest) => boolean, answer: (res: http.ServerResponse) => void, body: () => Promise<T>): Promise<T> => {
-    hub.onRequest = (q, res) => {
+    suite.hub.onRequest = (q, res) => {
       if (!match(q)) return false;
       answer(res);
       return true;
@@ -33,17 +29,17 @@ describe('hub: servers that misbehave', () => {
     try {
       return await body();
     } finally {
-      hub.onRequest = undefined;
+      suite.hub.onRequest = undefined;
     }
   };
 
   it('storage that ignores Range: the broken file is fetched again from its first byte', async () => {
-    publishAltered(hub, 'org/norange', good, {});
-    hub.cut('org/norange', 'model.safetensors', 50_000);
-    hub.ignoreRange('org/norange', 'model.safetensors');
+    publishAltered(suite.hub, 'org/norange', suite.good, {});
+    suite.hub.cut('org/norange', 'model.safetensors', 50_000);
+    suite.hub.ignoreRange('org/norange', 'model.safetensors');
     const r = await download('org/norange');
     assert.equal(r.code, 0, r.stderr);
-    const transfers = hub.downloads('org/norange/model.safetensors').filter((q) => q.server === 'cdn');
+    const transfers = suite.hub.downloads('org/norange/model.safetensors').filter((q) => q.server === 'cdn');
     assert.deepEqual(
       transfers.map((q) => q.range),
       [undefined, 'bytes=50000-'],
@@ -51,8 +47,8 @@ describe('hub: servers that misbehave', () => {
   });
 
   it('a connection cut again and again: the download fails after five tries, naming the file', async () => {
-    publishAltered(hub, 'org/broken', good, {});
-    hub.cut('org/broken', 'shards/part-2.bin', 1000, 5);
+    publishAltered(suite.hub, 'org/broken', suite.good, {});
+    suite.hub.cut('org/broken', 'shards/part-2.bin', 1000, 5);
     const r = await download('org/broken');
     assert.equal(r.code, 1);
     assert.match(
@@ -63,8 +59,8 @@ describe('hub: servers that misbehave', () => {
   });
 
   it('a resumed transfer that starts at another byte is refused', async () => {
-    publishAltered(hub, 'org/offset', good, {});
-    hub.cut('org/offset', 'model.safetensors', 10_000);
+    publishAltered(suite.hub, 'org/offset', suite.good, {});
+    suite.hub.cut('org/offset', 'model.safetensors', 10_000);
     const r = await answering(
       (q) => q.server === 'cdn' && q.range !== undefined,
       (res) => {
@@ -110,7 +106,9 @@ describe('hub: servers that misbehave', () => {
       [tree, (res) => res.writeHead(200).end(Buffer.alloc(33 << 20, 32)), /The Hub sent more than 33554432 bytes for the file listing/],
     ];
     for (const [match, answer, expected, env] of cases) {
-      const r = await answering(match, answer, () => runCli(['hub', 'verify', 'key', 'org/good', '--public-key', good.publicKey], { env: hubEnv(hub, env) }));
+      const r = await answering(match, answer, () =>
+        runCli(['hub', 'verify', 'key', 'org/good', '--public-key', suite.good.publicKey], { env: hubEnv(suite.hub, env) }),
+      );
       assert.equal(r.code, 1, String(expected));
       assert.match(r.stderr, expected);
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
@@ -118,9 +116,9 @@ describe('hub: servers that misbehave', () => {
   });
 
   it('a small file whose transfer breaks', async () => {
-    publishAltered(hub, 'org/cutsmall', good, {});
-    hub.cut('org/cutsmall', 'config.json', 5);
-    const r = await runCli(['hub', 'verify', 'key', 'org/cutsmall', '--public-key', good.publicKey], { env: hubEnv(hub) });
+    publishAltered(suite.hub, 'org/cutsmall', suite.good, {});
+    suite.hub.cut('org/cutsmall', 'config.json', 5);
+    const r = await runCli(['hub', 'verify', 'key', 'org/cutsmall', '--public-key', suite.good.publicKey], { env: hubEnv(suite.hub) });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^Verification failed with error: Cannot get org\/cutsmall\/config\.json from the Hub: \w+/);
   });
@@ -130,12 +128,14 @@ describe('hub: servers that misbehave', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const { port } = closed.address() as { port: number };
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const r = await runCli(['hub', 'verify', 'key', 'org/good', '--public-key', good.publicKey], {
-      env: hubEnv(hub, { HF_ENDPOINT: `http://127.0.0.1:${port}` }),
+    const r = await runCli(['hub', 'verify', 'key', 'org/good', '--public-key', suite.good.publicKey], {
+      env: hubEnv(suite.hub, { HF_ENDPOINT: `http://127.0.0.1:${port}` }),
     });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^Verification failed with error: Cannot get revision 'main' of org\/good from the Hub: ECONNREFUSED\n$/);
-    const bad = await runCli(['hub', 'verify', 'key', 'org/good', '--public-key', good.publicKey], { env: hubEnv(hub, { HF_ENDPOINT: 'nowhere' }) });
+    const bad = await runCli(['hub', 'verify', 'key', 'org/good', '--public-key', suite.good.publicKey], {
+      env: hubEnv(suite.hub, { HF_ENDPOINT: 'nowhere' }),
+    });
     assert.match(bad.stderr, /HF_ENDPOINT is not an http\(s\) URL: 'nowhere'\n$/);
   });
 });

@@ -1,94 +1,92 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { parseHubRepo } from '../../src/core/hub/hubRepo';
 import { hubSettingsFromEnv } from '../../src/core/hub/hubSettings';
 import { runCli, tempDir } from '../helpers/fixtures';
-import { SignedHubModel, hubEnv, publishAltered, publishSigned } from '../helpers/hubModels';
-import { HubStandIn, startHubStandIn } from '../helpers/hubStandIn';
+import { hubEnv, hubSuite, publishAltered, publishSigned } from '../helpers/hubModels';
 
 describe('hub verify', () => {
-  let hub: HubStandIn;
-  let good: SignedHubModel;
-  before(async () => {
-    hub = await startHubStandIn();
-    good = await publishSigned(hub, 'org/good');
-  });
-  after(() => hub.stop());
+  const suite = hubSuite();
 
   const verify = (repo: string, publicKey: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}) =>
-    runCli(['hub', 'verify', 'key', repo, '--public-key', publicKey, ...extra], { env: hubEnv(hub, env) });
+    runCli(['hub', 'verify', 'key', repo, '--public-key', publicKey, ...extra], { env: hubEnv(suite.hub, env) });
 
-  it('verifies a good model from the listing: the large files are never downloaded, the small ones are hashed', async () => {
-    const from = hub.requests.length;
-    const r = await verify('org/good', good.publicKey);
+  it('verifies a suite.good model from the listing: the large files are never downloaded, the small ones are hashed', async () => {
+    const from = suite.hub.requests.length;
+    const r = await verify('org/good', suite.good.publicKey);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, new RegExp(`^Commit: ${good.commit}\n`));
+    assert.match(r.stdout, new RegExp(`^Commit: ${suite.good.commit}\n`));
     assert.match(r.stdout, /Checked by the Hub's metadata \(sha256 of LFS\/Xet storage\): 2 file\(s\): model\.safetensors, shards\/part-2\.bin\n/);
     assert.match(r.stdout, /Checked by their bytes \(kept in git, fetched and hashed\): 2 file\(s\): config\.json, tokenizer\/vocab\.txt\n/);
     assert.match(r.stdout, /Verification succeeded\n$/);
-    const requests = hub.requests.slice(from);
+    const requests = suite.hub.requests.slice(from);
     assert.equal(requests.filter((q) => q.server === 'cdn').length, 0, 'nothing was fetched from storage');
-    assert.equal(hub.downloads('org/good/model.safetensors').length, 0);
-    assert.equal(hub.downloads('org/good/config.json').length, 1);
+    assert.equal(suite.hub.downloads('org/good/model.safetensors').length, 0);
+    assert.equal(suite.hub.downloads('org/good/config.json').length, 1);
     // .gitattributes is one of the git paths the signer left out: neither fetched nor reported.
-    assert.equal(hub.downloads('org/good/.gitattributes').length, 0);
+    assert.equal(suite.hub.downloads('org/good/.gitattributes').length, 0);
   });
 
   it('pins the revision: a branch, a tag or a commit, and a model page URL, all read from the commit resolved', async () => {
-    hub.setRef('org/good', 'v1', good.commit);
-    for (const repo of ['org/good@v1', `org/good@${good.commit}`, `${hub.endpoint}/org/good/tree/v1`]) {
-      const r = await verify(repo, good.publicKey);
+    suite.hub.setRef('org/good', 'v1', suite.good.commit);
+    for (const repo of ['org/good@v1', `org/good@${suite.good.commit}`, `${suite.hub.endpoint}/org/good/tree/v1`]) {
+      const r = await verify(repo, suite.good.publicKey);
       assert.equal(r.code, 0, `${repo}: ${r.stderr}`);
-      assert.match(r.stdout, new RegExp(`^Commit: ${good.commit}\n`));
+      assert.match(r.stdout, new RegExp(`^Commit: ${suite.good.commit}\n`));
     }
-    const resolves = hub.requests.filter((q) => q.path.startsWith('/org/good/resolve/'));
+    const resolves = suite.hub.requests.filter((q) => q.path.startsWith('/org/good/resolve/'));
     assert.ok(
-      resolves.every((q) => q.path.startsWith(`/org/good/resolve/${good.commit}/`)),
+      resolves.every((q) => q.path.startsWith(`/org/good/resolve/${suite.good.commit}/`)),
       'every file is read from the pinned commit',
     );
   });
 
   it('reads a listing of many pages (the Link header)', async () => {
-    hub.pageSize = 2;
+    suite.hub.pageSize = 2;
     try {
-      const r = await verify('org/good', good.publicKey);
+      const r = await verify('org/good', suite.good.publicKey);
       assert.equal(r.code, 0, r.stderr);
-      assert.ok(hub.requests.filter((q) => q.path === '/api/models/org/good/tree/' + good.commit).length >= 4);
+      assert.ok(suite.hub.requests.filter((q) => q.path === '/api/models/org/good/tree/' + suite.good.commit).length >= 4);
     } finally {
-      hub.pageSize = 1000;
+      suite.hub.pageSize = 1000;
     }
   });
 
   it('a changed large file is caught from the metadata, before any download', async () => {
-    publishAltered(hub, 'org/changed', good, { 'model.safetensors': Buffer.alloc(300_000, 8) });
-    const r = await verify('org/changed', good.publicKey);
+    publishAltered(suite.hub, 'org/changed', suite.good, { 'model.safetensors': Buffer.alloc(300_000, 8) });
+    const r = await verify('org/changed', suite.good.publicKey);
     assert.equal(r.code, 1);
     assert.match(
       r.stderr,
       /the model does not match its signature \(1 changed, 0 missing, 0 extra\)\nchanged: model\.safetensors \(expected sha256:[0-9a-f]{64}, got sha256:[0-9a-f]{64}\)\n/,
     );
-    assert.equal(hub.downloads('org/changed/model.safetensors').length, 0);
+    assert.equal(suite.hub.downloads('org/changed/model.safetensors').length, 0);
   });
 
   it('a changed small file, a missing file and an extra file are reported as verify reports them', async () => {
-    publishAltered(hub, 'org/edited', good, { 'config.json': '{"architectures": ["Evil"]}\n', 'tokenizer/vocab.txt': null, 'extra.bin': 'x', 'notes.md': 'y' });
-    const r = await verify('org/edited', good.publicKey);
+    publishAltered(suite.hub, 'org/edited', suite.good, {
+      'config.json': '{"architectures": ["Evil"]}\n',
+      'tokenizer/vocab.txt': null,
+      'extra.bin': 'x',
+      'notes.md': 'y',
+    });
+    const r = await verify('org/edited', suite.good.publicKey);
     assert.equal(r.code, 1);
     assert.match(
       r.stderr,
       /\(1 changed, 1 missing, 2 extra\)\nchanged: config\.json .*\nmissing: tokenizer\/vocab\.txt\nextra: {3}extra\.bin\nextra: {3}notes\.md\n$/,
     );
     // An extra file is extra whatever its bytes: it is not fetched.
-    assert.equal(hub.downloads('org/edited/notes.md').length, 0);
+    assert.equal(suite.hub.downloads('org/edited/notes.md').length, 0);
     // As with verify: unsigned files can be left out; a signed file left out is missing.
-    const ignoring = await verify('org/edited', good.publicKey, ['--ignore-unsigned-files', '--ignore-paths', 'config.json']);
+    const ignoring = await verify('org/edited', suite.good.publicKey, ['--ignore-unsigned-files', '--ignore-paths', 'config.json']);
     assert.match(ignoring.stderr, /\(0 changed, 2 missing, 0 extra\)\nmissing: config\.json\nmissing: tokenizer\/vocab\.txt\n$/);
   });
 
   it('--json: the result as verify --json gives it, with the commit and how each file was checked', async () => {
-    const r = await verify('org/good', good.publicKey, ['--json']);
+    const r = await verify('org/good', suite.good.publicKey, ['--json']);
     assert.equal(r.code, 0, r.stderr);
     const json = JSON.parse(r.stdout) as { verified: boolean; resources: unknown[]; hub: Record<string, unknown> };
     assert.equal(json.verified, true);
@@ -96,7 +94,7 @@ describe('hub verify', () => {
     assert.deepEqual(json.hub, {
       repo: 'org/good',
       revision: 'main',
-      commit: good.commit,
+      commit: suite.good.commit,
       signature: 'model.sig',
       checkedByMetadata: ['model.safetensors', 'shards/part-2.bin'],
       checkedByBytes: ['config.json', 'tokenizer/vocab.txt'],
@@ -105,30 +103,33 @@ describe('hub verify', () => {
 
   it('a signature elsewhere in the repository (--signature), and a wrong key', async () => {
     const dir = path.join(tempDir(), 'moved');
-    fs.cpSync(good.dir, dir, { recursive: true });
+    fs.cpSync(suite.good.dir, dir, { recursive: true });
     fs.mkdirSync(path.join(dir, 'signatures'));
     fs.renameSync(path.join(dir, 'model.sig'), path.join(dir, 'signatures/v1.sig'));
-    hub.publish('org/moved', dir);
-    assert.match((await verify('org/moved', good.publicKey)).stderr, /has no signature 'model\.sig' \(give its path in the repository with --signature\)\n$/);
+    suite.hub.publish('org/moved', dir);
     assert.match(
-      (await verify('org/moved', good.publicKey, ['--signature', 'signatures/v1.sig', '--ignore-paths', 'signatures'])).stdout,
+      (await verify('org/moved', suite.good.publicKey)).stderr,
+      /has no signature 'model\.sig' \(give its path in the repository with --signature\)\n$/,
+    );
+    assert.match(
+      (await verify('org/moved', suite.good.publicKey, ['--signature', 'signatures/v1.sig', '--ignore-paths', 'signatures'])).stdout,
       /Verification succeeded/,
     );
-    const other = await publishSigned(hub, 'org/other');
+    const other = await publishSigned(suite.hub, 'org/other');
     const wrongKey = await verify('org/good', other.publicKey);
     assert.equal(wrongKey.code, 1);
     assert.equal(wrongKey.stderr.split('\n').length, 2, wrongKey.stderr);
   });
 
   it('a signature over anything but files + sha256 needs the bytes, and says so', async () => {
-    const shards = await publishSigned(hub, 'org/shards', { signArgs: ['--serialization', 'shards'] });
+    const shards = await publishSigned(suite.hub, 'org/shards', { signArgs: ['--serialization', 'shards'] });
     const r = await verify('org/shards', shards.publicKey);
     assert.equal(r.code, 1);
     assert.match(
       r.stderr,
-      /^Verification failed with error: The signature is over shards hashed with sha256; .*checking it needs the bytes: use hub download\n$/,
+      /^Verification failed with error: The signature is over shards hashed with sha256; .*checking it needs the bytes: download the repository and run model-signing verify on it\n$/,
     );
-    const blake = await publishSigned(hub, 'org/blake', { signArgs: ['--hash-algorithm', 'blake2b'] });
+    const blake = await publishSigned(suite.hub, 'org/blake', { signArgs: ['--hash-algorithm', 'blake2b'] });
     assert.match((await verify('org/blake', blake.publicKey)).stderr, /over files hashed with blake2b; .*needs the bytes/);
   });
 
@@ -146,7 +147,7 @@ describe('hub verify', () => {
       ['org/a..b', /is not a Hugging Face model/],
     ];
     for (const [repo, expected] of cases) {
-      const r = await verify(repo, good.publicKey);
+      const r = await verify(repo, suite.good.publicKey);
       assert.equal(r.code, 1, repo);
       assert.match(r.stderr, expected);
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
@@ -158,7 +159,7 @@ describe('hub verify', () => {
   });
 
   it('a gated repository: 401 without a token, which says to log in; HF_TOKEN or the token file opens it; the token is never shown nor sent to storage', async () => {
-    const gated = await publishSigned(hub, 'org/gated', { gated: true });
+    const gated = await publishSigned(suite.hub, 'org/gated', { gated: true });
     const denied = await verify('org/gated', gated.publicKey);
     assert.equal(denied.code, 1);
     assert.match(denied.stderr, /is in a gated repository: log in \(HF_TOKEN or `hf auth login`\) after accepting its conditions/);
@@ -166,16 +167,16 @@ describe('hub verify', () => {
     assert.match(wrong.stderr, /the token given has no access/);
     assert.doesNotMatch(wrong.stderr + wrong.stdout, /hf_wrongtoken/);
 
-    const from = hub.requests.length;
-    const withEnv = await verify('org/gated', gated.publicKey, [], { HF_TOKEN: hub.token });
+    const from = suite.hub.requests.length;
+    const withEnv = await verify('org/gated', gated.publicKey, [], { HF_TOKEN: suite.hub.token });
     assert.equal(withEnv.code, 0, withEnv.stderr);
     const home = tempDir('ms-hfhome-');
-    fs.writeFileSync(path.join(home, 'token'), `${hub.token}\n`);
+    fs.writeFileSync(path.join(home, 'token'), `${suite.hub.token}\n`);
     const withFile = await verify('org/gated', gated.publicKey, [], { HF_HOME: home });
     assert.equal(withFile.code, 0, withFile.stderr);
-    for (const r of [withEnv, withFile]) assert.ok(!(r.stdout + r.stderr).includes(hub.token));
-    const sent = hub.requests.slice(from);
-    assert.ok(sent.filter((q) => q.server === 'hub').every((q) => q.authorization === `Bearer ${hub.token}`));
+    for (const r of [withEnv, withFile]) assert.ok(!(r.stdout + r.stderr).includes(suite.hub.token));
+    const sent = suite.hub.requests.slice(from);
+    assert.ok(sent.filter((q) => q.server === 'hub').every((q) => q.authorization === `Bearer ${suite.hub.token}`));
     assert.ok(sent.filter((q) => q.server === 'cdn').every((q) => q.authorization === undefined));
   });
 });

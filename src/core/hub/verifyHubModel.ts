@@ -5,11 +5,11 @@ import { throwIfAborted } from '../abort';
 import { ModelSigningError } from '../errors';
 import { GIT_PATHS, isIgnored } from '../hashing/walk';
 import { eachBounded } from '../io/eachBounded';
-import { Manifest, ResourceDescriptor, diffManifests, isEmptyDiff } from '../manifest/manifest';
+import { Manifest, ResourceDescriptor } from '../manifest/manifest';
 import { Bundle, MAX_BUNDLE_BYTES, parseBundle } from '../signing/bundle';
 import { toManifest } from '../signing/statement';
 import { Verifier } from '../verifying/verifier';
-import { VerificationResult } from '../verifying/verifyModel';
+import { VerificationResult, compareWithSignature } from '../verifying/verifyModel';
 import { HubClient, HubFile } from './hubClient';
 import { HubRepoRef } from './hubRepo';
 
@@ -88,7 +88,7 @@ export async function verifyHubModel(options: VerifyHubModelOptions): Promise<Hu
   if (signed.method !== 'files' || signed.hashType !== 'sha256') {
     throw new ModelSigningError(
       'HUB_NEEDS_BYTES',
-      `The signature is over ${signed.method === 'files' ? 'files' : 'shards'} hashed with ${signed.hashType}; the Hub lists only each file's sha256, so checking it needs the bytes: use hub download`,
+      `The signature is over ${signed.method === 'files' ? 'files' : 'shards'} hashed with ${signed.hashType}; the Hub lists only each file's sha256, so checking it needs the bytes: download the repository and run model-signing verify on it`,
       { method: signed.method, hashType: signed.hashType },
     );
   }
@@ -132,18 +132,9 @@ export async function verifyHubModel(options: VerifyHubModelOptions): Promise<Hu
     },
     signal,
   );
-  const actual = new Manifest(expected.modelName, signed, resources);
-  const diff = diffManifests(expected, actual);
   const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   const result: HubVerificationResult = {
-    ok: isEmptyDiff(diff),
-    signer: verified.signer,
-    modelName: expected.modelName,
-    rootDigest: expected.rootDigest(),
-    serialization: signed,
-    manifest: expected,
-    diff,
-    warnings: verified.warnings,
+    ...compareWithSignature(expected, new Manifest(expected.modelName, signed, resources), verified),
     repoId: ref.id,
     revision: ref.revision,
     commit,

@@ -6,7 +6,7 @@ import { Manifest, ManifestDiff, Serialization, diffManifests, isEmptyDiff, pars
 import { HashProgress, hashListing, modelName } from '../manifest/serializer';
 import { Bundle, readBundle } from '../signing/bundle';
 import { toManifest } from '../signing/statement';
-import { SignerInfo, Verifier } from './verifier';
+import { SignerInfo, VerifiedSignature, Verifier } from './verifier';
 
 export interface VerifyModelOptions {
   verifier: Verifier;
@@ -68,14 +68,18 @@ export async function verifyModel(modelPath: string, options: VerifyModelOptions
     signal: options.signal,
   });
   const resources = await hashListing(listing, signed, options);
-  const actual = new Manifest(modelName(modelPath), { ...signed, ignorePaths: listing.ignorePaths }, resources);
+  return compareWithSignature(expected, new Manifest(modelName(modelPath), { ...signed, ignorePaths: listing.ignorePaths }, resources), verified);
+}
+
+/** The files found (`actual`) against the signed manifest of a verified signature: the result verify reports. */
+export function compareWithSignature(expected: Manifest, actual: Manifest, verified: VerifiedSignature): VerificationResult {
   const diff = diffManifests(expected, actual);
   return {
     ok: isEmptyDiff(diff),
     signer: verified.signer,
     modelName: expected.modelName,
     rootDigest: expected.rootDigest(),
-    serialization: signed,
+    serialization: expected.serialization,
     manifest: expected,
     diff,
     warnings: verified.warnings,
