@@ -85,7 +85,7 @@ async function hubDownloadCommand(argv: string[], run: CommandRunner): Promise<n
   const { method, p, repo, json } = parsed;
   return run(
     'Verification failed with error: ',
-    async (_pool, progress) => {
+    async (pool, progress) => {
       const { value: verifier, trust, warnings, afterVerify } = await makeVerifier(method, p);
       progress.label = 'Downloading';
       const to = p.strings.to!;
@@ -94,12 +94,13 @@ async function hubDownloadCommand(argv: string[], run: CommandRunner): Promise<n
         verifier,
         to,
         hfCache: isHubCacheFolder(to),
+        pool,
         onStep: json ? undefined : printStep,
         onProgress: progress.update,
       });
       progress.done();
       const code = report(d.result, json, trust, [...warnings, ...(afterVerify?.(d.result, json) ?? [])], d.downloaded ? d.to : undefined);
-      if (!d.downloaded) err(safeText`Nothing was downloaded: the Hub's listing already disagrees with the signature\n`);
+      if (!d.downloaded) err(safeText`Nothing was written to ${d.to}\n`);
       else if (!json) out(safeText`Downloaded ${d.files} file(s), ${formatBytes(d.bytes)}, to ${d.to}\n`);
       return code;
     },

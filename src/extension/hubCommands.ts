@@ -66,7 +66,7 @@ export async function downloadHubCommand(deps: VerifyDeps, args: HubModelArgs = 
   deps.states.set({ kind: 'verifying', target: pending, percent: 0 });
   try {
     const d = await withHashingProgress(safeText`Downloading ${ref.id}`, (signal, onProgress) =>
-      downloadHubModel({ ...clientOptions(ref, args), to, hfCache: isHubCacheFolder(to), signal, onProgress }),
+      downloadHubModel({ ...clientOptions(ref, args), to, hfCache: isHubCacheFolder(to), pool: deps.pool, signal, onProgress }),
     );
     if (!d.downloaded) {
       show(deps, hubTarget(d.result.repoId, d.result.commit), d.result);

@@ -45,7 +45,7 @@ describe('hub download', () => {
     const from = suite.hub.requests.length;
     const r = await download('org/changed');
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /changed: model\.safetensors .*\nNothing was downloaded: the Hub's listing already disagrees with the signature\n$/);
+    assert.match(r.stderr, /changed: model\.safetensors .*\nNothing was written to .*model\n$/);
     assert.equal(suite.hub.requests.slice(from).filter((q) => q.server === 'cdn').length, 0);
     assert.deepEqual(fs.readdirSync(r.parent), []);
   });
@@ -121,6 +121,28 @@ describe('hub download', () => {
       assert.match(r.stderr, expected);
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
       assert.deepEqual(fs.readdirSync(r.parent), []);
+    }
+  });
+
+  it('a signature over shards or blake2b: every file downloaded, then hashed as signed; a changed one leaves nothing', async () => {
+    for (const signArgs of [
+      ['--serialization', 'shards', '--shard-size', '100000'],
+      ['--hash-algorithm', 'blake2b'],
+    ]) {
+      const repo = `org/bytes-${signArgs[1]}`;
+      const signed = await publishSigned(suite.hub, repo, { signArgs });
+      const r = await runCli(['hub', 'download', 'key', repo, '--to', path.join(tempDir(), 'm'), '--public-key', signed.publicKey], { env: hubEnv(suite.hub) });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /Checked by the Hub's metadata \(sha256 of LFS\/Xet storage\): 0 file\(s\): none\nChecked by their bytes .*: 4 file\(s\)/);
+      const altered = `${repo}-changed`;
+      publishAltered(suite.hub, altered, signed, { 'model.safetensors': Buffer.alloc(300_000, 8) });
+      const parent = tempDir('ms-dl-');
+      const bad = await runCli(['hub', 'download', 'key', altered, '--to', path.join(parent, 'm'), '--public-key', signed.publicKey], {
+        env: hubEnv(suite.hub),
+      });
+      assert.equal(bad.code, 1);
+      assert.match(bad.stderr, /\(\d+ changed, 0 missing, 0 extra\)\nchanged: model\.safetensors/);
+      assert.deepEqual(fs.readdirSync(parent), []);
     }
   });
 

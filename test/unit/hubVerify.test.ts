@@ -127,7 +127,7 @@ describe('hub verify', () => {
     assert.equal(r.code, 1);
     assert.match(
       r.stderr,
-      /^Verification failed with error: The signature is over shards hashed with sha256; .*checking it needs the bytes: download the repository and run model-signing verify on it\n$/,
+      /^Verification failed with error: The signature is over shards hashed with sha256; .*checking it needs the bytes: use hub download\n$/,
     );
     const blake = await publishSigned(suite.hub, 'org/blake', { signArgs: ['--hash-algorithm', 'blake2b'] });
     assert.match((await verify('org/blake', blake.publicKey)).stderr, /over files hashed with blake2b; .*needs the bytes/);

@@ -7,11 +7,14 @@ import * as path from 'node:path';
 import { throwIfAborted } from '../abort';
 import { ModelSigningError, errnoCode } from '../errors';
 import { eachBounded } from '../io/eachBounded';
-import { HashProgress } from '../manifest/serializer';
+import { HashPool } from '../hashing/hashPool';
+import { listModelFiles } from '../hashing/walk';
+import { Manifest } from '../manifest/manifest';
+import { HashProgress, hashListing } from '../manifest/serializer';
 import { placeInCache } from './cachePlacement';
-import { HubClient, HubFile } from './hubClient';
-import { streamVerifiedFile } from './streamVerifiedFile';
-import { HubVerificationResult, VerifyHubModelOptions, verifyHubModel } from './verifyHubModel';
+import { HubFile } from './hubClient';
+import { StreamHash, streamVerifiedFile } from './streamVerifiedFile';
+import { HubSignature, HubVerificationResult, VerifyHubModelOptions, compareWithListing, hubResult, needsBytes, readHubSignature } from './verifyHubModel';
 
 export interface DownloadHubModelOptions extends VerifyHubModelOptions {
   /** The folder to create (an existing one must be empty), or with `hfCache` the Hugging Face cache folder. */
@@ -20,6 +23,8 @@ export interface DownloadHubModelOptions extends VerifyHubModelOptions {
   hfCache?: boolean;
   /** Files downloaded at once (default 4). */
   parallel?: number;
+  /** Hashes what was downloaded when the signature is not over files + sha256 (shards, blake2b, blake3). */
+  pool?: HashPool;
   onProgress?: (p: HashProgress) => void;
 }
 
@@ -35,17 +40,30 @@ export interface HubDownloadResult {
 
 const DEFAULT_PARALLEL = 4;
 
+/** For a signature that needs the bytes: they are hashed once all are there, as the signature says. */
+const noHash = (): StreamHash => ({ update: () => undefined, digest: () => '' });
+
 export async function downloadHubModel(options: DownloadHubModelOptions): Promise<HubDownloadResult> {
   const to = path.resolve(options.to);
   if (!options.hfCache) checkTarget(to);
-  const { result, files, signature, fetched } = await verifyHubModel(options);
-  if (!result.ok) return { result, downloaded: false, to, files: 0, bytes: 0 };
-
-  const signed = new Map(result.manifest.resources.map((r) => [r.name, r.digest]));
-  const stored = files.filter((f) => f.lfs && signed.has(f.path));
-  const small = [...fetched].filter(([name]) => signed.has(name));
-  const bytesTotal = stored.reduce((n, f) => n + f.size, 0);
-  const filesTotal = signed.size;
+  const sig = await readHubSignature(options);
+  const signed = sig.expected.serialization;
+  // A signature over files + sha256 is checked from the listing before anything large is fetched, and each
+  // file as it streams; any other is checked by hashing what was downloaded, before it is put in place.
+  const byBytes = needsBytes(signed);
+  if (byBytes && !options.pool) throw new ModelSigningError('INVALID_OPTION', 'Checking this signature needs a hash pool', {});
+  let result: HubVerificationResult | undefined;
+  let fetched = new Map<string, Buffer>();
+  const digests = new Map(sig.expected.resources.map((r) => [r.name, r.digest]));
+  if (!byBytes) {
+    const checked = await compareWithListing(options, sig);
+    if (!checked.result.ok) return { result: checked.result, downloaded: false, to, files: 0, bytes: 0 };
+    result = checked.result;
+    fetched = new Map([...checked.fetched].filter(([name]) => digests.has(name)));
+  }
+  const transfers = byBytes ? sig.inModel : sig.inModel.filter((f) => f.lfs && digests.has(f.path));
+  const bytesTotal = transfers.reduce((n, f) => n + f.size, 0);
+  const filesTotal = transfers.length + fetched.size;
   let bytesDone = 0;
   const progress = (n: number, currentFile?: string) => {
     bytesDone += n;
@@ -59,23 +77,44 @@ export async function downloadHubModel(options: DownloadHubModelOptions): Promis
   fs.mkdirSync(staging);
   let placed = to;
   try {
-    await writeInto(staging, result.signaturePath, signature);
-    for (const [name, bytes] of small) await writeInto(staging, name, bytes);
+    await writeInto(staging, sig.signaturePath, sig.signature);
+    for (const [name, bytes] of fetched) await writeInto(staging, name, bytes);
     progress(0);
-    await downloadAll(stored, options.parallel ?? DEFAULT_PARALLEL, options.signal, (f, signal) =>
-      downloadOne(options.client, result, f, signed.get(f.path)!, staging, progress, signal),
+    await downloadAll(transfers, options.parallel ?? DEFAULT_PARALLEL, options.signal, (f, signal) =>
+      downloadOne(options, sig.commit, f, byBytes ? undefined : digests.get(f.path)!, staging, progress, signal),
     );
     throwIfAborted(options.signal);
+    result ??= await hashStaged(options, sig, staging, transfers);
+    if (!result.ok) {
+      fs.rmSync(staging, { recursive: true, force: true });
+      return { result, downloaded: false, to, files: 0, bytes: 0 };
+    }
     if (options.hfCache) {
-      const names = [result.signaturePath, ...small.map(([name]) => name), ...stored.map((f) => f.path)];
-      placed = await placeInCache(staging, { cache: to, repoId: result.repoId, commit: result.commit, revision: result.revision, names, listing: files });
+      const names = [sig.signaturePath, ...fetched.keys(), ...transfers.map((f) => f.path)];
+      placed = await placeInCache(staging, {
+        cache: to,
+        repoId: options.ref.id,
+        commit: sig.commit,
+        revision: options.ref.revision,
+        names,
+        listing: sig.files,
+      });
       fs.rmSync(staging, { recursive: true, force: true });
     } else place(staging, to);
   } catch (e) {
     fs.rmSync(staging, { recursive: true, force: true });
     throw e;
   }
-  return { result, downloaded: true, to: placed, files: filesTotal, bytes: bytesTotal + small.reduce((n, [, b]) => n + b.length, 0) };
+  return { result, downloaded: true, to: placed, files: filesTotal, bytes: bytesTotal + [...fetched.values()].reduce((n, b) => n + b.length, 0) };
+}
+
+/** The downloaded files hashed as the signature says (shards, blake2b, blake3): a second pass, from the page cache. */
+async function hashStaged(options: DownloadHubModelOptions, sig: HubSignature, staging: string, transfers: HubFile[]): Promise<HubVerificationResult> {
+  const signed = sig.expected.serialization;
+  const listing = await listModelFiles(staging, { ignorePaths: [path.join(staging, sig.signaturePath)], ignoreGitPaths: false, signal: options.signal });
+  const resources = await hashListing(listing, signed, { pool: options.pool!, signal: options.signal });
+  const names = transfers.map((f) => f.path).sort();
+  return hubResult(options.ref, sig, new Manifest(sig.expected.modelName, signed, resources), [], names);
 }
 
 /**
@@ -98,27 +137,29 @@ async function downloadAll(files: HubFile[], parallel: number, outer: AbortSigna
   if (failure !== undefined) throw failure;
 }
 
+/** One file into the staging folder; with the signed digest, hashed as it streams and refused if it differs. */
 async function downloadOne(
-  client: HubClient,
-  result: HubVerificationResult,
+  options: DownloadHubModelOptions,
+  commit: string,
   file: HubFile,
-  digest: string,
+  digest: string | undefined,
   staging: string,
   progress: (n: number, currentFile?: string) => void,
   signal?: AbortSignal,
 ): Promise<void> {
+  const repoId = options.ref.id;
   const dest = path.join(staging, ...file.path.split('/'));
   await fs.promises.mkdir(path.dirname(dest), { recursive: true });
   const got = await streamVerifiedFile({
-    open: (start) => client.openFile(result.repoId, result.commit, file.path, { start, signal }),
+    open: (start) => options.client.openFile(repoId, commit, file.path, { start, signal }),
     dest,
     size: file.size,
-    hash: () => createHash('sha256'),
-    what: `${result.repoId}/${file.path}`,
+    hash: digest === undefined ? noHash : () => createHash('sha256'),
+    what: `${repoId}/${file.path}`,
     onBytes: (n) => progress(n, file.path),
     signal,
   });
-  if (got !== digest) {
+  if (digest !== undefined && got !== digest) {
     throw new ModelSigningError(
       'HUB_FILE_MISMATCH',
       `${file.path}: the Hub sent other bytes than were signed (expected sha256:${digest}, got sha256:${got}); nothing was written to the target folder`,

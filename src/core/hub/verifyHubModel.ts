@@ -5,10 +5,10 @@ import { throwIfAborted } from '../abort';
 import { ModelSigningError } from '../errors';
 import { GIT_PATHS, isIgnored } from '../hashing/walk';
 import { eachBounded } from '../io/eachBounded';
-import { Manifest, ResourceDescriptor } from '../manifest/manifest';
+import { Manifest, ResourceDescriptor, Serialization, parseShardName } from '../manifest/manifest';
 import { Bundle, MAX_BUNDLE_BYTES, parseBundle } from '../signing/bundle';
 import { toManifest } from '../signing/statement';
-import { Verifier } from '../verifying/verifier';
+import { VerifiedSignature, Verifier } from '../verifying/verifier';
 import { VerificationResult, compareWithSignature } from '../verifying/verifyModel';
 import { HubClient, HubFile } from './hubClient';
 import { HubRepoRef } from './hubRepo';
@@ -60,11 +60,33 @@ export interface HubVerification {
   fetched: Map<string, Buffer>;
 }
 
+/** The verified signature of a model on the Hub, and the files of the commit it is compared with. */
+export interface HubSignature {
+  commit: string;
+  signaturePath: string;
+  /** Every file of the commit, and those that are part of the model (not ignored; only signed ones with ignoreUnsignedFiles). */
+  files: HubFile[];
+  inModel: HubFile[];
+  signature: Buffer;
+  verified: VerifiedSignature;
+  expected: Manifest;
+}
+
 /**
  * Resolves the revision to a commit, reads the signature from it and verifies it, lists the commit's files
  * and compares them with the signed manifest. Only a signature over files + sha256 can be checked this way.
  */
 export async function verifyHubModel(options: VerifyHubModelOptions): Promise<HubVerification> {
+  return compareWithListing(options, await readHubSignature(options));
+}
+
+/** A signature the listing's sha256 cannot check: over shards, or hashed with another algorithm. */
+export function needsBytes(s: Serialization): boolean {
+  return s.method !== 'files' || s.hashType !== 'sha256';
+}
+
+/** The revision pinned to a commit, the commit's files listed, and the signature read from it and verified. */
+export async function readHubSignature(options: VerifyHubModelOptions): Promise<HubSignature> {
   const { client, ref, signal } = options;
   const signaturePath = options.signaturePath ?? DEFAULT_HUB_SIGNATURE;
   const commit = await client.resolveCommit(ref, signal);
@@ -85,23 +107,31 @@ export async function verifyHubModel(options: VerifyHubModelOptions): Promise<Hu
   const verified = await verifier.verify(bundle);
   const expected = toManifest(verified.payload);
   const signed = expected.serialization;
-  if (signed.method !== 'files' || signed.hashType !== 'sha256') {
-    throw new ModelSigningError(
-      'HUB_NEEDS_BYTES',
-      `The signature is over ${signed.method === 'files' ? 'files' : 'shards'} hashed with ${signed.hashType}; the Hub lists only each file's sha256, so checking it needs the bytes: download the repository and run model-signing verify on it`,
-      { method: signed.method, hashType: signed.hashType },
-    );
-  }
   throwIfAborted(signal);
-
   const ignorePaths = [
     signaturePath,
     ...(options.ignorePaths ?? []),
     ...signed.ignorePaths,
     ...(signed.ignorePathsRecorded || options.ignoreGitPaths === false ? [] : GIT_PATHS),
   ];
+  const signedFiles = new Set(expected.resources.map((r) => (signed.method === 'shards' ? parseShardName(r.name)!.path : r.name)));
+  const inModel = files.filter((f) => !isIgnored(f.path, ignorePaths) && (!options.ignoreUnsignedFiles || signedFiles.has(f.path)));
+  return { commit, signaturePath, files, inModel, signature, verified, expected };
+}
+
+/** The signed manifest against the listing: storage-backed files by their listed sha256, the others fetched and hashed. */
+export async function compareWithListing(options: VerifyHubModelOptions, sig: HubSignature): Promise<HubVerification> {
+  const { client, ref, signal } = options;
+  const { commit, files, inModel, signature, expected } = sig;
+  const signed = expected.serialization;
+  if (needsBytes(signed)) {
+    throw new ModelSigningError(
+      'HUB_NEEDS_BYTES',
+      `The signature is over ${signed.method === 'files' ? 'files' : 'shards'} hashed with ${signed.hashType}; the Hub lists only each file's sha256, so checking it needs the bytes: use hub download`,
+      { method: signed.method, hashType: signed.hashType },
+    );
+  }
   const signedNames = new Set(expected.resources.map((r) => r.name));
-  const inModel = files.filter((f) => !isIgnored(f.path, ignorePaths) && (!options.ignoreUnsignedFiles || signedNames.has(f.path)));
   const fetched = new Map<string, Buffer>();
   const resources: ResourceDescriptor[] = [];
   const checkedByMetadata: string[] = [];
@@ -133,14 +163,19 @@ export async function verifyHubModel(options: VerifyHubModelOptions): Promise<Hu
     signal,
   );
   const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  const result: HubVerificationResult = {
-    ...compareWithSignature(expected, new Manifest(expected.modelName, signed, resources), verified),
+  const result = hubResult(options.ref, sig, new Manifest(expected.modelName, signed, resources), checkedByMetadata.sort(byName), checkedByBytes.sort(byName));
+  return { result, files, signature, fetched };
+}
+
+/** The comparison as `verify` reports it, with where it was read from and how each file was checked. */
+export function hubResult(ref: HubRepoRef, sig: HubSignature, actual: Manifest, checkedByMetadata: string[], checkedByBytes: string[]): HubVerificationResult {
+  return {
+    ...compareWithSignature(sig.expected, actual, sig.verified),
     repoId: ref.id,
     revision: ref.revision,
-    commit,
-    signaturePath,
-    checkedByMetadata: checkedByMetadata.sort(byName),
-    checkedByBytes: checkedByBytes.sort(byName),
+    commit: sig.commit,
+    signaturePath: sig.signaturePath,
+    checkedByMetadata,
+    checkedByBytes,
   };
-  return { result, files, signature, fetched };
 }
