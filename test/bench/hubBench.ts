@@ -12,7 +12,7 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { HubClient } from '../../src/core/hub/hubClient';
-import { StreamHash, streamVerifiedFile } from '../../src/core/hub/streamVerifiedFile';
+import { StreamHash, noHash, streamVerifiedFile } from '../../src/core/hub/streamVerifiedFile';
 
 export interface HubBenchRow {
   name: string;
@@ -20,9 +20,6 @@ export interface HubBenchRow {
 }
 
 const now = () => performance.now() / 1000;
-
-/** Nothing but a pass over the bytes that is not there: the transfer alone. */
-const noHash = (): StreamHash => ({ update: () => undefined, digest: () => '' });
 
 /** The big model's files linked into a folder of their own with a signature beside them (the bench's other models stay unsigned). */
 function signedCopy(bigDir: string, files: readonly string[], benchDir: string, cli: string, key: string): string {

@@ -13,7 +13,7 @@ import { Manifest } from '../manifest/manifest';
 import { HashProgress, hashListing } from '../manifest/serializer';
 import { placeInCache } from './cachePlacement';
 import { HubFile } from './hubClient';
-import { StreamHash, streamVerifiedFile } from './streamVerifiedFile';
+import { noHash, streamVerifiedFile } from './streamVerifiedFile';
 import { HubSignature, HubVerificationResult, VerifyHubModelOptions, compareWithListing, hubResult, needsBytes, readHubSignature } from './verifyHubModel';
 
 export interface DownloadHubModelOptions extends VerifyHubModelOptions {
@@ -39,9 +39,6 @@ export interface HubDownloadResult {
 }
 
 const DEFAULT_PARALLEL = 4;
-
-/** For a signature that needs the bytes: they are hashed once all are there, as the signature says. */
-const noHash = (): StreamHash => ({ update: () => undefined, digest: () => '' });
 
 export async function downloadHubModel(options: DownloadHubModelOptions): Promise<HubDownloadResult> {
   const to = path.resolve(options.to);
