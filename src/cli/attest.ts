@@ -11,6 +11,7 @@ import type { ProvenanceOverrides } from '../core/provenance/attesting/attestSta
 import { isGitHubActions } from '../core/provenance/attesting/githubEnvironment';
 import { OptionSpecs, Parsed, UsageError, formatHelp, parseArgs, printHelp } from './args';
 import { makeSigner } from './methods';
+import { modelPathOf } from './modelPath';
 import { COMMON, SERIALIZATION, SIGN_OPTIONS } from './options';
 import { type ProgressLine, err, out, outJson } from './terminal';
 
@@ -59,7 +60,7 @@ export async function attestCommand(argv: string[], run: CommandRunner): Promise
   }
   if (p.args.length === 0) throw new UsageError("Missing argument 'MODEL_PATH'.");
   if (p.args.length > 1) throw new UsageError(`Got unexpected extra argument (${p.args.slice(1).join(' ')})`);
-  const modelPath = p.args[0]!;
+  const modelArg = p.args[0]!;
   const output = p.strings.output!;
   const json = p.flags.json!;
   const env = process.env;
@@ -71,7 +72,7 @@ export async function attestCommand(argv: string[], run: CommandRunner): Promise
       warnings.forEach((w) => err(safeText`WARNING: ${w}\n`));
       let result;
       try {
-        result = await attestModel(modelPath, {
+        result = await attestModel(modelPathOf(modelArg, p), {
           signer,
           pool,
           output,

@@ -15,7 +15,9 @@ import type { TrustConfig } from '../core/sigstore/trustConfig';
 import { VerificationResult, verifyModel } from '../core/verifying/verifyModel';
 import { Parsed, UsageError, formatHelp, parseArgs, printHelp, usage } from './args';
 import { attestCommand } from './attest';
+import { hubCommand } from './hub';
 import { makePkcs11Signer, makeSigner, makeVerifier, timestamperFor, timestampVerifierFor } from './methods';
+import { modelPathOf } from './modelPath';
 import { DIGEST_OPTIONS, METHOD_HELP, PKCS11_SIGN_OPTIONS, REFERENCE_METHODS, SIGN_OPTIONS, VERIFY_OPTIONS } from './options';
 import { describeFailure, printFailure, printMismatch, toJson } from './report';
 import { ProgressLine, Terminal, err, out, outJson, terminal, withTerminal } from './terminal';
@@ -43,6 +45,7 @@ Commands:
   verify      Verify a model (methods: ${METHOD_LIST}).
   attest      Write signed SLSA provenance for a model (in CI or locally).
   provenance  Verify or show SLSA provenance (verify, show).
+  hub         Verify a model on the Hugging Face Hub before downloading it.
 `;
 
 /**
@@ -95,6 +98,8 @@ async function dispatch(argv: readonly string[]): Promise<number> {
         return await attestCommand(rest, run);
       case 'provenance':
         return await provenanceModule().provenanceCommand(rest);
+      case 'hub':
+        return await hubCommand(rest, run);
       case undefined:
         out(ownText(TOP_HELP));
         return 2;
@@ -115,9 +120,10 @@ async function digestCommand(argv: string[]): Promise<number> {
   );
   const p = parseArgs(argv, DIGEST_OPTIONS);
   if (p.help) return printHelp(help);
-  const modelPath = oneArgument(p, 'MODEL_PATH');
+  const modelArg = oneArgument(p, 'MODEL_PATH');
   const settings = serializationSettings(p);
   return run('Computing digest failed: ', async (pool, progress) => {
+    const modelPath = modelPathOf(modelArg, p);
     const options = { ...walkSettings(p), ...settings, pool, onProgress: progress.update };
     const listing = await listModelFiles(modelPath, options);
     // The signatures inside are looked for while the workers hash.
@@ -148,9 +154,10 @@ async function signCommand(argv: string[]): Promise<number> {
   const p = parseArgs(argv, specs);
   const help = pkcs11 ? pkcs11Method(pkcs11).help : METHOD_HELP.sign[method as MethodId];
   if (p.help) return printHelp(formatHelp(`model-signing sign ${method} [OPTIONS] MODEL_PATH`, help, specs));
-  const modelPath = oneArgument(p, 'MODEL_PATH');
+  const modelArg = oneArgument(p, 'MODEL_PATH');
   const settings = serializationSettings(p);
   return run('Signing failed with error: ', async (pool, progress) => {
+    const modelPath = modelPathOf(modelArg, p);
     const { value: signer, warnings } = await (pkcs11 ? makePkcs11Signer(pkcs11, p) : makeSigner(method as MethodId, p));
     warnings.forEach((w) => err(safeText`WARNING: ${w}\n`));
     const timestamper = timestamperFor(p);
@@ -175,11 +182,12 @@ async function verifyCommand(argv: string[]): Promise<number> {
   const specs = VERIFY_OPTIONS[method];
   const p = parseArgs(argv, specs);
   if (p.help) return printHelp(formatHelp(`model-signing verify ${method} [OPTIONS] MODEL_PATH`, METHOD_HELP.verify[method], specs));
-  const modelPath = oneArgument(p, 'MODEL_PATH');
+  const modelArg = oneArgument(p, 'MODEL_PATH');
   const json = p.flags.json!;
   return run(
     'Verification failed with error: ',
     async (pool, progress) => {
+      const modelPath = modelPathOf(modelArg, p);
       const { value: verifier, trust, warnings, afterVerify } = await makeVerifier(method, p);
       const result = await verifyModel(modelPath, {
         ...walkSettings(p),

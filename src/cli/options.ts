@@ -3,6 +3,7 @@ import { PKCS11_METHODS, Pkcs11MethodId } from '../core/methods/pkcs11Methods';
 import { MethodId, SIGNING_METHODS } from '../core/methods/registry';
 import type { MethodInput } from '../core/methods/signingMethod';
 import { OptionSpecs } from './args';
+import { REVISION } from './modelPath';
 
 // The reference CLI's options, command by command, plus this tool's additions.
 
@@ -13,6 +14,7 @@ export const COMMON: OptionSpecs = {
   'ignore-paths': { kind: 'multi', metavar: 'PATH', help: 'File paths to ignore when signing or verifying.' },
   'ignore-git-paths': { kind: 'switch', default: true, help: 'Ignore git-related files (.git, .gitattributes, .github, .gitignore).' },
   'allow-symlinks': { kind: 'flag', help: 'Follow symbolic links that stay inside the model.' },
+  ...REVISION,
 };
 
 export const SERIALIZATION: OptionSpecs = {

@@ -6,6 +6,7 @@ import type { ProvenanceReport } from '../core/provenance/types';
 import { failedChecks, fileVerdict } from '../core/provenance/verifying/verdict';
 import { verifyProvenance } from '../core/provenance/verifying/verifyProvenance';
 import { OptionSpecs, UsageError, formatHelp, parseArgs, printHelp } from './args';
+import { REVISION, modelPathOf } from './modelPath';
 import { fail, formatReport, hintFlags, listSome, reportJson } from './provenanceReport';
 import { ProgressLine, err, out, terminal } from './terminal';
 
@@ -32,6 +33,7 @@ const VERIFY_OPTIONS: OptionSpecs = {
   'allow-incomplete': { kind: 'flag', help: 'Accept a certificate signature with no log entry or timestamp (its signing time unproven).' },
   'ignore-paths': { kind: 'multi', metavar: 'PATH', help: 'Files of the model to leave out (as for digest).' },
   'ignore-git-paths': { kind: 'switch', default: true, help: 'Leave out .git, .gitattributes, .github, .gitignore at the model root.' },
+  ...REVISION,
   json: { kind: 'flag', help: 'Print every report as JSON on stdout.' },
 };
 
@@ -66,7 +68,7 @@ export async function verifyCommand(argv: string[]): Promise<number> {
   let reports: ProvenanceReport[];
   try {
     reports = await verifyProvenance(p.strings.provenance!, {
-      modelPath: p.strings['model-path'],
+      modelPath: p.strings['model-path'] === undefined ? undefined : modelPathOf(p.strings['model-path'], p),
       policy: {
         sourceUri: p.strings['source-uri'],
         sourceTag: p.strings['source-tag'],

@@ -57,6 +57,8 @@ export class ProgressLine {
   private readonly started = Date.now();
   private last = 0;
   private shown = false;
+  /** What the bytes are going through: `hub download` says Downloading. */
+  label = 'Hashing';
 
   constructor(private readonly stream?: TerminalStream) {}
 
@@ -71,7 +73,9 @@ export class ProgressLine {
     const pct = p.bytesTotal > 0 ? Math.floor((100 * p.bytesDone) / p.bytesTotal) : 100;
     const eta = rate > 0 ? Math.ceil((p.bytesTotal - p.bytesDone) / rate) : 0;
     const file = p.currentFile ? safeText` · ${p.currentFile}` : safeText``;
-    const line = String(safeText`Hashing ${pct}% · ${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)} · ${formatBytes(rate)}/s · ${eta}s left${file}`);
+    const line = String(
+      safeText`${this.label} ${pct}% · ${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)} · ${formatBytes(rate)}/s · ${eta}s left${file}`,
+    );
     this.stream.write(`\r\x1b[K${line.slice(0, (this.stream.columns || 100) - 1)}`);
     this.shown = true;
   };

@@ -62,6 +62,8 @@ export type ErrorCode =
   | 'WRITE_FAILED'
   /** The output file exists and replacing it was not allowed (provenance/attest.ts). */
   | 'OUTPUT_EXISTS'
+  /** The output would land in a Hugging Face cache's own folders (blobs/, snapshots/, refs/, .no_exist/), which huggingface_hub reads as the repository. */
+  | 'OUTPUT_IN_HF_CACHE'
   // SLSA provenance (provenance/*): a file that is no provenance, one that cannot be read, a key-signed one with no key given
   | 'PROVENANCE_INVALID'
   | 'PROVENANCE_UNREADABLE'
@@ -77,7 +79,16 @@ export type ErrorCode =
   | 'PKCS11_OBJECT_NOT_FOUND'
   | 'PKCS11_PIN_REQUIRED'
   | 'PKCS11_PIN_INCORRECT'
-  | 'PKCS11_FAILED';
+  | 'PKCS11_FAILED'
+  // the Hugging Face Hub (hub/*): a repo, revision or file it does not have; access it refused; a failed or malformed answer
+  | 'HUB_NOT_FOUND'
+  | 'HUB_ACCESS_DENIED'
+  | 'HUB_REQUEST_FAILED'
+  | 'HUB_RESPONSE_INVALID'
+  /** The signature's serialization (shards, or a hash other than sha256) cannot be checked from the Hub's listing. */
+  | 'HUB_NEEDS_BYTES'
+  /** A downloaded file's bytes differ from what the signature (and the listing) say. */
+  | 'HUB_FILE_MISMATCH';
 
 /**
  * The message is for people, so whatever it quotes (a file name, an identity, a provenance

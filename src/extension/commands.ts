@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CachedHashPool, CachedHashPoolOptions, CachedHashPoolStats, DigestCache, WorkerHashPool } from '../core';
 import { SETTINGS } from './constants';
+import { HubModelArgs, downloadHubCommand, verifyHubCommand } from './hubCommands';
 import { trustedSetting } from './trustedSettings';
 import { ModelStates } from './modelState';
 import { ModelTarget } from './modelTarget';
@@ -32,6 +33,9 @@ export interface ModelCommands extends vscode.Disposable {
   openProvenance(uri?: vscode.Uri, args?: unknown): Promise<ProvenancePanel | undefined>;
   /** What the live badge's re-verifications took from the digest cache and hashed. */
   liveHashStats(): Promise<CachedHashPoolStats>;
+  /** Verify Hugging Face Model… and Download Verified Model…. */
+  verifyHub(args?: HubModelArgs): Promise<unknown>;
+  downloadHub(args?: HubModelArgs): Promise<unknown>;
 }
 
 /**
@@ -110,6 +114,8 @@ export function createCommands(
     watched: () => deps.remembered.keys(),
     openProvenance: (uri, args) => openProvenanceCommand(context, log, uri, args),
     liveHashStats: async () => ({ ...(await pools).live.stats }),
+    verifyHub: (args) => verifyHubCommand(deps, args),
+    downloadHub: (args) => downloadHubCommand(deps, args),
     dispose: () => {
       policies.dispose();
       policyDiagnostics.dispose();

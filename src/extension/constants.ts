@@ -6,6 +6,8 @@ export const COMMANDS = {
   pinSigner: 'modelSigning.pinSigner',
   openModelProvenance: 'modelSigning.openModelProvenance',
   verifyShownModel: 'modelSigning.verifyShownModel',
+  verifyHubModel: 'modelSigning.verifyHubModel',
+  downloadHubModel: 'modelSigning.downloadHubModel',
 } as const;
 
 export const VIEWS = { manifest: 'modelSigning.manifest' } as const;

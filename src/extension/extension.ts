@@ -16,6 +16,7 @@ import { escapingLog, notify } from './notify';
 import type { SignModelArgs } from './signCommand';
 import { VerificationBadge, renderedBadge } from './verificationBadge';
 import type { VerifyModelArgs } from './verifyCommand';
+import type { HubModelArgs } from './hubCommands';
 import { verifyModelsOnOpen } from './verifyOnOpen';
 
 /** What the extension hands to tests and to other extensions. */
@@ -82,6 +83,8 @@ export function activate(context: vscode.ExtensionContext): ModelSigningApi {
     vscode.commands.registerCommand(COMMANDS.signModel, (uri?: vscode.Uri, args?: SignModelArgs) => guard(log, () => load().sign(uri, args))),
     vscode.commands.registerCommand(COMMANDS.verifyModel, (uri?: vscode.Uri, args?: VerifyModelArgs) => guard(log, () => load().verify(uri, args))),
     vscode.commands.registerCommand(COMMANDS.pinSigner, (modelPath?: string) => guard(log, () => load().pinSigner(modelPath))),
+    vscode.commands.registerCommand(COMMANDS.verifyHubModel, (args?: HubModelArgs) => guard(log, () => load().verifyHub(args))),
+    vscode.commands.registerCommand(COMMANDS.downloadHubModel, (args?: HubModelArgs) => guard(log, () => load().downloadHub(args))),
     vscode.commands.registerCommand(OPEN_PROVENANCE_COMMAND, (uri?: vscode.Uri, args?: unknown) => guard(log, () => load().openProvenance(uri, args))),
     // The badge and the view's rows verify the model they show: no arguments (verificationBadge.ts says why).
     vscode.commands.registerCommand(COMMANDS.verifyShownModel, () =>

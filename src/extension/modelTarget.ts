@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { CacheSnapshot, cacheRepoAt, resolveRevision, snapshotSignaturePath } from '../core/huggingface/cacheLayout';
 import { SIGNATURE_NAME } from './constants';
 
 /** A model on disk and where its signature lives. */
@@ -11,9 +12,26 @@ export interface ModelTarget {
   signaturePath: string;
 }
 
+/**
+ * A folder or file as a model. A Hugging Face cache repository folder (models--ORG--NAME) stands for its snapshot
+ * of refs/main. A snapshot's signature is its own model.sig when the repository carries one (a publisher's), else
+ * the one beside snapshots/ (snapshotSignaturePath): a file written into the snapshot would change the cache.
+ */
 export function targetFor(modelPath: string): ModelTarget {
   const isFile = fs.statSync(modelPath).isFile();
-  return { modelPath, isFile, signaturePath: isFile ? `${modelPath}.sig` : path.join(modelPath, SIGNATURE_NAME) };
+  if (isFile) return { modelPath, isFile, signaturePath: `${modelPath}.sig` };
+  const repo = cacheRepoAt(modelPath);
+  const snapshot = repo ? resolveRevision(repo).snapshot : modelPath;
+  const inRepo = path.join(snapshot, SIGNATURE_NAME);
+  const beside = cachedSnapshot(snapshot);
+  return { modelPath: snapshot, isFile, signaturePath: beside && !fs.existsSync(inRepo) ? snapshotSignaturePath(beside) : inRepo };
+}
+
+/** The snapshot this folder is, named by the path given (not its real path, which the Explorer does not show). */
+function cachedSnapshot(folder: string): CacheSnapshot | undefined {
+  const snapshots = path.dirname(folder);
+  const repo = path.basename(snapshots) === 'snapshots' ? cacheRepoAt(path.dirname(snapshots)) : undefined;
+  return repo && { ...repo, commit: path.basename(folder), snapshot: folder };
 }
 
 /** The model the explorer or palette means: the clicked resource, or a folder the user picks. */
@@ -36,7 +54,8 @@ export function modelOfFile(file: string): ModelTarget | undefined {
   const root = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file))?.uri.fsPath;
   let dir = path.dirname(file);
   for (;;) {
-    if (fs.existsSync(path.join(dir, SIGNATURE_NAME))) return targetFor(dir);
+    const snapshot = cachedSnapshot(dir);
+    if (fs.existsSync(path.join(dir, SIGNATURE_NAME)) || (snapshot && fs.existsSync(snapshotSignaturePath(snapshot)))) return targetFor(dir);
     if (!root || dir === root || path.dirname(dir) === dir) return undefined;
     dir = path.dirname(dir);
   }

@@ -206,16 +206,26 @@ async function chooseVerifier(
 ): Promise<Verifier | undefined> {
   const known = deps.remembered.get(target.modelPath);
   if (args.quiet && known && (verifierMethods.get(known) ?? method) === method) return known;
+  if (!OWN_VERIFIERS[method]) {
+    const fromPolicy = policy && verifierFromPolicy(method, policy, bundle);
+    if (fromPolicy) return fromPolicy;
+    if (args.quiet) {
+      const needs = signingMethod(method).inputs.verify.map((i) => i.what ?? i.name);
+      // The live badge asks nothing: say what Verify Model will ask for.
+      const data: Unchecked = { method, needs };
+      throw new ModelSigningError('PUBLIC_KEY_REQUIRED', `A ${method} signature: run Verify Model to give the ${needs.join(' and ')} to check it with`, data);
+    }
+  }
+  return verifierFromArgs(method, args, policy);
+}
+
+/**
+ * A verifier from the arguments, asking for what they leave out (a public key, roots); keyless takes the identity
+ * given or the policy's only one, else accepts any (shown as not pinned). Undefined when the user cancels.
+ */
+export async function verifierFromArgs(method: MethodId, args: VerifyModelArgs, policy?: PolicyEntry): Promise<Verifier | undefined> {
   const own = OWN_VERIFIERS[method];
   if (own) return own(policy, args);
-  const fromPolicy = policy && verifierFromPolicy(method, policy, bundle);
-  if (fromPolicy) return fromPolicy;
-  if (args.quiet) {
-    const needs = signingMethod(method).inputs.verify.map((i) => i.what ?? i.name);
-    // The live badge asks nothing: say what Verify Model will ask for.
-    const data: Unchecked = { method, needs };
-    throw new ModelSigningError('PUBLIC_KEY_REQUIRED', `A ${method} signature: run Verify Model to give the ${needs.join(' and ')} to check it with`, data);
-  }
   // The arguments are named as the inputs, but for the roots (`certificateRoots`, an older name).
   const given: InputValues = { publicKey: args.publicKey, roots: args.certificateRoots };
   const values: Record<string, string[]> = {};

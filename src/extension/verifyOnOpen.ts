@@ -1,9 +1,10 @@
 // Verification without a click: when a workspace opens, its signed models are verified one at a
 // time in the background (quietly: no prompt, no notification), so the badge, the Signed Model view
-// and the Explorer already say what each one is. Loaded at activation: no core here.
+// and the Explorer already say what each one is. Loaded at activation: of the core, only the cache layout.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { snapshotOfSignature } from '../core/huggingface/cacheLayout';
 import { MODEL_FILE_EXTENSIONS, SETTINGS, SIGNATURE_NAME } from './constants';
 import type { ModelTarget } from './modelTarget';
 import { trustedSetting } from './trustedSettings';
@@ -14,23 +15,39 @@ export const MAX_MODELS_ON_OPEN = 50;
 /** Folders never searched: dependencies and version control hold no model of the user's, and can be huge. */
 const EXCLUDE = '**/{node_modules,.git,.hg,.svn,.venv,venv,__pycache__,.tox}/**';
 
-/** The models whose signature is in the workspace: `model.sig` in a folder, `<model file>.sig` beside a model file. */
+/**
+ * The models whose signature is in the workspace: `model.sig` in a folder, `<model file>.sig` beside a model file,
+ * `models--ORG--NAME/<commit>.sig` beside the snapshots of a Hugging Face cache repository.
+ */
 export async function findSignedModels(token?: vscode.CancellationToken): Promise<ModelTarget[]> {
-  // Two searches: ripgrep, which findFiles runs, takes no brace group inside another.
-  const patterns = [`**/${SIGNATURE_NAME}`, `**/*.{${MODEL_FILE_EXTENSIONS.join(',')}}.sig`];
-  const found = await Promise.all(patterns.map((p) => vscode.workspace.findFiles(p, EXCLUDE, MAX_MODELS_ON_OPEN, token)));
+  // Separate searches: ripgrep, which findFiles runs, takes no brace group inside another.
+  const searches: [string, (signaturePath: string) => ModelTarget | undefined][] = [
+    [`**/${SIGNATURE_NAME}`, (sig) => ({ modelPath: path.dirname(sig), isFile: false, signaturePath: sig })],
+    [`**/*.{${MODEL_FILE_EXTENSIONS.join(',')}}.sig`, modelOfFileSignature],
+    ['**/*--*/*.sig', modelOfSnapshotSignature],
+  ];
+  const found = await Promise.all(
+    searches.map(async ([pattern, modelOf]) =>
+      (await vscode.workspace.findFiles(pattern, EXCLUDE, MAX_MODELS_ON_OPEN, token)).map((uri) => modelOf(uri.fsPath)),
+    ),
+  );
   return found
     .flat()
-    .slice(0, MAX_MODELS_ON_OPEN)
-    .map((uri) => modelOfSignature(uri.fsPath))
     .filter((t): t is ModelTarget => t !== undefined)
+    .slice(0, MAX_MODELS_ON_OPEN)
     .sort((a, b) => a.modelPath.localeCompare(b.modelPath));
 }
 
-function modelOfSignature(signaturePath: string): ModelTarget | undefined {
-  if (path.basename(signaturePath) === SIGNATURE_NAME) return { modelPath: path.dirname(signaturePath), isFile: false, signaturePath };
+function modelOfFileSignature(signaturePath: string): ModelTarget | undefined {
   const file = signaturePath.slice(0, -'.sig'.length);
   return fs.statSync(file, { throwIfNoEntry: false })?.isFile() ? { modelPath: file, isFile: true, signaturePath } : undefined;
+}
+
+/** A signature beside the snapshots of a cached repository, unless the snapshot carries its own model.sig (found above). */
+function modelOfSnapshotSignature(signaturePath: string): ModelTarget | undefined {
+  const snapshot = snapshotOfSignature(signaturePath);
+  if (!snapshot || fs.existsSync(path.join(snapshot.snapshot, SIGNATURE_NAME))) return undefined;
+  return { modelPath: snapshot.snapshot, isFile: false, signaturePath };
 }
 
 export interface OnOpenVerification extends vscode.Disposable {

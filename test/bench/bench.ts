@@ -21,6 +21,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { createBLAKE3 } from 'hash-wasm';
 import { HashTask, WorkerHashPool, listModelFiles, serializeModel } from '../../src/core';
 import { globBench } from './globBench';
+import { hubBench } from './hubBench';
 
 const REPO = path.resolve(__dirname, '../..');
 const CLI = path.join(REPO, 'dist/cli.js');
@@ -507,6 +508,8 @@ async function main(): Promise<void> {
   log(`  P-256 key: ${KEY}`);
   log(`  Page cache warmed: 2 GiB model read in ${warm(BIG).toFixed(2)} s, 20k model in ${warm(SMALL).toFixed(2)} s.`);
   log('  All numbers below are for files in the page cache (no disk I/O).');
+  // `npm run bench -- --hub`: this section alone.
+  if (process.argv.includes('--hub')) return hubSection();
 
   section(`OpenSSL all-core SHA-256 limit (openssl speed -evp sha256 -bytes 1048576 -multi ${CORES} -seconds 3)`);
   const ossl = opensslLimit();
@@ -658,6 +661,8 @@ async function main(): Promise<void> {
   if (loadBefore.busy || loadAfter.busy)
     log('  WARNING: other work was running on this machine: wall times are pessimistic and noisy; re-run when it is idle.');
 
+  await hubSection();
+
   // ---------------------------------------------------------------- targets
   section('Targets');
   const bigDigest = cli.find((r) => r.model === models[0]!.label && r.command === 'digest');
@@ -734,6 +739,22 @@ async function main(): Promise<void> {
   log(lines.join('\n'));
   log();
   log(`(bench took ${(now() - started).toFixed(0)} s; models kept in ${BENCH_DIR} for the next run)`);
+}
+
+/** `hub download` of the 2 GiB model from the loopback Hub stand-in, against the same download with no hashing. */
+async function hubSection(): Promise<void> {
+  section(`hub download: 2 GiB from the Hub stand-in on 127.0.0.1 (its own process), files written to ${BENCH_DIR}, best and median of ${RUNS}`);
+  const rows = await hubBench({ bigDir: BIG, files: BIG_FILES, fileSize: BIG_FILE_SIZE, benchDir: BENCH_DIR, cli: CLI, key: KEY, pub: PUB, runs: RUNS });
+  const cost = (hashed: number, plain: number) => `${(((hashed - plain) / plain) * 100).toFixed(1)} %`;
+  const [plain, noHash, sha256, cliRow] = rows.map((r) => best(r.times));
+  log('| Download of 2 GiB (2 files at once) | Wall time (s) | Throughput |');
+  log('|---|---:|---:|');
+  for (const r of rows) log(`| ${r.name} | ${s3(best(r.times))} (${s3(median(r.times))}) | ${f2(gbps(BIG_BYTES, best(r.times)))} GB/s |`);
+  log();
+  log(
+    `  hashing while streaming costs ${cost(sha256!, noHash!)} over our own transfer without it, ${cost(sha256!, plain!)} over a plain download (target < 10 %);`,
+  );
+  log(`  the whole \`hub download\` (listing, signature, rename) costs ${cost(cliRow!, plain!)} over the plain download. Load: ${(await load()).text}`);
 }
 
 main().catch((e) => {

@@ -32,6 +32,7 @@ const CORE_ORDER: readonly string[] = [
   'lazyModule',
   'io',
   'formats',
+  'huggingface',
   'hashing',
   'manifest',
   'signing',
@@ -41,6 +42,7 @@ const CORE_ORDER: readonly string[] = [
   'policy',
   'methods',
   'provenance',
+  'hub',
   'index',
 ];
 const LEVEL = new Map(CORE_ORDER.map((part, level) => [part, level] as const));

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { throwIfAborted } from '../abort';
 import { HashingError, errnoCode } from '../errors';
+import { blobOfLink, blobsFolder, snapshotContaining } from '../huggingface/cacheLayout';
 import { escapeFileNameBytes, utf8FileName } from './fileName';
 
 /** Entries listed between two yields to the event loop: ~1 ms of blocking calls. */
@@ -79,7 +80,9 @@ export function isIgnored(name: string, ignorePaths: readonly string[]): boolean
  * Lists the files of a model the way the reference enumerates them: every
  * regular file below the root, dotfiles included, directories never recorded.
  * Links are refused unless allowed; allowed links must resolve inside the model,
- * and a linked folder that leads back to one of its ancestors is a cycle.
+ * and a linked folder that leads back to one of its ancestors is a cycle. In a
+ * Hugging Face cache snapshot, a link to a blob of the same repository is the file
+ * it names, allowed or not: the blob is listed (and opened) under the link's name.
  */
 export async function listModelFiles(modelPath: string, options: WalkOptions = {}): Promise<ModelListing> {
   const root = path.resolve(modelPath);
@@ -88,8 +91,17 @@ export async function listModelFiles(modelPath: string, options: WalkOptions = {
   const ignorePaths =
     rootStat.isDirectory() || rootStat.isSymbolicLink() ? resolveIgnorePaths(root, options.ignorePaths ?? [], options.ignoreGitPaths ?? true) : [];
 
+  // The snapshot the model is (or lies in), found on real paths: a blob's real path is then compared with a real blobs/.
+  const snapshot = snapshotContaining(realpathOr(rootStat.isDirectory() ? root : path.dirname(root)));
+  const blobs = snapshot && blobsFolder(snapshot);
+  const blobOf = (linkPath: string) => (blobs ? blobOfLink(blobs, linkPath) : undefined);
+
   let realRoot = root;
   let rootIsFile: boolean;
+  const rootBlob = rootStat.isSymbolicLink() ? blobOf(root) : undefined;
+  if (rootBlob) {
+    return { root, isFile: true, files: [listed('.', rootBlob, statOrThrow(rootBlob, '.'), false)], ignorePaths: [] };
+  }
   if (rootStat.isSymbolicLink()) {
     if (!allowSymlinks) throw symlinkNotAllowed(root);
     realRoot = realpathOrThrow(root, '.');
@@ -158,7 +170,12 @@ export async function listModelFiles(modelPath: string, options: WalkOptions = {
         files.push(listed(name, entryPath, statOrThrow(entryPath, name), false));
         continue;
       }
-      // A symbolic link.
+      // A symbolic link: a cached file of the snapshot, or a link only --allow-symlinks lets through.
+      const blob = blobOf(entryPath);
+      if (blob) {
+        files.push(listed(name, blob, statOrThrow(blob, name), false));
+        continue;
+      }
       if (!allowSymlinks) throw symlinkNotAllowed(name);
       const target = realpathOrThrow(entryPath, name);
       if (target !== realRoot && !target.startsWith(realRoot + path.sep)) {

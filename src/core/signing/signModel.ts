@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { throwIfAborted } from '../abort';
 import { HashingError } from '../errors';
+import { refuseOutputInCache } from '../huggingface/cacheLayout';
 import { writeFileAtomic } from '../io/atomicWrite';
 import { Manifest } from '../manifest/manifest';
 import { SerializeOptions, serializeModel } from '../manifest/serializer';
@@ -24,6 +25,7 @@ export interface SignResult {
 
 /** Hashes a model, signs its statement, and writes the bundle atomically. */
 export async function signModel(modelPath: string, options: SignModelOptions): Promise<SignResult> {
+  if (options.signaturePath) refuseOutputInCache(options.signaturePath, 'signature');
   const ignorePaths = [...(options.ignorePaths ?? [])];
   if (options.signaturePath) ignorePaths.push(path.resolve(options.signaturePath));
   const manifest = await serializeModel(modelPath, { ...options, ignorePaths });

@@ -8,7 +8,7 @@ import { Bundle, readBundle } from '../signing/bundle';
 import { bundleTimestamps } from '../signing/timestamps';
 import { toManifest } from '../signing/statement';
 import { SigningTime, TimestampVerifier, signingTime } from './signingTime';
-import { SignerInfo, Verifier } from './verifier';
+import { SignerInfo, VerifiedSignature, Verifier } from './verifier';
 
 export interface VerifyModelOptions {
   verifier: Verifier;
@@ -76,19 +76,30 @@ export async function verifyModel(modelPath: string, options: VerifyModelOptions
   });
   const resources = await hashListing(listing, signed, options);
   const actual = new Manifest(modelName(modelPath), { ...signed, ignorePaths: listing.ignorePaths }, resources);
+  return compareWithSignature(expected, actual, verified, time && { time, timestamped: bundleTimestamps(bundle).length > 0 });
+}
+
+/**
+ * The files found (`actual`) against the signed manifest of a verified signature: the result verify reports. With
+ * the time a key or certificate signature was checked at (and whether the bundle carried timestamps).
+ */
+export function compareWithSignature(
+  expected: Manifest,
+  actual: Manifest,
+  verified: VerifiedSignature,
+  checked?: { time: SigningTime; timestamped: boolean },
+): VerificationResult {
+  const time = checked?.time;
   const diff = diffManifests(expected, actual);
   return {
     ok: isEmptyDiff(diff),
     signer: verified.signer,
     modelName: expected.modelName,
     rootDigest: expected.rootDigest(),
-    serialization: signed,
+    serialization: expected.serialization,
     manifest: expected,
     diff,
-    warnings: [
-      ...verified.warnings,
-      ...(time?.source === 'current-time' && bundleTimestamps(bundle).length > 0 ? [`Signing time not proven: ${time.reason}`] : []),
-    ],
+    warnings: [...verified.warnings, ...(time?.source === 'current-time' && checked?.timestamped ? [`Signing time not proven: ${time.reason}`] : [])],
     ...(time ? { signingTime: time } : {}),
   };
 }

@@ -15,6 +15,7 @@ import { checkOutputFree, writeOutputAtomic } from './attestOutput';
 import { BuildContext, ProvenanceOverrides, buildContext, modelSubjects, provenancePredicate, provenanceStatement } from './attestStatement';
 import type { Environment } from './githubEnvironment';
 import type { InTotoStatement } from '../types';
+import { refuseOutputInCache } from '../../huggingface/cacheLayout';
 
 export interface AttestOptions extends Omit<SerializeOptions, 'method' | 'hashAlgorithm' | 'shardSize'> {
   signer: Signer;
@@ -46,6 +47,7 @@ export async function attestModel(modelPath: string, options: AttestOptions): Pr
   // Everything that can be wrong with the options fails before the model is read.
   const context = buildContext(options.environment ?? process.env, options.overrides);
   const overwrite = options.overwrite ?? false;
+  if (options.output) refuseOutputInCache(options.output, 'provenance');
   if (options.output) checkOutputFree(options.output, overwrite);
 
   const ignorePaths = [...(options.ignorePaths ?? [])];
