@@ -4,6 +4,7 @@ import { COMMANDS, VIEWS } from './constants';
 import type { PolicyNote } from './modelPolicy';
 import { ModelState, ModelStates, canPin, problemCount } from './modelState';
 import { checkedText, notPinnedText, signerLines } from './trustWording';
+import { modelName } from './modelTarget';
 
 /** The status-bar badge: the verification state of the current model, at a glance. */
 export class VerificationBadge implements vscode.Disposable {
@@ -69,7 +70,7 @@ export function renderedBadge(state: ModelState): { text: string; tooltip: strin
 
 /** The badge's text and tooltip for a model's state; the signer, the model's name and messages are escaped (no `$(icon)` from them either). */
 function badgeOf(state: ModelState): { text: SafeText; tooltip: SafeText } {
-  const name = state.target.modelPath.split(/[\\/]/).pop();
+  const name = modelName(state.target.modelPath);
   switch (state.kind) {
     case 'unsigned':
       return { text: safeText`$(circle-slash) Unsigned`, tooltip: safeText`${name} has no signature` };

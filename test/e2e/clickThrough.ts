@@ -300,6 +300,9 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless,
   );
 
   await step('after Verify Model, alone or beside the live check, no progress toast of ours stays', () => noProgressToastLingers({ page, keyless }));
+  await step('Sign Model on a Hugging Face cache repository folder: the signature beside snapshots/, the cache unchanged', async () =>
+    (await import('./hfCacheModel')).hfCacheModel({ page, workspace: dirname(keyless.modelPath), keyless, screenshotDir }),
+  );
 
   return counts;
 }
