@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
 import { SafeText, joinText, safeText } from '../core/display';
 import { COMMANDS, VIEWS } from './constants';
+import { modelName } from './modelTarget';
 import type { PolicyNote } from './modelPolicy';
 import { ModelState, ModelStates, canPin, problemCount } from './modelState';
 import { checkedText, notPinnedText, signerLines } from './trustWording';
-import { modelName } from './modelTarget';
 
 /** The status-bar badge: the verification state of the current model, at a glance. */
 export class VerificationBadge implements vscode.Disposable {

@@ -102,6 +102,14 @@ describe('a cached snapshot as a model', () => {
     );
   });
 
+  it('is a dataset or a space snapshot too (the same layout); only ORG/NAME lookups are models only', async () => {
+    const hub = hubDir();
+    const dataset = addHfRevision(hub, 'acme/corpus', { files: { 'train.parquet': 'rows' }, refs: ['main'] }, 'datasets');
+    assert.deepEqual(await names(dataset.snapshot), ['train.parquet']);
+    assert.equal(resolveModelPath(dataset.folder).snapshot?.type, 'dataset');
+    throwsWithCode(() => resolveModelPath('acme/corpus', { env: { HF_HUB_CACHE: hub }, cwd: tempDir() }), 'MODEL_NOT_FOUND');
+  });
+
   it('is found through a linked cache folder (~/.cache on another disk)', async () => {
     const repo = hfCachedModel(hubDir());
     const alias = path.join(tempDir(), 'cache-link');
