@@ -172,7 +172,7 @@ describe('a cached snapshot as a model', () => {
     const snapshot = snapshotContaining(fs.realpathSync(repo.snapshot))!;
     const blobs = blobsFolder(snapshot)!;
     assert.equal(blobOfLink(blobs, path.join(repo.snapshot, 'missing')), undefined);
-    assert.equal(path.dirname(blobOfLink(blobs, path.join(repo.snapshot, 'config.json'))!), blobs);
+    assert.equal(path.dirname(blobOfLink(blobs, path.join(repo.snapshot, 'config.json'))!.path), blobs);
   });
 });
 

@@ -118,15 +118,19 @@ export function blobsFolder(snapshot: CacheSnapshot): string | undefined {
   return isRealDir(blobs) ? blobs : undefined;
 }
 
-/** The blob a link leads to, when it is one: its real path lies directly in `blobs` (a blobsFolder) and is a regular file. */
-export function blobOfLink(blobs: string, linkPath: string): string | undefined {
+/**
+ * The blob a link leads to, when it is one: its real path lies directly in `blobs` (a blobsFolder) and is a regular
+ * file. With the blob's lstat, which the walker lists. libc's realpath: a third of the CPU of Node's JS one.
+ */
+export function blobOfLink(blobs: string, linkPath: string): { path: string; stats: fs.Stats } | undefined {
   let target: string;
   try {
-    target = fs.realpathSync(linkPath);
+    target = fs.realpathSync.native(linkPath);
   } catch {
     return undefined;
   }
-  return path.dirname(target) === blobs && fs.lstatSync(target, { throwIfNoEntry: false })?.isFile() ? target : undefined;
+  const stats = path.dirname(target) === blobs ? fs.lstatSync(target, { throwIfNoEntry: false }) : undefined;
+  return stats?.isFile() ? { path: target, stats } : undefined;
 }
 
 /** Where huggingface_hub puts each part of a repository (file_download.py), for code that writes the cache. */
