@@ -66,7 +66,8 @@ describe('the Hugging Face cache location', () => {
     assert.equal(repoFolderName('org/set', 'dataset'), 'datasets--org--set');
     assert.deepEqual(parseRepoFolderName('models--acme--tiny-llm'), { type: 'model', repoId: 'acme/tiny-llm' });
     assert.deepEqual(parseRepoFolderName('spaces--a--b'), { type: 'space', repoId: 'a/b' });
-    for (const bad of ['models', 'kittens--a--b', 'models--', 'models--a--b--c', 'models--..--x', 'models--a b'])
+    assert.deepEqual(parseRepoFolderName(`models--${'o'.repeat(40)}--${'n'.repeat(96)}`)?.repoId.length, 137);
+    for (const bad of [`models--a--${'n'.repeat(97)}`, 'models', 'kittens--a--b', 'models--', 'models--a--b--c', 'models--..--x', 'models--a b'])
       assert.equal(parseRepoFolderName(bad), undefined, bad);
   });
 

@@ -21,9 +21,8 @@ export type HubRepoType = keyof typeof HUB_REPO_TYPES;
 /** A commit hash as the cache names snapshots (file_download.REGEX_COMMIT_HASH). */
 const COMMIT_HASH = /^[0-9a-f]{40}$/;
 
-/** A repo id (validators.validate_repo_id): `NAME` or `ORG/NAME`, word characters, `-` and `.`, no `--` or `..`, 96 at most. */
-const REPO_ID = /^(?:[\w\-.]+\/)?[\w\-.]+$/;
-const MAX_REPO_ID = 96;
+/** A repo id (utils/_validators.REPO_ID_REGEX): `NAME` or `ORG/NAME`, word characters, `-` and `.`, a name of 96 at most. */
+const REPO_ID = /^(?:[\w\-.]+\/)?[\w\-.]{1,96}$/;
 
 /** The revision the cache is read at when none is given (constants.DEFAULT_REVISION). */
 export const DEFAULT_REVISION = 'main';
@@ -80,7 +79,7 @@ export function parseRepoFolderName(name: string): { type: HubRepoType; repoId: 
 }
 
 export function isRepoId(id: string): boolean {
-  return id.length <= MAX_REPO_ID && REPO_ID.test(id) && !id.includes('--') && !id.includes('..') && !/(^|\/)[-.]|[-.](\/|$)/.test(id);
+  return REPO_ID.test(id) && !id.includes('--') && !id.includes('..') && !/(^|\/)[-.]|[-.](\/|$)/.test(id);
 }
 
 export function isCommitHash(revision: string): boolean {
