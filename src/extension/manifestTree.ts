@@ -11,6 +11,7 @@ import { checkedText, notPinnedText, signerLines, signerText, signingTimeText, u
 import type { SigningTime } from '../core/verifying/signingTime';
 import { formatBytes } from '../core/units';
 import { SafeText, displayText, joinText, safeText } from '../core/display';
+import { modelName } from './modelTarget';
 
 /** Info rows hold SafeText: signer, ignored paths and messages come from the signature and are escaped. */
 type Item =
@@ -129,7 +130,7 @@ export class ManifestTreeProvider implements vscode.TreeDataProvider<Item>, vsco
 }
 
 function topLevel(state: ModelState, tree: ManifestNode | undefined): Item[] {
-  const name = path.basename(state.target.modelPath);
+  const name = modelName(state.target.modelPath);
   if (state.kind === 'unsigned') return [{ type: 'info', label: safeText`${name} is not signed`, icon: 'circle-slash' }];
   if (state.kind === 'verifying')
     return [{ type: 'info', label: safeText`Verifying ${name}…`, description: safeText`${Math.floor(state.percent)}%`, icon: 'sync~spin' }];
@@ -247,7 +248,7 @@ export function registerCopyDigest(): vscode.Disposable {
 export function nameViewAfterModel(view: vscode.TreeView<unknown>, states: ModelStates): vscode.Disposable {
   const render = () => {
     const modelPath = states.current?.target.modelPath;
-    view.description = modelPath ? displayText(path.basename(modelPath)) : undefined;
+    view.description = modelPath ? displayText(modelName(modelPath)) : undefined;
   };
   render();
   return states.onDidChange(render);

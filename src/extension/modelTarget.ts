@@ -27,6 +27,12 @@ export function targetFor(modelPath: string): ModelTarget {
   return { modelPath: snapshot, isFile, signaturePath: beside && !fs.existsSync(inRepo) ? snapshotSignaturePath(beside) : inRepo };
 }
 
+/** How a model is named to the user: its folder or file name; a cache snapshot by repository and commit (`acme/llm@4f2c1d0`), not a bare hash. */
+export function modelName(modelPath: string): string {
+  const snapshot = cachedSnapshot(modelPath);
+  return snapshot ? `${snapshot.repoId}@${snapshot.commit.slice(0, 7)}` : path.basename(modelPath);
+}
+
 /** The snapshot this folder is, named by the path given (not its real path, which the Explorer does not show). */
 function cachedSnapshot(folder: string): CacheSnapshot | undefined {
   const snapshots = path.dirname(folder);

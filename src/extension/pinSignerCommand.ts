@@ -1,9 +1,8 @@
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { POLICY_FILE, isModelSigningError, modelGlob, pinIdentity, policyFilePath } from '../core';
 import { safeText } from '../core/display';
 import { ModelStates, canPin } from './modelState';
-import { ModelTarget } from './modelTarget';
+import { ModelTarget, modelName } from './modelTarget';
 import { notify } from './notify';
 import { signerText } from './trustWording';
 
@@ -29,7 +28,7 @@ export async function pinSignerCommand(deps: PinDeps, modelPath?: string): Promi
   const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(state.target.modelPath));
   // The pin would be workspace input we then trust; canPin already says so, but trust may have changed.
   if (!folder || !vscode.workspace.isTrusted) {
-    void notify.warn(safeText`Pin Signer: ${path.basename(state.target.modelPath)} is not in a trusted workspace folder`);
+    void notify.warn(safeText`Pin Signer: ${modelName(state.target.modelPath)} is not in a trusted workspace folder`);
     return false;
   }
   const who = signerText(state.result.signer);

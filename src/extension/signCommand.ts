@@ -22,7 +22,7 @@ import { safeText } from '../core/display';
 import { STATE } from './constants';
 import { loadKeyInteractively, pickInput } from './keyMaterial';
 import { Pkcs11Args, pkcs11SignerInteractively } from './pkcs11Signing';
-import { ModelTarget, pickTarget } from './modelTarget';
+import { ModelTarget, pickTarget, modelName } from './modelTarget';
 import { notify } from './notify';
 import { formatBytes } from '../core/units';
 import { withHashingProgress } from './progress';
@@ -68,11 +68,11 @@ export async function signModelCommand(deps: SignDeps, uri?: vscode.Uri, args: S
 
   const listing = await listModelFiles(target.modelPath, { ignorePaths: [target.signaturePath] });
   if (listing.files.length === 0)
-    throw new ModelSigningError('EMPTY_MODEL', `Nothing to sign in ${path.basename(target.modelPath)}: no file is left after the ignored paths`);
+    throw new ModelSigningError('EMPTY_MODEL', `Nothing to sign in ${modelName(target.modelPath)}: no file is left after the ignored paths`);
   const bytes = listing.files.reduce((n, f) => n + f.size, 0);
   if (!args.skipConfirmation) {
     const detail = safeText`${listing.files.length} file${listing.files.length === 1 ? '' : 's'}, ${formatBytes(bytes)}\nSignature: ${target.signaturePath}\nIgnored: ${listing.ignorePaths.join(', ') || 'nothing'}`;
-    if ((await notify.info(safeText`Sign ${path.basename(target.modelPath)}?`, { modal: true, detail }, 'Sign')) !== 'Sign') return false;
+    if ((await notify.info(safeText`Sign ${modelName(target.modelPath)}?`, { modal: true, detail }, 'Sign')) !== 'Sign') return false;
   }
   if (fs.existsSync(target.signaturePath) && !args.overwrite) {
     const answer = await notify.warn(safeText`${path.basename(target.signaturePath)} already exists. Replace it?`, { modal: true }, 'Replace');
@@ -86,18 +86,18 @@ export async function signModelCommand(deps: SignDeps, uri?: vscode.Uri, args: S
   const { signer, verifier } = made;
 
   try {
-    await withHashingProgress(safeText`Signing ${path.basename(target.modelPath)}`, (signal, onProgress) =>
+    await withHashingProgress(safeText`Signing ${modelName(target.modelPath)}`, (signal, onProgress) =>
       signModel(target.modelPath, { signer, timestamper, pool: deps.pool, signaturePath: target.signaturePath, signal, onProgress }),
     );
   } catch (e) {
     // The signature is written last, atomically: a cancel before it leaves the folder as it was, and says so.
     if (!isModelSigningError(e) || e.code !== 'CANCELLED') throw e;
     deps.log.info(`Signing ${target.modelPath} cancelled: nothing was written`);
-    void notify.info(safeText`Signing cancelled: nothing was written (${path.basename(target.modelPath)} is as it was)`);
+    void notify.info(safeText`Signing cancelled: nothing was written (${modelName(target.modelPath)} is as it was)`);
     return false;
   }
   deps.log.info(`Signed ${target.modelPath} (${listing.files.length} files, ${method}) → ${target.signaturePath}`);
-  void notify.info(safeText`Signed ${path.basename(target.modelPath)}: ${listing.files.length} files → ${path.basename(target.signaturePath)}`);
+  void notify.info(safeText`Signed ${modelName(target.modelPath)}: ${listing.files.length} files → ${path.basename(target.signaturePath)}`);
   await deps.afterSign(target, verifier);
   return true;
 }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { SafeText, joinText, safeText } from '../core/display';
 import { COMMANDS, VIEWS } from './constants';
+import { modelName } from './modelTarget';
 import type { PolicyNote } from './modelPolicy';
 import { ModelState, ModelStates, canPin, problemCount } from './modelState';
 import { checkedText, notPinnedText, signerLines, uncheckedText } from './trustWording';
@@ -69,7 +70,7 @@ export function renderedBadge(state: ModelState): { text: string; tooltip: strin
 
 /** The badge's text and tooltip for a model's state; the signer, the model's name and messages are escaped (no `$(icon)` from them either). */
 function badgeOf(state: ModelState): { text: SafeText; tooltip: SafeText } {
-  const name = state.target.modelPath.split(/[\\/]/).pop();
+  const name = modelName(state.target.modelPath);
   switch (state.kind) {
     case 'unsigned':
       return { text: safeText`$(circle-slash) Unsigned`, tooltip: safeText`${name} has no signature` };

@@ -31,7 +31,7 @@ import { isPolicyError, showPolicyProblem } from './policyProblems';
 import { ModelState, ModelStates, canPin, problemCount } from './modelState';
 import { COMMANDS, VIEWS } from './constants';
 import { notPinnedText, signerText } from './trustWording';
-import { ModelTarget, pickTarget } from './modelTarget';
+import { ModelTarget, pickTarget, modelName } from './modelTarget';
 import { notify } from './notify';
 import { withHashingProgress } from './progress';
 import { trustConfigFromSettings } from './sigstoreIdentity';
@@ -86,13 +86,13 @@ async function verifyNow(deps: VerifyDeps, target: ModelTarget, args: VerifyMode
   };
   if (!fs.existsSync(target.signaturePath)) {
     set({ kind: 'unsigned', target });
-    if (!args.quiet) void notify.warn(safeText`${path.basename(target.modelPath)} has no signature (${path.basename(target.signaturePath)})`);
+    if (!args.quiet) void notify.warn(safeText`${modelName(target.modelPath)} has no signature (${path.basename(target.signaturePath)})`);
     return undefined;
   }
   const refuse = (reason: string): undefined => {
     set({ kind: 'failed', target, message: `Policy: ${reason}`, policy: note });
     deps.log.warn(`${target.modelPath}: ${reason}`);
-    if (!args.quiet) void notify.error(safeText`${path.basename(target.modelPath)}: ${reason}`);
+    if (!args.quiet) void notify.error(safeText`${modelName(target.modelPath)}: ${reason}`);
     return undefined;
   };
   let note: PolicyNote | undefined;
@@ -127,7 +127,7 @@ async function verifyNow(deps: VerifyDeps, target: ModelTarget, args: VerifyMode
           set({ kind: 'verifying', target, percent: p.bytesTotal ? (100 * p.bytesDone) / p.bytesTotal : 100 });
         },
       });
-    const result = args.quiet ? await run(args.signal) : await withHashingProgress(safeText`Verifying ${path.basename(target.modelPath)}`, run);
+    const result = args.quiet ? await run(args.signal) : await withHashingProgress(safeText`Verifying ${modelName(target.modelPath)}`, run);
     deps.remembered.set(target.modelPath, verifier);
     verifierMethods.set(verifier, method);
     // A good signature by someone the policy does not name is a policy failure, not "verified".
@@ -146,7 +146,7 @@ async function verifyNow(deps: VerifyDeps, target: ModelTarget, args: VerifyMode
       set({ kind: 'policyError', target, message });
       showModelPolicyProblem(deps, target, e);
       deps.log.error(`${target.modelPath}: not verified, the verification policy is broken: ${message}`);
-      if (!args.quiet) void notify.error(safeText`${path.basename(target.modelPath)} is not verified: the verification policy is broken. ${message}`);
+      if (!args.quiet) void notify.error(safeText`${modelName(target.modelPath)} is not verified: the verification policy is broken. ${message}`);
       return undefined;
     }
     // The live check was given no key for a key or certificate signature: say it is signed and not checked yet.
@@ -160,7 +160,7 @@ async function verifyNow(deps: VerifyDeps, target: ModelTarget, args: VerifyMode
     }
     set({ kind: 'failed', target, message, policy: note });
     deps.log.error(`Verification of ${target.modelPath} failed: ${message}`);
-    if (!args.quiet) void notify.error(safeText`Verification of ${path.basename(target.modelPath)} failed: ${message}`);
+    if (!args.quiet) void notify.error(safeText`Verification of ${modelName(target.modelPath)} failed: ${message}`);
     return undefined;
   }
 }
@@ -252,7 +252,7 @@ function report(deps: VerifyDeps, { target, result, policy, pinned, pin }: Outco
   const kind = !result.ok ? 'tampered' : pinned ? 'verified' : 'signed';
   const state: ModelState = { kind, target, result, signer: describeSigner(result.signer), policy, checkedAt: new Date(), pin };
   set(state);
-  const name = path.basename(target.modelPath);
+  const name = modelName(target.modelPath);
   // A shard names its file as the core parses it; a file name that merely ends in `:1:2` stays whole.
   const fileOf = (n: string) => (result.serialization.method === 'shards' ? (parseShardName(n)?.path ?? n) : n);
   const fileUri = (n: string) => vscode.Uri.file(target.isFile ? target.modelPath : path.join(target.modelPath, fileOf(n)));

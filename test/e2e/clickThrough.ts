@@ -300,6 +300,9 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless,
     pkcs11Signing({ page, workspace: dirname(keyless.modelPath), screenshotDir }),
   );
   await step('Sign Model with a trusted timestamp: the view says when', () => timestampedSigning({ page, keyless, machineSettings, screenshotDir }));
+  await step('Sign Model on a Hugging Face cache repository folder: the signature beside snapshots/, the cache unchanged', async () =>
+    (await import('./hfCacheModel')).hfCacheModel({ page, workspace: dirname(keyless.modelPath), keyless, screenshotDir }),
+  );
 
   return counts;
 }

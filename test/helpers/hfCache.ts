@@ -87,3 +87,16 @@ export const HF_MODEL_FILES: Record<string, string> = {
 export function hfCachedModel(cacheDir: string, repoId = 'acme/tiny-llm'): HfCacheRepo {
   return addHfRevision(cacheDir, repoId, { files: HF_MODEL_FILES, refs: ['main'], noExist: ['generation_config.json'] });
 }
+
+/** Every path under a folder with what it is (a link's text, a file's sha256, `/` for a folder): the cache must stay as it was. */
+export function cacheTree(folder: string): string[] {
+  return fs
+    .readdirSync(folder, { recursive: true, encoding: 'utf8' })
+    .sort()
+    .map((rel) => {
+      const p = path.join(folder, rel);
+      const st = fs.lstatSync(p);
+      const what = st.isSymbolicLink() ? fs.readlinkSync(p) : st.isFile() ? crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex') : '/';
+      return `${rel} ${what}`;
+    });
+}

@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import { name, publisher } from '../../package.json';
 import type { ModelSigningApi } from '../../src/extension/extension';
 import { findSignedModels } from '../../src/extension/verifyOnOpen';
-import { HF_MODEL_FILES, addHfRevision, blobName, hfCachedModel } from '../helpers/hfCache';
+import { HF_MODEL_FILES, addHfRevision, blobName, cacheTree, hfCachedModel } from '../helpers/hfCache';
 import { INTEGRATION_SCRATCH } from './marker';
 import { signWithKey } from './signature';
 
@@ -20,19 +20,6 @@ const scratch = path.join(root(), '..', INTEGRATION_SCRATCH);
 let api: ModelSigningApi;
 let hub: string;
 let keys: { priv: string; pub: string };
-
-/** Every path under a folder with what it is: a link's text or a file's digest. The cache must stay as it was. */
-function tree(folder: string): string[] {
-  return fs
-    .readdirSync(folder, { recursive: true, encoding: 'utf8' })
-    .sort()
-    .map((rel) => {
-      const p = path.join(folder, rel);
-      const st = fs.lstatSync(p);
-      const what = st.isSymbolicLink() ? fs.readlinkSync(p) : st.isFile() ? crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex') : '/';
-      return `${rel} ${what}`;
-    });
-}
 
 suite('Models in the Hugging Face cache', () => {
   suiteSetup(async () => {
@@ -51,12 +38,16 @@ suite('Models in the Hugging Face cache', () => {
 
   test('Sign Model on models--ORG--NAME signs its snapshot of main, beside snapshots/; Verify Model checks every link', async () => {
     const repo = hfCachedModel(hub);
-    const before = tree(repo.folder);
+    const before = cacheTree(repo.folder);
+    // Named by repository and commit, not by the snapshot folder's bare hash.
+    await vscode.commands.executeCommand('modelSigning.verifyModel', vscode.Uri.file(repo.folder));
+    assert.equal(api.states.get(repo.snapshot)?.kind, 'unsigned');
+    assert.equal(api.badgeOf(repo.snapshot)?.tooltip, `acme/tiny-llm@${repo.commit.slice(0, 7)} has no signature`);
     await signWithKey(repo.folder, keys.priv);
     const signature = path.join(repo.folder, `${repo.commit}.sig`);
     assert.ok(fs.existsSync(signature), 'the signature is beside snapshots/, named after the commit');
     assert.deepEqual(
-      tree(repo.folder).filter((l) => !l.startsWith(`${repo.commit}.sig `)),
+      cacheTree(repo.folder).filter((l) => !l.startsWith(`${repo.commit}.sig `)),
       before,
       'blobs/, refs/, snapshots/ and .no_exist/ are as huggingface_hub left them',
     );
@@ -64,11 +55,14 @@ suite('Models in the Hugging Face cache', () => {
     const result = await vscode.commands.executeCommand<{ ok: boolean }>('modelSigning.verifyModel', vscode.Uri.file(repo.snapshot), { publicKey: keys.pub });
     assert.equal(result?.ok, true);
     assert.equal(api.states.get(repo.snapshot)?.kind, 'signed');
+    // The Explorer marks the snapshot folder, as the workspace shows it (its files are links).
+    assert.equal(api.fileDecoration(repo.snapshot)?.badge, 'S');
 
     fs.appendFileSync(path.join(repo.folder, 'blobs', blobName('config.json', Buffer.from(HF_MODEL_FILES['config.json']!))), ' ');
     const tampered = await vscode.commands.executeCommand<{ ok: boolean }>('modelSigning.verifyModel', vscode.Uri.file(repo.folder), { publicKey: keys.pub });
     assert.equal(tampered?.ok, false);
     assert.equal(api.states.get(repo.snapshot)?.kind, 'tampered');
+    assert.equal(api.fileDecoration(path.join(repo.snapshot, 'config.json'))?.badge, 'M');
   });
 
   test("a publisher's model.sig inside the snapshot (a link into blobs/) is the signature, and left out of the model", async () => {

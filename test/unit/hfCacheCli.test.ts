@@ -5,24 +5,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { makeKeyPair, makeModel, runCli, tempDir } from '../helpers/fixtures';
-import { HF_MODEL_FILES, addHfRevision, blobName, hfCachedModel } from '../helpers/hfCache';
+import { HF_MODEL_FILES, addHfRevision, blobName, cacheTree, hfCachedModel } from '../helpers/hfCache';
 
 /** A fresh hub cache folder (HF_HUB_CACHE) in a temp folder. */
 const hubDir = () => path.join(tempDir('ms-hf-'), 'hub');
 
 const key = makeKeyPair();
-
-/** Every path under the repository folder with what it is: a link's text, a file's bytes. The cache must stay as it was. */
-function cacheState(folder: string): string[] {
-  return fs
-    .readdirSync(folder, { recursive: true, encoding: 'utf8' })
-    .sort()
-    .map((rel) => {
-      const p = path.join(folder, rel);
-      const st = fs.lstatSync(p);
-      return `${rel} ${st.isSymbolicLink() ? `-> ${fs.readlinkSync(p)}` : st.isFile() ? fs.readFileSync(p, 'hex') : '/'}`;
-    });
-}
 
 describe('the CLI on a Hugging Face cache', () => {
   it('digest: the snapshot, its repository folder and ORG/NAME give the digest of the same files in a plain folder', async () => {
@@ -65,12 +53,12 @@ describe('the CLI on a Hugging Face cache', () => {
 
   it('sign and verify ORG/NAME with a key: the cache is left as it was; a changed blob fails', async () => {
     const repo = hfCachedModel(hubDir());
-    const before = cacheState(repo.folder);
+    const before = cacheTree(repo.folder);
     const env = { HF_HUB_CACHE: repo.cacheDir };
     const sig = path.join(tempDir(), 'model.sig');
     const signed = await runCli(['sign', 'key', 'acme/tiny-llm', '--private-key', key.privateKey, '--signature', sig], { env });
     assert.equal(signed.code, 0, signed.stderr);
-    assert.deepEqual(cacheState(repo.folder), before);
+    assert.deepEqual(cacheTree(repo.folder), before);
     for (const arg of ['acme/tiny-llm', repo.folder, repo.snapshot]) {
       const r = await runCli(['verify', 'key', arg, '--signature', sig, '--public-key', key.publicKey], { env });
       assert.equal(r.code, 0, `${arg}: ${r.stderr}`);
@@ -87,7 +75,7 @@ describe('the CLI on a Hugging Face cache', () => {
 
   it('sign refuses to write into the snapshot or blobs (also by default, from inside the snapshot): one line, nothing written', async () => {
     const repo = hfCachedModel(hubDir());
-    const before = cacheState(repo.folder);
+    const before = cacheTree(repo.folder);
     const keyArgs = ['--private-key', key.privateKey];
     for (const [args, cwd] of [
       [['--signature', path.join(repo.snapshot, 'model.sig')], undefined],
@@ -102,7 +90,7 @@ describe('the CLI on a Hugging Face cache', () => {
       );
       assert.equal(r.stderr.trim().split('\n').length, 1);
     }
-    assert.deepEqual(cacheState(repo.folder), before);
+    assert.deepEqual(cacheTree(repo.folder), before);
     // Beside snapshots/ is outside what huggingface_hub reads.
     const beside = await runCli(['sign', 'key', repo.folder, ...keyArgs, '--signature', path.join(repo.folder, `${repo.commit}.sig`)]);
     assert.equal(beside.code, 0, beside.stderr);
@@ -124,13 +112,13 @@ describe('the CLI on a Hugging Face cache', () => {
 
   it('attest ORG/NAME and provenance verify --model-path ORG/NAME --revision, with a key', async () => {
     const repo = hfCachedModel(hubDir());
-    const before = cacheState(repo.folder);
+    const before = cacheTree(repo.folder);
     const env = { HF_HUB_CACHE: repo.cacheDir };
     const output = path.join(tempDir(), 'tiny.provenance.json');
     const attest = ['attest', 'acme/tiny-llm', '--method', 'key', '--private-key', key.privateKey, '--per-file'];
     const a = await runCli([...attest, '--output', output, '--source-uri', 'github.com/acme/tiny-llm'], { env });
     assert.equal(a.code, 0, a.stderr);
-    assert.deepEqual(cacheState(repo.folder), before);
+    assert.deepEqual(cacheTree(repo.folder), before);
     const verify = (model: string, ...more: string[]) =>
       runCli(['provenance', 'verify', '--provenance', output, '--model-path', model, '--public-key', key.publicKey, ...more], { env });
     for (const model of ['acme/tiny-llm', repo.folder, repo.snapshot]) {

@@ -66,7 +66,8 @@ describe('the Hugging Face cache location', () => {
     assert.equal(repoFolderName('org/set', 'dataset'), 'datasets--org--set');
     assert.deepEqual(parseRepoFolderName('models--acme--tiny-llm'), { type: 'model', repoId: 'acme/tiny-llm' });
     assert.deepEqual(parseRepoFolderName('spaces--a--b'), { type: 'space', repoId: 'a/b' });
-    for (const bad of ['models', 'kittens--a--b', 'models--', 'models--a--b--c', 'models--..--x', 'models--a b'])
+    assert.deepEqual(parseRepoFolderName(`models--${'o'.repeat(40)}--${'n'.repeat(96)}`)?.repoId.length, 137);
+    for (const bad of [`models--a--${'n'.repeat(97)}`, 'models', 'kittens--a--b', 'models--', 'models--a--b--c', 'models--..--x', 'models--a b'])
       assert.equal(parseRepoFolderName(bad), undefined, bad);
   });
 
@@ -100,6 +101,14 @@ describe('a cached snapshot as a model', () => {
       single.files.map((f) => [f.name, f.size]),
       [['.', HF_MODEL_FILES['config.json']!.length]],
     );
+  });
+
+  it('is a dataset or a space snapshot too (the same layout); only ORG/NAME lookups are models only', async () => {
+    const hub = hubDir();
+    const dataset = addHfRevision(hub, 'acme/corpus', { files: { 'train.parquet': 'rows' }, refs: ['main'] }, 'datasets');
+    assert.deepEqual(await names(dataset.snapshot), ['train.parquet']);
+    assert.equal(resolveModelPath(dataset.folder).snapshot?.type, 'dataset');
+    throwsWithCode(() => resolveModelPath('acme/corpus', { env: { HF_HUB_CACHE: hub }, cwd: tempDir() }), 'MODEL_NOT_FOUND');
   });
 
   it('is found through a linked cache folder (~/.cache on another disk)', async () => {
@@ -164,7 +173,7 @@ describe('a cached snapshot as a model', () => {
     const snapshot = snapshotContaining(fs.realpathSync(repo.snapshot))!;
     const blobs = blobsFolder(snapshot)!;
     assert.equal(blobOfLink(blobs, path.join(repo.snapshot, 'missing')), undefined);
-    assert.equal(path.dirname(blobOfLink(blobs, path.join(repo.snapshot, 'config.json'))!), blobs);
+    assert.equal(path.dirname(blobOfLink(blobs, path.join(repo.snapshot, 'config.json'))!.path), blobs);
   });
 });
 

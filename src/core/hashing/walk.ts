@@ -100,7 +100,7 @@ export async function listModelFiles(modelPath: string, options: WalkOptions = {
   let rootIsFile: boolean;
   const rootBlob = rootStat.isSymbolicLink() ? blobOf(root) : undefined;
   if (rootBlob) {
-    return { root, isFile: true, files: [listed('.', rootBlob, statOrThrow(rootBlob, '.'), false)], ignorePaths: [] };
+    return { root, isFile: true, files: [listed('.', rootBlob.path, rootBlob.stats, false)], ignorePaths: [] };
   }
   if (rootStat.isSymbolicLink()) {
     if (!allowSymlinks) throw symlinkNotAllowed(root);
@@ -173,7 +173,7 @@ export async function listModelFiles(modelPath: string, options: WalkOptions = {
       // A symbolic link: a cached file of the snapshot, or a link only --allow-symlinks lets through.
       const blob = blobOf(entryPath);
       if (blob) {
-        files.push(listed(name, blob, statOrThrow(blob, name), false));
+        files.push(listed(name, blob.path, blob.stats, false));
         continue;
       }
       if (!allowSymlinks) throw symlinkNotAllowed(name);

@@ -21,9 +21,8 @@ export type HubRepoType = keyof typeof HUB_REPO_TYPES;
 /** A commit hash as the cache names snapshots (file_download.REGEX_COMMIT_HASH). */
 const COMMIT_HASH = /^[0-9a-f]{40}$/;
 
-/** A repo id (validators.validate_repo_id): `NAME` or `ORG/NAME`, word characters, `-` and `.`, no `--` or `..`, 96 at most. */
-const REPO_ID = /^(?:[\w\-.]+\/)?[\w\-.]+$/;
-const MAX_REPO_ID = 96;
+/** A repo id (utils/_validators.REPO_ID_REGEX): `NAME` or `ORG/NAME`, word characters, `-` and `.`, a name of 96 at most. */
+const REPO_ID = /^(?:[\w\-.]+\/)?[\w\-.]{1,96}$/;
 
 /** The revision the cache is read at when none is given (constants.DEFAULT_REVISION). */
 export const DEFAULT_REVISION = 'main';
@@ -80,7 +79,7 @@ export function parseRepoFolderName(name: string): { type: HubRepoType; repoId: 
 }
 
 export function isRepoId(id: string): boolean {
-  return id.length <= MAX_REPO_ID && REPO_ID.test(id) && !id.includes('--') && !id.includes('..') && !/(^|\/)[-.]|[-.](\/|$)/.test(id);
+  return REPO_ID.test(id) && !id.includes('--') && !id.includes('..') && !/(^|\/)[-.]|[-.](\/|$)/.test(id);
 }
 
 export function isCommitHash(revision: string): boolean {
@@ -118,15 +117,19 @@ export function blobsFolder(snapshot: CacheSnapshot): string | undefined {
   return isRealDir(blobs) ? blobs : undefined;
 }
 
-/** The blob a link leads to, when it is one: its real path lies directly in `blobs` (a blobsFolder) and is a regular file. */
-export function blobOfLink(blobs: string, linkPath: string): string | undefined {
+/**
+ * The blob a link leads to, when it is one: its real path lies directly in `blobs` (a blobsFolder) and is a regular
+ * file. With the blob's lstat, which the walker lists. libc's realpath: a third of the CPU of Node's JS one.
+ */
+export function blobOfLink(blobs: string, linkPath: string): { path: string; stats: fs.Stats } | undefined {
   let target: string;
   try {
-    target = fs.realpathSync(linkPath);
+    target = fs.realpathSync.native(linkPath);
   } catch {
     return undefined;
   }
-  return path.dirname(target) === blobs && fs.lstatSync(target, { throwIfNoEntry: false })?.isFile() ? target : undefined;
+  const stats = path.dirname(target) === blobs ? fs.lstatSync(target, { throwIfNoEntry: false }) : undefined;
+  return stats?.isFile() ? { path: target, stats } : undefined;
 }
 
 /** Where huggingface_hub puts each part of a repository (file_download.py), for code that writes the cache. */
