@@ -2,6 +2,7 @@ import { DEFAULT_SHARD_SIZE } from '../core/manifest/manifest';
 import { MethodId, SIGNING_METHODS } from '../core/methods/registry';
 import type { MethodInput } from '../core/methods/signingMethod';
 import { OptionSpecs } from './args';
+import { SIGNER_CLAIM_OPTIONS } from './signerFlags';
 
 // The reference CLI's options, command by command, plus this tool's additions.
 
@@ -51,7 +52,11 @@ const VERIFY_COMMON: OptionSpecs = {
 };
 
 const VERIFY_EXTRAS: Partial<Record<MethodId, OptionSpecs>> = {
-  sigstore: { ...TRUST, 'refresh-trust-root': { kind: 'flag', help: 'Update the production trusted root through TUF first (a failure is only a warning).' } },
+  sigstore: {
+    ...SIGNER_CLAIM_OPTIONS,
+    ...TRUST,
+    'refresh-trust-root': { kind: 'flag', help: 'Update the production trusted root through TUF first (a failure is only a warning).' },
+  },
   certificate: { 'log-fingerprints': { kind: 'flag', help: "Log the SHA-256 fingerprints of the anchors and the signature's certificates." } },
 };
 

@@ -55,6 +55,7 @@ export function toJson(result: VerificationResult, trust?: TrustConfig): Record<
     resources: result.manifest.resources,
     diff: result.diff,
     warnings: result.warnings,
+    ...(result.signerChecks ? { signerChecks: result.signerChecks } : {}),
     ...(trust ? { trustRoot: { source: trust.source, date: trust.date, ...(trust.path ? { path: trust.path } : {}) } } : {}),
   };
 }

@@ -11,6 +11,7 @@ import type {
   ReportCheck,
   ReportVerdict,
   ResourceDescriptor,
+  SignerCheck,
   SignerInfo,
   SubjectMatch,
   TrustRootSource,
@@ -26,6 +27,7 @@ export interface VerifyJson {
   diff: ManifestDiff;
   warnings: string[];
   trustRoot?: { source: TrustRootSource; date: string; path?: string };
+  signerChecks?: SignerCheck[];
 }
 
 /** One statement of a provenance file, as both `provenance show` and `provenance verify` print it. */

@@ -6,7 +6,7 @@ import { Manifest, ManifestDiff, Serialization, diffManifests, isEmptyDiff, pars
 import { HashProgress, hashListing, modelName } from '../manifest/serializer';
 import { Bundle, readBundle } from '../signing/bundle';
 import { toManifest } from '../signing/statement';
-import { SignerInfo, Verifier } from './verifier';
+import { SignerCheck, SignerInfo, Verifier } from './verifier';
 
 export interface VerifyModelOptions {
   verifier: Verifier;
@@ -39,6 +39,8 @@ export interface VerificationResult {
   manifest: Manifest;
   diff: ManifestDiff;
   warnings: string[];
+  /** What the verifier required of the signer, and what the certificate said. */
+  signerChecks?: SignerCheck[];
 }
 
 /**
@@ -79,5 +81,6 @@ export async function verifyModel(modelPath: string, options: VerifyModelOptions
     manifest: expected,
     diff,
     warnings: verified.warnings,
+    ...(verified.signerChecks ? { signerChecks: verified.signerChecks } : {}),
   };
 }
