@@ -44,8 +44,11 @@ export function hasClaimFlags(p: Parsed): boolean {
   return Object.keys(SIGNER_CLAIM_OPTIONS).some((flag) => p.strings[flag] !== undefined);
 }
 
-/** The rule the flags describe; a wrong or missing value is a usage error naming its flag. */
-export function signerRuleFromFlags(p: Parsed): SigstoreIdentityRule {
+/**
+ * The rule the flags describe; a wrong or missing value is a usage error naming its flag. `identityFlag`:
+ * whether the command has `--identity` (`provenance verify` names an exact signer with `--builder-id`).
+ */
+export function signerRuleFromFlags(p: Parsed, identityFlag = true): SigstoreIdentityRule {
   const given: Partial<Record<keyof SigstoreIdentityRule, string>> = {};
   for (const [flag, field] of Object.entries(FIELDS)) {
     const value = p.strings[flag];
@@ -56,10 +59,10 @@ export function signerRuleFromFlags(p: Parsed): SigstoreIdentityRule {
   const flagOf = (field: string) => Object.keys(FIELDS).find((f) => FIELDS[f] === field) ?? field;
   return checkSignerRule(given, (field, why) => {
     if (field === 'issuer') throw new UsageError("Missing option '--identity-provider'.");
-    if (field === 'identity' && given.identity === undefined)
-      throw new UsageError(
-        "Missing option '--identity' (or describe the signer with --identity-regex, --repository, --repository-owner or --signer-workflow).",
-      );
+    if (field === 'identity' && given.identity === undefined) {
+      const claims = '--identity-regex, --repository, --repository-owner or --signer-workflow';
+      throw new UsageError(identityFlag ? `Missing option '--identity' (or describe the signer with ${claims}).` : `Name the signer with ${claims}.`);
+    }
     throw new UsageError(`Invalid value for '--${flagOf(field)}': ${why}.`);
   });
 }

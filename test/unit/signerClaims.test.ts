@@ -6,7 +6,7 @@ import { evaluatePolicy, parsePolicy, readBundle } from '../../src/core';
 import { readCertificateClaims } from '../../src/core/sigstore/fulcioClaims';
 import { verifyJson } from '../helpers/cliJson';
 import { runCli, sampleModel, tempDir } from '../helpers/fixtures';
-import { DEFAULT_RUN, GH_ISSUER, SimulatedRun, githubClaims } from '../helpers/githubRun';
+import { DEFAULT_RUN, GH_ISSUER, SimulatedRun, githubClaims, githubEnv } from '../helpers/githubRun';
 import { LocalSigstore, startLocalSigstoreWithTrustFile } from '../helpers/localSigstore';
 
 // Trusting a workflow, not one release: models signed by the local Fulcio with GitHub Actions claims
@@ -261,5 +261,57 @@ describe('a policy entry that names a workflow, not one release', () => {
     assert.deepEqual(bad({ issuer: GH_ISSUER, repository: 7 }).why, 'must be a string, got number 7');
     assert.deepEqual(bad({ repository: 'acme/models' }).jsonPath, '$.models[0].sigstore[0].issuer');
     assert.ok(fs.existsSync(root));
+  });
+});
+
+describe('provenance verify: the same claim flags', () => {
+  /** A model attested in a simulated Actions run of `run`, keyless with that run's token. */
+  async function attestedInRun(run: Partial<SimulatedRun> = {}, claims: Record<string, string> = {}) {
+    const full = { ...DEFAULT_RUN, ...run };
+    const model = sampleModel();
+    const provenance = path.join(tempDir(), 'model.provenance.sigstore.json');
+    const token = await sigstore.mintToken({ ...githubClaims(full), ...claims });
+    const r = await runCli(['attest', model, '--output', provenance, '--trust-config', trust], {
+      env: { ...tufEnv, ...githubEnv(full), ...(claims.event_name ? { GITHUB_EVENT_NAME: claims.event_name } : {}), SIGSTORE_ID_TOKEN: token },
+    });
+    assert.equal(r.code, 0, r.stderr);
+    return { model, provenance };
+  }
+  const verifyProvenance = (a: { model: string; provenance: string }, flags: string[]) =>
+    cli(['provenance', 'verify', '--provenance', a.provenance, '--model-path', a.model, '--trust-config', trust, '--identity-provider', GH_ISSUER, ...flags]);
+
+  it('accepts a later release of the workflow, and refuses a fork or a pull_request, naming the claim', async () => {
+    const later = await verifyProvenance(await attestedInRun({ ref: 'refs/tags/v1.4.0' }), [...RELEASES, '--json']);
+    assert.equal(later.code, 0, later.stderr);
+    const checks = (JSON.parse(later.stdout) as { reports: Array<{ checks: Array<{ name: string; status: string; message: string }> }> }).reports[0]!.checks;
+    assert.deepEqual(
+      checks.filter((c) => c.name === 'signer-claim').map((c) => [c.status, c.message]),
+      [
+        ['pass', "the certificate's Source Repository URI is https://github.com/acme/models"],
+        ['pass', "the certificate's Build Signer URI is https://github.com/acme/models/.github/workflows/train.yml@refs/tags/v1.4.0"],
+        ['pass', "the certificate's Source Repository Ref is refs/tags/v1.4.0"],
+        ['pass', "the certificate's Build Trigger is push"],
+        ['pass', "the certificate's Runner Environment is github-hosted"],
+      ],
+    );
+    const fork = await verifyProvenance(await attestedInRun({ repository: 'mallory/models' }), RELEASES);
+    assert.equal(fork.code, 1);
+    assert.match(
+      fork.stderr,
+      /Provenance verification failed: .*Source Repository URI is https:\/\/github\.com\/mallory\/models, not https:\/\/github\.com\/acme\/models/,
+    );
+    const pr = await verifyProvenance(await attestedInRun({}, { event_name: 'pull_request' }), RELEASES);
+    assert.equal(pr.code, 1);
+    assert.match(pr.stderr, /Build Trigger is pull_request, not push/);
+  });
+
+  it('claim flags need the issuer and a signer', async () => {
+    const a = await attestedInRun();
+    const noIssuer = await cli(['provenance', 'verify', '--provenance', a.provenance, '--trust-config', trust, '--repository', 'acme/models']);
+    assert.equal(noIssuer.code, 2);
+    assert.match(noIssuer.stderr, /Missing option '--identity-provider'/);
+    const noSigner = await verifyProvenance(a, ['--trigger', 'push']);
+    assert.equal(noSigner.code, 2);
+    assert.match(noSigner.stderr, /Name the signer with --identity-regex, --repository, --repository-owner or --signer-workflow/);
   });
 });

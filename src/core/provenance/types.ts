@@ -1,6 +1,7 @@
 // The shapes of provenance as the core reads, checks and creates it. The CLI
 // (`model-signing provenance`, `attest`) and the extension's provenance panel
 // both work from these; nothing here imports `vscode`.
+import type { SigstoreIdentityRule } from '../policy/signerRule';
 import type { ModelFormat } from '../formats/types';
 import type { HashPool } from '../hashing/hashPool';
 import type { TrustConfig } from '../sigstore/trustConfig';
@@ -174,6 +175,8 @@ export interface ProvenancePolicy {
   builderId?: string;
   /** The OIDC issuer the signing certificate must name, compared exactly (as `verify sigstore --identity-provider`). */
   issuer?: string;
+  /** The signer its certificate's claims must describe (its issuer is `issuer`), as for `verify sigstore`. */
+  signer?: SigstoreIdentityRule;
 }
 
 /** One policy check and its outcome. */
@@ -188,6 +191,8 @@ export interface PolicyCheck {
     | 'certificate-agrees'
     /** The certificate's OIDC issuer is the expected one (`--identity-provider`). */
     | 'issuer'
+    /** A claim of the signing certificate is the expected one (`--repository`, `--signer-workflow`, `--identity-regex`, ...). */
+    | 'signer-claim'
     /** Cloud Build: the unsigned text copy of the statement equals the signed one. */
     | 'unsigned-statement'
     /** Cloud Build: the occurrence is a BUILD and its resourceUri and image digests name a subject. */
