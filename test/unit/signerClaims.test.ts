@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { evaluatePolicy, parsePolicy, readBundle } from '../../src/core';
+import { SignerInfo, evaluatePolicy, parsePolicy, pinChoices, pinIdentity, readBundle, readPolicyFile } from '../../src/core';
 import { readCertificateClaims } from '../../src/core/sigstore/fulcioClaims';
 import { verifyJson } from '../helpers/cliJson';
 import { runCli, sampleModel, tempDir } from '../helpers/fixtures';
@@ -184,6 +184,72 @@ describe('verify sigstore: a signer described by its certificate claims', () => 
   });
 });
 
+/** The signer `verify --json` reports for a model signed in a simulated run (any identity accepted). */
+async function signerOf(run: Partial<SimulatedRun>, claims: Record<string, string> = {}): Promise<SignerInfo> {
+  const s = await signedInRun(run, claims);
+  const r = await verify(s, ['--identity-regex', '.*', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  return verifyJson(r.stdout).signer;
+}
+
+describe('Pin Signer for a model a workflow signed', () => {
+  it('offers the workflow at any ref first, then exactly this ref, each saying what it accepts', async () => {
+    const signer = await signerOf({});
+    assert.deepEqual(pinChoices(signer), [
+      {
+        scope: 'workflow',
+        label: 'The workflow acme/models/.github/workflows/train.yml (any ref)',
+        accepts:
+          `Signatures by https://github.com/acme/models/.github/workflows/train.yml at any ref, run in https://github.com/acme/models (repository id 123456), from ${GH_ISSUER}: ` +
+          'a later release passes; another workflow, a fork or another repository does not.',
+      },
+      {
+        scope: 'signer',
+        label: 'Exactly this ref: https://github.com/acme/models/.github/workflows/train.yml@refs/tags/v1.2.0',
+        accepts: `Only signatures by https://github.com/acme/models/.github/workflows/train.yml@refs/tags/v1.2.0 (${GH_ISSUER}): a release from another ref than refs/tags/v1.2.0 does not pass.`,
+      },
+    ]);
+    // A person's email has one way to be pinned.
+    assert.deepEqual(
+      pinChoices({ method: 'sigstore', identity: 'alice@example.com', issuer: 'https://github.com/login/oauth' }).map((c) => c.scope),
+      ['signer'],
+    );
+  });
+
+  it('pins the workflow: a later release verifies under the policy, a fork and another workflow do not', async () => {
+    const root = tempDir();
+    const file = path.join(root, '.vscode', 'model-signing.json');
+    const first = await pinIdentity(file, 'model', await signerOf({}), root, {}, 'workflow');
+    assert.equal(first.created, true);
+    assert.deepEqual(JSON.parse(fs.readFileSync(file, 'utf8')), {
+      models: [
+        {
+          path: 'model',
+          sigstore: [
+            {
+              issuer: GH_ISSUER,
+              repository: 'https://github.com/acme/models',
+              repositoryId: '123456',
+              signerWorkflow: 'https://github.com/acme/models/.github/workflows/train.yml',
+            },
+          ],
+        },
+      ],
+    });
+    // The same workflow again, at another ref: already pinned, nothing written.
+    assert.equal((await pinIdentity(file, 'model', await signerOf({ ref: 'refs/tags/v9.0.0' }), root, {}, 'workflow')).changed, false);
+    const entry = (await readPolicyFile(file, root))!.models[0]!;
+    assert.equal(evaluatePolicy(entry, await signerOf({ ref: 'refs/tags/v1.4.0' })).ok, true);
+    assert.equal(evaluatePolicy(entry, await signerOf({ repository: 'mallory/models' })).ok, false);
+    assert.equal(evaluatePolicy(entry, await signerOf({ workflowPath: '.github/workflows/experiment.yml' })).ok, false);
+    // A person cannot be pinned as a workflow.
+    await assert.rejects(
+      pinIdentity(file, 'other', { method: 'sigstore', identity: 'alice@example.com', issuer: GH_ISSUER }, root, {}, 'workflow'),
+      /not a GitHub Actions workflow/,
+    );
+  });
+});
+
 describe('a policy entry that names a workflow, not one release', () => {
   it('accepts a later release of that workflow, and refuses a fork, another workflow, a pull_request and a self-hosted runner', async () => {
     const root = tempDir();
@@ -208,25 +274,6 @@ describe('a policy entry that names a workflow, not one release', () => {
       { workspaceRoot: root },
     );
     const entry = policy.models[0]!;
-    const signerOf = async (run: Partial<SimulatedRun>, claims: Record<string, string> = {}) => {
-      const s = await signedInRun(run, claims);
-      const r = await cli([
-        'verify',
-        'sigstore',
-        s.model,
-        '--signature',
-        s.sig,
-        '--trust-config',
-        trust,
-        '--identity-provider',
-        GH_ISSUER,
-        '--identity-regex',
-        '.*',
-        '--json',
-      ]);
-      assert.equal(r.code, 0, r.stderr);
-      return verifyJson(r.stdout).signer;
-    };
     const later = evaluatePolicy(entry, await signerOf({ ref: 'refs/tags/v1.4.0' }));
     assert.equal(later.ok, true, later.reason);
     for (const [run, claims] of [

@@ -1,7 +1,8 @@
 import type { SigstoreSignerOptions } from '../sigstore/sigstoreSigner';
 import type { SigstoreVerifierOptions } from '../sigstore/sigstoreVerifier';
 import type { SignerInfo } from '../verifying/verifier';
-import { SigstoreIdentityRule, describeRule, signerMatches } from '../policy/signerRule';
+import { ModelSigningError } from '../errors';
+import { SigstoreIdentityRule, describeRule, signerMatches, workflowRuleOf } from '../policy/signerRule';
 import { SigningMethod, rawList } from './signingMethod';
 import { SignerRuleVerifier, innerOptions } from './signerRuleVerifier';
 import { settle } from '../abort';
@@ -58,10 +59,14 @@ export const SIGSTORE_METHOD: SigningMethod<'sigstore', SigstoreSignerInfo, Sigs
     if (entry.sigstore.some((r) => signerMatches(r, signer))) return pass(who);
     return fail(who, entry.sigstore.length > 0 ? entry.sigstore.map(describeRule).join(', ') : accepted);
   },
-  pin(raw, signer) {
+  pin(raw, signer, _material, scope) {
     const l = rawList<Record<string, unknown>>(raw, 'sigstore');
-    if (l.some((r) => r.identity === signer.identity && r.issuer === signer.issuer)) return false;
-    l.push({ identity: signer.identity, issuer: signer.issuer });
+    const workflow = scope === 'workflow' ? workflowRuleOf(signer) : undefined;
+    if (scope === 'workflow' && !workflow) throw new ModelSigningError('INVALID_OPTION', `${signer.identity} is not a GitHub Actions workflow`, {});
+    const rule: Record<string, string> = workflow ? { ...workflow } : { identity: signer.identity, issuer: signer.issuer };
+    const same = (r: Record<string, unknown>) => Object.keys(r).length === Object.keys(rule).length && Object.entries(rule).every(([k, v]) => r[k] === v);
+    if (l.some(same)) return false;
+    l.push(rule);
     return true;
   },
 };

@@ -1,3 +1,4 @@
+import { GITHUB_ACTIONS_ISSUER } from '../sigstore/fulcioClaims';
 import type { SignerCheck, SignerInfo } from '../verifying/verifier';
 import { compileGlob } from './glob';
 import { compileIdentityRegex } from './identityRegex';
@@ -233,4 +234,29 @@ export function describeFailedCheck(c: SignerCheck): string {
   const what = c.certificate;
   if (c.actual === undefined) return `the certificate has no ${what}`;
   return c.field === 'identityRegex' ? `${what} ${c.actual} does not match ${c.expected}` : `${what} is ${c.actual}, not ${c.expected}`;
+}
+
+/**
+ * For a signer that is a GitHub Actions workflow: the rule that accepts that workflow of that repository at any
+ * ref, by the certificate's claims (Build Signer URI without its ref, Source Repository URI and its immutable
+ * id), from the same issuer. Undefined for any other signer, or a certificate whose claims disagree.
+ */
+export function workflowRuleOf(signer: SigstoreSigner): SigstoreIdentityRule | undefined {
+  const c = signer.claims ?? {};
+  if (signer.issuer !== GITHUB_ACTIONS_ISSUER || signer.claimConflicts?.length || !c.buildSignerUri || !c.sourceRepositoryUri) return undefined;
+  const at = c.buildSignerUri.lastIndexOf('@');
+  if (at < 0) return undefined;
+  const given = {
+    issuer: signer.issuer,
+    repository: c.sourceRepositoryUri,
+    ...(c.sourceRepositoryIdentifier ? { repositoryId: c.sourceRepositoryIdentifier } : {}),
+    signerWorkflow: c.buildSignerUri.slice(0, at),
+  };
+  try {
+    return checkSignerRule(given, (field, why) => {
+      throw new Error(`${field} ${why}`);
+    });
+  } catch {
+    return undefined;
+  }
 }
