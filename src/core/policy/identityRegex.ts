@@ -1,26 +1,12 @@
-import { CharTest, ParsedRegex, RegexNode, parseRegex, regexError } from './regexSyntax';
+import { NfaRun, NfaState, nfaSize, runNfa } from './nfa';
+import { ParsedRegex, RegexNode, parseRegex, regexError } from './regexSyntax';
 
-/*
- * An identity regex (regexSyntax.ts) as a Thompson NFA, run as a set of states:
- * one pass over the text, no backtracking, as globAutomaton.ts runs path globs.
- * Per character each state is entered at most once and each edge followed at
- * most once, so a match costs at most `size` × (text length + 1) steps; `run`
- * counts them so tests can hold it to that bound instead of to a clock.
- */
-
-/** A state that reads one character (then `out[0]`), or one that reads none and forks to `out`. */
-interface State {
-  take?: CharTest;
-  out: number[];
-}
+// An identity regex (regexSyntax.ts) as a Thompson NFA, run without backtracking by nfa.ts, as path globs are.
 
 /** More states than this (a count nested in a count) is refused: the matcher stays small and fast. */
 export const MAX_REGEX_STATES = 10_000;
 
-export interface RegexRun {
-  matched: boolean;
-  steps: number;
-}
+export type RegexRun = NfaRun;
 
 export interface IdentityRegex {
   /** The pattern as written. */
@@ -46,7 +32,7 @@ export function compileIdentityRegex(pattern: string): IdentityRegex {
 }
 
 class RegexAutomaton implements IdentityRegex {
-  private readonly states: State[] = [];
+  private readonly states: NfaState[] = [];
   private readonly start: number;
   private readonly accept: number;
   private readonly caseInsensitive: boolean;
@@ -61,7 +47,7 @@ class RegexAutomaton implements IdentityRegex {
   }
 
   get size(): number {
-    return this.states.reduce((sum, s) => sum + 2 + s.out.length, 0);
+    return nfaSize(this.states);
   }
 
   test(text: string): boolean {
@@ -69,36 +55,7 @@ class RegexAutomaton implements IdentityRegex {
   }
 
   run(text: string): RegexRun {
-    const mark = new Int32Array(this.states.length).fill(-1);
-    let steps = 0;
-    const close = (from: number, generation: number, into: number[]): void => {
-      const stack = [from];
-      while (stack.length > 0) {
-        const s = stack.pop()!;
-        steps++;
-        if (mark[s] === generation) continue;
-        mark[s] = generation;
-        const state = this.states[s]!;
-        if (state.take || s === this.accept) into.push(s);
-        else for (let k = state.out.length - 1; k >= 0; k--) stack.push(state.out[k]!);
-      }
-    };
-    let current: number[] = [];
-    close(this.start, 0, current);
-    let generation = 0;
-    for (const ch of text) {
-      const forms = this.forms(ch);
-      const next: number[] = [];
-      generation++;
-      for (const s of current) {
-        steps++;
-        const state = this.states[s]!;
-        if (state.take && forms.some(state.take)) close(state.out[0]!, generation, next);
-      }
-      current = next;
-      if (current.length === 0) break;
-    }
-    return { matched: current.includes(this.accept), steps };
+    return runNfa(this.states, this.start, this.accept, text, (ch) => this.forms(ch));
   }
 
   /** The character's code point, and with (?i) its other cases. */
@@ -110,7 +67,7 @@ class RegexAutomaton implements IdentityRegex {
     return [...all];
   }
 
-  private add(state: State): number {
+  private add(state: NfaState): number {
     if (this.states.length >= MAX_REGEX_STATES) throw regexError(this.pattern, `it needs more than ${MAX_REGEX_STATES} states (counts nested in counts)`);
     this.states.push(state);
     return this.states.length - 1;
@@ -120,7 +77,7 @@ class RegexAutomaton implements IdentityRegex {
   private build(node: RegexNode, next: number): number {
     switch (node.type) {
       case 'chars':
-        return this.add({ take: node.test, out: [next] });
+        return this.add({ take: (forms) => forms.some(node.test), out: [next] });
       case 'sequence':
         return node.items.reduceRight((entry, item) => this.build(item, entry), next);
       case 'either':

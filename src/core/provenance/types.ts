@@ -2,6 +2,7 @@
 // (`model-signing provenance`, `attest`) and the extension's provenance panel
 // both work from these; nothing here imports `vscode`.
 import type { SigstoreIdentityRule } from '../policy/signerRule';
+import type { CertificateClaims } from '../sigstore/fulcioClaims';
 import type { ModelFormat } from '../formats/types';
 import type { HashPool } from '../hashing/hashPool';
 import type { TrustConfig } from '../sigstore/trustConfig';
@@ -155,14 +156,8 @@ export interface SignatureStep {
   detail?: string;
 }
 
-export interface CertificateClaims {
-  subjectAlternativeName: string;
-  issuer?: string;
-  /** 1.3.6.1.4.1.57264.1.* extensions, by name: sourceRepositoryUri, sourceRepositoryRef, sourceRepositoryDigest, buildSignerUri, buildTrigger, runInvocationUri, runnerEnvironment, buildConfigUri, ... */
-  claims: Record<string, string>;
-  notBefore: string;
-  notAfter: string;
-}
+/** The signer as its Fulcio certificate names it (read by the keyless method's reader). */
+export type { CertificateClaims };
 
 /** The user's expectations, with slsa-verifier's meaning. */
 export interface ProvenancePolicy {
