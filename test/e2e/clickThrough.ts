@@ -17,6 +17,7 @@ import { SAMPLE_PROVENANCE_FILE, sampleProvenance } from './sampleProvenance';
 import { verifyOnOpen } from './verifyOnOpen';
 import { identityChoices } from './identityChoices';
 import { noProgressToastLingers } from './progressToasts';
+import { pinWorkflow } from './pinWorkflow';
 
 /** A folder the click-through makes and signs keylessly. */
 const KEYLESS_UI_MODEL = 'keyless-ui-model';
@@ -300,6 +301,9 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless,
   );
 
   await step('after Verify Model, alone or beside the live check, no progress toast of ours stays', () => noProgressToastLingers({ page, keyless }));
+  await step('Pin Signer on a CI-signed model offers the workflow at any ref, then exactly this ref', () =>
+    pinWorkflow({ page, workspace: dirname(keyless.modelPath), keyless, screenshotDir }),
+  );
 
   return counts;
 }
