@@ -4,6 +4,7 @@ import { MethodId, SIGNING_METHODS } from '../core/methods/registry';
 import type { MethodInput } from '../core/methods/signingMethod';
 import { OptionSpecs } from './args';
 import { REVISION } from './modelPath';
+import { SIGNER_CLAIM_OPTIONS } from './signerFlags';
 
 // The reference CLI's options, command by command, plus this tool's additions.
 
@@ -77,7 +78,11 @@ const VERIFY_COMMON: OptionSpecs = {
 };
 
 const VERIFY_EXTRAS: Partial<Record<MethodId, OptionSpecs>> = {
-  sigstore: { ...TRUST, 'refresh-trust-root': { kind: 'flag', help: 'Update the production trusted root through TUF first (a failure is only a warning).' } },
+  sigstore: {
+    ...SIGNER_CLAIM_OPTIONS,
+    ...TRUST,
+    'refresh-trust-root': { kind: 'flag', help: 'Update the production trusted root through TUF first (a failure is only a warning).' },
+  },
   key: TIMESTAMP_VERIFY,
   certificate: {
     'log-fingerprints': { kind: 'flag', help: "Log the SHA-256 fingerprints of the anchors and the signature's certificates." },

@@ -8,6 +8,7 @@ import { verifyProvenance } from '../core/provenance/verifying/verifyProvenance'
 import { OptionSpecs, UsageError, formatHelp, parseArgs, printHelp } from './args';
 import { REVISION, modelPathOf } from './modelPath';
 import { fail, formatReport, hintFlags, listSome, reportJson } from './provenanceReport';
+import { SIGNER_CLAIM_OPTIONS, hasClaimFlags, signerRuleFromFlags } from './signerFlags';
 import { ProgressLine, err, out, terminal } from './terminal';
 
 const VERIFY_OPTIONS: OptionSpecs = {
@@ -28,6 +29,7 @@ const VERIFY_OPTIONS: OptionSpecs = {
   'source-branch': { kind: 'string', metavar: 'BRANCH', help: 'Expected source branch, e.g. main.' },
   'builder-id': { kind: 'string', metavar: 'ID', help: 'Expected builder id (with or without @ref); for other signers, their certificate identity or key.' },
   'identity-provider': { kind: 'string', metavar: 'URL', help: 'Expected OIDC issuer of the signing certificate, compared exactly.' },
+  ...SIGNER_CLAIM_OPTIONS,
   'trust-config': { kind: 'string', metavar: 'PATH', help: 'A Sigstore ClientTrustConfig JSON (default: the production trusted root, offline).' },
   'public-key': { kind: 'string', metavar: 'PATH', help: "A PEM public key, for key-signed provenance (Cloud Build's KMS key, attest with a key)." },
   'allow-incomplete': { kind: 'flag', help: 'Accept a certificate signature with no log entry or timestamp (its signing time unproven).' },
@@ -62,6 +64,8 @@ export async function verifyCommand(argv: string[]): Promise<number> {
   ]) {
     if (p.strings[name] === '') throw new UsageError(`Invalid value for '--${name}': it is empty.`);
   }
+  // The claim flags describe a keyless signer, whose issuer is always given.
+  const signer = hasClaimFlags(p) ? signerRuleFromFlags(p, false) : undefined;
   const json = p.flags.json!;
   const allowIncomplete = p.flags['allow-incomplete']!;
   const progress = new ProgressLine(json ? undefined : terminal().stderr);
@@ -76,6 +80,7 @@ export async function verifyCommand(argv: string[]): Promise<number> {
         sourceBranch: p.strings['source-branch'],
         builderId: p.strings['builder-id'],
         issuer: p.strings['identity-provider'],
+        ...(signer ? { signer } : {}),
       },
       trustConfigPath: p.strings['trust-config'],
       publicKeyPath: p.strings['public-key'],

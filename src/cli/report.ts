@@ -57,6 +57,7 @@ export function toJson(result: VerificationResult, trust?: TrustConfig): Record<
     warnings: result.warnings,
     // Key and certificate signatures: the time the certificate was validated at, and why.
     ...(result.signingTime ? { validatedAt: result.signingTime } : {}),
+    ...(result.signerChecks ? { signerChecks: result.signerChecks } : {}),
     ...(trust ? { trustRoot: { source: trust.source, date: trust.date, ...(trust.path ? { path: trust.path } : {}) } } : {}),
   };
 }

@@ -21,6 +21,7 @@ import { safeText } from '../core/display';
 import type { Signer } from '../core/signing/signer';
 import type { Verifier } from '../core/verifying/verifier';
 import type { Parsed } from './args';
+import { signerRuleFromFlags } from './signerFlags';
 import { err } from './terminal';
 
 // Core's keyless method loads the stack from here in dist/cli.js (esbuild.mjs points it at this bundle).
@@ -52,16 +53,13 @@ export async function makeSigstoreSigner(p: Parsed): Promise<SigstoreSetup<Signe
 }
 
 export async function makeSigstoreVerifier(p: Parsed): Promise<SigstoreSetup<Verifier>> {
+  const rule = signerRuleFromFlags(p);
   const { config, warnings } = await resolveTrustConfig({
     trustConfigPath: p.strings['trust-config'],
     useStaging: p.flags['use-staging'],
     refresh: p.flags['refresh-trust-root'],
   });
-  const verifier = await signingMethod('sigstore').makeVerifier({
-    trustConfig: config,
-    identity: p.strings.identity!,
-    issuer: p.strings['identity-provider']!,
-  });
+  const verifier = await signingMethod('sigstore').makeVerifier({ trustConfig: config, rule });
   return { value: verifier, trust: config, warnings };
 }
 

@@ -179,7 +179,7 @@ const OWN_VERIFIERS: Partial<Record<MethodId, (policy: PolicyEntry | undefined, 
     // signed (not pinned) or check the policy's list.
     const rule =
       args.identity && args.issuer ? { identity: args.identity, issuer: args.issuer } : policy?.sigstore.length === 1 ? policy.sigstore[0] : undefined;
-    return signingMethod('sigstore').makeVerifier({ trustConfig, identity: rule?.identity ?? '', issuer: rule?.issuer ?? '', anyIdentity: !rule });
+    return signingMethod('sigstore').makeVerifier(rule ? { trustConfig, rule } : { trustConfig, identity: '', issuer: '', anyIdentity: true });
   },
 };
 

@@ -19,6 +19,8 @@ import { identityChoices } from './identityChoices';
 import { noProgressToastLingers } from './progressToasts';
 import { TOKEN_MODEL, pkcs11Signing } from './pkcs11Signing';
 import { timestampedSigning } from './timestampedSigning';
+import { pinWorkflow } from './pinWorkflow';
+import { hfCacheModel } from './hfCacheModel';
 
 /** A folder the click-through makes and signs keylessly. */
 const KEYLESS_UI_MODEL = 'keyless-ui-model';
@@ -300,8 +302,11 @@ export async function clickThrough({ page, workbenchUrl, screenshotDir, keyless,
     pkcs11Signing({ page, workspace: dirname(keyless.modelPath), screenshotDir }),
   );
   await step('Sign Model with a trusted timestamp: the view says when', () => timestampedSigning({ page, keyless, machineSettings, screenshotDir }));
-  await step('Sign Model on a Hugging Face cache repository folder: the signature beside snapshots/, the cache unchanged', async () =>
-    (await import('./hfCacheModel')).hfCacheModel({ page, workspace: dirname(keyless.modelPath), keyless, screenshotDir }),
+  await step('Sign Model on a Hugging Face cache repository folder: the signature beside snapshots/, the cache unchanged', () =>
+    hfCacheModel({ page, workspace: dirname(keyless.modelPath), keyless, screenshotDir }),
+  );
+  await step('Pin Signer on a CI-signed model offers the workflow at any ref, then exactly this ref', () =>
+    pinWorkflow({ page, workspace: dirname(keyless.modelPath), keyless, screenshotDir }),
   );
 
   return counts;

@@ -11,6 +11,7 @@ import type {
   ReportCheck,
   ReportVerdict,
   ResourceDescriptor,
+  SignerCheck,
   SignerInfo,
   SigningTime,
   SubjectMatch,
@@ -29,6 +30,7 @@ export interface VerifyJson {
   trustRoot?: { source: TrustRootSource; date: string; path?: string };
   /** Key and certificate signatures: the time the signature was checked at, and why. */
   validatedAt?: SigningTime;
+  signerChecks?: SignerCheck[];
 }
 
 /** One statement of a provenance file, as both `provenance show` and `provenance verify` print it. */

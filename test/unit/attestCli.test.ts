@@ -103,7 +103,14 @@ describe('model-signing attest', () => {
     assert.ok(!fs.readFileSync(out, 'utf8').includes(token), 'the token is in the bundle');
     assert.equal(bundle.verificationMaterial.tlogEntries?.length, 1);
     const verified = await new SigstoreVerifier({ trustConfig: loadTrustConfig(trust), identity: claims.sub!, issuer: GH_ISSUER }).verify(bundle);
-    assert.deepEqual(verified.signer, { method: 'sigstore', identity: claims.sub, issuer: GH_ISSUER });
+    // The certificate's workflow claims come with the signer (signerClaims.test.ts matches them).
+    assert.deepEqual(verified.signer, {
+      method: 'sigstore',
+      identity: claims.sub,
+      issuer: GH_ISSUER,
+      claims: (verified.signer as { claims?: unknown }).claims,
+    });
+    assert.equal((verified.signer as { claims?: Record<string, string> }).claims?.sourceRepositoryUri, 'https://github.com/acme/models');
     assert.deepEqual(JSON.parse(verified.payload.toString('utf8')), readProvenanceStatement(out));
     // Another identity is refused: the check above is a real one.
     await assert.rejects(

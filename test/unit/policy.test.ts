@@ -689,6 +689,19 @@ describe('the JSON schema of the policy file and of the setting', () => {
     [entry({ certificateRoots: [''] }), false],
     [entry({ keyHints: ['g'.repeat(64)] }), false],
     [entry({ sigstore: [{ identity: '', issuer: 'x' }] }), false],
+    // A workflow rather than one release (signerClaims.test.ts checks the matching).
+    [
+      entry({ sigstore: [{ issuer: GITHUB, repository: 'acme/models', signerWorkflow: 'acme/models/.github/workflows/t.yml', sourceRef: 'refs/tags/v*' }] }),
+      true,
+    ],
+    [entry({ sigstore: [{ issuer: GITHUB, repositoryOwner: 'acme', repositoryOwnerId: '7', trigger: 'push', runnerEnvironment: 'github-hosted' }] }), true],
+    [entry({ sigstore: [{ issuer: GITHUB, identityRegex: 'https://github\\.com/acme/.*' }] }), true],
+    [entry({ sigstore: [{ issuer: GITHUB, trigger: 'push' }] }), false],
+    [entry({ sigstore: [{ repository: 'acme/models' }] }), false],
+    [entry({ sigstore: [{ issuer: GITHUB, repository: 'acme/models', repositoryId: 'x1' }] }), false],
+    [entry({ sigstore: [{ issuer: GITHUB, signerWorkflow: 'acme/models/.github/workflows/t.yml@refs/heads/main' }] }), false],
+    [entry({ sigstore: [{ issuer: GITHUB, repository: 'acme' }] }), false],
+    [entry({ sigstore: [{ issuer: GITHUB, identity: 'a', identityRegex: 'a' }] }), false],
     [entry({ sigstore: [{ identity: ' a', issuer: 'x' }] }), false],
     [entry({ certificateFingerprints: ['ab'.repeat(32) + ':'] }), true],
     [entry({ certificateFingerprints: ['a:' + 'b'.repeat(63)] }), true],
@@ -754,6 +767,7 @@ interface JsonSchema {
   minLength?: number;
   pattern?: string;
   anyOf?: JsonSchema[];
+  not?: JsonSchema;
   default?: unknown;
 }
 
@@ -764,6 +778,7 @@ function validate(root: JsonSchema, value: unknown, schema: JsonSchema = root, a
   const type = Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value;
   if (schema.type && schema.type !== type) return [`${at}: not ${schema.type}`];
   if (schema.anyOf && !schema.anyOf.some((s) => validate(root, value, s, at).length === 0)) errors.push(`${at}: anyOf`);
+  if (schema.not && validate(root, value, schema.not, at).length === 0) errors.push(`${at}: not`);
   if (type === 'string') {
     const s = value as string;
     if (schema.minLength !== undefined && Array.from(s).length < schema.minLength) errors.push(`${at}: minLength`);

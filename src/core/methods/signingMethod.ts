@@ -31,6 +31,9 @@ export interface MethodInput {
   prompt?: string;
 }
 
+/** What Pin Signer writes: the signer exactly, or (a CI workflow's keyless signature) the workflow at any ref. */
+export type PinScope = 'signer' | 'workflow';
+
 /** What a policy entry says of a signer: accepted or not, in one sentence for the user. */
 export interface PolicyEvaluation {
   ok: boolean;
@@ -73,7 +76,7 @@ export interface SigningMethod<Id extends string = string, Info extends SignerIn
   /** What a policy entry gives the verifier of a bundle, so that nothing is asked; undefined if it names none. */
   policyInputs?(entry: PolicyEntry, bundle: Bundle): V | undefined;
   /** Adds the signer to a policy entry as written in JSON; false if it was there already. */
-  pin(raw: Record<string, unknown>, signer: Info, material?: PinMaterial): boolean;
+  pin(raw: Record<string, unknown>, signer: Info, material?: PinMaterial, scope?: PinScope): boolean;
 }
 
 /** The list under `key` of a raw policy entry, made if missing. */

@@ -1,4 +1,5 @@
 import type { GlobNode } from './globSyntax';
+import { NfaRun, NfaState, nfaSize, runNfa } from './nfa';
 
 /*
  * A glob as a Thompson NFA, run as a set of states (one pass over the path, no
@@ -14,21 +15,14 @@ import type { GlobNode } from './globSyntax';
 
 const SLASH = 0x2f;
 
-/** A state that reads one character (`out` next), or one that reads none and forks to `out`. */
-interface State {
-  /** The input character's variants (itself first, then its case forms): does this state take it? */
-  take?: (variants: readonly number[]) => boolean;
-  /** Takes `/`; takes some character other than `/`. For the can-it-match-anything check. */
+/** An NFA state (nfa.ts), with what it takes for the can-it-match-anything check. */
+interface State extends NfaState {
+  /** Takes `/`; takes some character other than `/`. */
   slash?: boolean;
   other?: boolean;
-  out: number[];
 }
 
-export interface GlobRun {
-  matched: boolean;
-  /** States entered and characters tested: at most size × (code points + 1). */
-  steps: number;
-}
+export type GlobRun = NfaRun;
 
 export class GlobAutomaton {
   private readonly states: State[] = [];
@@ -45,42 +39,12 @@ export class GlobAutomaton {
 
   /** 2 × states + edges: the most steps one character of the path can cost. */
   get size(): number {
-    return this.states.reduce((sum, s) => sum + 2 + s.out.length, 0);
+    return nfaSize(this.states);
   }
 
   /** Whether the whole path (NFC, `/` between names) is in the glob's language. */
   run(path: string): GlobRun {
-    const n = this.states.length;
-    const mark = new Int32Array(n).fill(-1);
-    let steps = 0;
-    let current: number[] = [];
-    const close = (from: number, generation: number, into: number[]): void => {
-      const stack = [from];
-      while (stack.length > 0) {
-        const s = stack.pop()!;
-        steps++;
-        if (mark[s] === generation) continue;
-        mark[s] = generation;
-        const state = this.states[s]!;
-        if (state.take || s === this.accept) into.push(s);
-        else for (let i = state.out.length - 1; i >= 0; i--) stack.push(state.out[i]!);
-      }
-    };
-    close(this.start, 0, current);
-    let generation = 0;
-    for (const ch of path) {
-      const variants = this.variants(ch);
-      const next: number[] = [];
-      generation++;
-      for (const s of current) {
-        steps++;
-        const state = this.states[s]!;
-        if (state.take?.(variants)) close(state.out[0]!, generation, next);
-      }
-      current = next;
-      if (current.length === 0) break;
-    }
-    return { matched: current.includes(this.accept), steps };
+    return runNfa(this.states, this.start, this.accept, path, (ch) => this.variants(ch));
   }
 
   /**

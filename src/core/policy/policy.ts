@@ -5,3 +5,5 @@ export * from './glob';
 export * from './jsonLocation';
 export * from './policyFile';
 export * from './policyMatch';
+export * from './signerRule';
+export * from './identityRegex';

@@ -5,6 +5,7 @@ import { InputFileErrorData, MAX_SMALL_INPUT_BYTES, readInputText } from '../io/
 import { loadPublicKey, publicKeyPem } from '../signing/keys';
 import { compileGlob } from './glob';
 import { childPath, duplicateKey } from './jsonLocation';
+import { CLAIM_FIELDS, SigstoreIdentityRule, checkSignerRule } from './signerRule';
 
 /*
  * A verification policy says who must have signed the models of a workspace:
@@ -26,11 +27,7 @@ export function policyFilePath(workspaceRoot: string): string {
   return path.join(workspaceRoot, ...POLICY_FILE.split('/'));
 }
 
-/** A keyless signer: the certificate's identity (email or URI) and the OIDC issuer, both compared exactly. */
-export interface SigstoreIdentityRule {
-  identity: string;
-  issuer: string;
-}
+export type { SigstoreIdentityRule } from './signerRule';
 
 /** One entry of `models`, checked, with where it came from. */
 export interface PolicyEntry {
@@ -83,7 +80,7 @@ export interface PolicyErrorData {
 
 const TOP_KEYS = new Set(['$schema', 'models']);
 const ENTRY_KEYS = new Set(['path', 'sigstore', 'keys', 'keyHints', 'publicKeys', 'certificateRoots', 'certificateFingerprints', 'description']);
-const SIGSTORE_KEYS = new Set(['identity', 'issuer']);
+const SIGSTORE_KEYS = new Set(['identity', 'issuer', 'identityRegex', ...CLAIM_FIELDS]);
 
 /**
  * Checks a policy given as JSON (a parsed file, or the value of a setting
@@ -133,21 +130,21 @@ export function parsePolicy(value: unknown, context: PolicyContext): Policy {
 
     let sigstore: SigstoreIdentityRule[] = [];
     if (raw.sigstore !== undefined) {
-      if (!Array.isArray(raw.sigstore)) fail(`${at}.sigstore`, `must be a list of { identity, issuer }, got ${typeName(raw.sigstore)}`);
+      if (!Array.isArray(raw.sigstore)) fail(`${at}.sigstore`, `must be a list of { issuer, identity or claims }, got ${typeName(raw.sigstore)}`);
       sigstore = (raw.sigstore as unknown[]).map((item, i) => {
         const itemAt = `${at}.sigstore[${i}]`;
-        if (!isJsonObject(item)) return fail(itemAt, `must be an object { identity, issuer }, got ${typeName(item)}`);
+        if (!isJsonObject(item)) return fail(itemAt, `must be an object { issuer, identity or claims }, got ${typeName(item)}`);
         unknownKeys(item, SIGSTORE_KEYS, itemAt);
-        const field = (name: 'identity' | 'issuer'): string => {
-          const v = item[name];
-          if (v === undefined) return fail(`${itemAt}.${name}`, 'is required');
-          if (typeof v !== 'string') return fail(`${itemAt}.${name}`, `must be a string, got ${typeName(v)}`);
-          if (v === '') return fail(`${itemAt}.${name}`, 'must not be empty');
+        const given: Record<string, string> = {};
+        for (const [name, v] of Object.entries(item)) {
+          const fieldAt = `${itemAt}.${name}`;
+          if (typeof v !== 'string') return fail(fieldAt, `must be a string, got ${typeName(v)}`);
+          if (v === '') return fail(fieldAt, 'must not be empty');
           // Compared exactly: a stray space would never match, so it is a mistake.
-          if (v.trim() !== v) return fail(`${itemAt}.${name}`, 'has leading or trailing spaces');
-          return v;
-        };
-        return { identity: field('identity'), issuer: field('issuer') };
+          if (v.trim() !== v) return fail(fieldAt, 'has leading or trailing spaces');
+          given[name] = v;
+        }
+        return checkSignerRule(given, (name, why) => fail(`${itemAt}.${name}`, why));
       });
     }
     const keys = stringList(raw.keys, `${at}.keys`);

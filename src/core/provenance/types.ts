@@ -1,6 +1,8 @@
 // The shapes of provenance as the core reads, checks and creates it. The CLI
 // (`model-signing provenance`, `attest`) and the extension's provenance panel
 // both work from these; nothing here imports `vscode`.
+import type { SigstoreIdentityRule } from '../policy/signerRule';
+import type { CertificateClaims } from '../sigstore/fulcioClaims';
 import type { ModelFormat } from '../formats/types';
 import type { HashPool } from '../hashing/hashPool';
 import type { TrustConfig } from '../sigstore/trustConfig';
@@ -154,14 +156,8 @@ export interface SignatureStep {
   detail?: string;
 }
 
-export interface CertificateClaims {
-  subjectAlternativeName: string;
-  issuer?: string;
-  /** 1.3.6.1.4.1.57264.1.* extensions, by name: sourceRepositoryUri, sourceRepositoryRef, sourceRepositoryDigest, buildSignerUri, buildTrigger, runInvocationUri, runnerEnvironment, buildConfigUri, ... */
-  claims: Record<string, string>;
-  notBefore: string;
-  notAfter: string;
-}
+/** The signer as its Fulcio certificate names it (read by the keyless method's reader). */
+export type { CertificateClaims };
 
 /** The user's expectations, with slsa-verifier's meaning. */
 export interface ProvenancePolicy {
@@ -174,6 +170,8 @@ export interface ProvenancePolicy {
   builderId?: string;
   /** The OIDC issuer the signing certificate must name, compared exactly (as `verify sigstore --identity-provider`). */
   issuer?: string;
+  /** The signer its certificate's claims must describe (its issuer is `issuer`), as for `verify sigstore`. */
+  signer?: SigstoreIdentityRule;
 }
 
 /** One policy check and its outcome. */
@@ -188,6 +186,8 @@ export interface PolicyCheck {
     | 'certificate-agrees'
     /** The certificate's OIDC issuer is the expected one (`--identity-provider`). */
     | 'issuer'
+    /** A claim of the signing certificate is the expected one (`--repository`, `--signer-workflow`, `--identity-regex`, ...). */
+    | 'signer-claim'
     /** Cloud Build: the unsigned text copy of the statement equals the signed one. */
     | 'unsigned-statement'
     /** Cloud Build: the occurrence is a BUILD and its resourceUri and image digests name a subject. */

@@ -6,6 +6,7 @@ import { ErrorCode, FormatError, VerificationError } from '../errors';
 import { Bundle, bundlePayload } from '../signing/bundle';
 import { IN_TOTO_PAYLOAD_TYPE } from '../signing/dsse';
 import { VerifiedSignature, Verifier } from '../verifying/verifier';
+import { readCertificateClaims } from './fulcioClaims';
 import { TrustConfig } from './trustConfig';
 
 export interface SigstoreVerifierOptions {
@@ -50,8 +51,9 @@ export class SigstoreVerifier implements Verifier {
       throw new FormatError('PAYLOAD_INVALID', `Expected DSSE payload ${IN_TOTO_PAYLOAD_TYPE}, but got ${bundle.dsseEnvelope.payloadType}`);
     }
     let signer: ReturnType<SigstoreJsVerifier['verify']>;
+    let entity: ReturnType<typeof toSignedEntity>;
     try {
-      const entity = toSignedEntity(bundleFromJSON(bundle));
+      entity = toSignedEntity(bundleFromJSON(bundle));
       signer = this.options.anyIdentity
         ? this.verifier.verify(entity)
         : this.verifier.verify(entity, {
@@ -70,7 +72,21 @@ export class SigstoreVerifier implements Verifier {
         { identity, issuer },
       );
     }
-    return { signer: { method: 'sigstore', identity, issuer }, payload: bundlePayload(bundle), warnings: [] };
+    // The claims are read from the certificate just verified, never from the statement.
+    const read = entity.key.$case === 'certificate' ? readCertificateClaims(entity.key.certificate.root.toDER()) : { claims: {}, conflicts: [] };
+    // The issuer is the signer's own field; an email signer has no other claims, and no `claims`.
+    const claims = Object.fromEntries(Object.entries(read.claims).filter(([name]) => name !== 'issuer' && name !== 'issuerV1'));
+    return {
+      signer: {
+        method: 'sigstore',
+        identity,
+        issuer,
+        ...(Object.keys(claims).length ? { claims } : {}),
+        ...(read.conflicts.length ? { claimConflicts: read.conflicts } : {}),
+      },
+      payload: bundlePayload(bundle),
+      warnings: [],
+    };
   }
 }
 

@@ -8,7 +8,7 @@ import { Bundle, readBundle } from '../signing/bundle';
 import { bundleTimestamps } from '../signing/timestamps';
 import { toManifest } from '../signing/statement';
 import { SigningTime, TimestampVerifier, signingTime } from './signingTime';
-import { SignerInfo, VerifiedSignature, Verifier } from './verifier';
+import { SignerCheck, SignerInfo, VerifiedSignature, Verifier } from './verifier';
 
 export interface VerifyModelOptions {
   verifier: Verifier;
@@ -45,6 +45,8 @@ export interface VerificationResult {
   warnings: string[];
   /** For key and certificate signatures: the time the signature was checked at, and why (keyless ones are checked at their log or timestamp time). */
   signingTime?: SigningTime;
+  /** What the verifier required of the signer, and what the certificate said. */
+  signerChecks?: SignerCheck[];
 }
 
 /**
@@ -101,5 +103,6 @@ export function compareWithSignature(
     diff,
     warnings: [...verified.warnings, ...(time?.source === 'current-time' && checked?.timestamped ? [`Signing time not proven: ${time.reason}`] : [])],
     ...(time ? { signingTime: time } : {}),
+    ...(verified.signerChecks ? { signerChecks: verified.signerChecks } : {}),
   };
 }

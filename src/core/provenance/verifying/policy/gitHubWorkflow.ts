@@ -3,7 +3,8 @@
 // predicate; trusted when --builder-id names it, or when it is a workflow of the
 // --source-uri repository itself (`gh attestation verify --repo`).
 import { isGitHubWorkflowCertificate, splitWorkflowUri } from '../../reading/certificateClaims';
-import { PolicyCheck, ProvenancePolicy } from '../../types';
+import { signerMatches } from '../../../policy/signerRule';
+import { CertificateClaims, PolicyCheck, ProvenancePolicy } from '../../types';
 import { builderIdMismatch, GITHUB_ATTESTATION_BUILD_TYPE, workflowRepository } from '../builderPolicy';
 import { isReleaseTagRef, normaliseRepository } from '../gitRefs';
 import { certificateAgreement } from './certificateAgreement';
@@ -37,9 +38,11 @@ function gitHubWorkflow({ document, summary, signature }: PolicyInput, policy: P
   }
   const expectedRepo = policy.sourceUri ? normaliseRepository(policy.sourceUri) : undefined;
   const ownWorkflow = !!expectedRepo && signerRepo === expectedRepo && certSource === expectedRepo;
+  // The claim flags (--repository, --signer-workflow, ...) describe the signer as gh attestation verify's do.
+  const described = !policy.builderId && !ownWorkflow && describedByRule(policy, cert, signerRepo);
   checks.push({
     name: 'trusted-builder',
-    ok: builderOk || (!policy.builderId && ownWorkflow),
+    ok: builderOk || (!policy.builderId && ownWorkflow) || described,
     actual: san,
     message: policy.builderId
       ? builderOk
@@ -47,9 +50,11 @@ function gitHubWorkflow({ document, summary, signature }: PolicyInput, policy: P
         : `signed by ${san}, not by the expected builder${isReleaseTagRef(ref) ? '' : ` (and its ref '${ref}' is not a release tag)`}`
       : ownWorkflow
         ? `signed by a workflow of ${expectedRepo} itself: ${san}`
-        : `signed by the GitHub Actions workflow ${san}, which is no default-trusted builder`,
+        : described
+          ? `signed by ${san}, which the expected signer's claims describe`
+          : `signed by the GitHub Actions workflow ${san}, which is no default-trusted builder`,
     // Expecting that repository as the source trusts its own workflows (gh attestation verify --repo).
-    ...(policy.builderId || ownWorkflow
+    ...(policy.builderId || ownWorkflow || described
       ? {}
       : { hint: { expect: 'builder-id', value: name, ...(signerRepo ? { or: { expect: 'source-uri', value: signerRepo.replace(/^https:\/\//, '') } } : {}) } }),
   });
@@ -76,6 +81,20 @@ function gitHubWorkflow({ document, summary, signature }: PolicyInput, policy: P
     checks.push(sourceRequired(certSource, `the reusable workflow ${name} runs for any repository that calls it`));
   addRefChecks(checks, policy, refFactsOf(cert.claims.sourceRepositoryRef, 'the certificate names no source ref'), 'the certificate');
   return { checks, signer: `${san} (${cert.issuer})`, sourceFrom: 'certificate', ...(trusted(checks) ? { verifiedBuilderId: san } : {}) };
+}
+
+/**
+ * Whether the expected signer's claims (the signer-claim checks hold them to the certificate) pin this workflow:
+ * they must name the source (repository or owner), or a workflow of the source repository itself, since a
+ * reusable workflow of another runs for any repository that calls it.
+ */
+function describedByRule(policy: ProvenancePolicy, cert: CertificateClaims, signerRepo: string | undefined): boolean {
+  const rule = policy.signer;
+  if (!rule) return false;
+  const signer = { method: 'sigstore' as const, identity: cert.subjectAlternativeName, issuer: cert.issuer ?? '', claims: cert.claims };
+  if (!signerMatches(rule, signer)) return false;
+  const namesSource = [rule.repository, rule.repositoryId, rule.repositoryOwner, rule.repositoryOwnerId].some((v) => v !== undefined);
+  return namesSource || (signerRepo !== undefined && signerRepo === cert.claims.sourceRepositoryUri);
 }
 
 export const gitHubWorkflowPolicy: SignerFamilyPolicy = {
