@@ -34,7 +34,9 @@ function hubVerifyOptions(method: Parameters<typeof makeVerifier>[0]): OptionSpe
     signature: { kind: 'string', metavar: 'PATH_IN_REPO', default: DEFAULT_HUB_SIGNATURE, help: 'The signature file, as a path in the repository.' },
     'ignore-paths': { kind: 'multi', metavar: 'PATH_IN_REPO', help: 'Repository paths to leave out.' },
   };
+  // Local-only: no links on the Hub, and the revision is the argument's @REVISION.
   delete specs['allow-symlinks'];
+  delete specs.revision;
   return specs;
 }
 
