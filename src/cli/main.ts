@@ -12,8 +12,9 @@ import { METHOD_IDS, isMethodId } from '../core/methods/registry';
 import { signModel } from '../core/signing/signModel';
 import type { TrustConfig } from '../core/sigstore/trustConfig';
 import { VerificationResult, verifyModel } from '../core/verifying/verifyModel';
-import { Parsed, UsageError, formatHelp, parseArgs, printHelp, usage } from './args';
+import { Parsed, UsageError, formatHelp, oneArgument, parseArgs, printHelp, usage } from './args';
 import { attestCommand } from './attest';
+import { withCommandPool } from './cache';
 import { makeSigner, makeVerifier } from './methods';
 import { DIGEST_OPTIONS, METHOD_HELP, REFERENCE_METHODS, SIGN_OPTIONS, VERIFY_OPTIONS } from './options';
 import { describeFailure, printFailure, printMismatch, toJson } from './report';
@@ -115,16 +116,18 @@ async function digestCommand(argv: string[]): Promise<number> {
   if (p.help) return printHelp(help);
   const modelPath = oneArgument(p, 'MODEL_PATH');
   const settings = serializationSettings(p);
-  return run('Computing digest failed: ', async (pool, progress) => {
-    const options = { ...walkSettings(p), ...settings, pool, onProgress: progress.update };
-    const listing = await listModelFiles(modelPath, options);
-    // The signatures inside are looked for while the workers hash.
-    const [signatures, manifest] = await Promise.all([findSignatureFiles(listing), serializeListing(modelPath, listing, options)]);
-    progress.done();
-    out(safeText`sha256:${manifest.rootDigest()}\n`);
-    if (signatures.length > 0) err(signatureNote(listing.root, signatures, manifestWithout(manifest, signatures).rootDigest()));
-    return 0;
-  });
+  return run('Computing digest failed: ', (workers, progress) =>
+    withCommandPool(p, modelPath, workers, progress, async (pool) => {
+      const options = { ...walkSettings(p), ...settings, pool, onProgress: progress.update };
+      const listing = await listModelFiles(modelPath, options);
+      // The signatures inside are looked for while the workers hash.
+      const [signatures, manifest] = await Promise.all([findSignatureFiles(listing), serializeListing(modelPath, listing, options)]);
+      progress.done();
+      out(safeText`sha256:${manifest.rootDigest()}\n`);
+      if (signatures.length > 0) err(signatureNote(listing.root, signatures, manifestWithout(manifest, signatures).rootDigest()));
+      return 0;
+    }),
+  );
 }
 
 /**
@@ -149,7 +152,9 @@ async function signCommand(argv: string[]): Promise<number> {
   return run('Signing failed with error: ', async (pool, progress) => {
     const { value: signer, warnings } = await makeSigner(method, p);
     warnings.forEach((w) => err(safeText`WARNING: ${w}\n`));
-    await signModel(modelPath, { ...walkSettings(p), ...settings, signer, signaturePath: p.strings.signature!, pool, onProgress: progress.update });
+    await withCommandPool(p, modelPath, pool, progress, (pool) =>
+      signModel(modelPath, { ...walkSettings(p), ...settings, signer, signaturePath: p.strings.signature!, pool, onProgress: progress.update }),
+    );
     progress.done();
     out(safeText`Signing succeeded\n`);
     return 0;
@@ -168,14 +173,16 @@ async function verifyCommand(argv: string[]): Promise<number> {
     'Verification failed with error: ',
     async (pool, progress) => {
       const { value: verifier, trust, warnings, afterVerify } = await makeVerifier(method, p);
-      const result = await verifyModel(modelPath, {
-        ...walkSettings(p),
-        verifier,
-        pool,
-        signaturePath: p.strings.signature!,
-        ignoreUnsignedFiles: p.flags['ignore-unsigned-files'],
-        onProgress: progress.update,
-      });
+      const result = await withCommandPool(p, modelPath, pool, progress, (pool) =>
+        verifyModel(modelPath, {
+          ...walkSettings(p),
+          verifier,
+          pool,
+          signaturePath: p.strings.signature!,
+          ignoreUnsignedFiles: p.flags['ignore-unsigned-files'],
+          onProgress: progress.update,
+        }),
+      );
       progress.done();
       const more = afterVerify?.(result, json) ?? [];
       return report({ ...result, warnings: [...warnings, ...result.warnings, ...more] }, json, trust);
@@ -224,12 +231,6 @@ function walkSettings(p: Parsed) {
     ignoreGitPaths: p.flags['ignore-git-paths'],
     allowSymlinks: p.flags['allow-symlinks'],
   };
-}
-
-function oneArgument(p: Parsed, name: string): string {
-  if (p.args.length === 0) throw new UsageError(`Missing argument '${name}'.`);
-  if (p.args.length > 1) throw new UsageError(`Got unexpected extra argument (${p.args.slice(1).join(' ')})`);
-  return p.args[0]!;
 }
 
 /** One place where failures become a line on stderr and exit code 1. */
