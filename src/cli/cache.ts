@@ -4,25 +4,29 @@ import * as path from 'node:path';
 import { safeText } from '../core/display';
 import { CachedHashPool } from '../core/hashing/cachedHashPool';
 import { DigestCacheDir, cacheLoadWarning, defaultDigestCacheDir } from '../core/hashing/digestCacheDir';
-import type { HashPool } from '../core/hashing/hashPool';
+import type { HashPool, WorkerHashPool } from '../core/hashing/hashPool';
 import { formatBytes } from '../core/units';
 import type { Parsed } from './args';
 import { describeFailure } from './report';
 import { ProgressLine, err } from './terminal';
 
 /**
- * Runs `task` with the worker pool, or with `--cache` the cache in front of it. The cache is saved
+ * Runs `task` with the worker pool, its workers started at once, or with `--cache` the cache in front of
+ * it, which starts workers only for what it misses. The cache is saved
  * even when the task fails after hashing (a refused signature need not cost a full hash again).
  */
 export async function withCommandPool<T>(
   p: Parsed,
   modelPath: string,
-  workers: HashPool,
+  workers: WorkerHashPool,
   progress: ProgressLine,
   task: (pool: HashPool) => Promise<T>,
 ): Promise<T> {
   const given = p.strings.cache;
-  if (given === undefined) return task(workers);
+  if (given === undefined) {
+    workers.startWorkers();
+    return task(workers);
+  }
   const dir = new DigestCacheDir(given === '' ? defaultDigestCacheDir() : path.resolve(given));
   const cache = await dir.load(modelPath);
   const warning = cacheLoadWarning(cache.loadStatus, dir.fileFor(modelPath));

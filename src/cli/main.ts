@@ -235,7 +235,8 @@ function walkSettings(p: Parsed) {
 
 /** One place where failures become a line on stderr and exit code 1. */
 async function run(prefix: string, task: (pool: WorkerHashPool, progress: ProgressLine) => Promise<number>, quiet = false): Promise<number> {
-  const pool = new WorkerHashPool({ workerScript: bundled('hashWorker.js'), eager: true });
+  // Workers start when the command knows it will hash: at once, or with --cache for what the cache misses.
+  const pool = new WorkerHashPool({ workerScript: bundled('hashWorker.js') });
   const progress = new ProgressLine(quiet ? undefined : terminal().stderr);
   const abort = () => {
     progress.done();
