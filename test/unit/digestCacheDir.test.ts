@@ -75,6 +75,18 @@ describe('a folder of digest caches', () => {
     assert.equal((await new DigestCacheDir(notAFolder).load(model)).loadStatus, 'not-private');
   });
 
+  it('within takes the entries of one model out of a cache that holds several', () => {
+    const cache = new DigestCache();
+    const dir = tempDir();
+    for (const f of ['m/a', 'm/sub/b', 'm2/c', 'single.bin']) cache.set(range(path.join(dir, f)), 'sha256', stamp, DIGEST);
+    const m = cache.within(path.join(dir, 'm'));
+    assert.equal(m.size, 2, 'm2 is not under m');
+    assert.equal(m.get(range(path.join(dir, 'm/sub/b')), 'sha256', stamp), DIGEST);
+    assert.equal(m.dirty, true);
+    assert.equal(cache.within(path.join(dir, 'single.bin')).size, 1, 'a one-file model');
+    assert.equal(cache.within(path.join(dir, 'none')).dirty, false);
+  });
+
   it('warns in one line for every status but loaded and missing', () => {
     const statuses: CacheLoadStatus[] = ['loaded', 'missing', 'corrupt', 'other-version', 'not-private'];
     const warnings = statuses.map((s) => cacheLoadWarning(s, '/c/x.json'));

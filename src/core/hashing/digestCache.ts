@@ -212,6 +212,15 @@ export class DigestCache {
     this.changed = true;
   }
 
+  /** A new cache of the entries of files at or under `root` (a model folder, or a one-file model). */
+  within(root: string): DigestCache {
+    const abs = path.resolve(root);
+    const part = new DigestCache({ maxEntries: this.maxEntries });
+    for (const [k, e] of this.entries) if (e.path === abs || e.path.startsWith(abs + path.sep)) part.entries.set(k, e);
+    part.changed = part.entries.size > 0;
+    return part;
+  }
+
   /** Drops every entry of a file (all algorithms and ranges). */
   deleteFile(file: string): void {
     const abs = path.resolve(file);
