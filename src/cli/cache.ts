@@ -12,8 +12,8 @@ import { ProgressLine, err } from './terminal';
 
 /**
  * Runs `task` with the worker pool, its workers started at once, or with `--cache` the cache in front of
- * it, which starts workers only for what it misses. The cache is saved
- * even when the task fails after hashing (a refused signature need not cost a full hash again).
+ * it, which starts workers only for what it misses. The cache is saved even when the task fails after
+ * hashing (a refused signature need not cost a full hash again).
  */
 export async function withCommandPool<T>(
   p: Parsed,

@@ -65,7 +65,7 @@ export function createCommands(
   const policyDiagnostics = vscode.languages.createDiagnosticCollection('model-signing-policy');
   const deps: VerifyDeps = { pool, states, diagnostics, policyDiagnostics, log, remembered: new Map(), runs: new VerificationRuns() };
   const reverify = async (target: ModelTarget) => {
-    await caches.around(target.modelPath, () => verifyTarget({ ...deps, pool: live }, target, { quiet: true }));
+    await caches.around(target.modelPath, live, (pool) => verifyTarget({ ...deps, pool }, target, { quiet: true }));
   };
   const policies = watchPolicies(states, policyDiagnostics, reverify);
   return {
@@ -89,12 +89,12 @@ export function createCommands(
       const target = await pickTarget(uri, 'Verify Model');
       if (!target) return undefined;
       const useCache = trustedSetting<boolean>(SETTINGS.useDigestCache) ?? false;
-      return caches.around(target.modelPath, () => verifyTarget({ ...deps, pool: useCache ? live : fresh }, target, args));
+      return caches.around(target.modelPath, useCache ? live : fresh, (pool) => verifyTarget({ ...deps, pool }, target, args));
     },
     reverify,
     verifyInBackground: async (target, signal) => {
       if (states.get(target.modelPath)) return;
-      await caches.around(target.modelPath, () => verifyTarget({ ...deps, pool: live }, target, { quiet: true, background: true, signal }));
+      await caches.around(target.modelPath, live, (pool) => verifyTarget({ ...deps, pool }, target, { quiet: true, background: true, signal }));
     },
     pinSigner: (modelPath) => pinSignerCommand({ states, log, reverify }, modelPath),
     reverifyAll: async () => {

@@ -4,7 +4,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type * as vscode from 'vscode';
-import { DigestCache, DigestCacheDir, cacheLoadWarning } from '../core';
+import { DigestCache, DigestCacheDir, HashPool, cacheLoadWarning } from '../core';
 import { SETTINGS } from './constants';
 import { userSetting } from './trustedSettings';
 
@@ -17,23 +17,37 @@ export class ModelDigestCaches {
   ) {}
 
   /**
-   * Runs `hash` (a verification or a signing of the model) with what the folder holds for the model
-   * (this window's earlier runs, another window's, the CLI's) joined to what is in memory, then saves
-   * the model's entries back. The folder is read from the setting each time, so a change applies at once.
+   * Runs `verify` (a verification of the model) with `pool`, which first joins what the folder holds for
+   * the model (this window's earlier runs, another window's, the CLI's) to what is in memory, then saves
+   * the model's entries back. `verify` is called at once, not after the read: a verification takes its
+   * place among the model's runs when it is asked for (VerificationRuns). The folder is read from the
+   * setting each time, so a change applies at once.
    */
-  async around<T>(modelPath: string, hash: () => Promise<T>): Promise<T> {
+  async around<T>(modelPath: string, pool: HashPool, verify: (pool: HashPool) => Promise<T>): Promise<T> {
     const dir = this.dir();
-    const onDisk = await dir.load(modelPath);
-    const warning = cacheLoadWarning(onDisk.loadStatus, dir.fileFor(modelPath));
-    if (warning) this.log.warn(warning);
-    this.cache.keepOthers(onDisk);
+    let loaded: Promise<void> | undefined;
+    const loading: HashPool = {
+      hash: async (tasks, algorithm, options) => {
+        await (loaded ??= this.load(dir, modelPath));
+        return pool.hash(tasks, algorithm, options);
+      },
+      // The pool is shared, not this run's to dispose of.
+      dispose: () => Promise.resolve(),
+    };
     try {
-      return await hash();
+      return await verify(loading);
     } finally {
       await dir
         .save(modelPath, this.cache.within(modelPath))
         .catch((e: unknown) => this.log.warn(`Could not save the digest cache: ${e instanceof Error ? e.message : String(e)}`));
     }
+  }
+
+  private async load(dir: DigestCacheDir, modelPath: string): Promise<void> {
+    const onDisk = await dir.load(modelPath);
+    const warning = cacheLoadWarning(onDisk.loadStatus, dir.fileFor(modelPath));
+    if (warning) this.log.warn(warning);
+    this.cache.keepOthers(onDisk);
   }
 
   /** The setting's folder (`~` and relative paths from the home folder, as the user policy's paths), or the extension's own. */
