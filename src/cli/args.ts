@@ -2,6 +2,8 @@
  * A small parser with click's conventions, so the reference CLI's command
  * lines work unchanged: options before or after arguments, `--opt value` and
  * `--opt=value`, `_` accepted for `-`, `--flag/--no-flag` pairs, repeatable options.
+ * An option whose value is optional (`--cache[=DIR]`) takes one only after `=`, as
+ * getopt_long's optional arguments do: `--cache MODEL` leaves MODEL an argument.
  */
 import { ownText, safeText } from '../core/display';
 import { err, out } from './terminal';
@@ -9,6 +11,8 @@ import { err, out } from './terminal';
 export type OptionSpec =
   | { kind: 'string'; required?: boolean; metavar?: string; help: string; default?: string }
   | { kind: 'multi'; metavar?: string; help: string }
+  /** Given bare, its value is '' (the caller's default); a value only as `--name=value`. */
+  | { kind: 'optional'; metavar: string; help: string }
   | { kind: 'flag'; help: string }
   | { kind: 'switch'; default: boolean; help: string };
 
@@ -64,6 +68,11 @@ export function parseArgs(argv: readonly string[], specs: OptionSpecs): Parsed {
       out.flags[name] = !negated;
       continue;
     }
+    if (spec.kind === 'optional') {
+      if (inline === '') throw new UsageError(`Option '--${name}' needs a value after '=', or none: '--${name}'.`);
+      out.strings[name] = inline ?? '';
+      continue;
+    }
     const value = inline ?? argv[++i];
     if (value === undefined) throw new UsageError(`Option '--${name}' requires an argument.`);
     if (spec.kind === 'multi') out.multis[name]!.push(value);
@@ -77,6 +86,17 @@ export function parseArgs(argv: readonly string[], specs: OptionSpecs): Parsed {
   return out;
 }
 
+/** The one positional argument of a command (MODEL_PATH). */
+export function oneArgument(p: Parsed, name: string): string {
+  if (p.args.length === 0) throw new UsageError(`Missing argument '${name}'.`);
+  if (p.args.length > 1) {
+    // `--cache DIR MODEL`: DIR was read as an argument, since an optional value needs `=`.
+    const hint = p.strings.cache === '' ? ` (a folder for --cache is given as --cache=DIR)` : '';
+    throw new UsageError(`Got unexpected extra argument (${p.args.slice(1).join(' ')})${hint}`);
+  }
+  return p.args[0]!;
+}
+
 /** Help text for a command, in click's layout. */
 export function formatHelp(usage: string, description: string, specs: OptionSpecs): string {
   const rows = Object.entries(specs).map(([name, spec]) => {
@@ -85,7 +105,9 @@ export function formatHelp(usage: string, description: string, specs: OptionSpec
         ? `--${name} / --no-${name}`
         : spec.kind === 'flag'
           ? `--${name}`
-          : `--${name} ${spec.metavar ?? name.toUpperCase().replace(/-/g, '_')}`;
+          : spec.kind === 'optional'
+            ? `--${name}[=${spec.metavar}]`
+            : `--${name} ${spec.metavar ?? name.toUpperCase().replace(/-/g, '_')}`;
     const notes = [spec.kind === 'multi' ? '(repeatable)' : '', spec.kind === 'string' && spec.required ? '[required]' : ''].filter(Boolean).join(' ');
     return [left, `${spec.help}${notes ? ' ' + notes : ''}`] as const;
   });

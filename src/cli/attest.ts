@@ -9,7 +9,8 @@ import { METHOD_IDS, MethodId, isMethodId } from '../core/methods/registry';
 import { attestModel } from '../core/provenance/attesting/attest';
 import type { ProvenanceOverrides } from '../core/provenance/attesting/attestStatement';
 import { isGitHubActions } from '../core/provenance/attesting/githubEnvironment';
-import { OptionSpecs, Parsed, UsageError, formatHelp, parseArgs, printHelp } from './args';
+import { OptionSpecs, Parsed, UsageError, formatHelp, oneArgument, parseArgs, printHelp } from './args';
+import { withCommandPool } from './cache';
 import { makeSigner } from './methods';
 import { modelPathOf } from './modelPath';
 import { COMMON, SERIALIZATION, SIGN_OPTIONS } from './options';
@@ -58,9 +59,7 @@ export async function attestCommand(argv: string[], run: CommandRunner): Promise
   if (p.help) {
     return printHelp(formatHelp('model-signing attest [OPTIONS] MODEL_PATH', HELP, specs));
   }
-  if (p.args.length === 0) throw new UsageError("Missing argument 'MODEL_PATH'.");
-  if (p.args.length > 1) throw new UsageError(`Got unexpected extra argument (${p.args.slice(1).join(' ')})`);
-  const modelArg = p.args[0]!;
+  const modelArg = oneArgument(p, 'MODEL_PATH');
   const output = p.strings.output!;
   const json = p.flags.json!;
   const env = process.env;
@@ -72,19 +71,22 @@ export async function attestCommand(argv: string[], run: CommandRunner): Promise
       warnings.forEach((w) => err(safeText`WARNING: ${w}\n`));
       let result;
       try {
-        result = await attestModel(modelPathOf(modelArg, p), {
-          signer,
-          pool,
-          output,
-          overwrite: p.flags.overwrite,
-          perFile: p.flags['per-file'],
-          environment: env,
-          overrides: overrides(p),
-          ignorePaths: p.multis['ignore-paths']!.map((x) => path.resolve(x)),
-          ignoreGitPaths: p.flags['ignore-git-paths'],
-          allowSymlinks: p.flags['allow-symlinks'],
-          onProgress: progress.update,
-        });
+        const modelPath = modelPathOf(modelArg, p);
+        result = await withCommandPool(p, modelPath, pool, progress, (pool) =>
+          attestModel(modelPath, {
+            signer,
+            pool,
+            output,
+            overwrite: p.flags.overwrite,
+            perFile: p.flags['per-file'],
+            environment: env,
+            overrides: overrides(p),
+            ignorePaths: p.multis['ignore-paths']!.map((x) => path.resolve(x)),
+            ignoreGitPaths: p.flags['ignore-git-paths'],
+            allowSymlinks: p.flags['allow-symlinks'],
+            onProgress: progress.update,
+          }),
+        );
       } catch (e) {
         if (isModelSigningError(e) && e.code === 'OUTPUT_EXISTS') {
           throw new ModelSigningError('OUTPUT_EXISTS', `'${output}' already exists; pass --overwrite to replace it`, e.data, e);

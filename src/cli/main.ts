@@ -13,8 +13,9 @@ import { METHOD_IDS, MethodId, isMethodId } from '../core/methods/registry';
 import { signModel } from '../core/signing/signModel';
 import type { TrustConfig } from '../core/sigstore/trustConfig';
 import { VerificationResult, verifyModel } from '../core/verifying/verifyModel';
-import { Parsed, UsageError, formatHelp, parseArgs, printHelp, usage } from './args';
+import { Parsed, UsageError, formatHelp, oneArgument, parseArgs, printHelp, usage } from './args';
 import { attestCommand } from './attest';
+import { withCommandPool } from './cache';
 import { hubCommand } from './hub';
 import { makePkcs11Signer, makeSigner, makeVerifier, timestamperFor, timestampVerifierFor } from './methods';
 import { modelPathOf } from './modelPath';
@@ -122,16 +123,18 @@ async function digestCommand(argv: string[]): Promise<number> {
   if (p.help) return printHelp(help);
   const modelArg = oneArgument(p, 'MODEL_PATH');
   const settings = serializationSettings(p);
-  return run('Computing digest failed: ', async (pool, progress) => {
+  return run('Computing digest failed: ', async (workers, progress) => {
     const modelPath = modelPathOf(modelArg, p);
-    const options = { ...walkSettings(p), ...settings, pool, onProgress: progress.update };
-    const listing = await listModelFiles(modelPath, options);
-    // The signatures inside are looked for while the workers hash.
-    const [signatures, manifest] = await Promise.all([findSignatureFiles(listing), serializeListing(modelPath, listing, options)]);
-    progress.done();
-    out(safeText`sha256:${manifest.rootDigest()}\n`);
-    if (signatures.length > 0) err(signatureNote(listing.root, signatures, manifestWithout(manifest, signatures).rootDigest()));
-    return 0;
+    return withCommandPool(p, modelPath, workers, progress, async (pool) => {
+      const options = { ...walkSettings(p), ...settings, pool, onProgress: progress.update };
+      const listing = await listModelFiles(modelPath, options);
+      // The signatures inside are looked for while the workers hash.
+      const [signatures, manifest] = await Promise.all([findSignatureFiles(listing), serializeListing(modelPath, listing, options)]);
+      progress.done();
+      out(safeText`sha256:${manifest.rootDigest()}\n`);
+      if (signatures.length > 0) err(signatureNote(listing.root, signatures, manifestWithout(manifest, signatures).rootDigest()));
+      return 0;
+    });
   });
 }
 
@@ -161,15 +164,17 @@ async function signCommand(argv: string[]): Promise<number> {
     const { value: signer, warnings } = await (pkcs11 ? makePkcs11Signer(pkcs11, p) : makeSigner(method as MethodId, p));
     warnings.forEach((w) => err(safeText`WARNING: ${w}\n`));
     const timestamper = timestamperFor(p);
-    await signModel(modelPath, {
-      ...walkSettings(p),
-      ...settings,
-      signer,
-      timestamper,
-      signaturePath: p.strings.signature!,
-      pool,
-      onProgress: progress.update,
-    });
+    await withCommandPool(p, modelPath, pool, progress, (pool) =>
+      signModel(modelPath, {
+        ...walkSettings(p),
+        ...settings,
+        signer,
+        timestamper,
+        signaturePath: p.strings.signature!,
+        pool,
+        onProgress: progress.update,
+      }),
+    );
     progress.done();
     out(safeText`Signing succeeded\n`);
     return 0;
@@ -189,15 +194,17 @@ async function verifyCommand(argv: string[]): Promise<number> {
     async (pool, progress) => {
       const modelPath = modelPathOf(modelArg, p);
       const { value: verifier, trust, warnings, afterVerify } = await makeVerifier(method, p);
-      const result = await verifyModel(modelPath, {
-        ...walkSettings(p),
-        verifier,
-        pool,
-        signaturePath: p.strings.signature!,
-        ignoreUnsignedFiles: p.flags['ignore-unsigned-files'],
-        timestamps: timestampVerifierFor(method, p),
-        onProgress: progress.update,
-      });
+      const result = await withCommandPool(p, modelPath, pool, progress, (pool) =>
+        verifyModel(modelPath, {
+          ...walkSettings(p),
+          verifier,
+          pool,
+          signaturePath: p.strings.signature!,
+          ignoreUnsignedFiles: p.flags['ignore-unsigned-files'],
+          timestamps: timestampVerifierFor(method, p),
+          onProgress: progress.update,
+        }),
+      );
       progress.done();
       const more = afterVerify?.(result, json) ?? [];
       return report({ ...result, warnings: [...warnings, ...result.warnings, ...more] }, json, trust);
@@ -249,15 +256,10 @@ function walkSettings(p: Parsed) {
   };
 }
 
-function oneArgument(p: Parsed, name: string): string {
-  if (p.args.length === 0) throw new UsageError(`Missing argument '${name}'.`);
-  if (p.args.length > 1) throw new UsageError(`Got unexpected extra argument (${p.args.slice(1).join(' ')})`);
-  return p.args[0]!;
-}
-
 /** One place where failures become a line on stderr and exit code 1. */
 async function run(prefix: string, task: (pool: WorkerHashPool, progress: ProgressLine) => Promise<number>, quiet = false): Promise<number> {
-  const pool = new WorkerHashPool({ workerScript: bundled('hashWorker.js'), eager: true });
+  // Workers start when the command knows it will hash: at once, or with --cache for what the cache misses.
+  const pool = new WorkerHashPool({ workerScript: bundled('hashWorker.js') });
   const progress = new ProgressLine(quiet ? undefined : terminal().stderr);
   const abort = () => {
     progress.done();

@@ -16,6 +16,14 @@ export const COMMON: OptionSpecs = {
   'ignore-git-paths': { kind: 'switch', default: true, help: 'Ignore git-related files (.git, .gitattributes, .github, .gitignore).' },
   'allow-symlinks': { kind: 'flag', help: 'Follow symbolic links that stay inside the model.' },
   ...REVISION,
+  cache: {
+    kind: 'optional',
+    metavar: 'DIR',
+    help:
+      'Reuse the digests of files unchanged since an earlier run with this cache (default folder: model-signing/digests in the user cache folder). ' +
+      'Unchanged means the same device, inode, size, mtime and ctime: like git and rsync, this trusts that such a file has the same content. ' +
+      'Without --cache every file is hashed.',
+  },
 };
 
 export const SERIALIZATION: OptionSpecs = {

@@ -38,6 +38,7 @@ export * from './methods/policyVerdict';
 export * from './methods/pinSigner';
 export * from './hashing/digestCache';
 export * from './hashing/cachedHashPool';
+export * from './hashing/digestCacheDir';
 export * from './policy/policy';
 export * from './policy/precedence';
 export * from './formats/detectModelFormat';

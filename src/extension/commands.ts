@@ -1,20 +1,22 @@
 // The heavy half of the extension, loaded on the first Sign or Verify: the core
 // (hashing, Sigstore, X.509) is ~3 MB of code that activation should not pay for.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { CachedHashPool, CachedHashPoolOptions, CachedHashPoolStats, DigestCache, WorkerHashPool } from '../core';
+import { CachedHashPool, CachedHashPoolOptions, CachedHashPoolStats, WorkerHashPool } from '../core';
 import { SETTINGS } from './constants';
 import { HubModelArgs, downloadHubCommand, verifyHubCommand } from './hubCommands';
+import { ModelDigestCaches } from './digestCaches';
 import { trustedSetting } from './trustedSettings';
 import { ModelStates } from './modelState';
-import { ModelTarget } from './modelTarget';
+import { ModelTarget, pickTarget } from './modelTarget';
 import { watchPolicies } from './policyWatch';
 import { pinSignerCommand } from './pinSignerCommand';
 import { openProvenanceCommand } from './provenanceCommand';
 import type { ProvenancePanel } from './provenancePanel';
 import { SignModelArgs, signModelCommand } from './signCommand';
 import { VerificationRuns } from './verificationRuns';
-import { VerifyDeps, VerifyModelArgs, verifyModelCommand, verifyTarget } from './verifyCommand';
+import { VerifyDeps, VerifyModelArgs, verifyTarget } from './verifyCommand';
 
 export interface ModelCommands extends vscode.Disposable {
   sign(uri?: vscode.Uri, args?: SignModelArgs): Promise<boolean>;
@@ -51,27 +53,23 @@ export function createCommands(
 ): ModelCommands {
   // Low-priority workers: the extension host's event loop must stay responsive while a model is hashed.
   const pool = new WorkerHashPool({ workerScript: vscode.Uri.joinPath(context.extensionUri, 'dist', 'hashWorker.js').fsPath, niceness: 10 });
-  // Digests of files already verified, keyed by path, size, mtime, inode and ctime, kept in the
-  // extension's own storage (never the workspace): the live badge re-hashes only what changed.
-  // An explicit Verify Model re-hashes everything (and refreshes the cache) unless told otherwise.
-  const cacheFile = path.join(context.globalStorageUri.fsPath, 'digest-cache.json');
-  const pools = DigestCache.load(cacheFile).then((cache) => ({
-    cache,
-    live: new CachedHashPool(pool, cache, cacheOptions),
-    fresh: new CachedHashPool(pool, cache, {
-      readCache: false,
-      get racyWindowMs() {
-        return cacheOptions.racyWindowMs;
-      },
-    }),
-  }));
-  const saveCache = async () =>
-    (await pools).cache.save(cacheFile).catch((e: unknown) => log.warn(`Could not save the digest cache: ${e instanceof Error ? e.message : String(e)}`));
+  // Digests of files already verified, keyed by path, size, mtime, inode and ctime, kept per model in the
+  // extension's own storage or the folder the user set (never the workspace): the live badge re-hashes
+  // only what changed. An explicit Verify Model re-hashes everything (and refreshes the cache) unless told otherwise.
+  const caches = new ModelDigestCaches(context.globalStorageUri.fsPath, log);
+  const live = new CachedHashPool(pool, caches.cache, cacheOptions);
+  const fresh = new CachedHashPool(pool, caches.cache, {
+    readCache: false,
+    get racyWindowMs() {
+      return cacheOptions.racyWindowMs;
+    },
+  });
+  // The one file for every model that earlier builds kept: the cache now lives in a file per model.
+  void fs.promises.rm(path.join(context.globalStorageUri.fsPath, 'digest-cache.json'), { force: true }).catch(() => undefined);
   const policyDiagnostics = vscode.languages.createDiagnosticCollection('model-signing-policy');
   const deps: VerifyDeps = { pool, states, diagnostics, policyDiagnostics, log, remembered: new Map(), runs: new VerificationRuns() };
   const reverify = async (target: ModelTarget) => {
-    await verifyTarget({ ...deps, pool: (await pools).live }, target, { quiet: true });
-    await saveCache();
+    await caches.around(target.modelPath, live, (pool) => verifyTarget({ ...deps, pool }, target, { quiet: true }));
   };
   const policies = watchPolicies(states, policyDiagnostics, reverify);
   return {
@@ -79,7 +77,7 @@ export function createCommands(
     sign: async (uri, args) =>
       signModelCommand(
         {
-          pool: (await pools).fresh,
+          pool: fresh,
           context,
           log,
           afterSign: async (target, verifier) => {
@@ -92,17 +90,15 @@ export function createCommands(
         args,
       ),
     verify: async (uri, args) => {
+      const target = await pickTarget(uri, 'Verify Model');
+      if (!target) return undefined;
       const useCache = trustedSetting<boolean>(SETTINGS.useDigestCache) ?? false;
-      const { live, fresh } = await pools;
-      const result = await verifyModelCommand({ ...deps, pool: useCache ? live : fresh }, uri, args);
-      await saveCache();
-      return result;
+      return caches.around(target.modelPath, useCache ? live : fresh, (pool) => verifyTarget({ ...deps, pool }, target, args));
     },
     reverify,
     verifyInBackground: async (target, signal) => {
       if (states.get(target.modelPath)) return;
-      await verifyTarget({ ...deps, pool: (await pools).live }, target, { quiet: true, background: true, signal });
-      await saveCache();
+      await caches.around(target.modelPath, live, (pool) => verifyTarget({ ...deps, pool }, target, { quiet: true, background: true, signal }));
     },
     pinSigner: (modelPath) => pinSignerCommand({ states, log, reverify }, modelPath),
     reverifyAll: async () => {
@@ -113,7 +109,7 @@ export function createCommands(
     },
     watched: () => deps.remembered.keys(),
     openProvenance: (uri, args) => openProvenanceCommand(context, log, uri, args),
-    liveHashStats: async () => ({ ...(await pools).live.stats }),
+    liveHashStats: () => Promise.resolve({ ...live.stats }),
     verifyHub: (args) => verifyHubCommand(deps, args),
     downloadHub: (args) => downloadHubCommand(deps, args),
     dispose: () => {

@@ -16,6 +16,7 @@ export const SETTINGS = {
   section: 'modelSigning',
   trustConfig: 'sigstore.trustConfig',
   useDigestCache: 'verify.useDigestCache',
+  digestCacheFolder: 'verify.digestCacheFolder',
   verifyOnOpen: 'verify.onOpen',
   policy: 'verify.policy',
   githubApiUrl: 'github.apiUrl',

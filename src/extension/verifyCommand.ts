@@ -31,7 +31,7 @@ import { isPolicyError, showPolicyProblem } from './policyProblems';
 import { ModelState, ModelStates, canPin, problemCount } from './modelState';
 import { COMMANDS, VIEWS } from './constants';
 import { notPinnedText, signerText } from './trustWording';
-import { ModelTarget, pickTarget, modelName } from './modelTarget';
+import { ModelTarget, modelName } from './modelTarget';
 import { notify } from './notify';
 import { withHashingProgress } from './progress';
 import { trustConfigFromSettings } from './sigstoreIdentity';
@@ -64,13 +64,7 @@ export interface VerifyDeps {
   runs: VerificationRuns;
 }
 
-/** Verify Model: check the signature and every file, then show the result in the badge, the tree and Problems. */
-export async function verifyModelCommand(deps: VerifyDeps, uri?: vscode.Uri, args: VerifyModelArgs = {}): Promise<VerificationResult | undefined> {
-  const target = await pickTarget(uri, 'Verify Model');
-  if (!target) return undefined;
-  return verifyTarget(deps, target, args);
-}
-
+/** Verify Model (on the model the user picked): check the signature and every file, then show the result in the badge, the tree and Problems. */
 export function verifyTarget(deps: VerifyDeps, target: ModelTarget, args: VerifyModelArgs = {}): Promise<VerificationResult | undefined> {
   return deps.runs.run(target.modelPath, Boolean(args.quiet), (current) => verifyNow(deps, target, args, current));
 }

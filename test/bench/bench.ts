@@ -10,6 +10,7 @@
 //     process start-up from hashing throughput, and its read chunk size,
 //   - single-threaded hash engines (node:crypto, hash-wasm, @noble/hashes),
 //   - the policy glob matcher on adversarial patterns, beside picomatch and minimatch,
+//   - re-signing an 8 GiB model with --cache after one small file changed (cacheBench.ts),
 // then prints PASS/MISS against the targets and a markdown table for the README.
 // The models are made once in os.tmpdir()/model-signing-bench and reused.
 import { spawn, spawnSync } from 'node:child_process';
@@ -20,6 +21,7 @@ import * as path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { createBLAKE3 } from 'hash-wasm';
 import { HashTask, WorkerHashPool, listModelFiles, serializeModel } from '../../src/core';
+import { cacheBench } from './cacheBench';
 import { globBench } from './globBench';
 import { hubBench } from './hubBench';
 
@@ -639,6 +641,9 @@ async function main(): Promise<void> {
 
   section('Policy globs on adversarial patterns (median of 5; the libraries once, stopped after 20 s)');
   globBench(log);
+
+  section('Digest cache: 8 GiB in 200 files, one 4 KiB file changed, re-signed with --cache (made, then deleted)');
+  await cacheBench(log);
 
   if (limit !== null) {
     section('OpenSSL limit, again');

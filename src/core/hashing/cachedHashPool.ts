@@ -54,7 +54,8 @@ const COARSE_RACY_WINDOW_MS = 2100;
  * in completion order, so callers never depend on order). Progress reports
  * cached bytes at once, then the inner pool's as they come.
  *
- * For a live status; a signature should be made from a fresh hash.
+ * The extension's live status uses it, and Verify Model when the user allows it; the CLI only with
+ * `--cache`, where the user accepts that an unchanged stamp means unchanged content (as git and rsync do).
  */
 export class CachedHashPool implements HashPool {
   readonly stats: CachedHashPoolStats = { hits: 0, misses: 0, bytesHashed: 0, bytesCached: 0, notStored: 0 };

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { ModelSigningError, errnoCode } from '../errors';
 import { writeFileAtomic } from '../io/atomicWrite';
 import { parseJson } from '../io/parseJson';
+import { readInputText } from '../io/readInputFile';
 import { DIGEST_LENGTH, HashAlgorithm, isHashAlgorithm } from './algorithm';
 import { HashTask } from './fileHasher';
 
@@ -37,8 +38,15 @@ export function sameStamp(a: FileStamp, b: FileStamp): boolean {
 /** The part of a task a digest depends on: which file, and which byte range of it. */
 export type DigestRange = Pick<HashTask, 'path' | 'start' | 'end'>;
 
-/** Why a loaded cache is what it is: the extension may log it, the tests check it. */
-export type CacheLoadStatus = 'loaded' | 'missing' | 'corrupt' | 'other-version';
+/**
+ * Why a loaded cache is what it is: the extension logs it, the CLI warns, the tests check it.
+ * `not-private`: the file (or its folder) belongs to another user or others may write it, so it could
+ * vouch for content it never saw: ignored, never trusted.
+ */
+export type CacheLoadStatus = 'loaded' | 'missing' | 'corrupt' | 'other-version' | 'not-private';
+
+/** A cache file larger than this is not read: 200,000 entries take ~40 MB. */
+const MAX_CACHE_FILE_BYTES = 256 * 1024 * 1024;
 
 export interface DigestCacheOptions {
   /** Entries kept; the least recently used are dropped beyond it (default 200,000). */
@@ -95,7 +103,12 @@ export class DigestCache {
     const cache = new DigestCache(options);
     let text: string;
     try {
-      text = await fs.promises.readFile(file, 'utf8');
+      if (!isPrivate(await fs.promises.stat(file))) {
+        cache.loadStatus = 'not-private';
+        return cache;
+      }
+      // A regular file within the cap (a FIFO or a huge file is refused at once, unread).
+      text = await readInputText(file, { what: 'digest cache', maxBytes: MAX_CACHE_FILE_BYTES, unreadableCode: 'FILE_READ_ERROR' });
     } catch (e) {
       cache.loadStatus = errnoCode(e) === 'ENOENT' ? 'missing' : 'corrupt';
       return cache;
@@ -131,18 +144,33 @@ export class DigestCache {
 
   /**
    * Writes the cache as JSON, atomically (a temporary file beside it, renamed
-   * over), creating its folder if needed. Errors are WRITE_FAILED.
+   * over), creating its folder if needed: the file readable by its owner only
+   * (0600, a new folder 0700), though it holds only paths, stamps and digests.
+   * Errors are WRITE_FAILED.
    */
   async save(file: string): Promise<void> {
     const entries: StoredEntry[] = [];
     for (const e of this.entries.values()) entries.push([e.path, e.algorithm, e.start, e.end, e.dev, e.ino, e.size, e.mtimeMs, e.ctimeMs, e.digest]);
     try {
-      await fs.promises.mkdir(path.dirname(path.resolve(file)), { recursive: true });
+      await fs.promises.mkdir(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
     } catch (e) {
       throw new ModelSigningError('WRITE_FAILED', `Cannot write '${file}': ${errnoCode(e) ?? String(e)}`, { path: file }, e);
     }
-    await writeFileAtomic(file, JSON.stringify({ version: DIGEST_CACHE_VERSION, entries } satisfies CacheFile));
+    await writeFileAtomic(file, JSON.stringify({ version: DIGEST_CACHE_VERSION, entries } satisfies CacheFile), fs.promises.rename, 0o600);
     this.changed = false;
+  }
+
+  /**
+   * Adds the entries of `older` (another process's save of the same file) that this cache
+   * has no entry for, as less recently used than its own: what both stored survives a save.
+   */
+  keepOthers(older: DigestCache): void {
+    const mine = [...this.entries];
+    const added = [...older.entries].filter(([k]) => !this.entries.has(k));
+    if (added.length === 0) return;
+    this.entries.clear();
+    for (const [k, e] of [...added, ...mine].slice(-this.maxEntries)) this.entries.set(k, e);
+    this.changed = true;
   }
 
   /** The digest of this range of the file, if it was stored under exactly this stamp. */
@@ -184,6 +212,15 @@ export class DigestCache {
     this.changed = true;
   }
 
+  /** A new cache of the entries of files at or under `root` (a model folder, or a one-file model). */
+  within(root: string): DigestCache {
+    const abs = path.resolve(root);
+    const part = new DigestCache({ maxEntries: this.maxEntries });
+    for (const [k, e] of this.entries) if (e.path === abs || e.path.startsWith(abs + path.sep)) part.entries.set(k, e);
+    part.changed = part.entries.size > 0;
+    return part;
+  }
+
   /** Drops every entry of a file (all algorithms and ranges). */
   deleteFile(file: string): void {
     const abs = path.resolve(file);
@@ -208,6 +245,16 @@ export class DigestCache {
   get dirty(): boolean {
     return this.changed;
   }
+}
+
+/**
+ * Owned by this user and writable by no one else (POSIX; Windows has no such mode bits, and a
+ * user's cache folder there is private by default).
+ */
+export function isPrivate(st: fs.Stats): boolean {
+  const uid = process.getuid?.();
+  if (uid === undefined) return true;
+  return st.uid === uid && (st.mode & 0o022) === 0;
 }
 
 function key(p: string, algorithm: HashAlgorithm, start: number, end: number | null): string {

@@ -47,8 +47,6 @@ export interface WorkerHashPoolOptions {
   /** Number of worker threads (default: the CPUs available). */
   size?: number;
   chunkSize?: number;
-  /** Start all workers at construction rather than on first use. */
-  eager?: boolean;
   /**
    * Nice value for the worker threads (Linux: per thread). An editor sets it so
    * hashing never delays its event loop; the CLI leaves it at 0.
@@ -74,8 +72,11 @@ export class WorkerHashPool implements HashPool {
 
   constructor(private readonly options: WorkerHashPoolOptions) {
     this.size = Math.max(1, Math.floor(options.size ?? availableParallelism()));
-    // Start the workers now: their ~35 ms boot overlaps the listing of the model.
-    if (options.eager) while (this.workers.length < this.size) this.workers.push(this.spawn());
+  }
+
+  /** Starts every worker now, before the first job: their ~35 ms boot overlaps the listing of the model. */
+  startWorkers(): void {
+    while (this.workers.length < this.size && !this.disposed) this.workers.push(this.spawn());
   }
 
   hash(tasks: readonly HashTask[], algorithm: HashAlgorithm, options: HashJobOptions = {}): Promise<HashResult[]> {

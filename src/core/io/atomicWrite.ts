@@ -10,12 +10,13 @@ export type PlaceFile = (tmp: string, file: string) => Promise<void>;
 /**
  * Writes a file so that readers see the old content or the new, never a part:
  * a temporary file beside it, flushed, then put in place (renamed over, or as `place` does).
+ * `mode` is the new file's (before the umask): 0o600 for a file only its owner should read.
  */
-export async function writeFileAtomic(file: string, content: string, place: PlaceFile = fs.promises.rename): Promise<void> {
+export async function writeFileAtomic(file: string, content: string, place: PlaceFile = fs.promises.rename, mode = 0o644): Promise<void> {
   const dir = path.dirname(path.resolve(file));
   const tmp = path.join(dir, `.${path.basename(file)}.${crypto.randomBytes(6).toString('hex')}.tmp`);
   try {
-    const fh = await fs.promises.open(tmp, 'wx', 0o644);
+    const fh = await fs.promises.open(tmp, 'wx', mode);
     try {
       await fh.writeFile(content, 'utf8');
       await fh.sync();
