@@ -71,12 +71,19 @@ export function verifyTarget(deps: VerifyDeps, target: ModelTarget, args: Verify
 
 /** One verification; once a newer one of the model has started (`current()` false), it changes nothing shown. */
 async function verifyNow(deps: VerifyDeps, target: ModelTarget, args: VerifyModelArgs, current: () => boolean): Promise<VerificationResult | undefined> {
-  // A quiet (live) re-verification takes the badge only to say something is wrong, not from the model the user looks at;
-  // a background one only when the badge has no model to show.
-  const focus = (state: ModelState): boolean =>
-    args.background ? deps.states.current === undefined : !args.quiet || !['verifying', 'verified', 'signed', 'unchecked'].includes(state.kind);
+  // A quiet (live) re-verification takes the badge from the model the user looks at only to say that something went
+  // wrong, not that it is still wrong (a policy change re-checks every model); a background one only when the badge
+  // has no model to show.
+  const wasProblem = isProblem(deps.states.get(target.modelPath));
+  const focus = (state: ModelState): boolean => (args.background ? deps.states.current === undefined : !args.quiet || (isProblem(state) && !wasProblem));
   const set = (state: ModelState): void => {
     if (current()) deps.states.set(state, focus(state));
+  };
+  // A quiet re-check keeps the model's last result on show until its own is ready: the badge and the view do not
+  // flicker to "Verifying", and what they said stays readable meanwhile.
+  const showProgress = !args.quiet || deps.states.get(target.modelPath) === undefined;
+  const progress = (percent: number): void => {
+    if (showProgress) set({ kind: 'verifying', target, percent });
   };
   if (!fs.existsSync(target.signaturePath)) {
     set({ kind: 'unsigned', target });
@@ -104,7 +111,7 @@ async function verifyNow(deps: VerifyDeps, target: ModelTarget, args: VerifyMode
     if (refused) return refuse(refused.reason);
     const verifier = await chooseVerifier(deps, target, bundle, method, policy, args);
     if (!verifier) return undefined;
-    set({ kind: 'verifying', target, percent: 0 });
+    progress(0);
     // Once nothing more is asked (a focus change would close a picker), the Signed Model view comes forward,
     // expanded if it was folded, to show the files as they are checked.
     if (!args.quiet) void vscode.commands.executeCommand(`${VIEWS.manifest}.focus`);
@@ -118,7 +125,7 @@ async function verifyNow(deps: VerifyDeps, target: ModelTarget, args: VerifyMode
         signal,
         onProgress: (p) => {
           onProgress?.(p);
-          set({ kind: 'verifying', target, percent: p.bytesTotal ? (100 * p.bytesDone) / p.bytesTotal : 100 });
+          progress(p.bytesTotal ? (100 * p.bytesDone) / p.bytesTotal : 100);
         },
       });
     const result = args.quiet ? await run(args.signal) : await withHashingProgress(safeText`Verifying ${modelName(target.modelPath)}`, run);
@@ -157,6 +164,11 @@ async function verifyNow(deps: VerifyDeps, target: ModelTarget, args: VerifyMode
     if (!args.quiet) void notify.error(safeText`Verification of ${modelName(target.modelPath)} failed: ${message}`);
     return undefined;
   }
+}
+
+/** A state that reports something wrong with the model or its signature. */
+function isProblem(state: ModelState | undefined): boolean {
+  return state !== undefined && ['unsigned', 'tampered', 'failed', 'policyError'].includes(state.kind);
 }
 
 /** The Problems entry of the policy file of the model's workspace folder: the error, or none. */
