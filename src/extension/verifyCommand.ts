@@ -112,8 +112,8 @@ async function verifyNow(deps: VerifyDeps, target: ModelTarget, args: VerifyMode
     const verifier = await chooseVerifier(deps, target, bundle, method, policy, args);
     if (!verifier) return undefined;
     progress(0);
-    // Once nothing more is asked (a focus change would close a picker), the Signed Model view comes forward,
-    // expanded if it was folded, to show the files as they are checked.
+    // Once nothing more is asked (a focus change would close a picker), the Signed Model view (its own panel tab)
+    // comes forward to show the files as they are checked.
     if (!args.quiet) void vscode.commands.executeCommand(`${VIEWS.manifest}.focus`);
     const run = (signal?: AbortSignal, onProgress?: (p: HashProgress) => void) =>
       verifyModel(target.modelPath, {
