@@ -167,10 +167,11 @@ describe('local Sigstore (Fulcio, Rekor, TSA on 127.0.0.1)', () => {
   });
 
   it("stamps each request with the clock's time then, not the start time: a later signature is signed later", async () => {
-    let now = Date.now();
-    const timed = await startLocalSigstore({ clock: () => now });
+    // The real clock while the server starts (its roots are made at the real time then), then a fixed later time.
+    let now: number | undefined;
+    const timed = await startLocalSigstore({ clock: () => now ?? Date.now() });
     try {
-      now += 7 * 60_000; // a user signing seven minutes after the server started
+      now = Date.now() + 7 * 60_000; // a user signing seven minutes after the server started
       const b = await sign(timed, await timed.mintToken({ email: EMAIL }));
       const expected = Math.floor(now / 1000);
       assert.equal(Number(b.verificationMaterial.tlogEntries[0]?.integratedTime), expected);
