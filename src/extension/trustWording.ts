@@ -41,7 +41,7 @@ export function checkedText(at: Date): string {
 
 /** A signature the live check was given nothing to check with: `Signed with a key — not checked`. */
 export function uncheckedText(method: string): string {
-  return `Signed with ${method === 'certificate' ? 'a certificate' : `a ${method}`} — not checked`;
+  return `Signed with a ${method} — not checked`;
 }
 
 /**

@@ -148,7 +148,7 @@ async function main(): Promise<number> {
   const workspace = createModelWorkspace(join(run, 'workspace'));
   const keyless = await prepareKeylessModel(workspace, run);
   await prepareForgedModel(workspace, SIGNER, keyless.issuer);
-  prepareKeySignedModel(workspace);
+  await prepareKeySignedModel(workspace);
   const restricted = prepareRestrictedWorkspace(run, keyless);
   // The extension host inherits it from code-server: the PKCS #11 step makes its SoftHSM2 token there (pkcs11Signing.ts).
   process.env.SOFTHSM2_CONF = join(run, 'softhsm', 'softhsm2.conf');

@@ -3,13 +3,18 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SignerInfo, parsePolicy, policyRefusesMethod } from '../../src/core';
-import { checkedText, notPinnedText, signerLines, signerText, signingTimeText } from '../../src/extension/trustWording';
+import { checkedText, notPinnedText, signerLines, signerText, signingTimeText, uncheckedText } from '../../src/extension/trustWording';
 
 const keyless: SignerInfo = { method: 'sigstore', identity: 'dev@example.com', issuer: 'https://oauth2.sigstore.dev/auth' };
 const key: SignerInfo = { method: 'key', keyHint: '0123456789abcdef'.repeat(4) };
 const cert: SignerInfo = { method: 'certificate', subject: 'CN=Alice', issuer: 'CN=Team CA', fingerprint: 'AB:CD', notBefore: '', notAfter: '' };
 
 describe('trust wording', () => {
+  it('says a signature the check on open had nothing to check with is signed and not checked yet, by its kind', () => {
+    assert.equal(uncheckedText('key'), 'Signed with a key — not checked');
+    assert.equal(uncheckedText('certificate'), 'Signed with a certificate — not checked');
+  });
+
   it('a signer nothing pins reads "Signed by <identity> (<issuer>) — not pinned"; a key one the user chose, "Signed with key …"', () => {
     assert.equal(notPinnedText(keyless), 'Signed by dev@example.com (https://oauth2.sigstore.dev/auth) — not pinned');
     assert.equal(notPinnedText(key), 'Signed with key 0123456789ab… — not pinned');
