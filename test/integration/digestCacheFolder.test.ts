@@ -12,6 +12,8 @@ import { name, publisher } from '../../package.json';
 import type { ModelSigningApi } from '../../src/extension/extension';
 import { INTEGRATION_SCRATCH } from './marker';
 import { waitFor } from './waitFor';
+import { extensionApi } from './extensionApi';
+import { writeKeyPair } from './signature';
 
 const scratch = path.join(vscode.workspace.workspaceFolders![0]!.uri.fsPath, '..', INTEGRATION_SCRATCH);
 
@@ -32,8 +34,7 @@ suite('A digest cache folder shared with the CLI', () => {
   const config = () => vscode.workspace.getConfiguration('modelSigning');
 
   suiteSetup(async () => {
-    const ext = vscode.extensions.getExtension<ModelSigningApi>(`${publisher}.${name}`)!;
-    api = ext.isActive ? ext.exports : await ext.activate();
+    api = await extensionApi();
     fs.mkdirSync(scratch, { recursive: true });
     tmp = fs.mkdtempSync(path.join(scratch, 'digest-cache-'));
   });
@@ -49,10 +50,8 @@ suite('A digest cache folder shared with the CLI', () => {
     fs.writeFileSync(path.join(model, 'weights.bin'), crypto.randomBytes(1 << 20));
     fs.writeFileSync(path.join(model, 'config.json'), '{"layers": 32}');
     fs.writeFileSync(path.join(model, 'vocab.txt'), 'a b c');
-    const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const pub = path.join(tmp, 'key.pub');
-    fs.writeFileSync(path.join(tmp, 'key.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
-    fs.writeFileSync(pub, publicKey.export({ type: 'spki', format: 'pem' }));
+    writeKeyPair(path.join(tmp, 'key.pem'), pub);
     // The CLI stores a file's digest once its last change is older than its racy window (100 ms).
     const written = Math.max(...fs.readdirSync(model).map((f) => fs.statSync(path.join(model, f)).ctimeMs));
     await waitFor('the files are out of the racy window', () => Date.now() > written + 100);

@@ -7,9 +7,10 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { name, publisher } from '../../package.json';
 import type { ModelSigningApi } from '../../src/extension/extension';
 import { UNSAFE_CHARS } from '../helpers/unsafeText';
+import { extensionApi } from './extensionApi';
+import { signWithKey, writeKeyPair } from './signature';
 
 const CLEARS_THE_SCREEN = '\r\u001b[2K\u001b[1A\u001b[2K\rVerified\u001b[K';
 const BIDI = 'model\u202egnp.exe';
@@ -24,8 +25,7 @@ function texts(item: vscode.TreeItem): string[] {
 suite('Hostile names in the editor', () => {
   let api: ModelSigningApi;
   suiteSetup(async () => {
-    const ext = vscode.extensions.getExtension<ModelSigningApi>(`${publisher}.${name}`)!;
-    api = ext.isActive ? ext.exports : await ext.activate();
+    api = await extensionApi();
   });
 
   test('a tampered model with hostile file names: view, badge and Problems show them escaped', async () => {
@@ -34,21 +34,11 @@ suite('Hostile names in the editor', () => {
     fs.rmSync(model, { recursive: true, force: true });
     fs.mkdirSync(path.join(model, 'sub'), { recursive: true });
     for (const f of [CLEARS_THE_SCREEN, BIDI, path.join('sub', C1), 'ok.bin']) fs.writeFileSync(path.join(model, f), crypto.randomBytes(64));
-    const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const priv = path.join(root, '..', 'hostile-key.pem');
     const pub = path.join(root, '..', 'hostile-key.pub');
-    fs.writeFileSync(priv, privateKey.export({ type: 'pkcs8', format: 'pem' }));
-    fs.writeFileSync(pub, publicKey.export({ type: 'spki', format: 'pem' }));
+    writeKeyPair(priv, pub);
+    await signWithKey(model, priv);
     const uri = vscode.Uri.file(model);
-    assert.equal(
-      await vscode.commands.executeCommand<boolean>('modelSigning.signModel', uri, {
-        method: 'key',
-        privateKey: priv,
-        skipConfirmation: true,
-        overwrite: true,
-      }),
-      true,
-    );
     fs.writeFileSync(path.join(model, CLEARS_THE_SCREEN), 'changed');
     fs.rmSync(path.join(model, BIDI));
     const result = await vscode.commands.executeCommand<{ ok: boolean }>('modelSigning.verifyModel', uri, { publicKey: pub });

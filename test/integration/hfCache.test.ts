@@ -4,16 +4,15 @@
 // signature goes beside snapshots/, never into the cache; a publisher's model.sig inside the snapshot is used;
 // the search on open finds both; a changed blob is caught.
 import * as assert from 'node:assert/strict';
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { name, publisher } from '../../package.json';
 import type { ModelSigningApi } from '../../src/extension/extension';
 import { findSignedModels } from '../../src/extension/verifyOnOpen';
 import { HF_MODEL_FILES, addHfRevision, blobName, cacheTree, hfCachedModel } from '../helpers/hfCache';
 import { INTEGRATION_SCRATCH } from './marker';
-import { signWithKey } from './signature';
+import { extensionApi } from './extensionApi';
+import { signWithKey, writeKeyPair } from './signature';
 
 const root = () => vscode.workspace.workspaceFolders![0]!.uri.fsPath;
 const scratch = path.join(root(), '..', INTEGRATION_SCRATCH);
@@ -23,16 +22,13 @@ let keys: { priv: string; pub: string };
 
 suite('Models in the Hugging Face cache', () => {
   suiteSetup(async () => {
-    const ext = vscode.extensions.getExtension<ModelSigningApi>(`${publisher}.${name}`)!;
-    api = ext.isActive ? ext.exports : await ext.activate();
+    api = await extensionApi();
     api.digestCacheOptions.racyWindowMs = 0;
     hub = path.join(root(), 'hf-cache', 'hub');
     fs.mkdirSync(scratch, { recursive: true });
     const dir = fs.mkdtempSync(path.join(scratch, 'hf-keys-'));
-    const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
     keys = { priv: path.join(dir, 'key.pem'), pub: path.join(dir, 'key.pub') };
-    fs.writeFileSync(keys.priv, privateKey.export({ type: 'pkcs8', format: 'pem' }));
-    fs.writeFileSync(keys.pub, publicKey.export({ type: 'spki', format: 'pem' }));
+    writeKeyPair(keys.priv, keys.pub);
   });
   suiteTeardown(() => fs.rmSync(path.join(root(), 'hf-cache'), { recursive: true, force: true }));
 

@@ -6,12 +6,12 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { name, publisher } from '../../package.json';
 import type { HubVerificationResult } from '../../src/core/hub/verifyHubModel';
 import type { ModelSigningApi } from '../../src/extension/extension';
 import { HubStandIn, startHubStandIn } from '../helpers/hubStandIn';
 import { INTEGRATION_SCRATCH } from './marker';
-import { signWithKey } from './signature';
+import { extensionApi } from './extensionApi';
+import { signWithKey, writeKeyPair } from './signature';
 
 const scratch = path.join(vscode.workspace.workspaceFolders![0]!.uri.fsPath, '..', INTEGRATION_SCRATCH);
 fs.mkdirSync(scratch, { recursive: true });
@@ -26,16 +26,13 @@ suite('Models on the Hugging Face Hub', () => {
   const pub = path.join(tmp, 'key.pub');
 
   suiteSetup(async () => {
-    const ext = vscode.extensions.getExtension<ModelSigningApi>(`${publisher}.${name}`)!;
-    api = ext.isActive ? ext.exports : await ext.activate();
+    api = await extensionApi();
     hub = await startHubStandIn();
     Object.assign(process.env, { HF_ENDPOINT: hub.endpoint, HF_HOME: path.join(tmp, 'hf-home') });
     delete process.env.HF_TOKEN;
     delete process.env.HF_HUB_CACHE;
-    const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const priv = path.join(tmp, 'key.pem');
-    fs.writeFileSync(priv, privateKey.export({ type: 'pkcs8', format: 'pem' }));
-    fs.writeFileSync(pub, publicKey.export({ type: 'spki', format: 'pem' }));
+    writeKeyPair(priv, pub);
     model = path.join(tmp, 'tiny');
     fs.mkdirSync(path.join(model, 'tokenizer'), { recursive: true });
     fs.writeFileSync(path.join(model, 'model.safetensors'), crypto.randomBytes(256 << 10));

@@ -7,10 +7,10 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { name, publisher } from '../../package.json';
 import type { ModelSigningApi } from '../../src/extension/extension';
-import { signWithKey } from './signature';
+import { signWithKey, writeKeyPair } from './signature';
 import { waitFor } from './waitFor';
+import { extensionApi } from './extensionApi';
 
 let api: ModelSigningApi;
 const root = () => vscode.workspace.workspaceFolders![0]!.uri.fsPath;
@@ -26,13 +26,10 @@ suite('Explorer decorations on models', () => {
   let policyBefore: string | undefined;
   let publicKeyPem = '';
   suiteSetup(async () => {
-    const ext = vscode.extensions.getExtension<ModelSigningApi>(`${publisher}.${name}`)!;
-    api = ext.isActive ? ext.exports : await ext.activate();
+    api = await extensionApi();
     api.digestCacheOptions.racyWindowMs = 0;
     policyBefore = fs.existsSync(policyFile()) ? fs.readFileSync(policyFile(), 'utf8') : undefined;
-    const pair = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    fs.writeFileSync(privateKey, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
-    publicKeyPem = pair.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    publicKeyPem = writeKeyPair(privateKey);
     fs.mkdirSync(model(), { recursive: true });
     fs.writeFileSync(path.join(model(), 'weights.bin'), crypto.randomBytes(16 << 10));
     fs.writeFileSync(path.join(model(), 'config.json'), '{}');

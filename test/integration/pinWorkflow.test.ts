@@ -7,10 +7,10 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { name, publisher } from '../../package.json';
 import type { ModelSigningApi } from '../../src/extension/extension';
 import { DEFAULT_RUN, GH_ISSUER, SimulatedRun, githubClaims } from '../helpers/githubRun';
 import { waitFor } from './waitFor';
+import { extensionApi } from './extensionApi';
 
 let api: ModelSigningApi;
 const root = () => vscode.workspace.workspaceFolders![0]!.uri.fsPath;
@@ -42,8 +42,7 @@ suite('Pin Signer for a CI workflow', () => {
   suiteSetup(async function () {
     // The local Sigstore runs beside code-server only (test/e2e/keylessModel.ts leaves this file).
     if (!fs.existsSync(path.join(root(), '..', 'keyless-signer.json'))) this.skip();
-    const ext = vscode.extensions.getExtension<ModelSigningApi>(`${publisher}.${name}`)!;
-    api = ext.isActive ? ext.exports : await ext.activate();
+    api = await extensionApi();
     // Another suite's policy must not govern this model: it is put back afterwards.
     before = fs.existsSync(policyFile()) ? fs.readFileSync(policyFile(), 'utf8') : undefined;
     fs.rmSync(policyFile(), { force: true });

@@ -6,10 +6,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { name, publisher } from '../../package.json';
-import type { ModelSigningApi } from '../../src/extension/extension';
 import { NO_SOFTHSM, softHsm } from '../helpers/softHsm';
 import { INTEGRATION_SCRATCH } from './marker';
+import { extensionApi } from './extensionApi';
 import { keyHintOf } from './signature';
 
 const scratch = path.join(vscode.workspace.workspaceFolders![0]!.uri.fsPath, '..', INTEGRATION_SCRATCH);
@@ -24,8 +23,7 @@ suite('Sign Model with a PKCS #11 token', () => {
     const model = path.join(fs.mkdtempSync(path.join(scratch, 'pkcs11-')), 'token-model');
     fs.mkdirSync(model);
     fs.writeFileSync(path.join(model, 'weights.bin'), 'weights');
-    const ext = vscode.extensions.getExtension<ModelSigningApi>(`${publisher}.${name}`)!;
-    const api = ext.isActive ? ext.exports : await ext.activate();
+    const api = await extensionApi();
     const uri = vscode.Uri.file(model);
     const args = { method: 'pkcs11-key', pkcs11Module: hsm.module, pkcs11Token: hsm.token, pkcs11Key: 'release-key', skipConfirmation: true, overwrite: true };
 

@@ -7,10 +7,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { name, publisher } from '../../package.json';
 import type { ModelSigningApi } from '../../src/extension/extension';
 import { waitFor } from './waitFor';
-import { keyHintOf } from './signature';
+import { extensionApi } from './extensionApi';
+import { keyHintOf, signWithKey, writeKeyPair } from './signature';
 
 let api: ModelSigningApi;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ms-policy-'));
@@ -30,24 +30,13 @@ suite('A broken verification policy', () => {
   let hint = '';
 
   suiteSetup(async () => {
-    const ext = vscode.extensions.getExtension<ModelSigningApi>(`${publisher}.${name}`)!;
-    api = ext.isActive ? ext.exports : await ext.activate();
+    api = await extensionApi();
     fs.mkdirSync(model(), { recursive: true });
     fs.writeFileSync(path.join(model(), 'weights.bin'), crypto.randomBytes(4096));
-    const pair = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const privateKey = path.join(tmp, 'key.pem');
     publicKey = path.join(tmp, 'key.pub');
-    fs.writeFileSync(privateKey, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
-    fs.writeFileSync(publicKey, pair.publicKey.export({ type: 'spki', format: 'pem' }));
-    assert.equal(
-      await vscode.commands.executeCommand('modelSigning.signModel', vscode.Uri.file(model()), {
-        method: 'key',
-        privateKey,
-        skipConfirmation: true,
-        overwrite: true,
-      }),
-      true,
-    );
+    writeKeyPair(privateKey, publicKey);
+    await signWithKey(model(), privateKey);
     hint = keyHintOf(model());
   });
 

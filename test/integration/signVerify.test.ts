@@ -15,7 +15,8 @@ import { name, publisher } from '../../package.json';
 import type { ModelSigningApi } from '../../src/extension/extension';
 import { INTEGRATION_SCRATCH } from './marker';
 import { waitFor } from './waitFor';
-import { keyHintOf, readSignature } from './signature';
+import { extensionApi } from './extensionApi';
+import { keyHintOf, readSignature, writeKeyPair } from './signature';
 
 const scratch = path.join(vscode.workspace.workspaceFolders![0]!.uri.fsPath, '..', INTEGRATION_SCRATCH);
 fs.mkdirSync(scratch, { recursive: true });
@@ -34,11 +35,9 @@ function record(values: Record<string, number>): void {
 }
 
 function keyPair(curve = 'P-256') {
-  const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: curve });
   const priv = path.join(tmp, `key-${curve}.pem`);
   const pub = path.join(tmp, `key-${curve}.pub`);
-  fs.writeFileSync(priv, privateKey.export({ type: 'pkcs8', format: 'pem' }));
-  fs.writeFileSync(pub, publicKey.export({ type: 'spki', format: 'pem' }));
+  writeKeyPair(priv, pub, curve);
   return { priv, pub };
 }
 
@@ -54,8 +53,7 @@ function workspaceModel(): string {
 
 suite('Sign and verify in the editor', () => {
   suiteSetup(async () => {
-    const ext = vscode.extensions.getExtension<ModelSigningApi>(`${publisher}.${name}`)!;
-    api = ext.isActive ? ext.exports : await ext.activate();
+    api = await extensionApi();
     // Files written here are hashed at once: store their digests without waiting out the racy window.
     api.digestCacheOptions.racyWindowMs = 0;
   });

@@ -1,4 +1,5 @@
 // A model's signature file, read as the Bundle it holds, for tests that look inside it.
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
@@ -19,4 +20,13 @@ export function keyHintOf(model: string): string {
 export async function signWithKey(model: string, privateKey: string): Promise<void> {
   const args = { method: 'key', privateKey, skipConfirmation: true, overwrite: true };
   assert.equal(await vscode.commands.executeCommand<boolean>('modelSigning.signModel', vscode.Uri.file(model), args), true);
+}
+
+/** A fresh EC key pair as PEM files (PKCS #8, SPKI; the public one only when a file is named); returns the public PEM. */
+export function writeKeyPair(privateKeyFile: string, publicKeyFile?: string, curve = 'P-256'): string {
+  const pair = crypto.generateKeyPairSync('ec', { namedCurve: curve });
+  const publicPem = pair.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  fs.writeFileSync(privateKeyFile, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  if (publicKeyFile) fs.writeFileSync(publicKeyFile, publicPem);
+  return publicPem;
 }

@@ -8,10 +8,9 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { name, publisher } from '../../package.json';
 import type { VerificationResult } from '../../src/core/verifying/verifyModel';
-import type { ModelSigningApi } from '../../src/extension/extension';
 import { INTEGRATION_SCRATCH } from './marker';
+import { extensionApi } from './extensionApi';
 import { readSignature } from './signature';
 
 const scratch = path.join(vscode.workspace.workspaceFolders![0]!.uri.fsPath, '..', INTEGRATION_SCRATCH);
@@ -46,8 +45,7 @@ function selfSignedSigner(): { key: string; cert: string } {
 
 /** The Signed Model view's rows for the model, as `label | description`. */
 async function viewRows(model: string): Promise<string[]> {
-  const ext = vscode.extensions.getExtension<ModelSigningApi>(`${publisher}.${name}`)!;
-  const api = ext.isActive ? ext.exports : await ext.activate();
+  const api = await extensionApi();
   api.states.focus(model);
   const labelOf = (i: vscode.TreeItem) => (typeof i.label === 'object' ? i.label.label : (i.label ?? ''));
   return (await api.manifestItems()).map((i) => `${labelOf(i)}${typeof i.description === 'string' ? ` | ${i.description}` : ''}`);

@@ -8,10 +8,10 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { name, publisher } from '../../package.json';
 import type { ModelSigningApi } from '../../src/extension/extension';
-import { keyHintOf, signWithKey } from './signature';
+import { keyHintOf, signWithKey, writeKeyPair } from './signature';
 import { waitFor } from './waitFor';
+import { extensionApi } from './extensionApi';
 
 let api: ModelSigningApi;
 const root = () => vscode.workspace.workspaceFolders![0]!.uri.fsPath;
@@ -35,12 +35,9 @@ const labels = (items: vscode.TreeItem[]) => items.map((i) => `${labelOf(i)}${ty
 
 suite('Trust states: verified, not pinned, and why not', () => {
   suiteSetup(async () => {
-    const ext = vscode.extensions.getExtension<ModelSigningApi>(`${publisher}.${name}`)!;
-    api = ext.isActive ? ext.exports : await ext.activate();
+    api = await extensionApi();
     api.digestCacheOptions.racyWindowMs = 0;
-    const pair = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    fs.writeFileSync(privateKey, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
-    fs.writeFileSync(publicKey, pair.publicKey.export({ type: 'spki', format: 'pem' }));
+    writeKeyPair(privateKey, publicKey);
     fs.mkdirSync(model(), { recursive: true });
     fs.writeFileSync(path.join(model(), 'weights.bin'), crypto.randomBytes(32 << 10));
     fs.writeFileSync(path.join(model(), 'config.json'), '{}');

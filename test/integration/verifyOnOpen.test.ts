@@ -6,9 +6,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { name, publisher } from '../../package.json';
 import type { ModelSigningApi } from '../../src/extension/extension';
 import { findSignedModels } from '../../src/extension/verifyOnOpen';
+import { extensionApi } from './extensionApi';
 
 let api: ModelSigningApi;
 const root = () => vscode.workspace.workspaceFolders![0]!.uri.fsPath;
@@ -19,8 +19,7 @@ const keySignedModel = () => path.join(root(), 'key-signed-model');
 
 suite('Verification on open', () => {
   suiteSetup(async () => {
-    const ext = vscode.extensions.getExtension<ModelSigningApi>(`${publisher}.${name}`)!;
-    api = ext.isActive ? ext.exports : await ext.activate();
+    api = await extensionApi();
   });
 
   test('models signed before the workspace opened are verified without a click: signed (not pinned), or not verified', async function () {

@@ -11,7 +11,8 @@ import * as vscode from 'vscode';
 import { name, publisher } from '../../package.json';
 import type { ModelSigningApi } from '../../src/extension/extension';
 import { waitFor } from './waitFor';
-import { keyHintOf } from './signature';
+import { extensionApi } from './extensionApi';
+import { keyHintOf, signWithKey, writeKeyPair } from './signature';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ms-trust-'));
 let api: ModelSigningApi;
@@ -38,18 +39,10 @@ async function keySignedModel(): Promise<{ model: string; pub: string; hint: str
   const model = path.join(root(), 'trust-model');
   fs.mkdirSync(model, { recursive: true });
   fs.writeFileSync(path.join(model, 'weights.bin'), crypto.randomBytes(32 << 10));
-  const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const priv = path.join(tmp, 'key.pem');
   const pub = path.join(tmp, 'key.pub');
-  fs.writeFileSync(priv, privateKey.export({ type: 'pkcs8', format: 'pem' }));
-  fs.writeFileSync(pub, publicKey.export({ type: 'spki', format: 'pem' }));
-  const signed = await vscode.commands.executeCommand<boolean>('modelSigning.signModel', vscode.Uri.file(model), {
-    method: 'key',
-    privateKey: priv,
-    skipConfirmation: true,
-    overwrite: true,
-  });
-  assert.equal(signed, true);
+  writeKeyPair(priv, pub);
+  await signWithKey(model, priv);
   const hint = keyHintOf(model);
   return { model, pub, hint };
 }
@@ -61,8 +54,7 @@ function policyOf(model: string): string | undefined {
 
 suite('The workspace cannot choose its own trust', () => {
   suiteSetup(async () => {
-    const ext = vscode.extensions.getExtension<ModelSigningApi>(`${publisher}.${name}`)!;
-    api = ext.isActive ? ext.exports : await ext.activate();
+    api = await extensionApi();
   });
   suiteTeardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
